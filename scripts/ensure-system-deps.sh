@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests need when they are missing:
+# chromium (browser tests through playwright-core) and python3-msal (independent MSAL client).
+set -euo pipefail
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+/usr/bin/python3 -c 'import msal' 2>/dev/null || missing+=(python3-msal)
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "Installing missing system packages: ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "These packages are needed for the tests: ${missing[*]}. Run as root or install them with: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+import { commands } from './commands/index.js';
+import { EXIT_FAILED, EXIT_USAGE, UsageError, writeLine, type CliContext } from './command.js';
+
+function helpText(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'Usage: o365-notify [--home DIR] [--json] <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `o365-notify <command> --help` for the options of one command.',
+  ].join('\n');
+}
+
+/** Splits the global flags (which may stand before the command) from the command's own. */
+function splitGlobal(argv: string[]): { home?: string; json: boolean; help: boolean; rest: string[] } {
+  const rest: string[] = [];
+  let home: string | undefined;
+  let json = false;
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--home') {
+      home = argv[++i];
+      if (home === undefined) throw new UsageError('--home needs a directory');
+    } else if (arg.startsWith('--home=')) home = arg.slice('--home='.length);
+    else if (arg === '--json') json = true;
+    else if ((arg === '--help' || arg === '-h') && rest.length === 0) help = true;
+    else rest.push(arg);
+  }
+  return { home, json, help, rest };
+}
+
+export async function main(argv: string[], ctxOverrides: Partial<CliContext> = {}): Promise<number> {
+  const stdout = ctxOverrides.stdout ?? process.stdout;
+  const stderr = ctxOverrides.stderr ?? process.stderr;
+  let parsed;
+  try {
+    parsed = splitGlobal(argv);
+  } catch (err) {
+    writeLine(stderr, (err as Error).message);
+    return EXIT_USAGE;
+  }
+  const [name, ...args] = parsed.rest;
+  if (parsed.help || name === undefined || name === 'help') {
+    writeLine(parsed.help || name === 'help' ? stdout : stderr, helpText());
+    return parsed.help || name === 'help' ? 0 : EXIT_USAGE;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    writeLine(stderr, `Unknown command "${name}".\n\n${helpText()}`);
+    return EXIT_USAGE;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    writeLine(stdout, command.usage);
+    return 0;
+  }
+  const env = ctxOverrides.env ?? process.env;
+  const ctx: CliContext = {
+    stdout,
+    stderr,
+    stdin: ctxOverrides.stdin ?? process.stdin,
+    env,
+    home: parsed.home ?? ctxOverrides.home ?? env.O365_NOTIFY_HOME,
+    json: parsed.json || (ctxOverrides.json ?? false),
+  };
+  try {
+    return await command.run(args, ctx);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      writeLine(stderr, `${err.message}\n\n${command.usage}`);
+      return EXIT_USAGE;
+    }
+    // Unexpected: one line for the user, never a stack trace (which could carry request data).
+    writeLine(stderr, `o365-notify ${name}: ${(err as Error).message ?? String(err)}`);
+    return EXIT_FAILED;
+  }
+}

@@ -1,0 +1,54 @@
+import type { FastifyRequest } from 'fastify';
+import type { Clock } from './clock.js';
+import type { Directory } from './directory.js';
+import type { Faults } from './faults.js';
+import type { TokenSigner } from './signer.js';
+import type { Stats } from './stats.js';
+
+/** Graph service limits the emulator enforces per app and mailbox (configurable for benchmarks). */
+export interface GraphLimits {
+  /** Concurrent requests per app and mailbox (Graph: 4). */
+  concurrentRequestsPerMailbox: number;
+  /** Messages sent per mailbox per minute (Exchange Online: 30). */
+  messagesPerMinute: number;
+  /** Requests per app and mailbox per 10 minutes (Graph: 10,000). */
+  requestsPer10Minutes: number;
+  /** Largest request body Graph accepts (4 MB). */
+  maxRequestBytes: number;
+  /** Recipients per mailbox per day (Exchange Online: 10,000). */
+  recipientsPerDay: number;
+}
+
+export const DEFAULT_LIMITS: GraphLimits = {
+  concurrentRequestsPerMailbox: 4,
+  messagesPerMinute: 30,
+  requestsPer10Minutes: 10_000,
+  maxRequestBytes: 4 * 1024 * 1024,
+  recipientsPerDay: 10_000,
+};
+
+/** What the emulator's route modules share. */
+export interface EmulatorContext {
+  clock: Clock;
+  directory: Directory;
+  signer: TokenSigner;
+  stats: Stats;
+  faults: Faults;
+  limits: GraphLimits;
+  /** Filled by the Entra routes: forget a user's refresh tokens ("Revoke sessions"). */
+  hooks: { revokeRefreshTokens(userId: string): number };
+}
+
+/** Route config every emulator route carries: the endpoint name used by stats and faults. */
+export interface EndpointConfig {
+  endpoint: string;
+}
+
+/**
+ * The base URL as the client reached us (Host header), so one emulator can be reached as
+ * https://127.0.0.1:PORT or, through name mapping, as https://login.microsoftonline.com.
+ */
+export function publicBaseUrl(request: FastifyRequest): string {
+  const host = request.headers.host ?? `${request.hostname}`;
+  return `https://${host}`;
+}

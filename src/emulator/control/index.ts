@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import type { EmulatorContext } from '../context.js';
+import { validateFaultSpec, type FaultSpec } from '../faults.js';
+import { registerDirectoryControlRoutes } from './directory-routes.js';
+import { registerMailControlRoutes } from './mail-routes.js';
+
+/**
+ * The control API under /_emulator/ (ours, not Microsoft's): state, stats, faults, clock,
+ * plus the directory and mailbox routes of their own modules.
+ */
+export async function registerControlRoutes(app: FastifyInstance, ctx: EmulatorContext): Promise<void> {
+  app.get('/_emulator/state', { config: { endpoint: 'control.state' } }, async () => ({
+    ...ctx.directory.snapshot(),
+    clockOffsetMs: ctx.clock.offset,
+    limits: ctx.limits,
+  }));
+
+  app.get('/_emulator/stats', { config: { endpoint: 'control.stats' } }, async () => ctx.stats.snapshot());
+  app.delete('/_emulator/stats', { config: { endpoint: 'control.stats' } }, async (_req, reply) => {
+    ctx.stats.reset();
+    return reply.code(204).send();
+  });
+
+  // Request faults, or one-off actions that break a guide step at run time.
+  app.post('/_emulator/faults', { config: { endpoint: 'control.faults' } }, async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    if (body.action === 'revoke-refresh-tokens') {
+      const user = typeof body.user === 'string' ? ctx.directory.findUser(body.user) : undefined;
+      if (!user) return reply.code(400).send({ error: 'user: the UPN or object id of an existing user' });
+      return { revoked: ctx.hooks.revokeRefreshTokens(user.id) };
+    }
+    if (body.action === 'expire-secret') {
+      const app_ = typeof body.clientId === 'string' ? ctx.directory.findApp(body.clientId) : undefined;
+      if (!app_) return reply.code(400).send({ error: 'clientId: the client id of an existing app' });
+      return { expired: ctx.directory.expireSecrets(app_.clientId, ctx.clock.now()) };
+    }
+    if (body.action !== undefined) {
+      return reply.code(400).send({ error: 'action: one of revoke-refresh-tokens, expire-secret' });
+    }
+    const problems = validateFaultSpec(body);
+    if (problems.length > 0) return reply.code(400).send({ error: 'invalid fault', problems });
+    return reply.code(201).send({ id: ctx.faults.add(body as unknown as FaultSpec) });
+  });
+  app.get('/_emulator/faults', { config: { endpoint: 'control.faults' } }, async () => ctx.faults.list());
+  app.delete('/_emulator/faults', { config: { endpoint: 'control.faults' } }, async (_req, reply) => {
+    ctx.faults.clear();
+    return reply.code(204).send();
+  });
+
+  // Moves the emulator's clock forward (refresh-token inactivity, secret expiry, code expiry).
+  app.post('/_emulator/clock', { config: { endpoint: 'control.clock' } }, async (request, reply) => {
+    const body = (request.body ?? {}) as { advanceSeconds?: unknown; reset?: unknown };
+    if (body.reset === true) ctx.clock.reset();
+    else if (typeof body.advanceSeconds === 'number' && Number.isFinite(body.advanceSeconds) && body.advanceSeconds >= 0) {
+      ctx.clock.advance(body.advanceSeconds * 1000);
+    } else return reply.code(400).send({ error: 'advanceSeconds: a non-negative number, or reset: true' });
+    return { now: new Date(ctx.clock.now()).toISOString(), offsetMs: ctx.clock.offset };
+  });
+
+  app.put('/_emulator/limits', { config: { endpoint: 'control.limits' } }, async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(body)) {
+      if (!(key in ctx.limits)) return reply.code(400).send({ error: `unknown limit "${key}"; known: ${Object.keys(ctx.limits).join(', ')}` });
+      if (typeof value !== 'number' || !(value > 0)) return reply.code(400).send({ error: `${key}: a positive number` });
+    }
+    Object.assign(ctx.limits, body);
+    return ctx.limits;
+  });
+
+  await registerDirectoryControlRoutes(app, ctx);
+  await registerMailControlRoutes(app, ctx);
+}

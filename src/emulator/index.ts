@@ -1,0 +1,3 @@
+export { startEmulator, type EmulatorOptions, type RunningEmulator } from './server.js';
+export { defaultSeed, readSeedFile, DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID, type SeedFile, type SeededSecret } from './seed.js';
+export { CONSUMER_TENANT_ID } from './directory.js';

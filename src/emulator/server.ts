@@ -1,0 +1,130 @@
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { Clock } from './clock.js';
+import { DEFAULT_LIMITS, type EmulatorContext, type EndpointConfig, type GraphLimits } from './context.js';
+import { registerControlRoutes } from './control/index.js';
+import { Directory } from './directory.js';
+import { registerEntraRoutes } from './entra/index.js';
+import { Faults, type FaultSpec } from './faults.js';
+import { registerGraphRoutes } from './graph/index.js';
+import { applySeed, defaultSeed, type SeededSecret, type SeedFile } from './seed.js';
+import { TokenSigner } from './signer.js';
+import { Stats } from './stats.js';
+import { ensureTlsMaterial } from './tls.js';
+
+export interface EmulatorOptions {
+  /** Where the CA, the server certificate and the signing key live. */
+  dataDir: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Directory contents; default: the demo seed. */
+  seed?: SeedFile;
+  /** Serve this certificate instead of the generated one. */
+  tls?: { certPem: string; keyPem: string };
+  limits?: Partial<GraphLimits>;
+}
+
+export interface RunningEmulator {
+  /** https://127.0.0.1:PORT */
+  url: string;
+  port: number;
+  /** The CA that signed the server certificate (PEM), and where it is stored. */
+  caPem: string;
+  caPath: string;
+  /** Client secret values created from the seed (shown once, as the portal does). */
+  seededSecrets: SeededSecret[];
+  context: EmulatorContext;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/** Endpoint families answer faults in their own error shape. */
+function faultReply(reply: FastifyReply, endpoint: string, fault: FaultSpec, nowMs: number): FastifyReply {
+  const status = fault.status ?? (fault.kind === 'throttle' ? 429 : 503);
+  if (fault.retryAfterSeconds !== undefined) reply.header('Retry-After', String(fault.retryAfterSeconds));
+  const requestId = crypto.randomUUID();
+  if (endpoint.startsWith('graph')) {
+    const code = status === 429 ? 'ApplicationThrottled' : status === 503 ? 'ServiceUnavailable' : status === 504 ? 'GatewayTimeout' : 'InternalServerError';
+    const message =
+      status === 429
+        ? 'Application is over its MailboxConcurrency limit.'
+        : 'The service is temporarily unavailable. Please retry later.';
+    return reply.code(status).send({
+      error: { code, message, innerError: { 'request-id': requestId, date: new Date(nowMs).toISOString(), 'client-request-id': requestId } },
+    });
+  }
+  return reply.code(status).send({
+    error: 'temporarily_unavailable',
+    error_description: `AADSTS90033: A transient error has occurred. Please try again.\r\nTrace ID: ${requestId}\r\nCorrelation ID: ${requestId}\r\nTimestamp: ${new Date(nowMs).toISOString().replace('T', ' ').slice(0, 19)}Z`,
+    error_codes: [90033],
+    timestamp: new Date(nowMs).toISOString().replace('T', ' ').slice(0, 19) + 'Z',
+    trace_id: requestId,
+    correlation_id: requestId,
+  });
+}
+
+export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  const tls = options.tls ? { ...options.tls, caPem: '', caPath: '' } : await ensureTlsMaterial(`${options.dataDir}/tls`);
+  const clock = new Clock();
+  const directory = new Directory();
+  const seededSecrets = applySeed(directory, options.seed ?? defaultSeed(), clock.now());
+  const context: EmulatorContext = {
+    clock,
+    directory,
+    signer: await TokenSigner.open(options.dataDir),
+    stats: new Stats(),
+    faults: new Faults(() => clock.now()),
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    hooks: { revokeRefreshTokens: () => 0 },
+  };
+
+  const app = Fastify({
+    https: { key: tls.keyPem, cert: tls.certPem },
+    // Above Graph's 4 MB so the Graph routes can answer 413 in Graph's own shape.
+    bodyLimit: 64 * 1024 * 1024,
+    logger: false,
+    forceCloseConnections: true,
+  });
+  await app.register(formbody);
+
+  // Every route names its endpoint; count it and apply any injected fault before the handler.
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const endpoint = (request.routeOptions.config as Partial<EndpointConfig> | undefined)?.endpoint;
+    if (!endpoint) return;
+    context.stats.countRequest(endpoint);
+    const fault = context.faults.take(endpoint);
+    if (!fault) return;
+    if (fault.kind === 'slow') {
+      await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 1000));
+      return;
+    }
+    if (fault.kind === 'reset') {
+      request.raw.socket.destroy();
+      return reply.hijack();
+    }
+    if ((fault.status ?? 429) === 429) context.stats.throttled429 += 1;
+    return faultReply(reply, endpoint, fault, clock.now());
+  });
+
+  await registerEntraRoutes(app, context);
+  await registerGraphRoutes(app, context);
+  await registerControlRoutes(app, context);
+
+  await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
+  const port = (app.server.address() as AddressInfo).port;
+  const host = options.host ?? '127.0.0.1';
+  return {
+    url: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    caPem: tls.caPem,
+    caPath: tls.caPath,
+    seededSecrets,
+    context,
+    app,
+    close: () => app.close(),
+  };
+}
