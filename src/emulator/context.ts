@@ -27,6 +27,27 @@ export const DEFAULT_LIMITS: GraphLimits = {
   recipientsPerDay: 10_000,
 };
 
+/** Entra ID behaviour the tests may tune (PUT /_emulator/behaviour). */
+export interface EntraBehaviour {
+  /** Polling interval the device-code response asks for (Entra: 5 s). */
+  deviceCodeIntervalSeconds: number;
+  deviceCodeLifetimeSeconds: number;
+  /** Access token lifetime (Entra: 60-90 minutes). */
+  accessTokenLifetimeSeconds: number;
+  /** A refresh token unused this long stops working (AADSTS700082; Entra: 90 days). */
+  refreshTokenInactivityDays: number;
+  /** Authorization codes are short-lived (Entra: about 10 minutes). */
+  authorizationCodeLifetimeSeconds: number;
+}
+
+export const DEFAULT_BEHAVIOUR: EntraBehaviour = {
+  deviceCodeIntervalSeconds: 5,
+  deviceCodeLifetimeSeconds: 900,
+  accessTokenLifetimeSeconds: 3600,
+  refreshTokenInactivityDays: 90,
+  authorizationCodeLifetimeSeconds: 600,
+};
+
 /** What the emulator's route modules share. */
 export interface EmulatorContext {
   clock: Clock;
@@ -35,6 +56,7 @@ export interface EmulatorContext {
   stats: Stats;
   faults: Faults;
   limits: GraphLimits;
+  behaviour: EntraBehaviour;
   /** Filled by the Entra routes: forget a user's refresh tokens ("Revoke sessions"). */
   hooks: { revokeRefreshTokens(userId: string): number };
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Clock } from './clock.js';
-import { DEFAULT_LIMITS, type EmulatorContext, type EndpointConfig, type GraphLimits } from './context.js';
+import { DEFAULT_BEHAVIOUR, DEFAULT_LIMITS, type EmulatorContext, type EndpointConfig, type EntraBehaviour, type GraphLimits } from './context.js';
 import { registerControlRoutes } from './control/index.js';
 import { Directory } from './directory.js';
 import { registerEntraRoutes } from './entra/index.js';
@@ -25,6 +25,7 @@ export interface EmulatorOptions {
   /** Serve this certificate instead of the generated one. */
   tls?: { certPem: string; keyPem: string };
   limits?: Partial<GraphLimits>;
+  behaviour?: Partial<EntraBehaviour>;
 }
 
 export interface RunningEmulator {
@@ -79,6 +80,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     stats: new Stats(),
     faults: new Faults(() => clock.now()),
     limits: { ...DEFAULT_LIMITS, ...options.limits },
+    behaviour: { ...DEFAULT_BEHAVIOUR, ...options.behaviour },
     hooks: { revokeRefreshTokens: () => 0 },
   };
 

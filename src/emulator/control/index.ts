@@ -13,6 +13,7 @@ export async function registerControlRoutes(app: FastifyInstance, ctx: EmulatorC
     ...ctx.directory.snapshot(),
     clockOffsetMs: ctx.clock.offset,
     limits: ctx.limits,
+    behaviour: ctx.behaviour,
   }));
 
   app.get('/_emulator/stats', { config: { endpoint: 'control.stats' } }, async () => ctx.stats.snapshot());
@@ -57,15 +58,19 @@ export async function registerControlRoutes(app: FastifyInstance, ctx: EmulatorC
     return { now: new Date(ctx.clock.now()).toISOString(), offsetMs: ctx.clock.offset };
   });
 
-  app.put('/_emulator/limits', { config: { endpoint: 'control.limits' } }, async (request, reply) => {
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    for (const [key, value] of Object.entries(body)) {
-      if (!(key in ctx.limits)) return reply.code(400).send({ error: `unknown limit "${key}"; known: ${Object.keys(ctx.limits).join(', ')}` });
-      if (typeof value !== 'number' || !(value > 0)) return reply.code(400).send({ error: `${key}: a positive number` });
-    }
-    Object.assign(ctx.limits, body);
-    return ctx.limits;
-  });
+  // Numeric settings: Graph limits and Entra behaviour (e.g. a 1 s device-code interval for tests).
+  for (const [path, target] of [['/_emulator/limits', ctx.limits], ['/_emulator/behaviour', ctx.behaviour]] as const) {
+    app.get(path, { config: { endpoint: 'control.settings' } }, async () => target);
+    app.put(path, { config: { endpoint: 'control.settings' } }, async (request, reply) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      for (const [key, value] of Object.entries(body)) {
+        if (!(key in target)) return reply.code(400).send({ error: `unknown setting "${key}"; known: ${Object.keys(target).join(', ')}` });
+        if (typeof value !== 'number' || !(value > 0)) return reply.code(400).send({ error: `${key}: a positive number` });
+      }
+      Object.assign(target, body);
+      return target;
+    });
+  }
 
   await registerDirectoryControlRoutes(app, ctx);
   await registerMailControlRoutes(app, ctx);
