@@ -1,0 +1,207 @@
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
+import type { Readable } from 'node:stream';
+import {
+  ACCOUNT_TYPE_LABELS,
+  ACCOUNT_TYPES,
+  AUTH_MODES,
+  checkSettings,
+  readSettingsFile,
+  redirectUri,
+  saveSettings,
+  type AccountTypeSetting,
+  type AuthMode,
+  type Problem,
+  type Settings,
+} from '../../config/index.js';
+import { openSecretStore } from '../../secrets/index.js';
+import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
+
+const usage = `Usage: o365-notify setup [--interactive | --non-interactive] [options]
+
+Enters the values the guide (Office365 Account Configuration) produced. With no options on a
+terminal it asks for each one; with options it runs without questions (for scripts).
+  --account-type T         single-tenant | multi-tenant | multi-tenant-personal (personal is not supported)
+  --client-id GUID         Application (client) ID, from App registrations > (your app) > Overview
+  --tenant-id ID           Directory (tenant) ID or verified domain (single tenant: required;
+                           multitenant: optional; multitenant + personal: must be blank, use --tenant-id "")
+  --client-secret-stdin    read the client secret's Value from standard input
+  --clear-secret           forget the stored client secret
+  --secret-expires DATE    the secret's Expires date (YYYY-MM-DD), to be warned before it expires
+  --auth MODE              browser | device-code | app-only
+  --sender ADDRESS         app-only: the mailbox to send as
+  --to A[,B...]            default recipients
+  --port N                 port of the redirect URI http://localhost:N (default: any free port)
+  --emulator URL           use the emulator at URL instead of Microsoft (with --emulator-ca FILE)
+  --emulator-ca FILE       the emulator's CA certificate`;
+
+const GUIDE_ACCOUNT_TYPES: Record<AccountTypeSetting, string> = {
+  'single-tenant': 'Internal applications; needs Client ID and Tenant ID. The most secure choice.',
+  'multi-tenant': 'Any Microsoft Entra ID tenant; needs Client ID, Tenant ID optional.',
+  'multi-tenant-personal': 'Organizations and personal Microsoft accounts; Client ID only, Tenant ID MUST be blank.',
+  personal: 'Personal Microsoft accounts only: NOT supported.',
+};
+
+function applyFlags(settings: Settings, values: Record<string, string | boolean | undefined>): void {
+  const a = settings.account;
+  if (values['account-type'] !== undefined) a.type = values['account-type'] as AccountTypeSetting;
+  if (values['client-id'] !== undefined) a.clientId = emptyToUndefined(values['client-id'] as string);
+  if (values['tenant-id'] !== undefined) a.tenantId = emptyToUndefined(values['tenant-id'] as string);
+  if (values['secret-expires'] !== undefined) a.secretExpires = emptyToUndefined(values['secret-expires'] as string);
+  if (values.auth !== undefined) a.auth = values.auth as AuthMode;
+  if (values.sender !== undefined) a.sender = emptyToUndefined(values.sender as string);
+  if (values.port !== undefined) {
+    const port = Number(values.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port must be a port number from 1 to 65535, not "${values.port}"`);
+    a.redirectPort = port;
+  }
+  if (values.to !== undefined) settings.mail.to = (values.to as string).split(',').map((s) => s.trim()).filter(Boolean);
+  if (values.emulator !== undefined) settings.endpoints.emulator = emptyToUndefined(values.emulator as string)?.replace(/\/+$/, '');
+  if (values['emulator-ca'] !== undefined) settings.endpoints.emulatorCa = emptyToUndefined(values['emulator-ca'] as string);
+}
+
+function emptyToUndefined(value: string): string | undefined {
+  const v = value.trim();
+  return v === '' ? undefined : v;
+}
+
+async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The wizard: each question in the guide's words, current value as the default. */
+async function askAll(settings: Settings, ctx: CliContext): Promise<string | undefined> {
+  const rl = createInterface({ input: ctx.stdin, output: ctx.stdout, terminal: false });
+  const ask = async (question: string, current?: string): Promise<string> => {
+    const answer = (await rl.question(`${question}${current ? ` [${current}]` : ''}: `)).trim();
+    return answer === '' ? (current ?? '') : answer;
+  };
+  try {
+    writeLine(ctx.stdout, 'o365-notify setup: enter what you collected while following the guide.\n');
+    writeLine(ctx.stdout, 'Supported account types (Azure portal > App registrations > (your app) > Authentication):');
+    const types = [...ACCOUNT_TYPES, 'personal'] as AccountTypeSetting[];
+    types.forEach((t, i) => writeLine(ctx.stdout, `  ${i + 1}. ${ACCOUNT_TYPE_LABELS[t]}\n     ${GUIDE_ACCOUNT_TYPES[t]}`));
+    for (;;) {
+      const current = settings.account.type ? String(types.indexOf(settings.account.type) + 1) : undefined;
+      const choice = types[Number(await ask('Account type (1-4)', current)) - 1];
+      if (choice === 'personal') {
+        writeLine(ctx.stdout, '  Personal Microsoft accounts only is NOT supported by the guide. Choose 3 to include personal accounts.');
+        continue;
+      }
+      if (choice) {
+        settings.account.type = choice;
+        break;
+      }
+      writeLine(ctx.stdout, '  Enter 1, 2 or 3.');
+    }
+    settings.account.clientId = emptyToUndefined(await ask('Client ID (Application ID, from the Overview page)', settings.account.clientId));
+    if (settings.account.type === 'multi-tenant-personal') {
+      writeLine(ctx.stdout, 'Tenant ID: left blank, as the guide requires for multitenant + personal accounts.');
+      settings.account.tenantId = undefined;
+    } else {
+      const label = settings.account.type === 'single-tenant' ? 'Tenant ID (Directory ID, required)' : 'Tenant ID (optional, Enter to skip)';
+      settings.account.tenantId = emptyToUndefined(await ask(label, settings.account.tenantId));
+    }
+    const modes = AUTH_MODES.join(' | ');
+    for (;;) {
+      const mode = await ask(`Sign-in method (${modes}; device-code for servers without a browser)`, settings.account.auth);
+      if ((AUTH_MODES as readonly string[]).includes(mode)) {
+        settings.account.auth = mode as AuthMode;
+        break;
+      }
+      writeLine(ctx.stdout, `  Enter one of: ${modes}.`);
+    }
+    if (settings.account.auth === 'app-only') settings.account.sender = emptyToUndefined(await ask('Mailbox to send as', settings.account.sender));
+    const secret = await ask(
+      settings.account.auth === 'app-only'
+        ? 'Client secret Value (required for app-only; Enter keeps the stored one)'
+        : 'Client secret Value (not needed for the Mobile and desktop registration; Enter to skip)',
+    );
+    if (secret) settings.account.secretExpires = emptyToUndefined(await ask('Secret expiry date from the portal (YYYY-MM-DD)', settings.account.secretExpires));
+    const to = await ask('Default recipients (comma separated)', settings.mail.to.join(', '));
+    settings.mail.to = to.split(',').map((s) => s.trim()).filter(Boolean);
+    return secret || undefined;
+  } finally {
+    rl.close();
+  }
+}
+
+function printProblems(ctx: CliContext, problems: Problem[]): void {
+  for (const p of problems) writeLine(ctx.stderr, `  ${p.severity === 'error' ? 'error' : 'warning'}: ${p.message}`);
+}
+
+export const setupCommand: Command = {
+  name: 'setup',
+  summary: 'enter the account type, Client ID, Tenant ID and secret from the guide',
+  usage,
+  async run(args: string[], ctx: CliContext): Promise<number> {
+    const { values } = parseCommandArgs(args, {
+      interactive: { type: 'boolean' },
+      'non-interactive': { type: 'boolean' },
+      'account-type': { type: 'string' },
+      'client-id': { type: 'string' },
+      'tenant-id': { type: 'string' },
+      'client-secret-stdin': { type: 'boolean' },
+      'clear-secret': { type: 'boolean' },
+      'secret-expires': { type: 'string' },
+      auth: { type: 'string' },
+      sender: { type: 'string' },
+      to: { type: 'string' },
+      port: { type: 'string' },
+      emulator: { type: 'string' },
+      'emulator-ca': { type: 'string' },
+    });
+    if (values.auth !== undefined && !(AUTH_MODES as readonly string[]).includes(values.auth)) {
+      throw new UsageError(`--auth must be one of ${AUTH_MODES.join(', ')}, not "${values.auth}"`);
+    }
+    if (values['account-type'] !== undefined && ![...ACCOUNT_TYPES, 'personal'].includes(values['account-type'])) {
+      throw new UsageError(`--account-type must be one of ${ACCOUNT_TYPES.join(', ')}, not "${values['account-type']}"`);
+    }
+    if (values['client-secret-stdin'] && values['clear-secret']) throw new UsageError('--client-secret-stdin and --clear-secret exclude each other');
+    const flagged = args.some((a) => a.startsWith('--') && a !== '--interactive');
+    const interactive = values.interactive || (!values['non-interactive'] && !flagged && Boolean((ctx.stdin as { isTTY?: boolean }).isTTY));
+
+    const file = await readSettingsFile(ctx.home, ctx.env);
+    const settings = file.settings;
+    applyFlags(settings, values);
+    let secret: string | undefined;
+    if (values['client-secret-stdin']) {
+      secret = (await readAll(ctx.stdin)).trim();
+      if (!secret) {
+        writeLine(ctx.stderr, 'No client secret on standard input. Pipe the secret\'s Value (Certificates & secrets > Client secrets > Value) into the command.');
+        return EXIT_FAILED;
+      }
+    }
+    if (interactive) secret = (await askAll(settings, ctx)) ?? secret;
+    if (settings.endpoints.emulatorCa) await readFile(settings.endpoints.emulatorCa, 'utf8').catch(() => {
+      throw new UsageError(`--emulator-ca: cannot read ${settings.endpoints.emulatorCa}`);
+    });
+
+    const store = await openSecretStore(file.home, ctx.env);
+    const storedSecret = values['clear-secret'] ? undefined : (secret ?? (await store.getClientSecret()));
+    const problems = [...file.problems, ...checkSettings(settings, { clientSecret: storedSecret })];
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+      writeLine(ctx.stderr, `Not saved: ${errors.length} setting(s) do not match the guide:`);
+      printProblems(ctx, problems);
+      return EXIT_FAILED;
+    }
+    const path = await saveSettings(file.home, settings, ctx.env);
+    if (values['clear-secret']) await store.clearClientSecret();
+    if (secret) await store.setClientSecret(secret);
+
+    if (ctx.json) {
+      writeLine(ctx.stdout, JSON.stringify({ saved: path, redirectUri: redirectUri(settings), problems }));
+      return EXIT_OK;
+    }
+    writeLine(ctx.stdout, `Saved ${path}${secret ? ' (client secret stored encrypted)' : ''}.`);
+    printProblems(ctx, problems);
+    if (settings.account.auth !== 'app-only') {
+      writeLine(ctx.stdout, `Redirect URI to register under Authentication > Mobile and desktop applications: ${redirectUri(settings)}`);
+    }
+    writeLine(ctx.stdout, 'Next: `o365-notify login` to sign in, then `o365-notify test` to send a test e-mail.');
+    return EXIT_OK;
+  },
+};

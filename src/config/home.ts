@@ -1,0 +1,28 @@
+import os from 'node:os';
+import path from 'node:path';
+
+export const APP_DIR_NAME = 'o365-notify';
+
+/**
+ * The home directory: `--home`, else O365_NOTIFY_HOME, else the per-user data directory
+ * ($XDG_CONFIG_HOME/o365-notify or ~/.config/o365-notify on Linux, %APPDATA%\o365-notify on
+ * Windows, ~/Library/Application Support/o365-notify on macOS). Always absolute.
+ */
+export function resolveHome(
+  home?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
+  const explicit = home?.trim() || env.O365_NOTIFY_HOME?.trim();
+  if (explicit) return path.resolve(explicit);
+  const userHome = env.HOME?.trim() || os.homedir();
+  if (platform === 'win32') {
+    const appData = env.APPDATA?.trim() || path.win32.join(env.USERPROFILE?.trim() || userHome, 'AppData', 'Roaming');
+    return path.win32.join(appData, APP_DIR_NAME);
+  }
+  if (platform === 'darwin') return path.join(userHome, 'Library', 'Application Support', APP_DIR_NAME);
+  // The XDG spec says a relative XDG_CONFIG_HOME is invalid and must be ignored.
+  const xdg = env.XDG_CONFIG_HOME?.trim();
+  const configHome = xdg && path.isAbsolute(xdg) ? xdg : path.join(userHome, '.config');
+  return path.join(configHome, APP_DIR_NAME);
+}

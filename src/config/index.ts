@@ -1,0 +1,52 @@
+export { applyEnvOverrides, ENVIRONMENT_VARIABLES, type EnvironmentVariable, type EnvOverrides } from './env.js';
+export {
+  APP_ONLY_SCOPES,
+  authorityFor,
+  authorityHost,
+  DELEGATED_SCOPES,
+  graphBaseUrl,
+  MAIL_SEND_SCOPE,
+  MICROSOFT_GRAPH_HOST,
+  MICROSOFT_LOGIN_HOST,
+  redirectUri,
+  scopesFor,
+  usesEmulator,
+} from './endpoints.js';
+export {
+  loadSettings,
+  readSettings,
+  readSettingsFile,
+  saveSettings,
+  SETTINGS_FILE_NAME,
+  settingsPath,
+  type SettingSources,
+  type SettingsReadResult,
+} from './file.js';
+export type { GuideStep } from './guide-step.js';
+export { APP_DIR_NAME, resolveHome } from './home.js';
+export { CONSUMER_TENANT_ID, isDomainName, isEmailAddress, isGuid } from './identifiers.js';
+export { errorsIn, SettingsError, SettingsFileError, type Problem, type Severity } from './problems.js';
+export {
+  checkSettings,
+  EXCHANGE_MESSAGES_PER_MINUTE,
+  PERSONAL_ACCOUNTS_REFUSAL,
+  SECRET_EXPIRY_WARNING_DAYS,
+  type CheckContext,
+} from './rules.js';
+export {
+  ACCOUNT_TYPE_LABELS,
+  ACCOUNT_TYPES,
+  AUTH_MODES,
+  defaultSettings,
+  REFUSED_ACCOUNT_TYPE,
+  SETTING_FIELDS,
+  type AccountSettings,
+  type AccountType,
+  type AccountTypeSetting,
+  type AuthMode,
+  type EndpointSettings,
+  type FieldSpec,
+  type MailSettings,
+  type ServiceSettings,
+  type Settings,
+} from './settings.js';

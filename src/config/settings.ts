@@ -1,0 +1,254 @@
+import type { GuideStep } from './guide-step.js';
+
+/** The guide's "Supported account types" we support, by the names used in settings and flags. */
+export const ACCOUNT_TYPES = ['single-tenant', 'multi-tenant', 'multi-tenant-personal'] as const;
+export type AccountType = (typeof ACCOUNT_TYPES)[number];
+
+/**
+ * "Personal Microsoft accounts only" is accepted as a value so that it can be refused with the
+ * guide's reason (by checkSettings) instead of a bare "unknown value".
+ */
+export const REFUSED_ACCOUNT_TYPE = 'personal';
+export type AccountTypeSetting = AccountType | typeof REFUSED_ACCOUNT_TYPE;
+
+/** The portal's label for each account type, as shown under "Supported account types". */
+export const ACCOUNT_TYPE_LABELS: Record<AccountTypeSetting, string> = {
+  'single-tenant': 'Accounts in this organizational directory only (Single tenant)',
+  'multi-tenant': 'Accounts in any organizational directory (Any Microsoft Entra ID tenant - Multitenant)',
+  'multi-tenant-personal':
+    'Accounts in any organizational directory (Any Microsoft Entra ID tenant - Multitenant) and personal Microsoft accounts (e.g. Skype, Xbox)',
+  personal: 'Personal Microsoft accounts only',
+};
+
+export const AUTH_MODES = ['browser', 'device-code', 'app-only'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+export interface AccountSettings {
+  type?: AccountTypeSetting;
+  /** Application (client) ID. */
+  clientId?: string;
+  /** Directory (tenant) ID or a verified domain. */
+  tenantId?: string;
+  auth: AuthMode;
+  /** app-only: the mailbox (UPN or object ID) to send as. */
+  sender?: string;
+  /** Port of the loopback redirect URI; absent means `http://localhost` and any free port. */
+  redirectPort?: number;
+  /** The client secret's Expires date from the portal, YYYY-MM-DD. */
+  secretExpires?: string;
+}
+
+export interface MailSettings {
+  /** Default recipients. */
+  to: string[];
+  /** Pacing towards Exchange Online (its limit is 30 a minute per mailbox). */
+  messagesPerMinute: number;
+}
+
+export interface EndpointSettings {
+  /** Base URL of the emulator; when set it replaces login.microsoftonline.com and graph.microsoft.com. */
+  emulator?: string;
+  /** The emulator's CA certificate (PEM), trusted only when the emulator is the target. */
+  emulatorCa?: string;
+}
+
+export interface ServiceSettings {
+  host: string;
+  port: number;
+}
+
+export interface Settings {
+  account: AccountSettings;
+  mail: MailSettings;
+  endpoints: EndpointSettings;
+  service: ServiceSettings;
+  /**
+   * Top-level sections this version does not model (e.g. `notifications` from a later issue):
+   * kept as parsed and written back unchanged, so older code never drops newer settings.
+   */
+  otherSections: Record<string, unknown>;
+}
+
+export const SETTINGS_SECTIONS = ['account', 'mail', 'endpoints', 'service'] as const;
+export type SettingsSection = (typeof SETTINGS_SECTIONS)[number];
+
+export function defaultSettings(): Settings {
+  return {
+    account: { auth: 'browser' },
+    mail: { to: [], messagesPerMinute: 30 },
+    endpoints: {},
+    service: { host: '127.0.0.1', port: 8025 },
+    otherSections: {},
+  };
+}
+
+/** How a field's text (from YAML or an environment variable) becomes a value. */
+export type FieldKind =
+  | { type: 'string' }
+  | { type: 'enum'; values: readonly string[] }
+  | { type: 'port' }
+  | { type: 'positive-integer' }
+  | { type: 'date' }
+  | { type: 'url' }
+  | { type: 'list' };
+
+/** One setting: where it lives, its environment variable, and how it is explained. */
+export interface FieldSpec {
+  /** Dotted path, e.g. `account.clientId`. */
+  key: string;
+  section: SettingsSection;
+  name: string;
+  env: string;
+  kind: FieldKind;
+  guideStep: GuideStep | null;
+  /** The comment written above the field in settings.yaml (one string per line). */
+  comment: string[];
+  /** One line for the README's table. */
+  description: string;
+}
+
+function field(
+  key: `${SettingsSection}.${string}`,
+  env: string,
+  kind: FieldKind,
+  guideStep: GuideStep | null,
+  description: string,
+  comment: string[] = [description],
+): FieldSpec {
+  const [section, name] = key.split('.') as [SettingsSection, string];
+  return { key, section, name, env, kind, guideStep, comment, description };
+}
+
+/** Every setting, in file order. The single source for parsing, env overrides, comments and docs. */
+export const SETTING_FIELDS: readonly FieldSpec[] = [
+  field(
+    'account.type',
+    'O365_NOTIFY_ACCOUNT_TYPE',
+    { type: 'enum', values: [...ACCOUNT_TYPES, REFUSED_ACCOUNT_TYPE] },
+    'account-type',
+    'Supported account types chosen when registering the app: single-tenant, multi-tenant or multi-tenant-personal',
+    [
+      'Supported account types, as chosen on "Register an application":',
+      '  single-tenant          Accounts in this organizational directory only (Single tenant)',
+      '  multi-tenant           Accounts in any organizational directory (Multitenant)',
+      '  multi-tenant-personal  ... (Multitenant) and personal Microsoft accounts; Tenant ID must be blank',
+      '"Personal Microsoft accounts only" is not supported.',
+    ],
+  ),
+  field(
+    'account.clientId',
+    'O365_NOTIFY_CLIENT_ID',
+    { type: 'string' },
+    'client-id',
+    'Application (client) ID, from the app\'s Overview page',
+    ['Application (client) ID: App registrations > (your app) > Overview.'],
+  ),
+  field(
+    'account.tenantId',
+    'O365_NOTIFY_TENANT_ID',
+    { type: 'string' },
+    'tenant-id',
+    'Directory (tenant) ID or a verified domain; required for single-tenant, blank for multi-tenant-personal',
+    [
+      'Directory (tenant) ID (or a verified domain such as contoso.onmicrosoft.com): Overview page.',
+      'Required for single-tenant, optional for multi-tenant, blank for multi-tenant-personal.',
+    ],
+  ),
+  field(
+    'account.auth',
+    'O365_NOTIFY_AUTH',
+    { type: 'enum', values: AUTH_MODES },
+    null,
+    'How to sign in: browser, device-code or app-only',
+    [
+      'How to sign in: browser (http://localhost redirect, "Mobile and desktop applications"),',
+      'device-code (needs "Allow public client flows" = Yes), or app-only (client secret and the',
+      'Application permission Mail.Send with admin consent; sends as account.sender).',
+    ],
+  ),
+  field(
+    'account.sender',
+    'O365_NOTIFY_SENDER',
+    { type: 'string' },
+    'mailbox',
+    'app-only: the mailbox to send as (address or user object ID)',
+    ['app-only: the mailbox to send as (its address or user object ID).'],
+  ),
+  field(
+    'account.redirectPort',
+    'O365_NOTIFY_REDIRECT_PORT',
+    { type: 'port' },
+    'redirect-uri',
+    'Port of the redirect URI http://localhost:PORT; unset means http://localhost and any free port',
+    [
+      'Port of the redirect URI registered under "Mobile and desktop applications":',
+      'unset means http://localhost (any free port is used), a number means http://localhost:PORT.',
+    ],
+  ),
+  field(
+    'account.secretExpires',
+    'O365_NOTIFY_SECRET_EXPIRES',
+    { type: 'date' },
+    'client-secret',
+    'The client secret\'s Expires date (YYYY-MM-DD) from Certificates & secrets, to warn ahead of time',
+    [
+      'The client secret\'s Expires date (YYYY-MM-DD) from Certificates & secrets.',
+      'The secret itself is not stored here: it is kept encrypted in the secrets folder.',
+    ],
+  ),
+  field('mail.to', 'O365_NOTIFY_TO', { type: 'list' }, 'recipients', 'Default recipients (environment: comma-separated)', [
+    'Default recipients.',
+  ]),
+  field(
+    'mail.messagesPerMinute',
+    'O365_NOTIFY_MESSAGES_PER_MINUTE',
+    { type: 'positive-integer' },
+    'throttling',
+    'Messages sent per minute at most (Exchange Online allows 30 per mailbox)',
+    ['Messages sent per minute at most (Exchange Online allows 30 per mailbox).'],
+  ),
+  field(
+    'endpoints.emulator',
+    'O365_NOTIFY_EMULATOR',
+    { type: 'url' },
+    null,
+    'Emulator base URL (https) to use instead of login.microsoftonline.com and graph.microsoft.com',
+    ['Emulator base URL (https): replaces login.microsoftonline.com and graph.microsoft.com.'],
+  ),
+  field(
+    'endpoints.emulatorCa',
+    'O365_NOTIFY_EMULATOR_CA',
+    { type: 'string' },
+    null,
+    'The emulator\'s CA certificate (PEM file), trusted only when the emulator is the target',
+    ['The emulator\'s CA certificate (PEM), trusted only for the emulator.'],
+  ),
+  field('service.host', 'O365_NOTIFY_SERVICE_HOST', { type: 'string' }, null, 'Address the service listens on', [
+    'Address the service listens on (keep 127.0.0.1 unless it must be reached from other hosts).',
+  ]),
+  field('service.port', 'O365_NOTIFY_SERVICE_PORT', { type: 'port' }, null, 'Port the service listens on', [
+    'Port the service listens on.',
+  ]),
+];
+
+export const SECTION_COMMENTS: Record<SettingsSection, string> = {
+  account: ' The app registration in the Azure portal (Microsoft Entra ID > App registrations).',
+  mail: ' E-mail delivery.',
+  endpoints: ' Where Microsoft is: unset for the real service.',
+  service: ' The notification service (`o365-notify serve`).',
+};
+
+export function fieldSpec(key: string): FieldSpec | undefined {
+  return SETTING_FIELDS.find((f) => f.key === key);
+}
+
+/** Reads a field by its spec; the model's sections are plain records underneath. */
+export function getField(settings: Settings, spec: FieldSpec): unknown {
+  return (settings[spec.section] as unknown as Record<string, unknown>)[spec.name];
+}
+
+export function setField(settings: Settings, spec: FieldSpec, value: unknown): void {
+  const section = settings[spec.section] as unknown as Record<string, unknown>;
+  if (value === undefined) delete section[spec.name];
+  else section[spec.name] = value;
+}

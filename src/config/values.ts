@@ -1,0 +1,67 @@
+import { isCalendarDate } from './identifiers.js';
+import type { FieldSpec } from './settings.js';
+
+export type ParsedValue = { ok: true; value: unknown } | { ok: false; expected: string };
+
+function show(raw: unknown): string {
+  const text = typeof raw === 'string' ? `"${raw}"` : JSON.stringify(raw) ?? String(raw);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(/[,;]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/**
+ * Turns a value read from settings.yaml or an environment variable into the model's type.
+ * Blank (empty text or YAML null) means "not set" and yields undefined.
+ */
+export function parseFieldValue(spec: FieldSpec, raw: unknown): ParsedValue {
+  if (raw === null || raw === undefined) return { ok: true, value: undefined };
+  if (raw instanceof Date && spec.kind.type === 'date') return { ok: true, value: raw.toISOString().slice(0, 10) };
+  const text = typeof raw === 'string' ? raw.trim() : undefined;
+  if (text === '') return { ok: true, value: undefined };
+  switch (spec.kind.type) {
+    case 'string':
+      return text === undefined ? { ok: false, expected: `text, not ${show(raw)}` } : { ok: true, value: text };
+    case 'enum': {
+      const value = text?.toLowerCase();
+      return value !== undefined && spec.kind.values.includes(value)
+        ? { ok: true, value }
+        : { ok: false, expected: `one of ${spec.kind.values.join(', ')}, not ${show(raw)}` };
+    }
+    case 'port':
+    case 'positive-integer': {
+      const n = typeof raw === 'number' ? raw : text !== undefined && /^\d+$/.test(text) ? Number(text) : NaN;
+      const max = spec.kind.type === 'port' ? 65535 : Number.MAX_SAFE_INTEGER;
+      if (Number.isInteger(n) && n >= 1 && n <= max) return { ok: true, value: n };
+      return {
+        ok: false,
+        expected: spec.kind.type === 'port' ? `a port number (1-65535), not ${show(raw)}` : `a whole number of 1 or more, not ${show(raw)}`,
+      };
+    }
+    case 'date':
+      return text !== undefined && isCalendarDate(text)
+        ? { ok: true, value: text }
+        : { ok: false, expected: `a date as YYYY-MM-DD, not ${show(raw)}` };
+    case 'url': {
+      if (text === undefined) return { ok: false, expected: `a URL, not ${show(raw)}` };
+      try {
+        const url = new URL(text);
+        return { ok: true, value: url.href.replace(/\/+$/, '') };
+      } catch {
+        return { ok: false, expected: `a URL such as https://127.0.0.1:8443, not ${show(raw)}` };
+      }
+    }
+    case 'list': {
+      const items = Array.isArray(raw) ? raw : text !== undefined ? splitList(text) : undefined;
+      if (!items || !items.every((i) => typeof i === 'string')) {
+        return { ok: false, expected: `a list of addresses, not ${show(raw)}` };
+      }
+      return { ok: true, value: items.map((i) => i.trim()).filter((i) => i !== '') };
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+/** Owner-only file mode for everything that holds settings, secrets or keys. */
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_DIR_MODE = 0o700;
+
+async function syncDirectory(dir: string): Promise<void> {
+  // Makes the rename itself durable. Windows cannot open a directory for fsync: nothing to do there.
+  if (process.platform === 'win32') return;
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Replaces `file` so that a reader sees either the old or the new content, never a mix, and
+ * a crash never leaves a half-written file: temp file in the same directory, fsync, rename.
+ */
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  mode: number = PRIVATE_FILE_MODE,
+): Promise<void> {
+  const dir = path.dirname(file);
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await fs.open(temp, 'wx', mode);
+  try {
+    // open()'s mode is narrowed by the umask; set it exactly.
+    await handle.chmod(mode);
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    await fs.rename(temp, file);
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await fs.rm(temp, { force: true });
+    throw err;
+  }
+  await syncDirectory(dir);
+}
+
+/** Creates `dir` (and parents) owner-only; an existing directory of ours is narrowed to owner-only. */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  if (process.platform === 'win32') return;
+  const stat = await fs.stat(dir);
+  if ((stat.mode & 0o777) !== PRIVATE_DIR_MODE) await fs.chmod(dir, PRIVATE_DIR_MODE);
+}
+
+/** Creates the home directory owner-only when it does not exist; an existing one is left as it is. */
+export async function ensureHomeDir(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+}

@@ -1,0 +1,176 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { ensureHomeDir, ensurePrivateDir, writeFileAtomic } from './atomic-write.js';
+import { open, parseEnvelope, seal, SecretDecryptError, type KeySource, type SecretPurpose } from './envelope.js';
+import { systemKeyring, type Keyring } from './keyring.js';
+import { withFileLock, type LockOptions } from './lock.js';
+import { MasterKeyError, MasterKeyProvider } from './master-key.js';
+import { registerSecretForRedaction, registerTokenCacheForRedaction } from './redact.js';
+
+export const SECRETS_DIR_NAME = 'secrets';
+export const SECRET_FILES: Record<SecretPurpose, string> = {
+  'client-secret': 'client-secret.enc',
+  'token-cache': 'token-cache.enc',
+};
+
+/** The client secret and the MSAL token cache, encrypted at rest (AES-256-GCM). */
+export interface SecretStore {
+  readonly home: string;
+  /** Where the encrypted files are: <home>/secrets. */
+  readonly dir: string;
+  /** Where the master key comes from (may become 'key-file' when the keyring refuses a new key). */
+  readonly keySource: KeySource;
+  /** "the OS keyring (secret-tool)", "O365_NOTIFY_KEY" or the key file's path. */
+  readonly keyLocation: string;
+  /** True when a client secret is stored; does not decrypt it. */
+  hasClientSecret(): Promise<boolean>;
+  getClientSecret(): Promise<string | undefined>;
+  setClientSecret(value: string): Promise<void>;
+  clearClientSecret(): Promise<void>;
+  /** The serialized MSAL cache, or undefined before the first sign-in. Does not lock. */
+  readTokenCache(): Promise<string | undefined>;
+  /** Replaces the cache atomically. Does not lock: wrap read-modify-write in withTokenCacheLock. */
+  writeTokenCache(json: string): Promise<void>;
+  clearTokenCache(): Promise<void>;
+  /** Exclusive across processes (CLI and service) for the duration of `fn`. Not re-entrant. */
+  withTokenCacheLock<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export interface SecretStoreOptions {
+  /** The OS keyring to use; null for none. Default: the system's, when it works. */
+  keyring?: Keyring | null;
+  lock?: LockOptions;
+}
+
+async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+class EncryptedFileStore implements SecretStore {
+  constructor(
+    readonly home: string,
+    readonly dir: string,
+    private readonly keys: MasterKeyProvider,
+    private readonly lockOptions: LockOptions,
+  ) {}
+
+  get keySource(): KeySource {
+    return this.keys.source;
+  }
+
+  get keyLocation(): string {
+    return this.keys.location;
+  }
+
+  private file(purpose: SecretPurpose): string {
+    return path.join(this.dir, SECRET_FILES[purpose]);
+  }
+
+  private async read(purpose: SecretPurpose): Promise<string | undefined> {
+    const file = this.file(purpose);
+    const text = await readIfExists(file);
+    if (text === undefined) return undefined;
+    const key = await this.keys.load();
+    if (!key) {
+      const envelope = parseEnvelope(file, purpose, text);
+      const fix =
+        purpose === 'client-secret' ? 'enter the client secret again with `o365-notify setup`' : 'sign in again with `o365-notify login`';
+      throw new SecretDecryptError(
+        file,
+        purpose,
+        'wrong-key',
+        `${file} was encrypted with key ${envelope.keyId} from ${envelope.keySource}, but that key cannot be found ` +
+          `(looked in ${this.keys.location}${this.keys.keyringProblem ? `; ${this.keys.keyringProblem}` : ''}). ` +
+          `Fix: restore the key, or delete ${file} and ${fix}.`,
+      );
+    }
+    return open(key, purpose, file, text);
+  }
+
+  /** Refuses to make a new key while files encrypted with a missing one exist: they would be lost silently. */
+  private async keyForWriting(): Promise<Awaited<ReturnType<MasterKeyProvider['loadOrCreate']>>> {
+    const existing = await this.keys.load();
+    if (existing) return existing;
+    for (const purpose of Object.keys(SECRET_FILES) as SecretPurpose[]) {
+      const other = this.file(purpose);
+      const text = await readIfExists(other);
+      if (text === undefined) continue;
+      const envelope = parseEnvelope(other, purpose, text);
+      throw new MasterKeyError(
+        `The key that encrypted ${other} (key ${envelope.keyId} from ${envelope.keySource}) cannot be found in ` +
+          `${this.keys.location}, so no new key is made. Fix: restore the key, or delete the files in ${this.dir}, ` +
+          'then enter the client secret again with `o365-notify setup` and sign in again with `o365-notify login`.',
+      );
+    }
+    return this.keys.loadOrCreate();
+  }
+
+  private async write(purpose: SecretPurpose, plaintext: string): Promise<void> {
+    const key = await this.keyForWriting();
+    await ensureHomeDir(this.home);
+    await ensurePrivateDir(this.dir);
+    await writeFileAtomic(this.file(purpose), seal(key, purpose, plaintext));
+  }
+
+  async hasClientSecret(): Promise<boolean> {
+    return (await readIfExists(this.file('client-secret'))) !== undefined;
+  }
+
+  async getClientSecret(): Promise<string | undefined> {
+    const value = await this.read('client-secret');
+    if (value !== undefined) registerSecretForRedaction(value);
+    return value;
+  }
+
+  async setClientSecret(value: string): Promise<void> {
+    const secret = value.trim(); // a paste often brings a newline
+    if (secret === '') throw new Error('The client secret is empty: paste the secret\'s Value from Certificates & secrets.');
+    registerSecretForRedaction(secret);
+    await ensurePrivateDir(this.dir);
+    await withFileLock(this.file('client-secret'), () => this.write('client-secret', secret), this.lockOptions);
+  }
+
+  async clearClientSecret(): Promise<void> {
+    await fs.rm(this.file('client-secret'), { force: true });
+  }
+
+  async readTokenCache(): Promise<string | undefined> {
+    const json = await this.read('token-cache');
+    if (json !== undefined) registerTokenCacheForRedaction(json);
+    return json;
+  }
+
+  async writeTokenCache(json: string): Promise<void> {
+    registerTokenCacheForRedaction(json);
+    await this.write('token-cache', json);
+  }
+
+  async clearTokenCache(): Promise<void> {
+    await fs.rm(this.file('token-cache'), { force: true });
+  }
+
+  async withTokenCacheLock<T>(fn: () => Promise<T>): Promise<T> {
+    await ensurePrivateDir(this.dir);
+    return withFileLock(this.file('token-cache'), fn, this.lockOptions);
+  }
+}
+
+/**
+ * Opens the encrypted store of `home` (an absolute, resolved home directory). Finds the master key
+ * without creating anything: the key and the files are made on the first write.
+ */
+export async function openSecretStore(
+  home: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: SecretStoreOptions = {},
+): Promise<SecretStore> {
+  const absoluteHome = path.resolve(home);
+  const keyring = options.keyring === null ? undefined : (options.keyring ?? systemKeyring(env));
+  const keys = await MasterKeyProvider.open(absoluteHome, env, keyring);
+  return new EncryptedFileStore(absoluteHome, path.join(absoluteHome, SECRETS_DIR_NAME), keys, options.lock ?? {});
+}
