@@ -1,0 +1,47 @@
+import { authorityHost, type Settings } from '../config/index.js';
+import { diagnose, type DiagnoseContext, type Diagnosis } from '../diagnose/index.js';
+import type { AuthSession } from './session.js';
+
+/** A sign-in or token failure, with the diagnosis that says which guide step to fix. */
+export class SignInError extends Error {
+  constructor(
+    message: string,
+    readonly diagnosis: Diagnosis | null = null,
+  ) {
+    super(message);
+    this.name = 'SignInError';
+  }
+}
+
+export function diagnoseContext(settings: Settings): DiagnoseContext {
+  return {
+    tenantId: settings.account.tenantId,
+    clientId: settings.account.clientId,
+    authorityHost: authorityHost(settings),
+    accountType: settings.account.type,
+  };
+}
+
+/**
+ * Diagnoses an msal-node error. msal keeps the AADSTS code in most messages but not all
+ * (device-code polling reports only e.g. `invalid_client`), so the raw body the network
+ * client captured is read when the error itself has no known code.
+ */
+export function diagnoseAuthFailure(session: AuthSession, err: unknown): Diagnosis | null {
+  const context = diagnoseContext(session.settings);
+  const fromError = diagnose(err, context);
+  if (fromError?.known && /^AADSTS|^Error|^[A-Z]/.test(fromError.code)) return fromError;
+  const raw = session.errors.latest();
+  const fromWire = raw ? diagnose({ status: raw.status, body: raw.body }, context) : null;
+  return fromWire ?? fromError;
+}
+
+export function hasAadstsCode(session: AuthSession, err: unknown, code: number): boolean {
+  return diagnoseAuthFailure(session, err)?.code === `AADSTS${code}`;
+}
+
+export function authError(session: AuthSession, message: string, err: unknown): SignInError {
+  const diagnosis = diagnoseAuthFailure(session, err);
+  const detail = diagnosis ? ` ${diagnosis.title}` : err instanceof Error ? ` ${err.message}` : '';
+  return new SignInError(`${message}${detail}`, diagnosis);
+}

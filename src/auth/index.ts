@@ -1,0 +1,15 @@
+export { readAuthState, writeAuthState, updateAuthState, REFRESH_TOKEN_INACTIVITY_DAYS, type AuthState } from './auth-state.js';
+export { SignInError, diagnoseAuthFailure } from './errors.js';
+export { startKeepAlive, DEFAULT_REFRESH_AFTER_DAYS, type KeepAliveOptions } from './keep-alive.js';
+export { SignInCancelledError } from './loopback.js';
+export { openAuthSession, type AuthSession, type OpenSessionOptions } from './session.js';
+export {
+  signInAppOnly,
+  signInWithBrowser,
+  signInWithDeviceCode,
+  signOut,
+  SECRET_NOT_NEEDED_NOTE,
+  type SignInResult,
+} from './sign-in.js';
+export { readAuthStatus, type AuthStatus } from './status.js';
+export { createTokenProvider, NOT_SIGNED_IN, type SessionTokenProvider } from './token-provider.js';

@@ -1,0 +1,99 @@
+import { readFile } from 'node:fs/promises';
+import {
+  ConfidentialClientApplication,
+  LogLevel,
+  PublicClientApplication,
+  type Configuration,
+  type INetworkModule,
+} from '@azure/msal-node';
+import { authorityFor, resolveHome, loadSettings, usesEmulator, type Settings } from '../config/index.js';
+import { openSecretStore, type SecretStore } from '../secrets/index.js';
+import { encryptedCachePlugin } from './cache-plugin.js';
+import { createNetworkClient, type RawErrorCapture } from './network-client.js';
+
+/**
+ * Everything a sign-in or token request needs, built once per process from the settings:
+ * the msal-node applications (public and, when a secret is set, confidential) sharing one
+ * encrypted token cache, and a network client that records raw error bodies.
+ */
+export interface AuthSession {
+  home: string;
+  settings: Settings;
+  secrets: SecretStore;
+  /** Raw Entra error bodies seen on the wire (msal-node drops AADSTS codes on some paths). */
+  errors: RawErrorCapture;
+  publicClient(): PublicClientApplication;
+  /** Undefined when no client secret is configured. */
+  confidentialClient(): Promise<ConfidentialClientApplication | undefined>;
+}
+
+export interface OpenSessionOptions {
+  home?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Settings already loaded (e.g. by the service); default: read from the home dir. */
+  settings?: Settings;
+  secrets?: SecretStore;
+  /** msal's own log lines (never PII: piiLoggingEnabled stays false). */
+  log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
+}
+
+/** The emulator's CA is trusted only when the emulator is the configured target. */
+async function trustedCa(settings: Settings): Promise<string | undefined> {
+  if (!usesEmulator(settings) || !settings.endpoints.emulatorCa) return undefined;
+  return readFile(settings.endpoints.emulatorCa, 'utf8');
+}
+
+function msalConfiguration(settings: Settings, network: INetworkModule, cachePlugin: Configuration['cache'], log: OpenSessionOptions['log']): Configuration {
+  const authority = authorityFor(settings);
+  return {
+    auth: {
+      clientId: settings.account.clientId ?? '',
+      authority,
+      // msal-node validates authorities against Microsoft's cloud list; the emulator is declared instead.
+      knownAuthorities: usesEmulator(settings) ? [new URL(authority).host] : [],
+    },
+    cache: cachePlugin,
+    system: {
+      networkClient: network,
+      loggerOptions: {
+        piiLoggingEnabled: false,
+        logLevel: LogLevel.Warning,
+        loggerCallback: (level, message) => {
+          if (!log) return;
+          log(level === LogLevel.Error ? 'error' : level === LogLevel.Warning ? 'warn' : 'debug', message);
+        },
+      },
+    },
+  };
+}
+
+export async function openAuthSession(options: OpenSessionOptions = {}): Promise<AuthSession> {
+  const env = options.env ?? process.env;
+  const home = resolveHome(options.home, env);
+  const settings = options.settings ?? (await loadSettings(home, env));
+  const secrets = options.secrets ?? (await openSecretStore(home, env));
+  const { client, capture } = createNetworkClient({ ca: await trustedCa(settings) });
+  const cache = { cachePlugin: encryptedCachePlugin(secrets) };
+  let pca: PublicClientApplication | undefined;
+  let cca: ConfidentialClientApplication | undefined | null;
+  return {
+    home,
+    settings,
+    secrets,
+    errors: capture,
+    publicClient() {
+      pca ??= new PublicClientApplication(msalConfiguration(settings, client, cache, options.log));
+      return pca;
+    },
+    async confidentialClient() {
+      if (cca === undefined) {
+        const secret = await secrets.getClientSecret();
+        if (secret) {
+          const config = msalConfiguration(settings, client, cache, options.log);
+          cca = new ConfidentialClientApplication({ ...config, auth: { ...config.auth, clientSecret: secret } });
+        } else cca = null;
+      }
+      return cca ?? undefined;
+    },
+  };
+}

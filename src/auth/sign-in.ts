@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import { CryptoProvider, type AccountInfo, type AuthenticationResult, type DeviceCodeRequest } from '@azure/msal-node';
+
+export type DeviceCodeInfo = Parameters<DeviceCodeRequest['deviceCodeCallback']>[0];
+import { DELEGATED_SCOPES, APP_ONLY_SCOPES, MAIL_SEND_SCOPE } from '../config/index.js';
+import { updateAuthState } from './auth-state.js';
+import { authError, diagnoseAuthFailure, hasAadstsCode, SignInError } from './errors.js';
+import { startLoopbackListener } from './loopback.js';
+import type { AuthSession } from './session.js';
+
+/** What a completed sign-in tells the administrator. */
+export interface SignInResult {
+  account: { username: string; name?: string; homeAccountId: string; tenantId: string };
+  scopes: string[];
+  expiresOn: Date | null;
+  /** Things worth knowing, e.g. that the configured secret is not needed for this registration. */
+  notes: string[];
+}
+
+export const SECRET_NOT_NEEDED_NOTE =
+  'The client secret is not needed for this registration: its redirect URI is under "Mobile and desktop applications", ' +
+  'which makes it a public client (AADSTS700025 when a secret is sent). Sign-in used the public client flow. ' +
+  'You may remove the secret with `o365-notify setup --clear-secret` unless you use app-only mode.';
+
+const DEFAULT_SIGN_IN_TIMEOUT_MS = 5 * 60_000;
+
+function accountOf(result: AuthenticationResult): SignInResult['account'] {
+  const a = result.account as AccountInfo;
+  return { username: a.username, name: a.name, homeAccountId: a.homeAccountId, tenantId: a.tenantId };
+}
+
+/** Mail.Send must be in the token, or every send will fail with 403 ErrorAccessDenied. */
+function requireMailSend(session: AuthSession, result: AuthenticationResult, appOnly: boolean): void {
+  const granted = appOnly ? rolesOf(result.accessToken) : result.scopes.map((s) => s.replace(/^https:\/\/graph\.microsoft\.com\//i, ''));
+  if (granted.some((s) => s.toLowerCase() === MAIL_SEND_SCOPE.toLowerCase())) return;
+  throw new SignInError(
+    appOnly
+      ? 'Signed in as the application, but its token carries no Mail.Send application permission.'
+      : 'Signed in, but the token does not carry the Mail.Send permission.',
+    diagnoseAuthFailure(session, { code: appOnly ? 'NoPermissionsInAccessToken' : 'ErrorAccessDenied' }),
+  );
+}
+
+/** The `roles` claim of an app-only token (we only read our own token, never verify it: Graph does). */
+function rolesOf(accessToken: string): string[] {
+  try {
+    const payload = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { roles?: unknown };
+    return Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+async function recordSignIn(session: AuthSession, result: AuthenticationResult, clientKind: 'public' | 'confidential', notes: string[]): Promise<SignInResult> {
+  const account = accountOf(result);
+  await updateAuthState(session.home, () => ({
+    account,
+    clientKind,
+    signedInAt: new Date().toISOString(),
+    accessTokenExpiresAt: result.expiresOn?.toISOString(),
+    notes,
+  }));
+  return { account, scopes: result.scopes, expiresOn: result.expiresOn, notes };
+}
+
+/** Records why sign-in failed, so `status` and the service show it with its guide step. */
+export async function recordSignInFailure(session: AuthSession, error: SignInError): Promise<void> {
+  await updateAuthState(session.home, (s) => ({
+    ...s,
+    problem: { since: new Date().toISOString(), reason: error.message, signInRequired: true, diagnosis: error.diagnosis ?? undefined },
+  }));
+}
+
+export interface BrowserSignInOptions {
+  /** Opens the authorize URL in a browser (or prints it with --no-open). */
+  openBrowser: (url: string) => Promise<void>;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Authorization code + PKCE through the loopback redirect `http://localhost[:PORT]`.
+ * A configured secret is sent (a Web-platform registration needs it); when Entra answers
+ * AADSTS700025 the registration is a public client, so the same code is redeemed again without it.
+ */
+export async function signInWithBrowser(session: AuthSession, options: BrowserSignInOptions): Promise<SignInResult> {
+  const scopes = [...DELEGATED_SCOPES];
+  const pkce = await new CryptoProvider().generatePkceCodes();
+  const state = randomUUID();
+  const listener = await startLoopbackListener({
+    port: session.settings.account.redirectPort,
+    expectedState: state,
+    timeoutMs: options.timeoutMs ?? DEFAULT_SIGN_IN_TIMEOUT_MS,
+    signal: options.signal,
+  });
+  const confidential = await session.confidentialClient();
+  const first = confidential ?? session.publicClient();
+  try {
+    const url = await first.getAuthCodeUrl({
+      scopes,
+      redirectUri: listener.redirectUri,
+      codeChallenge: pkce.challenge,
+      codeChallengeMethod: 'S256',
+      state,
+      responseMode: 'form_post',
+      prompt: 'select_account',
+    });
+    await options.openBrowser(url);
+    const response = await listener.response;
+    if (response.error) {
+      throw authError(session, `Sign-in was not completed: ${response.error}`, { error: response.error, error_description: response.errorDescription });
+    }
+    const request = { code: response.code ?? '', codeVerifier: pkce.verifier, redirectUri: listener.redirectUri, scopes, clientInfo: response.clientInfo };
+    let result: AuthenticationResult;
+    let clientKind: 'public' | 'confidential' = confidential ? 'confidential' : 'public';
+    const notes: string[] = [];
+    try {
+      result = await first.acquireTokenByCode(request);
+    } catch (err) {
+      if (!confidential || !hasAadstsCode(session, err, 700025)) throw authError(session, 'Sign-in failed.', err);
+      try {
+        result = await session.publicClient().acquireTokenByCode(request);
+      } catch (retryErr) {
+        throw authError(session, 'Sign-in failed.', retryErr);
+      }
+      clientKind = 'public';
+      notes.push(SECRET_NOT_NEEDED_NOTE);
+    }
+    requireMailSend(session, result, false);
+    return await recordSignIn(session, result, clientKind, notes);
+  } catch (err) {
+    const error = err instanceof SignInError ? err : authError(session, 'Sign-in failed.', err);
+    await recordSignInFailure(session, error);
+    throw error;
+  } finally {
+    await listener.close();
+  }
+}
+
+export interface DeviceCodeSignInOptions {
+  /** Shows the code and the URL to the administrator (who may be on another machine). */
+  onCode: (info: DeviceCodeInfo) => void;
+  timeoutSeconds?: number;
+  signal?: AbortSignal;
+}
+
+/** Device code sign-in (guide: Allow public client flows = Yes) for headless servers and remote consoles. */
+export async function signInWithDeviceCode(session: AuthSession, options: DeviceCodeSignInOptions): Promise<SignInResult> {
+  const request = {
+    scopes: [...DELEGATED_SCOPES],
+    deviceCodeCallback: options.onCode,
+    timeout: options.timeoutSeconds,
+    cancel: false,
+  };
+  const onAbort = () => {
+    request.cancel = true;
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const result = await session.publicClient().acquireTokenByDeviceCode(request);
+    if (!result) throw new SignInError('Sign-in returned no token.');
+    requireMailSend(session, result, false);
+    return await recordSignIn(session, result, 'public', []);
+  } catch (err) {
+    const error = err instanceof SignInError ? err : authError(session, options.signal?.aborted ? 'Sign-in cancelled.' : 'Sign-in failed.', err);
+    await recordSignInFailure(session, error);
+    throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** App-only: client credentials with the secret; checks the Mail.Send application permission is granted. */
+export async function signInAppOnly(session: AuthSession): Promise<SignInResult> {
+  const client = await session.confidentialClient();
+  if (!client) {
+    throw new SignInError(
+      'App-only mode needs the client secret, and none is stored.',
+      diagnoseAuthFailure(session, { code: 'AADSTS7000218' }),
+    );
+  }
+  try {
+    const result = await client.acquireTokenByClientCredential({ scopes: [...APP_ONLY_SCOPES] });
+    if (!result) throw new SignInError('The token endpoint returned no token.');
+    requireMailSend(session, result, true);
+    const sender = session.settings.account.sender ?? '';
+    const account = { username: sender, homeAccountId: '', tenantId: result.tenantId };
+    await updateAuthState(session.home, () => ({
+      account,
+      clientKind: 'confidential',
+      signedInAt: new Date().toISOString(),
+      accessTokenExpiresAt: result.expiresOn?.toISOString(),
+    }));
+    return { account, scopes: rolesOf(result.accessToken), expiresOn: result.expiresOn, notes: [] };
+  } catch (err) {
+    const error = err instanceof SignInError ? err : authError(session, 'App-only sign-in failed.', err);
+    await recordSignInFailure(session, error);
+    throw error;
+  }
+}
+
+/** Forgets every account and token (the refresh token is only dropped locally: Entra keeps no session for us). */
+export async function signOut(session: AuthSession): Promise<void> {
+  const cache = session.publicClient().getTokenCache();
+  for (const account of await cache.getAllAccounts()) await cache.removeAccount(account);
+  await session.secrets.clearTokenCache();
+  await updateAuthState(session.home, () => ({}));
+}

@@ -1,0 +1,109 @@
+import { InteractionRequiredAuthError, type AccountInfo, type AuthenticationResult } from '@azure/msal-node';
+import { APP_ONLY_SCOPES, DELEGATED_SCOPES } from '../config/index.js';
+import type { Diagnosis } from '../diagnose/index.js';
+import type { AccessTokenResult, TokenProvider } from '../graph/token-provider.js';
+import { readAuthState, updateAuthState } from './auth-state.js';
+import { authError, SignInError } from './errors.js';
+import type { AuthSession } from './session.js';
+
+/** Tokens this close to expiry are renewed before use. */
+const RENEW_BEFORE_EXPIRY_MS = 5 * 60_000;
+
+export const NOT_SIGNED_IN: Diagnosis = {
+  code: 'NotSignedIn',
+  title: 'Not signed in',
+  cause: 'No Microsoft 365 account is signed in on this machine (or the sign-in was removed with `o365-notify logout`).',
+  fix: 'Run `o365-notify login` (or `o365-notify login --device-code` on a server without a browser) and sign in with the mailbox that sends the notifications.',
+  guideStep: 'sign-in-again',
+  known: true,
+};
+
+export interface SessionTokenProvider extends TokenProvider {
+  /** Calls that reached the token endpoint (not answered from a cache). */
+  readonly tokenEndpointCalls: number;
+}
+
+/**
+ * The mail client's TokenProvider on top of msal-node: answers from memory while the token is
+ * valid, then from msal's (encrypted, shared) cache, and only near expiry from the token
+ * endpoint. Every refresh is recorded (its rotated refresh token restarts the 90-day clock);
+ * a refresh that needs the administrator is recorded as a problem with its diagnosis.
+ */
+export function createTokenProvider(session: AuthSession): SessionTokenProvider {
+  const appOnly = session.settings.account.auth === 'app-only';
+  let current: AccessTokenResult | undefined;
+  let pending: Promise<AccessTokenResult> | undefined;
+  let endpointCalls = 0;
+
+  async function delegatedAccount(): Promise<AccountInfo> {
+    const state = await readAuthState(session.home);
+    const cache = session.publicClient().getTokenCache();
+    const account =
+      (state.account?.homeAccountId ? await cache.getAccountByHomeId(state.account.homeAccountId) : null) ??
+      (await cache.getAllAccounts())[0];
+    if (!account) throw new SignInError('Not signed in.', NOT_SIGNED_IN);
+    return account;
+  }
+
+  async function acquire(forceRefresh: boolean): Promise<AuthenticationResult> {
+    if (appOnly) {
+      const client = await session.confidentialClient();
+      if (!client) throw new SignInError('App-only mode needs the client secret, and none is stored.', NOT_SIGNED_IN);
+      const result = await client.acquireTokenByClientCredential({ scopes: [...APP_ONLY_SCOPES], skipCache: forceRefresh });
+      if (!result) throw new SignInError('The token endpoint returned no token.');
+      return result;
+    }
+    const state = await readAuthState(session.home);
+    const client = state.clientKind === 'confidential' ? ((await session.confidentialClient()) ?? session.publicClient()) : session.publicClient();
+    return client.acquireTokenSilent({ account: await delegatedAccount(), scopes: [...DELEGATED_SCOPES], forceRefresh });
+  }
+
+  async function fetchToken(forceRefresh: boolean): Promise<AccessTokenResult> {
+    let result: AuthenticationResult;
+    try {
+      result = await acquire(forceRefresh);
+    } catch (err) {
+      const error = err instanceof SignInError ? err : authError(session, 'Could not get an access token.', err);
+      const signInRequired =
+        err instanceof InteractionRequiredAuthError || error.diagnosis?.guideStep === 'sign-in-again' || error.diagnosis?.guideStep === 'admin-consent';
+      if (error.diagnosis && error.diagnosis.guideStep !== 'throttling' && error.diagnosis.guideStep !== 'request') {
+        await updateAuthState(session.home, (s) => ({
+          ...s,
+          problem: { since: s.problem?.since ?? new Date().toISOString(), reason: error.message, signInRequired, diagnosis: error.diagnosis ?? undefined },
+        }));
+      }
+      throw error;
+    }
+    if (!result.fromCache) {
+      endpointCalls += 1;
+      const now = new Date().toISOString();
+      await updateAuthState(session.home, (s) => ({
+        ...s,
+        lastRefreshAt: appOnly ? s.lastRefreshAt : now,
+        accessTokenExpiresAt: result.expiresOn?.toISOString(),
+        problem: undefined,
+      }));
+    }
+    return {
+      accessToken: result.accessToken,
+      expiresOn: result.expiresOn ?? new Date(Date.now() + 60_000),
+      scopes: result.scopes,
+      account: result.account?.username,
+    };
+  }
+
+  return {
+    get tokenEndpointCalls() {
+      return endpointCalls;
+    },
+    async getAccessToken(options = {}) {
+      if (!options.forceRefresh && current && current.expiresOn.getTime() - Date.now() > RENEW_BEFORE_EXPIRY_MS) return current;
+      // One request at a time: a burst of sends shares one refresh.
+      pending ??= fetchToken(options.forceRefresh ?? false).finally(() => {
+        pending = undefined;
+      });
+      current = await pending;
+      return current;
+    },
+  };
+}
