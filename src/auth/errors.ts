@@ -31,7 +31,7 @@ export function diagnoseAuthFailure(session: AuthSession, err: unknown): Diagnos
   const context = diagnoseContext(session.settings);
   const fromError = diagnose(err, context);
   if (fromError?.known && /^AADSTS|^Error|^[A-Z]/.test(fromError.code)) return fromError;
-  const raw = session.errors.latest();
+  const raw = session.errors.latestWithCode() ?? session.errors.latest();
   const fromWire = raw ? diagnose({ status: raw.status, body: raw.body }, context) : null;
   return fromWire ?? fromError;
 }

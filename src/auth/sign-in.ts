@@ -84,6 +84,7 @@ export interface BrowserSignInOptions {
  * AADSTS700025 the registration is a public client, so the same code is redeemed again without it.
  */
 export async function signInWithBrowser(session: AuthSession, options: BrowserSignInOptions): Promise<SignInResult> {
+  session.errors.clear();
   const scopes = [...DELEGATED_SCOPES];
   const pkce = await new CryptoProvider().generatePkceCodes();
   const state = randomUUID();
@@ -146,6 +147,7 @@ export interface DeviceCodeSignInOptions {
 
 /** Device code sign-in (guide: Allow public client flows = Yes) for headless servers and remote consoles. */
 export async function signInWithDeviceCode(session: AuthSession, options: DeviceCodeSignInOptions): Promise<SignInResult> {
+  session.errors.clear();
   const request = {
     scopes: [...DELEGATED_SCOPES],
     deviceCodeCallback: options.onCode,
@@ -172,6 +174,7 @@ export async function signInWithDeviceCode(session: AuthSession, options: Device
 
 /** App-only: client credentials with the secret; checks the Mail.Send application permission is granted. */
 export async function signInAppOnly(session: AuthSession): Promise<SignInResult> {
+  session.errors.clear();
   const client = await session.confidentialClient();
   if (!client) {
     throw new SignInError(

@@ -60,6 +60,7 @@ export function createTokenProvider(session: AuthSession): SessionTokenProvider 
 
   async function fetchToken(forceRefresh: boolean): Promise<AccessTokenResult> {
     let result: AuthenticationResult;
+    session.errors.clear();
     try {
       result = await acquire(forceRefresh);
     } catch (err) {

@@ -151,7 +151,7 @@ export const entraEntries: readonly CatalogEntry[] = [
       'The app is registered as Single tenant (Accounts in this organizational directory only), but o365-notify signed in without a Tenant ID (through /common or /organizations).',
     fix:
       `${APP} > Overview, copy the Directory (tenant) ID and run \`o365-notify setup --account-type single-tenant --tenant-id ...\`. Or, if the app must serve several organizations, change ${ACCOUNT_TYPE_WHERE} to Multitenant.`,
-    guideStep: 'tenant-id',
+    guideStep: 'account-type',
     accountTypeNotes: {
       'multi-tenant': 'The settings say Multitenant, but the registration is Single tenant.',
       'multi-tenant-personal': 'The settings say Multitenant and personal accounts, but the registration is Single tenant.',

@@ -22,7 +22,7 @@ const REQUIRED_AADSTS: Record<string, string> = {
   7000222: 'client-secret',
   700016: 'client-id',
   90002: 'tenant-id',
-  50194: 'tenant-id',
+  50194: 'account-type',
   9002331: 'account-type',
   50020: 'account-type',
   65001: 'admin-consent',

@@ -196,7 +196,7 @@ describe('diagnose: input shapes and precedence', () => {
   it('adds the account type of the settings to the cause where it explains the error', () => {
     const text = `AADSTS50194: Application '${CLIENT_ID}'(ImageManager) is not configured as a multi-tenant application.`;
     const d = diagnose(text, { accountType: 'multi-tenant' });
-    assert.equal(d?.guideStep, 'tenant-id');
+    assert.equal(d?.guideStep, 'account-type');
     assert.match(d!.cause, /settings say Multitenant, but the registration is Single tenant/);
     assert.doesNotMatch(diagnose(text)!.cause, /settings say/);
   });

@@ -24,7 +24,9 @@ export function httpsCall(
   options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; ca?: string; servername?: string },
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { method: options.method ?? 'GET', headers: options.headers, ca: options.ca, servername: options.servername }, (res) => {
+    const headers = { ...options.headers };
+    if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
+    const req = httpsRequest(url, { method: options.method ?? 'GET', headers, ca: options.ca, servername: options.servername }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
