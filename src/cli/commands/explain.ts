@@ -1,5 +1,7 @@
 import type { Readable } from 'node:stream';
-import { diagnose, formatDiagnosis } from '../../diagnose/index.js';
+import { diagnoseContext } from '../../auth/errors.js';
+import { readSettings } from '../../config/index.js';
+import { diagnose, formatDiagnosis, type DiagnoseContext } from '../../diagnose/index.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, parseCommandArgs, writeLine, type CliContext, type Command } from '../command.js';
 
 const usage = `Usage: o365-notify explain [--tenant-id ID] [--client-id ID] [--authority-host URL] [--] [TEXT...]
@@ -8,8 +10,8 @@ const usage = `Usage: o365-notify explain [--tenant-id ID] [--client-id ID] [--a
 Reads a raw error - an Entra ID JSON body, an error_description, an msal-node error message,
 a log line, a Microsoft Graph error envelope - from TEXT or, without TEXT, from stdin, and
 prints what happened, why, how to fix it in the Azure portal and the guide step.
-  --tenant-id ID        Tenant ID for the admin-consent URL of consent errors
-  --client-id ID        Client ID for the admin-consent URL of consent errors
+  --tenant-id ID        Tenant ID for the admin-consent URL of consent errors (default: from settings)
+  --client-id ID        Client ID for the admin-consent URL of consent errors (default: from settings)
   --authority-host URL  sign-in host (default https://login.microsoftonline.com; the emulator's URL)
   --json                print the diagnosis as JSON ({code, title, cause, fix, guideStep, ...})
 Put -- before TEXT when it starts with "-". Exit 0 when an error code was recognised, 1 otherwise.`;
@@ -47,10 +49,15 @@ export const explainCommand: Command = {
       text = await readAll(ctx.stdin, MAX_STDIN);
     }
 
+    // The saved settings fill in what the flags leave out (for the admin-consent URL).
+    const saved: DiagnoseContext = await readSettings(ctx.home, ctx.env)
+      .then((r) => diagnoseContext(r.settings))
+      .catch(() => ({}));
     const diagnosis = diagnose(text, {
-      tenantId: values['tenant-id'],
-      clientId: values['client-id'],
-      authorityHost: values['authority-host'],
+      ...saved,
+      ...(values['tenant-id'] !== undefined && { tenantId: values['tenant-id'] }),
+      ...(values['client-id'] !== undefined && { clientId: values['client-id'] }),
+      ...(values['authority-host'] !== undefined && { authorityHost: values['authority-host'] }),
     });
     if (ctx.json) writeLine(ctx.stdout, JSON.stringify(diagnosis, null, 2));
     if (!diagnosis) {
