@@ -17,6 +17,8 @@ export interface GraphLimits {
   maxRequestBytes: number;
   /** Recipients per mailbox per day (Exchange Online: 10,000). */
   recipientsPerDay: number;
+  /** Attachment bytes uploaded per app and mailbox per 5 minutes (Graph: 150 MB). */
+  uploadBytesPer5Minutes: number;
 }
 
 export const DEFAULT_LIMITS: GraphLimits = {
@@ -25,6 +27,7 @@ export const DEFAULT_LIMITS: GraphLimits = {
   requestsPer10Minutes: 10_000,
   maxRequestBytes: 4 * 1024 * 1024,
   recipientsPerDay: 10_000,
+  uploadBytesPer5Minutes: 150 * 1024 * 1024,
 };
 
 /** Entra ID behaviour the tests may tune (PUT /_emulator/behaviour). */

@@ -8,6 +8,7 @@ import { registerControlRoutes } from './control/index.js';
 import { Directory } from './directory.js';
 import { registerEntraRoutes } from './entra/index.js';
 import { Faults, type FaultSpec } from './faults.js';
+import { stampRequestIds } from './graph/errors.js';
 import { registerGraphRoutes } from './graph/index.js';
 import { applySeed, defaultSeed, type SeededSecret, type SeedFile } from './seed.js';
 import { TokenSigner } from './signer.js';
@@ -43,20 +44,21 @@ export interface RunningEmulator {
 }
 
 /** Endpoint families answer faults in their own error shape. */
-function faultReply(reply: FastifyReply, endpoint: string, fault: FaultSpec, nowMs: number): FastifyReply {
+function faultReply(request: FastifyRequest, reply: FastifyReply, endpoint: string, fault: FaultSpec, nowMs: number): FastifyReply {
   const status = fault.status ?? (fault.kind === 'throttle' ? 429 : 503);
   if (fault.retryAfterSeconds !== undefined) reply.header('Retry-After', String(fault.retryAfterSeconds));
-  const requestId = crypto.randomUUID();
   if (endpoint.startsWith('graph')) {
+    const { requestId, clientRequestId } = stampRequestIds(request, reply);
     const code = status === 429 ? 'ApplicationThrottled' : status === 503 ? 'ServiceUnavailable' : status === 504 ? 'GatewayTimeout' : 'InternalServerError';
     const message =
       status === 429
         ? 'Application is over its MailboxConcurrency limit.'
         : 'The service is temporarily unavailable. Please retry later.';
     return reply.code(status).send({
-      error: { code, message, innerError: { 'request-id': requestId, date: new Date(nowMs).toISOString(), 'client-request-id': requestId } },
+      error: { code, message, innerError: { 'request-id': requestId, date: new Date(nowMs).toISOString(), 'client-request-id': clientRequestId } },
     });
   }
+  const requestId = crypto.randomUUID();
   return reply.code(status).send({
     error: 'temporarily_unavailable',
     error_description: `AADSTS90033: A transient error has occurred. Please try again.\r\nTrace ID: ${requestId}\r\nCorrelation ID: ${requestId}\r\nTimestamp: ${new Date(nowMs).toISOString().replace('T', ' ').slice(0, 19)}Z`,
@@ -109,7 +111,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       return reply.hijack();
     }
     if ((fault.status ?? 429) === 429) context.stats.throttled429 += 1;
-    return faultReply(reply, endpoint, fault, clock.now());
+    return faultReply(request, reply, endpoint, fault, clock.now());
   });
 
   await registerEntraRoutes(app, context);
