@@ -77,3 +77,29 @@ export async function tempHome(): Promise<{ home: string; cleanup: () => Promise
   const home = await mkdtemp(join(tmpdir(), 'o365-home-'));
   return { home, cleanup: () => rm(home, { recursive: true, force: true }) };
 }
+
+/**
+ * A home dir set up against the emulator and signed in through the device-code flow
+ * (the emulator's control API approves the code as `upn`).
+ */
+export async function signedInHome(
+  emu: { url: string; caPath: string; call: (m: string, p: string, b?: unknown) => Promise<{ status: number; text: string }> },
+  options: { clientId: string; tenantId?: string; accountType?: string; upn: string; to?: string },
+): Promise<{ home: string; cleanup: () => Promise<void> }> {
+  const { home, cleanup } = await tempHome();
+  const setup = await runCli(
+    ['setup', '--non-interactive', '--emulator', emu.url, '--emulator-ca', emu.caPath, '--account-type', options.accountType ?? 'single-tenant',
+      '--client-id', options.clientId, ...(options.tenantId ? ['--tenant-id', options.tenantId] : []), '--auth', 'device-code',
+      ...(options.to ? ['--to', options.to] : [])],
+    { home },
+  );
+  if (setup.code !== 0) throw new Error(`setup failed: ${setup.stderr}`);
+  await emu.call('PUT', '/_emulator/behaviour', { deviceCodeIntervalSeconds: 1 });
+  const login = startCli(['login', '--device-code'], { home });
+  const [, code] = await login.waitFor(/enter the code (\S+) to authenticate/);
+  const approve = await emu.call('POST', '/_emulator/devicecode/approve', { userCode: code, upn: options.upn });
+  if (approve.status !== 200) throw new Error(`approve failed: ${approve.text}`);
+  const done = await login.done;
+  if (done.code !== 0) throw new Error(`login failed: ${done.stdout}${done.stderr}`);
+  return { home, cleanup };
+}

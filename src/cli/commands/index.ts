@@ -3,6 +3,7 @@ import { configCommand } from './config.js';
 import { emulatorCommand } from './emulator.js';
 import { explainCommand } from './explain.js';
 import { loginCommand, logoutCommand } from './login.js';
+import { sendCommand, testCommand } from './send.js';
 import { setupCommand } from './setup.js';
 import { statusCommand } from './status.js';
 
@@ -12,6 +13,8 @@ export const commands: Command[] = [
   loginCommand,
   logoutCommand,
   statusCommand,
+  testCommand,
+  sendCommand,
   configCommand,
   emulatorCommand,
   explainCommand,
