@@ -1,0 +1,93 @@
+import type { Diagnosis } from '../diagnose/index.js';
+
+export type { Diagnosis } from '../diagnose/index.js';
+
+/**
+ * The one error type of the mail client. Whatever went wrong - bad input, a refused token,
+ * Graph saying no, the network, running out of retries - the caller gets a GraphSendError and
+ * knows nothing was accepted by Graph for this message.
+ */
+
+export interface GraphSendErrorFields {
+  /** HTTP status of the final answer; 0 when none came (validation, network, token). */
+  status: number;
+  /** Graph's `error.code`, or ours: InvalidMessage, MailReadWriteRequired, NetworkError, Timeout, TlsError, TokenAcquisitionFailed. */
+  code: string;
+  message: string;
+  /** Graph's `request-id` of the final answer. */
+  requestId?: string;
+  /** Every `request-id` Graph returned while trying (for support cases). */
+  requestIds?: string[];
+  /** HTTP attempts made for the step that failed (0: failed before sending). */
+  attempts: number;
+  /** Trying the same message later may succeed (throttling, outage, network). */
+  retryable: boolean;
+  diagnosis?: Diagnosis;
+  /** Every problem found in the message (InvalidMessage). */
+  problems?: string[];
+  cause?: unknown;
+}
+
+export class GraphSendError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly requestId: string | undefined;
+  readonly requestIds: string[];
+  readonly attempts: number;
+  readonly retryable: boolean;
+  diagnosis: Diagnosis | undefined;
+  readonly problems: string[] | undefined;
+
+  constructor(fields: GraphSendErrorFields) {
+    super(fields.message, fields.cause === undefined ? undefined : { cause: fields.cause });
+    this.name = 'GraphSendError';
+    this.status = fields.status;
+    this.code = fields.code;
+    this.requestId = fields.requestId;
+    this.requestIds = fields.requestIds ?? (fields.requestId ? [fields.requestId] : []);
+    this.attempts = fields.attempts;
+    this.retryable = fields.retryable;
+    this.diagnosis = fields.diagnosis;
+    this.problems = fields.problems;
+  }
+
+  /** Plain data for logs and the delivery log (no token, no message content). */
+  toJSON(): Omit<GraphSendErrorFields, 'cause'> {
+    return {
+      status: this.status,
+      code: this.code,
+      message: this.message,
+      requestId: this.requestId,
+      requestIds: this.requestIds,
+      attempts: this.attempts,
+      retryable: this.retryable,
+      diagnosis: this.diagnosis,
+      problems: this.problems,
+    };
+  }
+}
+
+/** Graph's error envelope: `{ error: { code, message, innerError: { request-id, date, client-request-id } } }`. */
+export interface GraphErrorBody {
+  code: string;
+  message: string;
+  requestId?: string;
+  innerCode?: string;
+}
+
+export function parseGraphError(text: string): GraphErrorBody | undefined {
+  try {
+    const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; innerError?: Record<string, unknown> } };
+    const error = body?.error;
+    if (!error || typeof error !== 'object' || typeof error.code !== 'string') return undefined;
+    const inner = error.innerError && typeof error.innerError === 'object' ? error.innerError : {};
+    return {
+      code: error.code,
+      message: typeof error.message === 'string' ? error.message : '',
+      requestId: typeof inner['request-id'] === 'string' ? inner['request-id'] : undefined,
+      innerCode: typeof inner.code === 'string' ? inner.code : undefined,
+    };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,394 @@
+import type { DiagnoseContext } from '../diagnose/index.js';
+import { systemClock, type Clock } from './clock.js';
+import { diagnoseFailure, mailReadWriteDiagnosis } from './diagnosis.js';
+import { GraphSendError } from './errors.js';
+import { createHttpsTransport, type HttpResponse, type HttpTransport } from './http.js';
+import { escapeHtml, prepareMessage, type MailMessage, type PreparedAttachment, type PreparedMessage } from './message.js';
+import { MailboxPacer, type PacingOptions } from './pacing.js';
+import { fileAttachment, graphMessage, MAX_REQUEST_BYTES, sendMailBody, sendMailSize } from './payload.js';
+import { GraphRequester, newTrace, type ClientCounters, type GraphCall, type SendTrace } from './requester.js';
+import { DEFAULT_RETRY, isTransientNetworkError, type RetryOptions } from './retry.js';
+import { TokenSource } from './token-source.js';
+import { grantedPermissions, type TokenProvider } from './token-provider.js';
+import { checkChunkBytes, DEFAULT_CHUNK_BYTES, nextRange, parseNextExpected, planDelivery, type DeliveryPlan } from './upload-plan.js';
+
+/**
+ * The mail client: one message model in, Graph's 202 out. Small messages go in one sendMail;
+ * larger ones through a draft, upload sessions and a send. Every request is paced per mailbox
+ * and retried by the rules in retry.ts; every failure is a GraphSendError with a diagnosis.
+ */
+
+export type SendMode = 'delegated' | 'app-only';
+
+export interface MailClientOptions {
+  /** `https://graph.microsoft.com/v1.0`, or the emulator's `{url}/v1.0`. */
+  baseUrl: string;
+  /** An extra CA to trust (PEM) - the emulator's; the system's roots stay trusted. */
+  ca?: string | Buffer;
+  tokenProvider: TokenProvider;
+  /** Delegated: `POST /me/sendMail`; app-only: `POST /users/{sender}/sendMail`. */
+  mode: SendMode;
+  /** App-only: the mailbox that sends (UPN or object id). */
+  sender?: string;
+  pacing?: PacingOptions;
+  retry?: Partial<RetryOptions>;
+  /** Per HTTP request (default 60 s). */
+  requestTimeoutMs?: number;
+  /** Without Mail.ReadWrite: send without the attachments that need an upload session, and say so in the body. */
+  dropOversizeAttachments?: boolean;
+  /** Upload range size: a multiple of 320 KiB under 4 MiB (default 3.75 MiB). */
+  uploadChunkBytes?: number;
+  /** Lets diagnoses name the tenant, app and authority (admin-consent URL). */
+  diagnoseContext?: DiagnoseContext;
+  /** For tests: time, randomness and the HTTP layer. */
+  clock?: Clock;
+  random?: () => number;
+  transport?: HttpTransport;
+}
+
+export interface SendResult {
+  /** Our `x-o365-notify-id` (Graph's 202 carries no message id). */
+  messageId: string;
+  /** HTTP attempts of the request Graph accepted the message with. */
+  attempts: number;
+  /** Graph's `request-id` of every answer while sending this message. */
+  requestIds: string[];
+  path: 'sendMail' | 'draft';
+  /** Attachments left out (dropOversizeAttachments). */
+  droppedAttachments: string[];
+  requests: number;
+  timings: { totalMs: number; httpMs: number; pacingWaitMs: number; retryWaitMs: number };
+}
+
+export interface MailClientStats extends ClientCounters {
+  /** Most requests seen in flight at once, per mailbox. */
+  peakConcurrency: Record<string, number>;
+}
+
+export interface MailClient {
+  /** Resolves once Graph accepted the message (202); rejects with GraphSendError. */
+  send(message: MailMessage): Promise<SendResult>;
+  stats(): MailClientStats;
+  /** Closes kept-alive connections. */
+  close(): void;
+}
+
+export function createMailClient(options: MailClientOptions): MailClient {
+  return new GraphMailClient(options);
+}
+
+class GraphMailClient implements MailClient {
+  private readonly clock: Clock;
+  private readonly transport: HttpTransport;
+  private readonly tokens: TokenSource;
+  private readonly requester: GraphRequester;
+  private readonly counters: ClientCounters = { requests: 0, retries: 0, throttled: 0, serverErrors: 0, networkErrors: 0, forcedTokenRefreshes: 0 };
+  private readonly pacers = new Map<string, MailboxPacer>();
+  private readonly mailboxUrl: string;
+  private readonly mailboxKey: string;
+  private readonly chunkBytes: number;
+
+  constructor(private readonly options: MailClientOptions) {
+    const base = new URL(options.baseUrl);
+    if (base.protocol !== 'https:') throw new Error(`createMailClient: baseUrl must be https (got ${base.protocol})`);
+    const baseUrl = options.baseUrl.replace(/\/+$/, '');
+    if (options.mode === 'app-only') {
+      if (!options.sender) throw new Error('createMailClient: app-only sending needs the sender mailbox (sender: UPN or object id)');
+      this.mailboxUrl = `${baseUrl}/users/${encodeURIComponent(options.sender)}`;
+      this.mailboxKey = options.sender.toLowerCase();
+    } else if (options.mode === 'delegated') {
+      this.mailboxUrl = `${baseUrl}/me`;
+      this.mailboxKey = 'me';
+    } else {
+      throw new Error(`createMailClient: mode must be "delegated" or "app-only"`);
+    }
+    this.chunkBytes = options.uploadChunkBytes ?? DEFAULT_CHUNK_BYTES;
+    checkChunkBytes(this.chunkBytes);
+    this.clock = options.clock ?? systemClock;
+    this.transport = options.transport ?? createHttpsTransport({ ca: options.ca });
+    this.tokens = new TokenSource(options.tokenProvider);
+    this.requester = new GraphRequester({
+      transport: this.transport,
+      clock: this.clock,
+      tokens: this.tokens,
+      retry: { ...DEFAULT_RETRY, ...options.retry },
+      random: options.random ?? Math.random,
+      requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
+      counters: this.counters,
+      diagnoseContext: options.diagnoseContext ?? {},
+    });
+  }
+
+  stats(): MailClientStats {
+    const peakConcurrency: Record<string, number> = {};
+    for (const [key, pacer] of this.pacers) peakConcurrency[key] = pacer.slots.peak;
+    return { ...this.counters, peakConcurrency };
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+
+  private pacer(): MailboxPacer {
+    let pacer = this.pacers.get(this.mailboxKey);
+    if (!pacer) {
+      pacer = new MailboxPacer(this.clock, this.options.pacing);
+      this.pacers.set(this.mailboxKey, pacer);
+    }
+    return pacer;
+  }
+
+  async send(message: MailMessage): Promise<SendResult> {
+    const trace = newTrace(this.clock.now());
+    let msg: PreparedMessage;
+    let plan: DeliveryPlan;
+    try {
+      msg = prepareMessage(message);
+      plan = planDelivery(msg);
+    } catch (err) {
+      throw withDiagnosis(err, this.options.diagnoseContext);
+    }
+
+    let dropped: string[] = [];
+    if (plan.kind === 'draft') {
+      const ready = await this.checkDraftPermission(msg, plan, trace);
+      if (ready) ({ msg, plan, dropped } = ready);
+    }
+
+    try {
+      const outcome = plan.kind === 'inline' ? await this.sendInline(msg, plan.attachments, trace) : await this.sendThroughDraft(msg, plan, trace);
+      const totalMs = this.clock.now() - trace.startedAt;
+      return {
+        messageId: msg.id,
+        attempts: outcome.attempts,
+        requestIds: trace.requestIds,
+        path: plan.kind === 'inline' ? 'sendMail' : 'draft',
+        droppedAttachments: dropped,
+        requests: trace.requests,
+        timings: { totalMs, httpMs: trace.httpMs, pacingWaitMs: trace.pacingWaitMs, retryWaitMs: trace.retryWaitMs },
+      };
+    } catch (err) {
+      if (err instanceof GraphSendError && err.code === 'ErrorSendAsDenied' && msg.from) {
+        err.message = `Graph refused to send as ${msg.from.address}: the account that signed in has no Send As right on that mailbox. ${err.message}`;
+      }
+      throw withDiagnosis(err, this.options.diagnoseContext);
+    }
+  }
+
+  /**
+   * The draft path needs Mail.ReadWrite. Checked on the token before anything is sent: fail with
+   * the permission to add, or (by option) fall back to sendMail without the big attachments.
+   */
+  private async checkDraftPermission(
+    msg: PreparedMessage,
+    plan: Extract<DeliveryPlan, { kind: 'draft' }>,
+    trace: SendTrace,
+  ): Promise<{ msg: PreparedMessage; plan: DeliveryPlan; dropped: string[] } | undefined> {
+    let token;
+    try {
+      token = (await this.tokens.get()).token;
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      const error = new GraphSendError({
+        status: 0,
+        code: 'TokenAcquisitionFailed',
+        message: `no access token could be obtained: ${e?.message ?? String(err)}`,
+        attempts: 0,
+        retryable: isTransientNetworkError(e?.code, e?.message),
+        cause: err,
+      });
+      error.diagnosis = diagnoseFailure(error, { cause: err }, this.options.diagnoseContext);
+      throw error;
+    }
+    const permissions = grantedPermissions(token);
+    if (!permissions || permissions.has('mail.readwrite')) return undefined;
+
+    if (this.options.dropOversizeAttachments) {
+      const reduced = dropUntilInline(msg);
+      return { ...reduced, plan: planDelivery(reduced.msg) };
+    }
+    const names = describeAttachments(plan.uploadedAttachments.length > 0 ? plan.uploadedAttachments : msg.attachments);
+    throw new GraphSendError({
+      status: 0,
+      code: 'MailReadWriteRequired',
+      message: `Not sent: with ${names} the request is over Graph's 4 MB limit, so it must go through a draft and an upload session, which needs the Microsoft Graph permission Mail.ReadWrite; the access token${token.account ? ` of ${token.account}` : ''} does not carry it.`,
+      attempts: 0,
+      requestIds: trace.requestIds,
+      retryable: false,
+      diagnosis: mailReadWriteDiagnosis(this.options.mode, names),
+    });
+  }
+
+  private call(step: string, method: GraphCall['method'], path: string, json?: unknown, extra: Partial<GraphCall> = {}): GraphCall {
+    return {
+      step,
+      method,
+      url: path.startsWith('https://') ? path : `${this.mailboxUrl}${path}`,
+      ...(json === undefined ? {} : { body: Buffer.from(JSON.stringify(json), 'utf8'), contentType: 'application/json' }),
+      authenticated: true,
+      okStatuses: [200, 201, 202, 204],
+      ...extra,
+    };
+  }
+
+  private async sendInline(msg: PreparedMessage, attachments: PreparedAttachment[], trace: SendTrace): Promise<{ attempts: number }> {
+    const call = this.call('sendMail', 'POST', '/sendMail', sendMailBody(msg, attachments), { countsAsMessage: true, okStatuses: [202] });
+    const { attempts } = await this.requester.execute(call, this.pacer(), trace);
+    return { attempts };
+  }
+
+  private async sendThroughDraft(msg: PreparedMessage, plan: Extract<DeliveryPlan, { kind: 'draft' }>, trace: SendTrace): Promise<{ attempts: number }> {
+    const pacer = this.pacer();
+    let created: Awaited<ReturnType<GraphRequester['execute']>>;
+    try {
+      created = await this.requester.execute(this.call('create the draft', 'POST', '/messages', graphMessage(msg, plan.draftAttachments), { okStatuses: [201] }), pacer, trace);
+    } catch (err) {
+      // The token did not say which permissions it has (an opaque token): Graph's 403 here means Mail.ReadWrite.
+      if (err instanceof GraphSendError && err.status === 403 && err.code === 'ErrorAccessDenied') {
+        err.diagnosis = mailReadWriteDiagnosis(this.options.mode, describeAttachments(plan.uploadedAttachments.length > 0 ? plan.uploadedAttachments : msg.attachments));
+      }
+      throw err;
+    }
+    const draftId = jsonField(created.response, 'id');
+    if (typeof draftId !== 'string' || draftId === '') {
+      throw new GraphSendError({ status: created.response.status, code: 'InvalidResponse', message: 'create the draft: Graph answered without a message id', attempts: created.attempts, requestIds: trace.requestIds, retryable: true });
+    }
+    const draftPath = `/messages/${encodeURIComponent(draftId)}`;
+    try {
+      for (const a of plan.postedAttachments) {
+        await this.requester.execute(this.call(`attach ${a.name}`, 'POST', `${draftPath}/attachments`, fileAttachment(a), { okStatuses: [201] }), pacer, trace);
+      }
+      for (const a of plan.uploadedAttachments) await this.upload(draftPath, a, trace);
+      const sent = await this.requester.execute(this.call('send the draft', 'POST', `${draftPath}/send`, undefined, { countsAsMessage: true, okStatuses: [202], body: Buffer.alloc(0) }), pacer, trace);
+      return { attempts: sent.attempts };
+    } catch (err) {
+      await this.deleteDraft(draftPath, trace);
+      throw err;
+    }
+  }
+
+  /** createUploadSession, then ranged PUTs without Authorization, resuming where Graph says. */
+  private async upload(draftPath: string, a: PreparedAttachment, trace: SendTrace): Promise<void> {
+    const pacer = this.pacer();
+    const size = a.content.length;
+    const session = await this.requester.execute(
+      this.call(`create an upload session for ${a.name}`, 'POST', `${draftPath}/attachments/createUploadSession`, {
+        AttachmentItem: { attachmentType: 'file', name: a.name, size, contentType: a.contentType },
+      }, { okStatuses: [200, 201] }),
+      pacer,
+      trace,
+    );
+    const uploadUrl = jsonField(session.response, 'uploadUrl');
+    if (typeof uploadUrl !== 'string' || !uploadUrl.startsWith('https://')) {
+      throw new GraphSendError({ status: session.response.status, code: 'InvalidResponse', message: `create an upload session for ${a.name}: Graph answered without an https uploadUrl`, attempts: session.attempts, requestIds: trace.requestIds, retryable: true });
+    }
+    let offset = parseNextExpected(jsonField(session.response, 'nextExpectedRanges')) ?? 0;
+    const maxResyncs = { ...DEFAULT_RETRY, ...this.options.retry }.maxAttempts;
+    let resyncs = 0;
+    for (let range = nextRange(offset, size, this.chunkBytes); range; range = nextRange(offset, size, this.chunkBytes)) {
+      const { response } = await this.requester.execute(
+        {
+          step: `upload ${a.name} bytes ${range.start}-${range.end}/${size}`,
+          method: 'PUT',
+          url: uploadUrl,
+          body: a.content.subarray(range.start, range.end + 1),
+          contentType: 'application/octet-stream',
+          headers: { 'content-range': `bytes ${range.start}-${range.end}/${size}` },
+          authenticated: false,
+          okStatuses: [200, 201],
+          // A range Graph did not expect (e.g. the retry of a chunk whose answer was lost) is a
+          // resync, not a failure: continue from where Graph says it is.
+          accept: (res) => res.status === 416 || (res.status >= 400 && res.status < 500 && parseNextExpected(jsonField(res, 'nextExpectedRanges')) !== undefined),
+        },
+        pacer,
+        trace,
+      );
+      if (response.status === 201) return;
+      if (response.status === 200) {
+        offset = parseNextExpected(jsonField(response, 'nextExpectedRanges')) ?? range.end + 1;
+        continue;
+      }
+      resyncs += 1;
+      const expected = parseNextExpected(jsonField(response, 'nextExpectedRanges')) ?? (await this.uploadStatus(uploadUrl, a, trace));
+      if (resyncs > maxResyncs || expected === undefined || expected >= size) {
+        throw new GraphSendError({
+          status: response.status,
+          code: 'UploadOutOfSync',
+          message: `upload ${a.name}: Graph refused the range ${range.start}-${range.end} and did not say where to continue (${resyncs} resyncs)`,
+          attempts: resyncs,
+          requestIds: trace.requestIds,
+          retryable: true,
+        });
+      }
+      offset = expected;
+    }
+  }
+
+  /** Where the upload session wants the next bytes: GET on the upload URL (no Authorization either). */
+  private async uploadStatus(uploadUrl: string, a: PreparedAttachment, trace: SendTrace): Promise<number | undefined> {
+    const { response } = await this.requester.execute(
+      { step: `read the upload state of ${a.name}`, method: 'GET', url: uploadUrl, authenticated: false, okStatuses: [200] },
+      this.pacer(),
+      trace,
+    );
+    return parseNextExpected(jsonField(response, 'nextExpectedRanges'));
+  }
+
+  private async deleteDraft(draftPath: string, trace: SendTrace): Promise<void> {
+    try {
+      await this.requester.execute(this.call('delete the unsent draft', 'DELETE', draftPath, undefined, { okStatuses: [204, 200, 404], maxAttempts: 2 }), this.pacer(), trace);
+    } catch {
+      // Best effort: the draft stays in Drafts; the send error is what matters.
+    }
+  }
+}
+
+function withDiagnosis(err: unknown, context: DiagnoseContext | undefined): unknown {
+  if (err instanceof GraphSendError && !err.diagnosis) err.diagnosis = diagnoseFailure(err, undefined, context);
+  return err;
+}
+
+function jsonField(res: HttpResponse, field: string): unknown {
+  try {
+    const body = JSON.parse(res.body.toString('utf8')) as Record<string, unknown>;
+    return body?.[field];
+  } catch {
+    return undefined;
+  }
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+export function describeAttachments(attachments: PreparedAttachment[]): string {
+  const list = attachments.map((a) => `${a.name} (${megabytes(a.content.length)})`).join(', ');
+  return attachments.length === 1 ? `the attachment ${list}` : `the attachments ${list}`;
+}
+
+/**
+ * Leaves out the largest attachments until one sendMail fits, and says so at the end of the body
+ * (escaped when the body is HTML).
+ */
+export function dropUntilInline(msg: PreparedMessage, maxRequestBytes = MAX_REQUEST_BYTES): { msg: PreparedMessage; dropped: string[] } {
+  const kept = [...msg.attachments].sort((a, b) => a.content.length - b.content.length);
+  const dropped: PreparedAttachment[] = [];
+  for (;;) {
+    const candidate = withDropNote({ ...msg, attachments: kept }, dropped);
+    if (dropped.length > 0 && (sendMailSize(candidate, kept) < maxRequestBytes || kept.length === 0)) {
+      return { msg: candidate, dropped: dropped.map((a) => a.name) };
+    }
+    if (dropped.length === 0 && sendMailSize(msg, kept) < maxRequestBytes) return { msg, dropped: [] };
+    dropped.unshift(kept.pop()!);
+  }
+}
+
+function withDropNote(msg: PreparedMessage, dropped: PreparedAttachment[]): PreparedMessage {
+  if (dropped.length === 0) return msg;
+  const note = `[o365-notify] Not attached: ${dropped.map((a) => `${a.name} (${megabytes(a.content.length)})`).join(', ')}. Attachments this large need the Microsoft Graph permission Mail.ReadWrite, which this sign-in does not have.`;
+  if (msg.body.contentType === 'text') return { ...msg, body: { contentType: 'text', content: `${msg.body.content}\n\n${note}` } };
+  const html = `<p>${escapeHtml(note)}</p>`;
+  const content = msg.body.content;
+  const end = content.toLowerCase().lastIndexOf('</body>');
+  return { ...msg, body: { contentType: 'html', content: end === -1 ? content + html : content.slice(0, end) + html + content.slice(end) } };
+}

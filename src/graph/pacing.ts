@@ -1,0 +1,186 @@
+import type { Clock } from './clock.js';
+
+/**
+ * Pacing per mailbox, so known limits are never hit: at most N requests in flight, a message
+ * budget per minute and a request budget per 10 minutes (token buckets that spread a burst),
+ * and a shared pause when Graph answers 429/503 with Retry-After.
+ */
+
+export interface PacingOptions {
+  /** Requests in flight per mailbox (Graph: 4). */
+  concurrency?: number;
+  /** Messages per minute per mailbox (Exchange Online: 30). */
+  messagesPerMinute?: number;
+  /** Messages sent back to back before the pace applies (default 1: evenly spread). */
+  messageBurst?: number;
+  /** Requests per 10 minutes per app and mailbox (Graph: 10,000). */
+  requestsPer10Minutes?: number;
+  /** Requests sent back to back before that pace applies (default 10 % of the budget). */
+  requestBurst?: number;
+}
+
+export const DEFAULT_PACING = { concurrency: 4, messagesPerMinute: 30, requestsPer10Minutes: 10_000 } as const;
+
+/**
+ * Margin on the window so that the limit holds for a server counting in a sliding window, even
+ * with a little network jitter between our clock and Graph's.
+ */
+const WINDOW_MARGIN_MS = 1_000;
+/** A message sent this much after its turn takes a new one (half the window margin). */
+const LATE_MESSAGE_MS = WINDOW_MARGIN_MS / 2;
+
+/**
+ * A token bucket with reservations: callers are served in call order, each told how long to wait.
+ * `limit` events per `windowMs` with a `burst`: the spacing makes any window of `windowMs` hold
+ * at most `limit` events (burst included), whether the server counts in a fixed window, a
+ * sliding window or a bucket of its own.
+ */
+export class TokenBucket {
+  readonly intervalMs: number;
+  readonly capacity: number;
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly clock: Clock,
+    options: { limit: number; windowMs: number; burst?: number; marginMs?: number },
+  ) {
+    if (!(options.limit >= 1)) throw new RangeError(`rate limit ${options.limit}: must be at least 1`);
+    this.capacity = Math.max(1, Math.min(Math.floor(options.burst ?? 1), Math.floor(options.limit)));
+    this.intervalMs = (options.windowMs + (options.marginMs ?? WINDOW_MARGIN_MS)) / (options.limit - this.capacity + 1);
+    this.tokens = this.capacity;
+    this.last = clock.now();
+  }
+
+  /** Reserves one token; returns how many ms to wait before using it (0: now). */
+  reserve(): number {
+    const now = this.clock.now();
+    this.tokens = Math.min(this.capacity, this.tokens + (now - this.last) / this.intervalMs);
+    this.last = now;
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : Math.ceil(-this.tokens * this.intervalMs);
+  }
+
+  async take(): Promise<number> {
+    const wait = this.reserve();
+    if (wait > 0) await this.clock.sleep(wait);
+    return wait;
+  }
+
+  /** Events per minute this bucket allows in the long run. */
+  get ratePerMinute(): number {
+    return 60_000 / this.intervalMs;
+  }
+}
+
+/** A FIFO semaphore: at most `max` holders; `peak` records the most seen at once. */
+export class ConcurrencyLimiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  peak = 0;
+
+  constructor(readonly max: number) {
+    if (!(max >= 1)) throw new RangeError(`concurrency ${max}: must be at least 1`);
+  }
+
+  get inFlight(): number {
+    return this.active;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Resolves with a release function once a slot is free. */
+  acquire(): Promise<() => void> {
+    return new Promise((resolve) => {
+      const grant = () => {
+        this.active += 1;
+        if (this.active > this.peak) this.peak = this.active;
+        let released = false;
+        resolve(() => {
+          if (released) return;
+          released = true;
+          this.active -= 1;
+          this.waiting.shift()?.();
+        });
+      };
+      if (this.active < this.max && this.waiting.length === 0) grant();
+      else this.waiting.push(grant);
+    });
+  }
+}
+
+/** What a request waited for before it went out (for overhead figures). */
+export interface SlotWait {
+  release: () => void;
+  waitedMs: number;
+}
+
+/** The pacing state of one mailbox, shared by every send of a client. */
+export class MailboxPacer {
+  readonly slots: ConcurrencyLimiter;
+  readonly messages: TokenBucket;
+  readonly requests: TokenBucket;
+  private pausedUntil = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    options: PacingOptions = {},
+  ) {
+    const requestsPer10Minutes = options.requestsPer10Minutes ?? DEFAULT_PACING.requestsPer10Minutes;
+    this.slots = new ConcurrencyLimiter(options.concurrency ?? DEFAULT_PACING.concurrency);
+    this.messages = new TokenBucket(clock, {
+      limit: options.messagesPerMinute ?? DEFAULT_PACING.messagesPerMinute,
+      windowMs: 60_000,
+      burst: options.messageBurst ?? 1,
+    });
+    this.requests = new TokenBucket(clock, {
+      limit: requestsPer10Minutes,
+      windowMs: 600_000,
+      burst: options.requestBurst ?? Math.max(1, Math.floor(requestsPer10Minutes / 10)),
+    });
+  }
+
+  /** Graph said to wait (Retry-After): every request to this mailbox holds off until then. */
+  pauseUntil(timeMs: number): void {
+    if (timeMs > this.pausedUntil) this.pausedUntil = timeMs;
+  }
+
+  get pausedUntilMs(): number {
+    return this.pausedUntil;
+  }
+
+  /**
+   * Waits for the message budget (in call order), then for a slot and the request budget. The
+   * message token is taken before the slot so requests that send no message (uploads) are never
+   * stuck behind messages waiting for their turn. A message that then waited long for its slot
+   * takes a new turn: sent late, it would sit closer to the messages after it than planned.
+   */
+  async begin(options: { countsAsMessage: boolean }): Promise<SlotWait> {
+    const started = this.clock.now();
+    await this.waitForPause();
+    let due = this.clock.now();
+    if (options.countsAsMessage) due += await this.messages.take();
+    const release = await this.slots.acquire();
+    try {
+      await this.requests.take();
+      // The last check before sending is always the pause (Retry-After).
+      for (;;) {
+        await this.waitForPause();
+        if (!options.countsAsMessage || this.clock.now() - due <= LATE_MESSAGE_MS) break;
+        due = this.clock.now() + (await this.messages.take());
+      }
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return { release, waitedMs: this.clock.now() - started };
+  }
+
+  private async waitForPause(): Promise<void> {
+    for (let now = this.clock.now(); now < this.pausedUntil; now = this.clock.now()) {
+      await this.clock.sleep(this.pausedUntil - now);
+    }
+  }
+}
