@@ -21,7 +21,6 @@ import {
  * loopback redirect, silent refresh with rotation; and client credentials for the app-only app.
  */
 
-const ADMIN = `admin@${DEMO_DOMAIN}`;
 const ALERTS = `alerts@${DEMO_DOMAIN}`;
 const PERSONAL = 'alex@outlook.com';
 const SCOPES = ['Mail.Send'];

@@ -142,6 +142,13 @@ describe('Entra ID emulator: grants', () => {
       assert.equal(decodeJwt((await redeem(emu, await code(emu))).json().id_token).nonce, undefined);
     });
 
+    it('takes Graph permissions with or without the resource prefix', async () => {
+      const full = 'https://graph.microsoft.com/Mail.Send openid offline_access';
+      const res = await redeem(emu, await code(emu, { scope: full }), { scope: full });
+      assert.equal(res.status, 200, res.text);
+      assert.ok(String(decodeJwt(res.json().access_token).scp).split(' ').includes('Mail.Send'));
+    });
+
     it('accepts the client secret in HTTP Basic for a Web redirect (client_secret_basic)', async () => {
       const created = await emu.call('POST', '/_emulator/apps', {
         displayName: 'Web app',
@@ -406,11 +413,14 @@ describe('Entra ID emulator: grants', () => {
   });
 
   describe('logout and admin consent', () => {
-    it('logout returns to post_logout_redirect_uri with state, or shows the signed-out page', async () => {
-      const back = await openPage(emu, `${emu.url}/common/oauth2/v2.0/logout?post_logout_redirect_uri=${encodeURIComponent('http://localhost:9/bye')}&state=z`);
-      assert.equal(back.kind === 'redirect' && back.location.toString(), 'http://localhost:9/bye?state=z');
-      const page = await openPage(emu, `${emu.url}/common/oauth2/v2.0/logout`);
-      assert.ok(page.kind === 'page' && /You signed out of your account/.test(page.html));
+    it('logout returns to a registered post_logout_redirect_uri with state, else shows the signed-out page', async () => {
+      const logout = (q: string) => openPage(emu, `${emu.url}/common/oauth2/v2.0/logout?${q}`);
+      const back = await logout(`client_id=${APP}&post_logout_redirect_uri=${encodeURIComponent('http://localhost:9')}&state=z`);
+      assert.equal(back.kind === 'redirect' && back.location.toString(), 'http://localhost:9/?state=z');
+      for (const q of ['', `post_logout_redirect_uri=${encodeURIComponent('https://evil.example/')}`, `client_id=${APP}&post_logout_redirect_uri=${encodeURIComponent('https://evil.example/')}`]) {
+        const page = await logout(q);
+        assert.ok(page.kind === 'page' && /You signed out of your account/.test(page.html), q);
+      }
     });
 
     it('v2.0/adminconsent: an administrator accepts for the organization and the app gets its configured permissions', async () => {

@@ -323,7 +323,7 @@ describe('Entra ID emulator: each guide step done wrong gives Entra\'s error', (
         scopes: ['Mail.Send'],
         deviceCodeCallback: (r) => void approveDeviceCode(emu, r.userCode, ALERTS),
       });
-      const revoke = await emu.call('DELETE', '/_emulator/consent', { clientId, tenant: DEMO_DOMAIN });
+      const revoke = await emu.call('DELETE', `/_emulator/consent?clientId=${clientId}&tenant=${DEMO_DOMAIN}`);
       assert.equal(revoke.json().revoked, 1, revoke.text);
       const err = await app.acquireTokenSilent({ account: result!.account!, scopes: ['Mail.Send'], forceRefresh: true }).then(() => undefined, (e: unknown) => e);
       assert.ok(err instanceof AuthError);

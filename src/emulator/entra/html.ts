@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { describe, type EntraError, type TraceIds } from './errors.js';
+import type { EntraError, TraceIds } from './errors.js';
 
 /**
  * Server-rendered pages of the emulated sign-in experience: no scripts except the
@@ -107,7 +107,7 @@ ${extra}
 <div class="details">Request Id: ${ids.traceId}
 Correlation Id: ${ids.correlationId}
 Timestamp: ${ids.timestamp}
-Message: ${describe(err, ids)}</div>`,
+Message: AADSTS${String(err.code)}: ${err.text}</div>`,
   );
 }
 

@@ -94,6 +94,18 @@ export async function registerSignInRoutes(server: FastifyInstance, ctx: Emulato
     return { flow, app };
   };
 
+  const deviceCodeGone = (reply: FastifyReply, expired: boolean) =>
+    sendPage(
+      reply,
+      400,
+      TITLE,
+      html`<h1>Sign in</h1><p class="error" role="alert">${
+        expired
+          ? "The code you entered has expired. Get a new code from the device you're trying to sign in to and try again."
+          : 'This code has already been used. Get a new code from the device you’re trying to sign in to and try again.'
+      }</p>`,
+    );
+
   const finishAuthorize = (reply: FastifyReply, flow: AuthorizeFlow, user: User) => {
     const now = ctx.clock.now();
     const code = grants.issueCode({
@@ -119,7 +131,7 @@ export async function registerSignInRoutes(server: FastifyInstance, ctx: Emulato
     });
   };
 
-  const finish = (request: FastifyRequest, reply: FastifyReply, flow: SignInFlow, app: AppRegistration, user: User) => {
+  const finish = (reply: FastifyReply, flow: SignInFlow, app: AppRegistration, user: User) => {
     if (flow.kind === 'authorize') return finishAuthorize(reply, flow, user);
     if (flow.kind === 'device') {
       const record = grants.findDeviceCode(flow.deviceCode);
@@ -160,26 +172,14 @@ export async function registerSignInRoutes(server: FastifyInstance, ctx: Emulato
     return respondToRedirectUri(reply, flow.redirectUri, mode, errorFields(aadsts(code), ids, flow.state, code === 65004 ? { error_subcode: 'cancel' } : {}));
   };
 
-  const deviceCodeGone = (reply: FastifyReply, expired: boolean) =>
-    sendPage(
-      reply,
-      400,
-      TITLE,
-      html`<h1>Sign in</h1><p class="error" role="alert">${
-        expired
-          ? "The code you entered has expired. Get a new code from the device you're trying to sign in to and try again."
-          : 'This code has already been used. Get a new code from the device you’re trying to sign in to and try again.'
-      }</p>`,
-    );
-
   /** After an account is accepted: the consent step, or straight on. */
-  const afterAccount = (request: FastifyRequest, reply: FastifyReply, flow: SignInFlow, app: AppRegistration, user: User) => {
+  const afterAccount = (reply: FastifyReply, flow: SignInFlow, app: AppRegistration, user: User) => {
     if (flow.kind === 'adminconsent') {
       if (!(user.kind === 'work' && user.isAdmin)) return sendPage(reply, 200, TITLE, needAdminApprovalPage(flow, app, user));
       return sendPage(reply, 200, TITLE, consentPage(flow, app, user, { ...adminConsentPermissions(flow, app), oidc: [] }, 'always'));
     }
     const decision = decideConsent(ctx, app, user, flow.scopes, flow.kind === 'authorize' && flow.forceConsent);
-    if (decision.kind === 'none') return finish(request, reply, flow, app, user);
+    if (decision.kind === 'none') return finish(reply, flow, app, user);
     if (decision.kind === 'admin-approval') return sendPage(reply, 200, TITLE, needAdminApprovalPage(flow, app, user));
     return sendPage(
       reply,
@@ -220,7 +220,7 @@ export async function registerSignInRoutes(server: FastifyInstance, ctx: Emulato
       if (state !== 'usable') return deviceCodeGone(reply, state !== 'used');
     }
     flow.userId = user.id;
-    return afterAccount(request, reply, flow, app, user);
+    return afterAccount(reply, flow, app, user);
   });
 
   server.post(LOGIN_CANCEL_PATH, { config: { endpoint: 'entra.login' } }, async (request, reply) => {
@@ -239,7 +239,7 @@ export async function registerSignInRoutes(server: FastifyInstance, ctx: Emulato
     if (form('action') !== 'accept') return cancel(request, reply, flow, app, 65004);
     if (flow.kind === 'adminconsent') {
       if (!(user.kind === 'work' && user.isAdmin)) return sendPage(reply, 200, TITLE, needAdminApprovalPage(flow, app, user));
-      return finish(request, reply, flow, app, user);
+      return finish(reply, flow, app, user);
     }
     // Decided again: consent may have changed while the page was open.
     const decision = decideConsent(ctx, app, user, flow.scopes, false);
@@ -248,7 +248,7 @@ export async function registerSignInRoutes(server: FastifyInstance, ctx: Emulato
       const forOrganization = form('consentOnBehalf') === 'true' && decision.forOrganizationAllowed;
       recordConsent(ctx, app, user, decision.permissions, forOrganization);
     }
-    return finish(request, reply, flow, app, user);
+    return finish(reply, flow, app, user);
   });
 
   server.post(CONSENT_RETURN_PATH, { config: { endpoint: 'entra.consent' } }, async (request, reply) => {
