@@ -66,7 +66,6 @@ export function graphError(res: HttpResult): { code: string; message: string; in
 }
 
 /** Messages as GET /_emulator/mailboxes/{address}/messages returns them (shape: controlMessage). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON read back for assertions, like HttpResult.json()
 export async function messagesOf(emu: TestEmulator, address: string, query = ''): Promise<any[]> {
   const res = await emu.call('GET', `/_emulator/mailboxes/${encodeURIComponent(address)}/messages${query}`);
   if (res.status !== 200) throw new Error(`mailbox ${address}: ${res.status} ${res.text}`);

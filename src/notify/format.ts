@@ -1,0 +1,62 @@
+/** Times and spans as e-mails show them. */
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string | undefined): Intl.DateTimeFormat {
+  const key = timeZone ?? '';
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+export interface LocalParts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  /** YYYY-MM-DD */
+  date: string;
+  zone: string;
+}
+
+export function localParts(ms: number, timeZone?: string): LocalParts {
+  const parts: Record<string, string> = {};
+  for (const p of formatter(timeZone).formatToParts(new Date(ms))) parts[p.type] = p.value;
+  const year = Number(parts.year);
+  const month = Number(parts.month);
+  const day = Number(parts.day);
+  const date = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  return { year, month, day, hour: Number(parts.hour) % 24, minute: Number(parts.minute), date, zone: parts.timeZoneName ?? '' };
+}
+
+/** "2025-06-01 14:03 UTC" in the given time zone (default: the server's). */
+export function formatTime(ms: number | null | undefined, timeZone?: string): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '';
+  const p = localParts(ms, timeZone);
+  return `${p.date} ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')} ${p.zone}`.trim();
+}
+
+/** "3d 4h", "2h 5m", "4m", "under a minute". */
+export function formatSpan(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 60_000) return 'under a minute';
+  const minutes = Math.floor(ms / 60_000);
+  const d = Math.floor(minutes / 1440);
+  const h = Math.floor((minutes % 1440) / 60);
+  const m = minutes % 60;
+  if (d > 0) return h > 0 ? `${d}d ${h}h` : `${d}d`;
+  if (h > 0) return m > 0 ? `${h}h ${m}m` : `${h}h`;
+  return `${m}m`;
+}

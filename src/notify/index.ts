@@ -1,0 +1,96 @@
+export {
+  CUSTOM_TYPE_PATTERN,
+  IMAGEMANAGER_EVENT_TYPES,
+  catalogEntries,
+  eventTypeInfo,
+  fillWording,
+  headlineFor,
+  isCatalogType,
+  isCustomType,
+  isKnownEventType,
+  type EventTypeInfo,
+} from './catalog.js';
+export { formatDuration, parseDuration } from './duration.js';
+export {
+  EVENT_LIMITS,
+  EventValidationError,
+  alertKeyOf,
+  parseEventPayload,
+  toNewEvent,
+  validateEvents,
+  type FieldError,
+  type PayloadResult,
+  type ValidEvent,
+  type ValidationResult,
+} from './intake.js';
+export {
+  DEFAULT_DAILY_REPORT_TIME,
+  DEFAULT_GROUP_BY,
+  DEFAULT_TIMINGS,
+  GROUP_LABELS,
+  NOTIFICATIONS_EXAMPLE,
+  NOTIFICATIONS_SECTION,
+  defaultNotificationRules,
+  eventRuleFor,
+  isEmailAddress,
+  parseNotificationRules,
+  routeFor,
+  type ConfigSilence,
+  type DailyReportSettings,
+  type EventTypeRule,
+  type GroupLabel,
+  type NotificationRules,
+  type ParseRulesOptions,
+  type ParsedRules,
+  type Route,
+  type Timings,
+} from './rules.js';
+export { MATCHER_LABELS, describeMatchers, globMatches, matchesAll, type AlertLabels, type Matchers } from './matchers.js';
+export { applyEvent, notificationReason, pendingReason, type AlertChange, type NotificationReason } from './state.js';
+export { groupKeyFor, scheduleAfterChange, scheduleAfterFlush } from './group.js';
+export { TemplateError, compileTemplate, escapeHtml, sanitizeSubject, type OutputMode, type Template } from './template.js';
+export { BUILTIN_TEMPLATES, TEMPLATE_NAMES, type TemplateName, type TemplatePart } from './templates.js';
+export {
+  TEMPLATES_DIR_NAME,
+  TemplateSet,
+  alertEmailView,
+  renderAlertEmail,
+  templatesDir,
+  type AlertEmailInput,
+  type AlertView,
+  type RenderedEmail,
+  type TemplateProblem,
+} from './render.js';
+export { PREVIEW_NAMES, PreviewError, previewEmail } from './preview.js';
+export { LAST_REPORT_META_KEY, dailyReportView, dueReportDate, renderDailyReport } from './report.js';
+export {
+  HEALTH_NOTICE_KINDS,
+  SECRET_EXPIRY_THRESHOLDS_DAYS,
+  secretExpiryNotice,
+  secretExpiryThreshold,
+  type HealthNotice,
+  type HealthNoticeKind,
+} from './health.js';
+export {
+  NOTIFY_ID_HEADER,
+  NOTIFY_KIND_HEADER,
+  SIGN_IN_GUIDE_STEPS,
+  describeSendError,
+  type MailSender,
+  type OutgoingEmail,
+  type SendFailure,
+  type SendResult,
+} from './mail-sender.js';
+export { DEFAULT_DELIVERY_OPTIONS, DeliveryWorker, type DeliveryOptions, type DeliveryResult } from './worker.js';
+export { NotifyMetrics, formatPrometheus, type NotifyMetricsSnapshot } from './metrics.js';
+export { noopLogger, type NotifyLogger } from './logger.js';
+export { FLUSH_STAGES, activeSilences, flushDueGroups, flushGroup, reviewAllGroups, routeEvents, type PipelineContext } from './pipeline.js';
+export {
+  NotificationService,
+  SilenceValidationError,
+  type DeliveryRecord,
+  type NotificationServiceOptions,
+  type ServiceStatus,
+  type SilenceInput,
+  type TickReport,
+} from './service.js';

@@ -1,0 +1,260 @@
+import type { AlertRow, GroupRow, SilenceRow } from '../store/rows.js';
+import type { Store } from '../store/store.js';
+import { eventTypeInfo } from './catalog.js';
+import { groupKeyFor, newGroup, refreshGroup, scheduleAfterChange, scheduleAfterFlush } from './group.js';
+import type { NotifyLogger } from './logger.js';
+import { matchesAll, type AlertLabels, type Matchers } from './matchers.js';
+import { renderAlertEmail, type AlertView, type TemplateSet } from './render.js';
+import { SEVERITY_RANK, eventRuleFor, routeFor, type NotificationRules, type Route } from './rules.js';
+import { applyEvent, notificationReason, pendingReason, reminderDueAt, type NotificationReason } from './state.js';
+
+/**
+ * The stages between the store and the outbox, each small and run inside one transaction:
+ *
+ *   route+state (per event):  rules -> route -> alert state -> group timer
+ *   flush (per due group):    collect -> mute (silences) -> settle quiet -> dedup -> render -> enqueue
+ *
+ * The flush is a chain of stages over the group's alerts, as Alertmanager's notify pipeline is a
+ * chain over a group's alerts; each stage may drop alerts, and an empty list ends the chain.
+ */
+
+export interface PipelineContext {
+  store: Store;
+  rules: NotificationRules;
+  templates: TemplateSet;
+  newId: () => string;
+  logger: NotifyLogger;
+  /** Alerts listed in one e-mail; the rest are counted. */
+  maxAlertsPerEmail: number;
+}
+
+export interface ActiveSilence {
+  id: string;
+  matchers: Matchers;
+  endsAt: number;
+}
+
+/** Silences from the settings file and from the store that apply at `now`. */
+export function activeSilences(store: Store, rules: NotificationRules, now: number): ActiveSilence[] {
+  const fromSettings = rules.silences.filter((s) => s.startsAt <= now && s.endsAt > now);
+  const fromStore = store.silences.activeAt(now).map((s: SilenceRow) => ({ id: s.id, matchers: s.matchers as Matchers, endsAt: s.endsAt }));
+  return [...fromSettings, ...fromStore];
+}
+
+function labelsOf(a: { type: string; agent: string; folder: string; severity: AlertRow['severity'] }): AlertLabels {
+  return { type: a.type, agent: a.agent, folder: a.folder, severity: a.severity };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Route + state
+
+/**
+ * Takes up to `limit` events the pipeline has not seen, in arrival order: routes each by the rules,
+ * applies it to its alert, and starts or advances its group's timer. Returns how many were seen.
+ */
+export function routeEvents(ctx: PipelineContext, now: number, limit: number): number {
+  const { store, rules } = ctx;
+  return store.transaction(() => {
+    const events = store.events.nextUnprocessed(limit);
+    const alerts = new Map<string, AlertRow>();
+    const groups = new Map<string, GroupRow>();
+    const routes = new Map<string, Route>();
+    for (const e of events) {
+      if (eventTypeInfo(e.type).kind === 'report') {
+        store.events.markRouted(e.id, null, 'report');
+        continue;
+      }
+      const labels = labelsOf(e);
+      const route = routeFor(rules, labels);
+      const groupKey = groupKeyFor(route, labels);
+      const rule = eventRuleFor(rules, e.type);
+      if (e.status === 'firing' && !rule.enabled) {
+        store.events.markRouted(e.id, groupKey, 'disabled');
+        continue;
+      }
+      if (e.status === 'firing' && SEVERITY_RANK[e.severity] < SEVERITY_RANK[rule.minSeverity]) {
+        store.events.markRouted(e.id, groupKey, 'below-severity');
+        continue;
+      }
+      const current = alerts.get(e.alertKey) ?? store.alerts.get(e.alertKey);
+      const { alert } = applyEvent(current, e, groupKey);
+      if (current?.groupKey && current.groupKey !== groupKey) store.events.movePendingOf(e.alertKey, current.groupKey, groupKey);
+      alerts.set(alert.key, alert);
+
+      let group = groups.get(groupKey) ?? store.groups.get(groupKey) ?? newGroup(groupKey, route, labels, now);
+      group = refreshGroup(group, route);
+      routes.set(groupKey, route);
+      let outcome: 'pending' | 'unchanged' | 'no-recipients';
+      if (pendingReason(alert) === null) outcome = 'unchanged';
+      else if (route.recipients.length === 0) outcome = 'no-recipients';
+      else {
+        outcome = 'pending';
+        // Timers count from when the event arrived, not from when this stage got to it.
+        group = { ...group, nextFlushAt: scheduleAfterChange(group, Math.min(now, e.receivedAt)) };
+      }
+      groups.set(groupKey, group);
+      store.events.markRouted(e.id, groupKey, outcome);
+    }
+    for (const alert of alerts.values()) store.alerts.save(alert);
+    for (const group of groups.values()) store.groups.save(group);
+    return events.length;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flush
+
+interface FlushItem {
+  alert: AlertRow;
+  reason: NotificationReason | null;
+  /** The end of the silence holding it back, when one does. */
+  mutedUntil: number | null;
+}
+
+interface FlushContext extends PipelineContext {
+  now: number;
+  group: GroupRow;
+  silences: ActiveSilence[];
+  /** Filled by the stages: alerts held back by a silence, with news still to tell. */
+  muted: FlushItem[];
+  /** Filled by the enqueue stage. */
+  notificationId: string | null;
+}
+
+type FlushStage = (ctx: FlushContext, items: FlushItem[]) => FlushItem[];
+
+/** collect: every alert of the group with why it would be news now. */
+const collectStage: FlushStage = (ctx) =>
+  ctx.store.alerts.inGroupKey(ctx.group.key).map((alert) => ({
+    alert,
+    reason: notificationReason(alert, ctx.now, ctx.group.repeatIntervalMs),
+    mutedUntil: null,
+  }));
+
+/**
+ * mute: alerts matching an active silence leave the e-mail. What they still have to say (news, or
+ * a reminder while firing) waits for the silence to end.
+ */
+const muteStage: FlushStage = (ctx, items) =>
+  items.filter((item) => {
+    const matching = ctx.silences.filter((s) => matchesAll(s.matchers, labelsOf(item.alert)));
+    if (matching.length === 0) return true;
+    const silenceEnd = Math.max(...matching.map((s) => s.endsAt));
+    const reminder = reminderDueAt(item.alert, ctx.group.repeatIntervalMs);
+    if (item.reason !== null || reminder !== null) {
+      ctx.muted.push({ ...item, mutedUntil: Math.max(silenceEnd, item.reason === null ? reminder! : 0) });
+    }
+    return false;
+  });
+
+/** settle quiet: an alert that fired and resolved before anyone was told needs no e-mail. */
+const settleQuietStage: FlushStage = (ctx, items) =>
+  items.filter((item) => {
+    if (item.alert.state === 'resolved' && item.reason === null && item.alert.lastNotifiedState !== 'resolved') {
+      ctx.store.alerts.markNotified(item.alert.key, ctx.now);
+      return false;
+    }
+    return item.alert.state === 'firing' || item.reason === 'resolved';
+  });
+
+/** dedup: the group sends only when something is news (new, escalated, resolved, reminder due). */
+const dedupStage: FlushStage = (ctx, items) => {
+  if (ctx.group.recipients.length === 0) return [];
+  return items.some((i) => i.reason !== null) ? items : [];
+};
+
+/** render + enqueue: one outbox row with the events it carries; the alerts count as told. */
+const enqueueStage: FlushStage = (ctx, items) => {
+  const id = ctx.newId();
+  const email = renderAlertEmail(ctx.templates, {
+    id,
+    group: ctx.group,
+    alerts: items.map((i) => ({ alert: i.alert, reason: (i.reason ?? 'ongoing') as AlertView['reason'] })),
+    now: ctx.now,
+    timeZone: ctx.rules.dailyReport.timeZone,
+    maxAlerts: ctx.maxAlertsPerEmail,
+  });
+  const included = new Set(items.map((i) => i.alert.key));
+  const eventIds = ctx.store.events.pendingIn(ctx.group.key).filter((e) => included.has(e.alertKey)).map((e) => e.id);
+  ctx.store.outbox.add(
+    { id, kind: 'alert', groupKey: ctx.group.key, to: ctx.group.recipients, cc: [], bcc: [], ...email, createdAt: ctx.now },
+    eventIds,
+  );
+  ctx.store.events.markQueued(id);
+  for (const item of items) ctx.store.alerts.markNotified(item.alert.key, ctx.now);
+  ctx.notificationId = id;
+  return items;
+};
+
+export const FLUSH_STAGES: readonly FlushStage[] = [collectStage, muteStage, settleQuietStage, dedupStage, enqueueStage];
+
+function runStages(ctx: FlushContext, stages: readonly FlushStage[]): void {
+  let items: FlushItem[] = [];
+  for (const [index, stage] of stages.entries()) {
+    items = stage(ctx, items);
+    if (index > 0 && items.length === 0) return;
+  }
+}
+
+/** Runs one group's flush; returns the id of the e-mail it queued, if any. */
+export function flushGroup(ctx: PipelineContext, group: GroupRow, now: number, silences: ActiveSilence[]): string | null {
+  const { store } = ctx;
+  return store.transaction(() => {
+    const fctx: FlushContext = { ...ctx, now, group, silences, muted: [], notificationId: null };
+    runStages(fctx, FLUSH_STAGES);
+
+    // Events left pending in the group were not carried: held by a silence, or overtaken (fired and
+    // resolved unseen, re-fired before the recovery was told), or there is nobody to tell.
+    const mutedKeys = new Set(fctx.muted.map((m) => m.alert.key));
+    const leftover = new Set(store.events.pendingIn(group.key).map((e) => e.alertKey));
+    for (const alertKey of leftover) {
+      const outcome = mutedKeys.has(alertKey) ? 'silenced' : group.recipients.length === 0 ? 'no-recipients' : 'superseded';
+      store.events.settlePendingOf(group.key, alertKey, outcome);
+    }
+
+    const lastFlushAt = fctx.notificationId ? now : group.lastFlushAt;
+    const due: number[] = [];
+    if (group.recipients.length > 0) {
+      for (const alert of store.alerts.inGroupKey(group.key)) {
+        if (mutedKeys.has(alert.key)) continue;
+        const reminder = reminderDueAt(alert, group.repeatIntervalMs);
+        if (reminder !== null) due.push(reminder);
+      }
+      for (const m of fctx.muted) due.push(m.mutedUntil!);
+    }
+    store.groups.markFlushed(group.key, lastFlushAt, scheduleAfterFlush(group, lastFlushAt, due));
+    return fctx.notificationId;
+  });
+}
+
+/** Flushes every group due at `now`; returns the ids of the e-mails queued. */
+export function flushDueGroups(ctx: PipelineContext, now: number, batch = 200): string[] {
+  const queued: string[] = [];
+  const silences = activeSilences(ctx.store, ctx.rules, now);
+  const seen = new Set<string>();
+  for (;;) {
+    const due = ctx.store.groups.due(now, batch).filter((g) => !seen.has(g.key));
+    if (due.length === 0) return queued;
+    for (const group of due) {
+      seen.add(group.key);
+      const id = flushGroup(ctx, group, now, silences);
+      if (id) queued.push(id);
+    }
+  }
+}
+
+/**
+ * After the rules or silences changed: refresh every group's recipients and timings from its route
+ * and have it looked at again (no sooner than group_interval after its last e-mail).
+ */
+export function reviewAllGroups(ctx: PipelineContext, now: number): void {
+  const { store, rules } = ctx;
+  store.transaction(() => {
+    for (const group of store.groups.list()) {
+      const route = group.route === 'default' ? rules.defaultRoute : (rules.routes.find((r) => r.name === group.route) ?? rules.defaultRoute);
+      const fresh = refreshGroup(group, route);
+      const at = group.lastFlushAt === null ? now : Math.max(now, group.lastFlushAt + fresh.groupIntervalMs);
+      store.groups.save({ ...fresh, nextFlushAt: fresh.nextFlushAt === null ? at : Math.min(fresh.nextFlushAt, at) });
+    }
+  });
+}

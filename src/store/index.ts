@@ -1,0 +1,31 @@
+export * from './rows.js';
+export { AlertRepository, GroupRepository } from './alerts.js';
+export { EventRepository, type EventCounts } from './events.js';
+export { HealthNoticeRepository, MetaRepository, type HealthNoticeInput } from './health.js';
+export { LATEST_SCHEMA_VERSION, MIGRATIONS, StoreVersionError, migrate, type Migration } from './migrations.js';
+export {
+  OutboxRepository,
+  type AttemptOutcome,
+  type ClaimedNotification,
+  type DeliveryPageQuery,
+  type OutboxCounts,
+} from './outbox.js';
+export { SilenceRepository } from './silences.js';
+export {
+  STORE_FILE_NAME,
+  Store,
+  openStore,
+  storePath,
+  type Durability,
+  type IntegrityReport,
+  type QueueDepth,
+  type StoreOptions,
+} from './store.js';
+export {
+  DEFAULT_MAX_UNDELIVERED_EVENTS,
+  EventIntake,
+  GroupCommitter,
+  StoreSaturatedError,
+  type EventIntakeOptions,
+  type GroupCommitOptions,
+} from './group-commit.js';

@@ -1,0 +1,358 @@
+import type Database from 'better-sqlite3';
+import { jsonOrNull, parseJsonColumn } from './json.js';
+import type {
+  AttemptResult,
+  DeliveryAttemptRow,
+  Importance,
+  NewNotification,
+  NotificationKind,
+  NotificationRow,
+  NotificationStatus,
+  StoredDiagnosis,
+} from './rows.js';
+
+interface NotificationRecord {
+  id: string;
+  kind: NotificationKind;
+  group_key: string;
+  recipients: string;
+  cc: string;
+  bcc: string;
+  subject: string;
+  html: string;
+  text: string;
+  importance: Importance;
+  status: NotificationStatus;
+  attempts: number;
+  next_attempt_at: number | null;
+  last_error: string | null;
+  diagnosis: string | null;
+  message_id: string | null;
+  created_at: number;
+  sent_at: number | null;
+  updated_at: number;
+}
+
+function toNotification(r: NotificationRecord): NotificationRow {
+  return {
+    id: r.id,
+    kind: r.kind,
+    groupKey: r.group_key,
+    to: parseJsonColumn<string[]>(r.recipients, []),
+    cc: parseJsonColumn<string[]>(r.cc, []),
+    bcc: parseJsonColumn<string[]>(r.bcc, []),
+    subject: r.subject,
+    html: r.html,
+    text: r.text,
+    importance: r.importance,
+    status: r.status,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error,
+    diagnosis: parseJsonColumn<StoredDiagnosis | null>(r.diagnosis, null),
+    messageId: r.message_id,
+    createdAt: r.created_at,
+    sentAt: r.sent_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+interface AttemptRecord {
+  id: number;
+  notification_id: string;
+  attempt: number;
+  started_at: number;
+  finished_at: number | null;
+  result: AttemptResult;
+  status_code: number | null;
+  error_code: string | null;
+  error: string | null;
+  diagnosis: string | null;
+}
+
+function toAttempt(r: AttemptRecord): DeliveryAttemptRow {
+  return {
+    id: r.id,
+    notificationId: r.notification_id,
+    attempt: r.attempt,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    result: r.result,
+    statusCode: r.status_code,
+    errorCode: r.error_code,
+    error: r.error,
+    diagnosis: parseJsonColumn<StoredDiagnosis | null>(r.diagnosis, null),
+  };
+}
+
+/** What a finished attempt records. */
+export interface AttemptOutcome {
+  result: Exclude<AttemptResult, 'in-flight' | 'interrupted'>;
+  at: number;
+  statusCode?: number | null;
+  errorCode?: string | null;
+  error?: string | null;
+  diagnosis?: StoredDiagnosis | null;
+  messageId?: string | null;
+  /** `retry`: when to try again. */
+  nextAttemptAt?: number | null;
+}
+
+/** A row the worker has claimed: status `sending`, with its in-flight attempt. */
+export interface ClaimedNotification {
+  notification: NotificationRow;
+  attemptId: number;
+}
+
+export interface OutboxCounts {
+  queued: number;
+  sending: number;
+  sent: number;
+  failed: number;
+  waitingSignIn: number;
+}
+
+export interface DeliveryPageQuery {
+  limit: number;
+  /** Rows created before this time (paging backwards); absent means the newest. */
+  before?: { createdAt: number; id: string };
+  status?: NotificationStatus;
+}
+
+/** The outbox: one row per e-mail to send, the events it carries, and every attempt to send it. */
+export class OutboxRepository {
+  private readonly insert: Database.Statement;
+  private readonly linkEvent: Database.Statement;
+  private readonly byId: Database.Statement;
+  private readonly due: Database.Statement;
+  private readonly claim: Database.Statement;
+  private readonly insertAttempt: Database.Statement;
+  private readonly finishAttempt: Database.Statement;
+  private readonly finish: Database.Statement;
+  private readonly requeueSending: Database.Statement;
+  private readonly interruptAttempts: Database.Statement;
+  private readonly park: Database.Statement;
+  private readonly resume: Database.Statement;
+  private readonly counts: Database.Statement;
+  private readonly attemptsOf: Database.Statement;
+  private readonly eventsOf: Database.Statement;
+  private readonly pageNewest: Database.Statement;
+  private readonly pageBefore: Database.Statement;
+  private readonly pageNewestByStatus: Database.Statement;
+  private readonly pageBeforeByStatus: Database.Statement;
+  private readonly lastSent: Database.Statement;
+  private readonly lastProblem: Database.Statement;
+  private readonly nextDue: Database.Statement;
+  private readonly oldestOpen: Database.Statement;
+  private readonly retriesOf: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.insert = db.prepare(`
+      INSERT INTO notifications (id, kind, group_key, recipients, cc, bcc, subject, html, text, importance, status,
+        attempts, next_attempt_at, created_at, updated_at)
+      VALUES (@id, @kind, @groupKey, @to, @cc, @bcc, @subject, @html, @text, @importance, 'queued', 0, @createdAt,
+        @createdAt, @createdAt)`);
+    this.linkEvent = db.prepare('INSERT OR IGNORE INTO notification_events (notification_id, event_id) VALUES (?, ?)');
+    this.byId = db.prepare('SELECT * FROM notifications WHERE id = ?');
+    this.due = db.prepare(
+      "SELECT * FROM notifications WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?",
+    );
+    this.claim = db.prepare(
+      "UPDATE notifications SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued'",
+    );
+    this.insertAttempt = db.prepare(
+      "INSERT INTO delivery_attempts (notification_id, attempt, started_at, result) VALUES (?, ?, ?, 'in-flight')",
+    );
+    this.finishAttempt = db.prepare(`
+      UPDATE delivery_attempts SET finished_at = @at, result = @result, status_code = @statusCode,
+        error_code = @errorCode, error = @error, diagnosis = @diagnosis WHERE id = @id`);
+    this.finish = db.prepare(`
+      UPDATE notifications SET status = @status, next_attempt_at = @nextAttemptAt, last_error = @lastError,
+        diagnosis = @diagnosis, message_id = coalesce(@messageId, message_id), sent_at = @sentAt, updated_at = @at
+      WHERE id = @id`);
+    this.requeueSending = db.prepare(
+      "UPDATE notifications SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE status = 'sending'",
+    );
+    this.interruptAttempts = db.prepare(
+      "UPDATE delivery_attempts SET result = 'interrupted', finished_at = ?, error = ? WHERE result = 'in-flight'",
+    );
+    this.park = db.prepare(
+      "UPDATE notifications SET status = 'waiting-sign-in', updated_at = ? WHERE status = 'queued'",
+    );
+    this.resume = db.prepare(
+      "UPDATE notifications SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE status = 'waiting-sign-in'",
+    );
+    this.counts = db.prepare('SELECT status, count(*) AS n FROM notifications GROUP BY status');
+    this.attemptsOf = db.prepare('SELECT * FROM delivery_attempts WHERE notification_id = ? ORDER BY id');
+    this.eventsOf = db.prepare('SELECT event_id FROM notification_events WHERE notification_id = ? ORDER BY event_id');
+    this.pageNewest = db.prepare('SELECT * FROM notifications ORDER BY created_at DESC, id DESC LIMIT ?');
+    this.pageBefore = db.prepare(
+      'SELECT * FROM notifications WHERE (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?',
+    );
+    this.pageNewestByStatus = db.prepare(
+      'SELECT * FROM notifications WHERE status = ? ORDER BY created_at DESC, id DESC LIMIT ?',
+    );
+    this.pageBeforeByStatus = db.prepare(
+      'SELECT * FROM notifications WHERE status = ? AND (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?',
+    );
+    this.lastSent = db.prepare("SELECT * FROM notifications WHERE status = 'sent' ORDER BY sent_at DESC LIMIT 1");
+    this.lastProblem = db.prepare(
+      "SELECT * FROM delivery_attempts WHERE result IN ('retry', 'failed', 'waiting-sign-in', 'interrupted') ORDER BY id DESC LIMIT 1",
+    );
+    this.nextDue = db.prepare("SELECT min(next_attempt_at) AS at FROM notifications WHERE status = 'queued'");
+    this.retriesOf = db.prepare("SELECT count(*) AS n FROM delivery_attempts WHERE notification_id = ? AND result = 'retry'");
+    this.oldestOpen = db.prepare(
+      "SELECT min(created_at) AS at FROM notifications WHERE status IN ('queued', 'sending', 'waiting-sign-in')",
+    );
+  }
+
+  /** Adds an e-mail to send (status `queued`, due at once) and links the events it carries. */
+  add(notification: NewNotification, eventIds: readonly number[] = []): void {
+    this.insert.run({
+      ...notification,
+      to: JSON.stringify(notification.to),
+      cc: JSON.stringify(notification.cc),
+      bcc: JSON.stringify(notification.bcc),
+    });
+    for (const id of eventIds) this.linkEvent.run(notification.id, id);
+  }
+
+  get(id: string): NotificationRow | undefined {
+    const r = this.byId.get(id) as NotificationRecord | undefined;
+    return r && toNotification(r);
+  }
+
+  /** Claims up to `limit` due rows for sending: each becomes `sending` with an in-flight attempt. */
+  claimDue(now: number, limit: number): ClaimedNotification[] {
+    if (limit <= 0) return [];
+    return this.db.transaction(() => {
+      const rows = (this.due.all(now, limit) as NotificationRecord[]).map(toNotification);
+      const claimed: ClaimedNotification[] = [];
+      for (const row of rows) {
+        if (this.claim.run(now, row.id).changes === 0) continue;
+        const attempt = row.attempts + 1;
+        const attemptId = Number(this.insertAttempt.run(row.id, attempt, now).lastInsertRowid);
+        claimed.push({ notification: { ...row, status: 'sending', attempts: attempt, updatedAt: now }, attemptId });
+      }
+      return claimed;
+    })();
+  }
+
+  /** Claims one row now, whatever its due time, if it is queued or waiting for a sign-in (a test e-mail). */
+  claimById(id: string, now: number): ClaimedNotification | undefined {
+    return this.db.transaction(() => {
+      const row = this.get(id);
+      if (!row || (row.status !== 'queued' && row.status !== 'waiting-sign-in')) return undefined;
+      this.db.prepare("UPDATE notifications SET status = 'queued' WHERE id = ?").run(id);
+      if (this.claim.run(now, id).changes === 0) return undefined;
+      const attempt = row.attempts + 1;
+      const attemptId = Number(this.insertAttempt.run(id, attempt, now).lastInsertRowid);
+      return { notification: { ...row, status: 'sending' as const, attempts: attempt, updatedAt: now }, attemptId };
+    })();
+  }
+
+  /** Records how an attempt ended and moves the row to its next status. */
+  finishAttemptWith(notificationId: string, attemptId: number, outcome: AttemptOutcome): NotificationStatus {
+    const status: NotificationStatus =
+      outcome.result === 'sent'
+        ? 'sent'
+        : outcome.result === 'retry'
+          ? 'queued'
+          : outcome.result === 'failed'
+            ? 'failed'
+            : 'waiting-sign-in';
+    const diagnosis = jsonOrNull(outcome.diagnosis);
+    this.finishAttempt.run({
+      id: attemptId,
+      at: outcome.at,
+      result: outcome.result,
+      statusCode: outcome.statusCode ?? null,
+      errorCode: outcome.errorCode ?? null,
+      error: outcome.error ?? null,
+      diagnosis,
+    });
+    this.finish.run({
+      id: notificationId,
+      status,
+      nextAttemptAt: status === 'queued' ? (outcome.nextAttemptAt ?? outcome.at) : null,
+      lastError: status === 'sent' ? null : (outcome.error ?? null),
+      diagnosis: status === 'sent' ? null : diagnosis,
+      messageId: outcome.messageId ?? null,
+      sentAt: status === 'sent' ? outcome.at : null,
+      at: outcome.at,
+    });
+    return status;
+  }
+
+  /** After a crash: rows left `sending` go back to `queued`; their attempts are marked interrupted. */
+  requeueInterrupted(now: number): number {
+    return this.db.transaction(() => {
+      this.interruptAttempts.run(now, 'The service stopped while this e-mail was being sent; it is sent again.');
+      return this.requeueSending.run(now, now).changes;
+    })();
+  }
+
+  /** Sign-in lost: every queued row waits for it (shown as `waiting-sign-in`, never dropped). */
+  parkQueued(now: number): number {
+    return this.park.run(now).changes;
+  }
+
+  /** Sign-in healthy again: waiting rows are due at once. */
+  resumeWaiting(now: number): number {
+    return this.resume.run(now, now).changes;
+  }
+
+  countByStatus(): OutboxCounts {
+    const counts: OutboxCounts = { queued: 0, sending: 0, sent: 0, failed: 0, waitingSignIn: 0 };
+    for (const r of this.counts.all() as { status: NotificationStatus; n: number }[]) {
+      if (r.status === 'waiting-sign-in') counts.waitingSignIn = r.n;
+      else counts[r.status] = r.n;
+    }
+    return counts;
+  }
+
+  attempts(notificationId: string): DeliveryAttemptRow[] {
+    return (this.attemptsOf.all(notificationId) as AttemptRecord[]).map(toAttempt);
+  }
+
+  eventIds(notificationId: string): number[] {
+    return (this.eventsOf.all(notificationId) as { event_id: number }[]).map((r) => r.event_id);
+  }
+
+  /** Newest first; page on with `before` = the last row's createdAt and id. */
+  page(query: DeliveryPageQuery): NotificationRow[] {
+    const limit = Math.max(1, Math.min(500, Math.floor(query.limit)));
+    const { before, status } = query;
+    const rows = status
+      ? before
+        ? this.pageBeforeByStatus.all(status, before.createdAt, before.id, limit)
+        : this.pageNewestByStatus.all(status, limit)
+      : before
+        ? this.pageBefore.all(before.createdAt, before.id, limit)
+        : this.pageNewest.all(limit);
+    return (rows as NotificationRecord[]).map(toNotification);
+  }
+
+  lastSentNotification(): NotificationRow | undefined {
+    const r = this.lastSent.get() as NotificationRecord | undefined;
+    return r && toNotification(r);
+  }
+
+  lastProblemAttempt(): DeliveryAttemptRow | undefined {
+    const r = this.lastProblem.get() as AttemptRecord | undefined;
+    return r && toAttempt(r);
+  }
+
+  /** Attempts that failed with an error worth retrying (sign-in waits and crashes do not count). */
+  retryCount(notificationId: string): number {
+    return (this.retriesOf.get(notificationId) as { n: number }).n;
+  }
+
+  nextAttemptAt(): number | null {
+    return (this.nextDue.get() as { at: number | null }).at;
+  }
+
+  oldestOpenCreatedAt(): number | null {
+    return (this.oldestOpen.get() as { at: number | null }).at;
+  }
+}

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { secretExpiryThreshold } from '../../src/notify/health.js';
+import { NotificationService } from '../../src/notify/service.js';
+import { openStore } from '../../src/store/index.js';
+import { FakeClock, FakeSender, HOUR, harness, rulesFrom } from './helpers.js';
+
+const DAY = 24 * HOUR;
+
+describe('health notices', () => {
+  it('computes the secret expiry thresholds', () => {
+    const now = Date.UTC(2025, 5, 1);
+    assert.equal(secretExpiryThreshold('2025-08-01', now), null);
+    assert.equal(secretExpiryThreshold('2025-07-01', now), '30d');
+    assert.equal(secretExpiryThreshold('2025-06-08', now), '7d');
+    assert.equal(secretExpiryThreshold('2025-06-02', now), '1d');
+    assert.equal(secretExpiryThreshold('2025-06-01', now), 'expired');
+    assert.equal(secretExpiryThreshold('not a date', now), null);
+  });
+
+  it('warns the administrator once per threshold (30, 7, 1 days, expired), across restarts', async () => {
+    const settings = { admin_recipients: ['it@contoso.com'], daily_report: false };
+    const h = harness(settings, { clock: new FakeClock(Date.UTC(2025, 5, 1, 9)) });
+    try {
+      const expires = '2025-07-01';
+      assert.equal(h.service.checkSecretExpiry(expires)!.emailed, true);
+      assert.equal(h.service.checkSecretExpiry(expires)!.emailed, false);
+      h.clock.advance(3 * DAY);
+      assert.equal(h.service.checkSecretExpiry(expires)!.emailed, false, 'still within 30 days: already told');
+      await h.service.tick(h.clock.now);
+      assert.equal(h.sender.sent.length, 1);
+      const first = h.sender.sent[0]!;
+      assert.deepEqual(first.to, ['it@contoso.com']);
+      assert.equal(first.importance, 'high');
+      assert.match(first.subject, /^\[Action needed\] The client secret expires in 30 days$/);
+      assert.match(first.text, /expires on 2025-07-01, in 30 days/);
+      assert.match(first.text, /Certificates & secrets > Client secrets > New client secret/);
+
+      h.store.close();
+      const store = openStore(path.join(h.dir, 'store.db'));
+      const sender = new FakeSender();
+      const service = new NotificationService({ store, sender, rules: rulesFrom(settings), clock: h.clock.read });
+      assert.equal(service.checkSecretExpiry(expires)!.emailed, false, 'remembered across a restart');
+      h.clock.now = Date.UTC(2025, 5, 25);
+      assert.equal(service.checkSecretExpiry(expires)!.emailed, true);
+      h.clock.now = Date.UTC(2025, 5, 30, 1);
+      assert.equal(service.checkSecretExpiry(expires)!.emailed, true);
+      h.clock.now = Date.UTC(2025, 6, 1, 1);
+      assert.equal(service.checkSecretExpiry(expires)!.emailed, true);
+      assert.equal(service.checkSecretExpiry(expires)!.emailed, false);
+      await service.tick(h.clock.now);
+      assert.deepEqual(
+        sender.sent.map((m) => m.subject),
+        [
+          '[Action needed] The client secret expires in 7 days',
+          '[Action needed] The client secret expires in 1 day',
+          '[Action needed] The client secret has expired',
+        ],
+      );
+      assert.deepEqual(service.status().healthNotices.map((n) => n.threshold), ['30d', '7d', '1d', 'expired']);
+      store.close();
+    } finally {
+      h.close();
+    }
+  });
+
+  it('a notice that was resolved and comes back is sent again', async () => {
+    const h = harness();
+    try {
+      const notice = { kind: 'sign-in-renewal' as const, message: 'The refresh token is 80 days old; run `o365-notify login`.' };
+      assert.equal(h.service.recordHealthNotice(notice).emailed, true);
+      assert.equal(h.service.recordHealthNotice(notice).emailed, false);
+      assert.equal(h.service.resolveHealthNotice('sign-in-renewal'), 1);
+      assert.equal(h.service.status().healthNotices.length, 0);
+      assert.equal(h.service.recordHealthNotice(notice).emailed, true);
+      await h.service.tick(h.clock.now);
+      assert.equal(h.sender.sent.length, 2);
+      assert.match(h.sender.sent[0]!.subject, /sign-in for sending mail needs renewal/);
+      assert.match(h.sender.sent[0]!.html, /80 days old/);
+    } finally {
+      h.close();
+    }
+  });
+});

@@ -1,0 +1,116 @@
+import path from 'node:path';
+import { NotificationService, type NotificationServiceOptions } from '../../src/notify/service.js';
+import type { MailSender, OutgoingEmail, SendResult } from '../../src/notify/mail-sender.js';
+import { parseNotificationRules, type NotificationRules } from '../../src/notify/rules.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { tempDir } from '../store/helpers.js';
+
+export { tempDir };
+
+/** A clock the test moves by hand. */
+export class FakeClock {
+  constructor(public now: number = Date.UTC(2025, 5, 2, 6, 0, 0)) {}
+  read = (): number => this.now;
+  advance(ms: number): number {
+    this.now += ms;
+    return this.now;
+  }
+}
+
+/** The wall clock, for tests of the running service's own timers. */
+export class RealClock extends FakeClock {
+  override read = (): number => Date.now();
+}
+
+export type SendBehaviour = (email: OutgoingEmail, attempt: number) => SendResult | Promise<SendResult>;
+
+/** Records every e-mail; `behaviour` decides per call (throw to fail). */
+export class FakeSender implements MailSender {
+  readonly sent: OutgoingEmail[] = [];
+  readonly calls: OutgoingEmail[] = [];
+  behaviour: SendBehaviour | undefined;
+
+  async send(email: OutgoingEmail): Promise<SendResult> {
+    this.calls.push(email);
+    const attempt = this.calls.filter((c) => c.headers['x-o365-notify-id'] === email.headers['x-o365-notify-id']).length;
+    const result = this.behaviour ? await this.behaviour(email, attempt) : { messageId: `msg-${this.calls.length}` };
+    this.sent.push(email);
+    return result;
+  }
+}
+
+export class SendError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+    Object.assign(this, extra);
+  }
+}
+
+export function rulesFrom(section: unknown, defaultRecipients = ['admin@contoso.com']): NotificationRules {
+  const parsed = parseNotificationRules(section, { defaultRecipients, now: Date.UTC(2025, 5, 1) });
+  const errors = parsed.problems.filter((p) => p.severity === 'error');
+  if (errors.length > 0) throw new Error(errors.map((e) => e.message).join('\n'));
+  return parsed.rules;
+}
+
+export interface Harness {
+  service: NotificationService;
+  store: Store;
+  clock: FakeClock;
+  sender: FakeSender;
+  dir: string;
+  file: string;
+  close: () => void;
+}
+
+/** A service on a temporary store with a fake clock and sender; the daily report is off unless asked for. */
+export function harness(
+  section: unknown = {},
+  options: Partial<Omit<NotificationServiceOptions, 'clock' | 'sender'>> & { clock?: FakeClock; sender?: FakeSender; dir?: string } = {},
+): Harness {
+  const tmp = options.dir ? { dir: options.dir, cleanup: () => undefined } : tempDir('o365-notify-svc-');
+  const file = path.join(tmp.dir, 'store.db');
+  const store = openStore(file);
+  const clock = options.clock ?? new FakeClock();
+  const sender = options.sender ?? new FakeSender();
+  const withoutReport = section !== null && typeof section === 'object' && !('daily_report' in section) ? { ...section, daily_report: false } : section;
+  const { clock: _clock, sender: _sender, dir: _dir, ...rest } = options;
+  const service = new NotificationService({
+    ...rest,
+    store,
+    sender,
+    rules: options.rules ?? rulesFrom(withoutReport),
+    clock: clock.read,
+    delivery: { retryBaseMs: 1000, retryMaxMs: 60_000, ...options.delivery },
+  });
+  return {
+    service,
+    store,
+    clock,
+    sender,
+    dir: tmp.dir,
+    file,
+    close: () => {
+      store.close();
+      tmp.cleanup();
+    },
+  };
+}
+
+export function event(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    type: 'imagemanager.verification_failed',
+    agent: 'SRV-FS01',
+    folder: 'D:\\Backups\\SRV-FS01',
+    summary: 'Verification failed for image 42',
+    ...overrides,
+  };
+}
+
+export const SECOND = 1000;
+export const MINUTE = 60 * SECOND;
+export const HOUR = 60 * MINUTE;
