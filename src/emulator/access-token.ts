@@ -28,12 +28,13 @@ export const GRAPH_AUDIENCES = [GRAPH_APP_ID, 'https://graph.microsoft.com', 'ht
 /** Issues a Graph access token for a user (delegated `scp`) or for the app itself (`roles`). */
 export async function issueGraphAccessToken(
   ctx: EmulatorContext,
-  input: { app: AppRegistration; tenantId: string; user?: User; scopes?: string[]; roles?: string[]; lifetimeSeconds?: number },
+  input: { app: AppRegistration; tenantId: string; user?: User; scopes?: string[]; roles?: string[]; lifetimeSeconds?: number; audience?: string },
 ): Promise<{ token: string; expiresIn: number; claims: GraphAccessClaims }> {
   const now = ctx.clock.nowSeconds();
   const expiresIn = input.lifetimeSeconds ?? ctx.behaviour.accessTokenLifetimeSeconds;
   const claims: GraphAccessClaims = {
-    aud: GRAPH_APP_ID,
+    // Entra names the resource as the request did: the app id for short scopes, the URI for `https://graph.microsoft.com/.default`.
+    aud: input.audience ?? GRAPH_APP_ID,
     iss: `https://sts.windows.net/${input.tenantId}/`,
     iat: now,
     nbf: now,

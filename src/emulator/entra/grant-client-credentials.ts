@@ -24,7 +24,7 @@ export async function clientCredentialsGrant(t: TokenRequest): Promise<GrantResu
   if (tenant.id !== app.homeTenantId && !consented) return aadsts(700016, { clientId: app.clientId, directory: tenant.displayName });
 
   const roles = [...ctx.directory.consentedApplication(tenant.id, app.clientId)];
-  const access = await issueGraphAccessToken(ctx, { app, tenantId: tenant.id, roles });
+  const access = await issueGraphAccessToken(ctx, { app, tenantId: tenant.id, roles, audience: 'https://graph.microsoft.com' });
   return {
     token_type: 'Bearer',
     expires_in: access.expiresIn,

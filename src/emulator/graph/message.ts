@@ -109,11 +109,17 @@ function enumValue<T extends string>(object: Record<string, unknown>, name: stri
   return match;
 }
 
+/** Graph refuses more custom headers than this in one message. */
+export const MAX_CUSTOM_HEADERS = 5;
+
 /** Graph accepts custom headers only, named x-/X-, when a message is created or sent. */
 function headers(object: Record<string, unknown>): MessageHeader[] {
   const value = prop(object, 'internetMessageHeaders');
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw cannotConvert(value, 'Collection(Microsoft.OutlookServices.InternetMessageHeader)');
+  if (value.length > MAX_CUSTOM_HEADERS) {
+    throw new GraphError(400, 'InvalidInternetMessageHeaderCollection', `Maximum number of headers in one message should be less than or equal to ${MAX_CUSTOM_HEADERS}.`);
+  }
   return value.map((entry) => {
     if (!isObject(entry)) throw cannotConvert(entry, 'Microsoft.OutlookServices.InternetMessageHeader');
     const name = optionalString(entry, 'name') ?? '';

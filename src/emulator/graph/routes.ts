@@ -138,7 +138,7 @@ export function registerGraphApi(ctx: EmulatorContext, state: GraphState) {
       return sendGraphError(request, reply, new GraphError(400, 'BadRequest', message), ctx.clock.now());
     });
 
-    const route = (method: 'GET' | 'POST', path: string, endpoint: string, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) => {
+    const route = (method: 'GET' | 'POST' | 'DELETE', path: string, endpoint: string, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) => {
       for (const base of ['/me', '/users/:userId']) {
         for (const url of spellings(`${base}${path}`)) scope.route({ method, url, config: { endpoint }, handler });
       }
@@ -184,6 +184,13 @@ export function registerGraphApi(ctx: EmulatorContext, state: GraphState) {
       const { target, userSegment } = mailboxRequest(request, 'Mail.Read');
       const message = findMessage(target, (request.params as Params).messageId);
       return graphMessage(message, publicBaseUrl(request), userSegment);
+    });
+
+    // DELETE moves the message to Deleted Items in Exchange; the emulator simply drops it.
+    route('DELETE', '/messages/:messageId', 'graph.deleteMessage', async (request, reply) => {
+      const { target } = mailboxRequest(request, 'Mail.ReadWrite');
+      store.removeMessage(target, findMessage(target, (request.params as Params).messageId));
+      return reply.code(204).send();
     });
 
     route('POST', '/messages/:messageId/attachments', 'graph.addAttachment', async (request, reply) => {
