@@ -22,6 +22,8 @@ export interface AuthSession {
   secrets: SecretStore;
   /** Raw Entra error bodies seen on the wire (msal-node drops AADSTS codes on some paths). */
   errors: RawErrorCapture;
+  /** The HTTPS client msal uses (trusting the emulator's CA only when it is the target). */
+  network: INetworkModule;
   publicClient(): PublicClientApplication;
   /** Undefined when no client secret is configured. */
   confidentialClient(): Promise<ConfidentialClientApplication | undefined>;
@@ -81,6 +83,7 @@ export async function openAuthSession(options: OpenSessionOptions = {}): Promise
     settings,
     secrets,
     errors: capture,
+    network: client,
     publicClient() {
       pca ??= new PublicClientApplication(msalConfiguration(settings, client, cache, options.log));
       return pca;

@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { configCommand } from './config.js';
+import { doctorCommand } from './doctor.js';
 import { emulatorCommand } from './emulator.js';
 import { explainCommand } from './explain.js';
 import { loginCommand, logoutCommand } from './login.js';
@@ -15,6 +16,7 @@ export const commands: Command[] = [
   statusCommand,
   testCommand,
   sendCommand,
+  doctorCommand,
   configCommand,
   emulatorCommand,
   explainCommand,

@@ -1,0 +1,114 @@
+import { openSecretStore } from '../../secrets/index.js';
+import { readAuthState, SignInError } from '../../auth/index.js';
+import { diagnoseAuthFailure } from '../../auth/errors.js';
+import { authorityFor, checkSettings, readSettings } from '../../config/index.js';
+import { formatDiagnosis, type Diagnosis } from '../../diagnose/index.js';
+import { GraphSendError } from '../../graph/index.js';
+import { grantedPermissions } from '../../graph/token-provider.js';
+import { openMailer, type Mailer } from '../../mailer/index.js';
+import { EXIT_FAILED, EXIT_OK, parseCommandArgs, writeLine, type CliContext, type Command } from '../command.js';
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  diagnosis?: Diagnosis | null;
+}
+
+const usage = `Usage: o365-notify doctor [--no-send] [--to ADDRESS]
+
+Live checks, in order, stopping at the first failure with what to fix:
+  1. settings follow the guide          4. Mail.Send is in the token
+  2. the sign-in authority answers      5. a test e-mail is accepted by Graph (skip with --no-send)
+  3. an access token can be obtained`;
+
+export const doctorCommand: Command = {
+  name: 'doctor',
+  summary: 'live checks: settings, authority, token, Mail.Send, test send',
+  usage,
+  async run(args: string[], ctx: CliContext): Promise<number> {
+    const { values } = parseCommandArgs(args, { 'no-send': { type: 'boolean' }, to: { type: 'string' } });
+    const checks: Check[] = [];
+    const report = (check: Check): boolean => {
+      checks.push(check);
+      if (!ctx.json) {
+        writeLine(ctx.stdout, `${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}`);
+        if (check.diagnosis) writeLine(ctx.stdout, '\n' + formatDiagnosis(check.diagnosis) + '\n');
+      }
+      return check.ok;
+    };
+    const finish = (code: number) => {
+      if (ctx.json) writeLine(ctx.stdout, JSON.stringify({ ok: code === EXIT_OK, checks }));
+      return code;
+    };
+
+    // 1. Settings, with the stored secret's shape.
+    const read = await readSettings(ctx.home, ctx.env);
+    const store = await openSecretStore(read.home, ctx.env);
+    const problems = [...read.problems, ...checkSettings(read.settings, { clientSecret: await store.getClientSecret().catch(() => undefined) })];
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (!report({ name: 'settings', ok: errors.length === 0, detail: errors.length === 0 ? `${read.path} follows the guide` : errors.map((p) => p.message).join(' ') })) {
+      return finish(EXIT_FAILED);
+    }
+
+    let mailer: Mailer | undefined;
+    try {
+      mailer = await openMailer({ home: read.home, env: ctx.env, settings: read.settings });
+      const { session } = mailer;
+      // 2. The authority's discovery document: proves the tenant exists and the host is reachable and trusted.
+      const authority = authorityFor(read.settings);
+      session.errors.clear();
+      try {
+        const res = await session.network.sendGetRequestAsync<{ token_endpoint?: string }>(`${authority}/v2.0/.well-known/openid-configuration`);
+        const ok = res.status === 200 && typeof res.body.token_endpoint === 'string';
+        if (!report({ name: 'authority', ok, detail: ok ? `${authority} answers` : `${authority} answered HTTP ${res.status}`, diagnosis: ok ? null : diagnoseAuthFailure(session, res.body) })) {
+          return finish(EXIT_FAILED);
+        }
+      } catch (err) {
+        report({ name: 'authority', ok: false, detail: `${authority} cannot be reached: ${(err as Error).message}` });
+        return finish(EXIT_FAILED);
+      }
+
+      // 3. A token through the configured sign-in (from the cache when valid).
+      let token;
+      try {
+        token = await mailer.tokens.getAccessToken();
+      } catch (err) {
+        report({ name: 'token', ok: false, detail: (err as Error).message, diagnosis: err instanceof SignInError ? err.diagnosis : null });
+        return finish(EXIT_FAILED);
+      }
+      report({ name: 'token', ok: true, detail: `valid until ${token.expiresOn.toISOString()}${token.account ? ` for ${token.account}` : ''}` });
+
+      // 4. Mail.Send granted (delegated scope or application role).
+      const granted = grantedPermissions(token);
+      const hasMailSend = granted === undefined || granted.has('mail.send');
+      if (!report({
+        name: 'Mail.Send',
+        ok: hasMailSend,
+        detail: hasMailSend ? (granted ? [...granted].join(' ') : 'not readable (opaque token): Graph will decide') : 'the token does not carry Mail.Send',
+        diagnosis: hasMailSend ? null : diagnoseAuthFailure(session, { code: 'ErrorAccessDenied' }),
+      })) {
+        return finish(EXIT_FAILED);
+      }
+
+      // 5. A real test e-mail.
+      if (values['no-send']) return finish(EXIT_OK);
+      const state = await readAuthState(read.home);
+      const to = values.to ?? read.settings.mail.to[0] ?? (read.settings.account.auth === 'app-only' ? read.settings.account.sender : state.account?.username);
+      if (!to) {
+        report({ name: 'test send', ok: false, detail: 'no recipient: give --to or set recipients with `o365-notify setup --to`' });
+        return finish(EXIT_FAILED);
+      }
+      try {
+        const sent = await mailer.send({ to, subject: 'o365-notify doctor: test e-mail', text: 'o365-notify doctor checked the settings, the sign-in and Mail.Send, and sent this e-mail.' });
+        report({ name: 'test send', ok: true, detail: `accepted by Graph for ${to} (id ${sent.messageId})` });
+        return finish(EXIT_OK);
+      } catch (err) {
+        report({ name: 'test send', ok: false, detail: (err as Error).message, diagnosis: err instanceof GraphSendError ? err.diagnosis : null });
+        return finish(EXIT_FAILED);
+      }
+    } finally {
+      mailer?.close();
+    }
+  },
+};
