@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import {
   ACCOUNT_TYPE_LABELS,
@@ -73,9 +73,15 @@ async function readAll(stream: Readable): Promise<string> {
 
 /** The wizard: each question in the guide's words, current value as the default. */
 async function askAll(settings: Settings, ctx: CliContext): Promise<string | undefined> {
-  const rl = createInterface({ input: ctx.stdin, output: ctx.stdout, terminal: false });
+  // Lines are read through the async iterator, which buffers them: piped answers are not lost
+  // between questions (readline's question() drops lines that arrive before it is called).
+  const rl = createInterface({ input: ctx.stdin, terminal: false });
+  const lines = rl[Symbol.asyncIterator]();
   const ask = async (question: string, current?: string): Promise<string> => {
-    const answer = (await rl.question(`${question}${current ? ` [${current}]` : ''}: `)).trim();
+    ctx.stdout.write(`${question}${current ? ` [${current}]` : ''}: `);
+    const next = await lines.next();
+    if (next.done) throw new UsageError('the input ended before every question of the wizard was answered');
+    const answer = String(next.value).trim();
     return answer === '' ? (current ?? '') : answer;
   };
   try {
@@ -114,11 +120,14 @@ async function askAll(settings: Settings, ctx: CliContext): Promise<string | und
       writeLine(ctx.stdout, `  Enter one of: ${modes}.`);
     }
     if (settings.account.auth === 'app-only') settings.account.sender = emptyToUndefined(await ask('Mailbox to send as', settings.account.sender));
+    // On a terminal the typed secret is concealed (SGR 8) so it does not stay on the screen.
+    const conceal = Boolean((ctx.stdout as { isTTY?: boolean }).isTTY);
     const secret = await ask(
-      settings.account.auth === 'app-only'
+      (settings.account.auth === 'app-only'
         ? 'Client secret Value (required for app-only; Enter keeps the stored one)'
-        : 'Client secret Value (not needed for the Mobile and desktop registration; Enter to skip)',
+        : 'Client secret Value (not needed for the Mobile and desktop registration; Enter to skip)') + (conceal ? '\x1b[8m' : ''),
     );
+    if (conceal) ctx.stdout.write('\x1b[28m');
     if (secret) settings.account.secretExpires = emptyToUndefined(await ask('Secret expiry date from the portal (YYYY-MM-DD)', settings.account.secretExpires));
     const to = await ask('Default recipients (comma separated)', settings.mail.to.join(', '));
     settings.mail.to = to.split(',').map((s) => s.trim()).filter(Boolean);

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { runCli, tempHome } from '../support/cli.js';
+
+describe('setup wizard (interactive)', () => {
+  it('explains the account types in the guide\'s words, refuses personal-only, blanks the Tenant ID for multitenant + personal', async () => {
+    const { home, cleanup } = await tempHome();
+    try {
+      const answers = [
+        '4', // Personal Microsoft accounts only: refused, asked again
+        '3', // multitenant + personal
+        '11111111-2222-4333-8444-555555555503',
+        'device-code',
+        '', // no secret
+        'ops@contoso.com, it@contoso.com',
+      ].join('\n') + '\n';
+      const r = await runCli(['setup', '--interactive'], { home, stdin: answers });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /Accounts in this organizational directory only/);
+      assert.match(r.stdout, /Personal Microsoft accounts only is NOT supported/);
+      assert.match(r.stdout, /Tenant ID: left blank/);
+      assert.match(r.stdout, /Redirect URI to register under Authentication > Mobile and desktop applications: http:\/\/localhost/);
+      const yaml = await readFile(join(home, 'settings.yaml'), 'utf8');
+      assert.match(yaml, /type: multi-tenant-personal/);
+      assert.match(yaml, /auth: device-code/);
+      assert.doesNotMatch(yaml, /tenantId:/);
+      assert.match(yaml, /ops@contoso\.com/);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('from flags: single tenant without a Tenant ID is not saved and the problem names the guide step', async () => {
+    const { home, cleanup } = await tempHome();
+    try {
+      const r = await runCli(['setup', '--non-interactive', '--account-type', 'single-tenant', '--client-id', '11111111-2222-4333-8444-555555555501'], { home });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /Not saved/);
+      assert.match(r.stderr, /account.tenantId is required/);
+      assert.match(r.stderr, /Directory \(tenant\) ID/);
+      const personal = await runCli(['setup', '--non-interactive', '--account-type', 'personal', '--client-id', '11111111-2222-4333-8444-555555555501'], { home });
+      assert.equal(personal.code, 1);
+      assert.match(personal.stderr, /NOT supported/);
+      const blankRule = await runCli(['setup', '--non-interactive', '--account-type', 'multi-tenant-personal', '--client-id', '11111111-2222-4333-8444-555555555501', '--tenant-id', 'contoso.onmicrosoft.com'], { home });
+      assert.equal(blankRule.code, 1);
+      assert.match(blankRule.stderr, /MUST be left blank|must be blank/i);
+    } finally {
+      await cleanup();
+    }
+  });
+});
