@@ -1,0 +1,115 @@
+import { join, resolve } from 'node:path';
+import { openAuthSession, signInWithDeviceCode } from '../../auth/index.js';
+import { readSettingsFile, saveSettings } from '../../config/index.js';
+import { approveFromControl } from '../../emulator/entra/index.js';
+import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID, startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { createLogger } from '../../secrets/index.js';
+import { rotateApiToken } from '../../server/api-token.js';
+import { createAdminLink } from '../../server/page/index.js';
+import { startService, type RunningService } from '../../server/runtime.js';
+import { parseCommandArgs, writeLine, type CliContext, type Command } from '../command.js';
+
+const SENDER = `alerts@${DEMO_DOMAIN}`;
+const RECIPIENT = `it-team@${DEMO_DOMAIN}`;
+
+const usage = `Usage: o365-notify demo [--dir DIR] [--emulator-port 8443] [--port 8025]
+
+What \`npm start\` runs: the Entra ID + Graph emulator with its demo tenant and the service wired
+to it, signed in as ${SENDER} through the emulator's real device-code flow (approved
+automatically), all on 127.0.0.1. Prints the service URL, the settings page link, the emulator's
+mailbox page, the API token and a curl line that posts an ImageManager event.
+  --dir DIR            where the demo keeps its settings and data (default ./.o365-notify-demo);
+                       never your real o365-notify home
+  --emulator-port N    emulator port (default 8443; a free one if taken)
+  --port N             service port (default 8025; a free one if taken)`;
+
+/** Listens on the preferred port, or on any free one when it is taken. */
+async function onPreferredPort<T>(preferred: number, start: (port: number) => Promise<T>): Promise<T> {
+  try {
+    return await start(preferred);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    return start(0);
+  }
+}
+
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'emulator + service wired together on loopback (what `npm start` runs)',
+  usage,
+  async run(args: string[], ctx: CliContext): Promise<number> {
+    const { values } = parseCommandArgs(args, {
+      dir: { type: 'string' },
+      'emulator-port': { type: 'string', default: '8443' },
+      port: { type: 'string', default: '8025' },
+    });
+    const home = resolve(values.dir ?? '.o365-notify-demo');
+    const env = { ...ctx.env, O365_NOTIFY_HOME: home };
+    const say = (text = '') => writeLine(ctx.stdout, text);
+
+    let emulator: RunningEmulator | undefined;
+    let service: RunningService | undefined;
+    try {
+      say('Starting the Entra ID + Graph emulator (demo tenant contoso.onmicrosoft.com)...');
+      emulator = await onPreferredPort(Number(values['emulator-port']), (port) =>
+        startEmulator({ dataDir: join(home, 'emulator'), port, behaviour: { deviceCodeIntervalSeconds: 1 } }),
+      );
+      const emu = emulator;
+
+      // The settings a person would enter with `setup` after following the guide.
+      const file = await readSettingsFile(home, env);
+      const settings = file.settings;
+      settings.account = { type: 'single-tenant', clientId: DEMO_APPS.singleTenant, tenantId: DEMO_TENANT_ID, auth: 'device-code' };
+      settings.mail.to = [RECIPIENT];
+      settings.endpoints = { emulator: emu.url, emulatorCa: emu.caPath };
+      settings.service = { host: '127.0.0.1', port: Number(values.port) };
+      // Short waits so the demo's e-mails show up within seconds.
+      settings.otherSections.notifications ??= { group_wait: '5s', group_interval: '30s', repeat_interval: '10m' };
+      await saveSettings(home, settings, env);
+
+      say(`Signing in as ${SENDER} through the emulator's device-code flow...`);
+      const session = await openAuthSession({ home, env });
+      const signedIn = await signInWithDeviceCode(session, {
+        timeoutSeconds: 60,
+        // What a person does on the /devicelogin page, done for them.
+        onCode: (info) => {
+          setImmediate(() => approveFromControl(emu.context, info.userCode, SENDER, false));
+        },
+      });
+
+      const logger = createLogger({ name: 'o365-notify', level: 'warn' });
+      service = await onPreferredPort(Number(values.port), (port) => startService({ home, env, port, logger }));
+      const { token } = await rotateApiToken(home);
+      const adminLink = createAdminLink({ home, baseUrl: () => service!.url });
+      const event = JSON.stringify({
+        type: 'imagemanager.verification_failed',
+        severity: 'critical',
+        agent: 'SRV-FILES01',
+        folder: 'D:\\Backups\\SRV-FILES01',
+        summary: 'Verification failed for 3 images: checksum mismatch',
+      });
+
+      say();
+      say(`o365-notify demo is running (data in ${home}).`);
+      say(`  Signed in as:       ${signedIn.account.username} (tenant ${signedIn.account.tenantId})`);
+      say(`  Service:            ${service.url}   (API under /api/v1, /healthz, /metrics)`);
+      say(`  Settings page:      ${adminLink}   (one-time sign-in link, valid 15 minutes)`);
+      say(`  Mailboxes:          ${emu.url}/_emulator/   (the emulator's CA: ${emu.caPath})`);
+      say(`  API token:          ${token}`);
+      say();
+      say('Post an ImageManager event; the e-mail appears on the mailbox page within seconds:');
+      say(`  curl -sS -X POST ${service.url}/api/v1/events -H 'Authorization: Bearer ${token}' -H 'Content-Type: application/json' -d '${event}'`);
+      say();
+      say('Press Ctrl+C to stop.');
+
+      await new Promise<void>((done) => {
+        process.once('SIGINT', done);
+        process.once('SIGTERM', done);
+      });
+      return 0;
+    } finally {
+      await service?.close();
+      await emulator?.close();
+    }
+  },
+};
