@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { createTokenProvider, openAuthSession } from '../../src/auth/index.js';
 import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
-import { runCli, startCli, tempHome, testEnv } from '../support/cli.js';
+import { allFiles, runCli, startCli, tempHome, testEnv } from '../support/cli.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 
-/** Every file under dir, recursively. */
-async function allFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await allFiles(p)));
-    else out.push(p);
-  }
-  return out;
-}
 
 const ACCOUNT_TYPES = [
   { type: 'single-tenant', clientId: DEMO_APPS.singleTenant, tenant: DEMO_TENANT_ID, upn: `alerts@${DEMO_DOMAIN}` },

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -102,4 +102,15 @@ export async function signedInHome(
   const done = await login.done;
   if (done.code !== 0) throw new Error(`login failed: ${done.stdout}${done.stderr}`);
   return { home, cleanup };
+}
+
+/** Every file under dir, recursively (for "no secret on disk" checks). */
+export async function allFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await allFiles(p)));
+    else out.push(p);
+  }
+  return out;
 }
