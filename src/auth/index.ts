@@ -1,14 +1,18 @@
 export { readAuthState, writeAuthState, updateAuthState, REFRESH_TOKEN_INACTIVITY_DAYS, type AuthState } from './auth-state.js';
 export { SignInError, diagnoseAuthFailure } from './errors.js';
 export { startKeepAlive, DEFAULT_REFRESH_AFTER_DAYS, type KeepAliveOptions } from './keep-alive.js';
-export { SignInCancelledError } from './loopback.js';
+export { SignInCancelledError, type AuthorizationResponse } from './loopback.js';
 export { openAuthSession, type AuthSession, type OpenSessionOptions } from './session.js';
 export {
+  completeBrowserSignIn,
+  createBrowserSignInRequest,
+  recordSignInFailure,
   signInAppOnly,
   signInWithBrowser,
   signInWithDeviceCode,
   signOut,
   SECRET_NOT_NEEDED_NOTE,
+  type BrowserSignInRequest,
   type SignInResult,
 } from './sign-in.js';
 export { readAuthStatus, type AuthStatus } from './status.js';

@@ -5,7 +5,7 @@ export type DeviceCodeInfo = Parameters<DeviceCodeRequest['deviceCodeCallback']>
 import { DELEGATED_SCOPES, APP_ONLY_SCOPES, MAIL_SEND_SCOPE } from '../config/index.js';
 import { updateAuthState } from './auth-state.js';
 import { authError, diagnoseAuthFailure, hasAadstsCode, SignInError } from './errors.js';
-import { startLoopbackListener } from './loopback.js';
+import { startLoopbackListener, type AuthorizationResponse } from './loopback.js';
 import type { AuthSession } from './session.js';
 
 /** What a completed sign-in tells the administrator. */
@@ -79,14 +79,94 @@ export interface BrowserSignInOptions {
 }
 
 /**
+ * One authorization request of the browser sign-in: the URL to open, and what its answer is
+ * checked and redeemed with. The code verifier stays with whoever started the sign-in (the CLI
+ * or the service); only `url` goes to the browser.
+ */
+export interface BrowserSignInRequest {
+  url: string;
+  state: string;
+  /** `http://localhost:PORT`: where Entra sends the answer (form_post). */
+  redirectUri: string;
+  codeVerifier: string;
+  scopes: string[];
+  /** True when the code is first redeemed with the client secret (a Web-platform registration needs it). */
+  confidential: boolean;
+}
+
+/**
+ * Authorization code + PKCE (S256), answer by form_post to `redirectUri`. A configured secret is
+ * used (a Web-platform registration needs it); completeBrowserSignIn falls back to the public
+ * client when Entra answers AADSTS700025.
+ */
+export async function createBrowserSignInRequest(session: AuthSession, redirectUri: string, state: string = randomUUID()): Promise<BrowserSignInRequest> {
+  const scopes = [...DELEGATED_SCOPES];
+  const pkce = await new CryptoProvider().generatePkceCodes();
+  const confidential = await session.confidentialClient();
+  const url = await (confidential ?? session.publicClient()).getAuthCodeUrl({
+    scopes,
+    redirectUri,
+    codeChallenge: pkce.challenge,
+    codeChallengeMethod: 'S256',
+    state,
+    responseMode: 'form_post',
+    prompt: 'select_account',
+  });
+  return { url, state, redirectUri, codeVerifier: pkce.verifier, scopes, confidential: confidential !== undefined };
+}
+
+/** Redeems the answer of createBrowserSignInRequest; throws SignInError with the diagnosis. */
+async function redeemAuthorizationResponse(session: AuthSession, request: BrowserSignInRequest, response: AuthorizationResponse): Promise<SignInResult> {
+  if (response.state !== request.state) {
+    throw new SignInError('Sign-in was not completed: the answer does not belong to this sign-in (state mismatch). Start the sign-in again.');
+  }
+  if (response.error) {
+    throw authError(session, `Sign-in was not completed: ${response.error}`, { error: response.error, error_description: response.errorDescription });
+  }
+  const confidential = request.confidential ? await session.confidentialClient() : undefined;
+  const first = confidential ?? session.publicClient();
+  const redeem = { code: response.code ?? '', codeVerifier: request.codeVerifier, redirectUri: request.redirectUri, scopes: request.scopes, clientInfo: response.clientInfo };
+  let result: AuthenticationResult;
+  let clientKind: 'public' | 'confidential' = confidential ? 'confidential' : 'public';
+  const notes: string[] = [];
+  try {
+    result = await first.acquireTokenByCode(redeem);
+  } catch (err) {
+    if (!confidential || !hasAadstsCode(session, err, 700025)) throw authError(session, 'Sign-in failed.', err);
+    try {
+      result = await session.publicClient().acquireTokenByCode(redeem);
+    } catch (retryErr) {
+      throw authError(session, 'Sign-in failed.', retryErr);
+    }
+    clientKind = 'public';
+    notes.push(SECRET_NOT_NEEDED_NOTE);
+  }
+  requireMailSend(session, result, false);
+  return recordSignIn(session, result, clientKind, notes);
+}
+
+/**
+ * Completes a browser sign-in started with createBrowserSignInRequest, from the answer Entra sent
+ * to the redirect URI (code and state, or error). A failure is recorded (status, the service and
+ * the page show it) and thrown as SignInError.
+ */
+export async function completeBrowserSignIn(session: AuthSession, request: BrowserSignInRequest, response: AuthorizationResponse): Promise<SignInResult> {
+  try {
+    return await redeemAuthorizationResponse(session, request, response);
+  } catch (err) {
+    const error = err instanceof SignInError ? err : authError(session, 'Sign-in failed.', err);
+    await recordSignInFailure(session, error);
+    throw error;
+  }
+}
+
+/**
  * Authorization code + PKCE through the loopback redirect `http://localhost[:PORT]`.
  * A configured secret is sent (a Web-platform registration needs it); when Entra answers
  * AADSTS700025 the registration is a public client, so the same code is redeemed again without it.
  */
 export async function signInWithBrowser(session: AuthSession, options: BrowserSignInOptions): Promise<SignInResult> {
   session.errors.clear();
-  const scopes = [...DELEGATED_SCOPES];
-  const pkce = await new CryptoProvider().generatePkceCodes();
   const state = randomUUID();
   const listener = await startLoopbackListener({
     port: session.settings.account.redirectPort,
@@ -94,41 +174,10 @@ export async function signInWithBrowser(session: AuthSession, options: BrowserSi
     timeoutMs: options.timeoutMs ?? DEFAULT_SIGN_IN_TIMEOUT_MS,
     signal: options.signal,
   });
-  const confidential = await session.confidentialClient();
-  const first = confidential ?? session.publicClient();
   try {
-    const url = await first.getAuthCodeUrl({
-      scopes,
-      redirectUri: listener.redirectUri,
-      codeChallenge: pkce.challenge,
-      codeChallengeMethod: 'S256',
-      state,
-      responseMode: 'form_post',
-      prompt: 'select_account',
-    });
-    await options.openBrowser(url);
-    const response = await listener.response;
-    if (response.error) {
-      throw authError(session, `Sign-in was not completed: ${response.error}`, { error: response.error, error_description: response.errorDescription });
-    }
-    const request = { code: response.code ?? '', codeVerifier: pkce.verifier, redirectUri: listener.redirectUri, scopes, clientInfo: response.clientInfo };
-    let result: AuthenticationResult;
-    let clientKind: 'public' | 'confidential' = confidential ? 'confidential' : 'public';
-    const notes: string[] = [];
-    try {
-      result = await first.acquireTokenByCode(request);
-    } catch (err) {
-      if (!confidential || !hasAadstsCode(session, err, 700025)) throw authError(session, 'Sign-in failed.', err);
-      try {
-        result = await session.publicClient().acquireTokenByCode(request);
-      } catch (retryErr) {
-        throw authError(session, 'Sign-in failed.', retryErr);
-      }
-      clientKind = 'public';
-      notes.push(SECRET_NOT_NEEDED_NOTE);
-    }
-    requireMailSend(session, result, false);
-    return await recordSignIn(session, result, clientKind, notes);
+    const request = await createBrowserSignInRequest(session, listener.redirectUri, state);
+    await options.openBrowser(request.url);
+    return await redeemAuthorizationResponse(session, request, await listener.response);
   } catch (err) {
     const error = err instanceof SignInError ? err : authError(session, 'Sign-in failed.', err);
     await recordSignInFailure(session, error);
@@ -165,7 +214,8 @@ export async function signInWithDeviceCode(session: AuthSession, options: Device
     return await recordSignIn(session, result, 'public', []);
   } catch (err) {
     const error = err instanceof SignInError ? err : authError(session, options.signal?.aborted ? 'Sign-in cancelled.' : 'Sign-in failed.', err);
-    await recordSignInFailure(session, error);
+    // Cancelling is the administrator's choice, not a problem with the sign-in they may already have.
+    if (!options.signal?.aborted) await recordSignInFailure(session, error);
     throw error;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);

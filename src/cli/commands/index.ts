@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { configCommand } from './config.js';
+import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor.js';
 import { emulatorCommand } from './emulator.js';
 import { explainCommand } from './explain.js';
@@ -7,6 +8,11 @@ import { loginCommand, logoutCommand } from './login.js';
 import { sendCommand, testCommand } from './send.js';
 import { setupCommand } from './setup.js';
 import { statusCommand } from './status.js';
+import { eventCommand } from './event.js';
+import { previewCommand } from './preview.js';
+import { serveCommand } from './serve.js';
+import { silenceCommand } from './silence.js';
+import { tokenCommand } from './token.js';
 
 /** Every CLI command, in the order `--help` lists them. Add new commands here. */
 export const commands: Command[] = [
@@ -16,8 +22,14 @@ export const commands: Command[] = [
   statusCommand,
   testCommand,
   sendCommand,
+  eventCommand,
+  serveCommand,
+  silenceCommand,
+  previewCommand,
+  tokenCommand,
   doctorCommand,
   configCommand,
   emulatorCommand,
+  demoCommand,
   explainCommand,
 ];

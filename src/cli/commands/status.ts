@@ -1,12 +1,15 @@
 import { openAuthSession, readAuthStatus, type AuthStatus } from '../../auth/index.js';
 import { formatDiagnosis } from '../../diagnose/index.js';
+import { readStoreSummary, type StoreSummary } from '../../server/local-store.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, writeLine, type CliContext, type Command } from '../command.js';
 
 const usage = `Usage: o365-notify status [--json]
 
 Shows the account, the access token's expiry, the last refresh and the refresh token's age
 (Entra ID ends it after 90 days unused), the client secret's expiry, and whether you must
-sign in again and why. Exit 1 when something needs you.`;
+sign in again and why. Once the service has run (\`o365-notify serve\`): the notification queue,
+the last delivery, the last delivery error and open health warnings. Exit 1 when something
+needs you.`;
 
 function line(ctx: CliContext, label: string, value: string | undefined): void {
   writeLine(ctx.stdout, `${label.padEnd(22)} ${value ?? '-'}`);
@@ -32,16 +35,39 @@ function printStatus(ctx: CliContext, s: AuthStatus): void {
   if (s.problem?.diagnosis) writeLine(ctx.stdout, '\n' + formatDiagnosis(s.problem.diagnosis));
 }
 
+function printNotifications(ctx: CliContext, n: StoreSummary): void {
+  const o = n.queue.outbox;
+  writeLine(ctx.stdout, '');
+  line(ctx, 'Undelivered events', `${n.queue.undeliveredEvents}${n.oldestUndeliveredEvent ? ` (oldest received ${n.oldestUndeliveredEvent.receivedAt})` : ''}`);
+  line(ctx, 'E-mail queue', `${o.queued} queued, ${o.sending} sending, ${o.waitingSignIn} waiting for a sign-in; ${o.sent} sent, ${o.failed} failed`);
+  line(ctx, 'Last delivery', n.lastDelivery ? `${n.lastDelivery.sentAt} "${n.lastDelivery.subject}" to ${n.lastDelivery.to.join(', ')}` : 'none yet');
+  if (n.lastError) {
+    line(ctx, 'Last delivery error', `${n.lastError.at} ${n.lastError.diagnosis?.title ?? n.lastError.error ?? ''}`);
+    if (n.lastError.diagnosis?.fix) line(ctx, '  fix', n.lastError.diagnosis.fix);
+  }
+  for (const h of n.healthNotices) writeLine(ctx.stdout, `Warning (${h.kind}, since ${h.since}): ${h.message}`);
+}
+
 export const statusCommand: Command = {
   name: 'status',
-  summary: 'account, token health, refresh-token age, secret expiry',
+  summary: 'account, token health, refresh-token age, secret expiry, queue depth, last delivery',
   usage,
   async run(args: string[], ctx: CliContext): Promise<number> {
     parseCommandArgs(args, {});
     const session = await openAuthSession({ home: ctx.home, env: ctx.env });
     const status = await readAuthStatus(session.home, session.settings, await session.secrets.hasClientSecret());
-    if (ctx.json) writeLine(ctx.stdout, JSON.stringify(status));
-    else printStatus(ctx, status);
+    let notifications: StoreSummary | null = null;
+    try {
+      notifications = readStoreSummary(session.home);
+    } catch (err) {
+      // The sign-in status is still worth showing when the store cannot be read (e.g. a newer version's).
+      if (!ctx.json) writeLine(ctx.stderr, `Cannot read the notification store: ${(err as Error).message}`);
+    }
+    if (ctx.json) writeLine(ctx.stdout, JSON.stringify(notifications ? { ...status, notifications } : status));
+    else {
+      printStatus(ctx, status);
+      if (notifications) printNotifications(ctx, notifications);
+    }
     const secretExpired = status.secret.daysLeft !== undefined && status.secret.daysLeft < 0;
     return status.signInRequired || status.problem || secretExpired ? EXIT_FAILED : EXIT_OK;
   },

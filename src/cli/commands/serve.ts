@@ -1,0 +1,96 @@
+import { resolveHome } from '../../config/index.js';
+import { createLogger } from '../../secrets/index.js';
+import { ensureApiToken } from '../../server/api-token.js';
+import { createAdminLink } from '../../server/page/index.js';
+import { startService } from '../../server/runtime.js';
+import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
+
+const usage = `Usage: o365-notify serve [--host 127.0.0.1] [--port 8025]
+
+Runs the notification service: the event API (POST /api/v1/events, /api/v1/alerts for
+Alertmanager), status, delivery history and silences under /api/v1, /healthz, /readyz,
+/metrics, the settings page at /, and the delivery worker. Host and port default to the
+settings (service.host, service.port); --port 0 picks a free port. It listens on 127.0.0.1
+unless told otherwise.
+
+The API needs a bearer token. The first start makes one and prints it once; only its hash is
+kept. \`o365-notify token rotate\` makes a new one. Logs are JSON lines on stdout (secrets and
+tokens are never logged); O365_NOTIFY_LOG_LEVEL=debug|info|warn|error|silent sets how many. Ctrl+C or SIGTERM stops it gracefully: no new requests, events
+already received are committed, e-mails being sent finish.`;
+
+const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'silent'] as const;
+
+function parsePort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${value}"`);
+  return port;
+}
+
+/** `received` resolves on the first SIGINT or SIGTERM; `dispose` stops listening. */
+function stopSignal(): { received: Promise<string>; dispose: () => void } {
+  let on!: (signal: NodeJS.Signals) => void;
+  const dispose = () => {
+    process.off('SIGINT', on);
+    process.off('SIGTERM', on);
+  };
+  const received = new Promise<string>((resolve) => {
+    on = (signal) => {
+      dispose();
+      resolve(signal);
+    };
+  });
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return { received, dispose };
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'run the service: event API, settings page, delivery worker',
+  usage,
+  async run(args: string[], ctx: CliContext): Promise<number> {
+    const { values } = parseCommandArgs(args, { host: { type: 'string' }, port: { type: 'string' } });
+    const port = parsePort(values.port);
+    const home = resolveHome(ctx.home, ctx.env);
+    const token = await ensureApiToken(home);
+    const level = ctx.env.O365_NOTIFY_LOG_LEVEL?.trim().toLowerCase() || 'info';
+    if (!LOG_LEVELS.includes(level as (typeof LOG_LEVELS)[number])) throw new UsageError(`O365_NOTIFY_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+    const logger = createLogger({ name: 'o365-notify', level: level as (typeof LOG_LEVELS)[number] });
+    // Listening before the start: a stop requested while starting stops right after it.
+    const stop = stopSignal();
+    let service;
+    try {
+      service = await startService({ home, env: ctx.env, host: values.host, port, logger });
+    } catch (err) {
+      stop.dispose();
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES') {
+        writeLine(
+          ctx.stderr,
+          code === 'EADDRINUSE'
+            ? `Cannot listen: the port is already in use (${(err as Error).message}). Is another \`o365-notify serve\` running? Stop it, or choose another port with --port (and service.port in the settings).`
+            : `Cannot listen: not allowed to use this address or port (${(err as Error).message}). Ports below 1024 need administrator rights; use --port 8025.`,
+        );
+        return EXIT_FAILED;
+      }
+      throw err;
+    }
+    writeLine(ctx.stdout, `o365-notify service listening on ${service.url}`);
+    writeLine(ctx.stdout, `Event API: ${service.url}/api/v1/events`);
+    if (service.page) {
+      writeLine(ctx.stdout, 'Settings page (this sign-in link works once, within 15 minutes; set a password on the page for later visits):');
+      writeLine(ctx.stdout, `  ${createAdminLink(service.page)}`);
+    }
+    if (token.token) {
+      writeLine(ctx.stdout, 'API token (shown only now; keep it safe - only its hash is stored; `o365-notify token rotate` makes a new one):');
+      writeLine(ctx.stdout, `  ${token.token}`);
+    }
+    writeLine(ctx.stdout, 'Stop with Ctrl+C.');
+    const signal = await stop.received;
+    logger.info({ signal }, 'stop requested');
+    await service.close();
+    writeLine(ctx.stdout, 'o365-notify service stopped.');
+    return EXIT_OK;
+  },
+};

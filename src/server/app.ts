@@ -1,0 +1,58 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { EVENT_LIMITS } from '../notify/index.js';
+import { apiRoutes, type ApiDeps } from './api-routes.js';
+import { requireApiToken } from './auth-hook.js';
+import { SERVICE_NAME } from './client.js';
+import { installErrorHandler } from './http.js';
+import { registerSettingsPage, type PageContext } from './page/index.js';
+
+export interface AppOptions extends Omit<ApiDeps, 'maxBodyBytes'> {
+  maxBodyBytes?: number;
+  /** Token refreshes so far (the token provider's calls to the token endpoint), for /metrics. */
+  tokenEndpointCalls(): number;
+  /** Whether the store is open and the delivery worker running (for /readyz). */
+  readiness(): { ready: boolean; reasons: string[] };
+  /** The settings page's view of the service; undefined leaves `/` and `/ui/*` out (tests). */
+  page?: PageContext;
+  logger: Logger;
+}
+
+export { SERVICE_NAME };
+
+/**
+ * The HTTP side of `serve`: `/healthz`, `/readyz` and `/metrics`, the API under `/api/v1`, and the
+ * settings page at `/` and `/ui/*`.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const maxBodyBytes = options.maxBodyBytes ?? EVENT_LIMITS.maxPayloadBytes;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: maxBodyBytes,
+    // A slow client may not hold a connection forever.
+    requestTimeout: 60_000,
+    return503OnClosing: true,
+  });
+  installErrorHandler(app, options.logger);
+
+  app.get('/healthz', async () => ({ status: 'ok', service: SERVICE_NAME }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const { ready, reasons } = options.readiness();
+    return reply.code(ready ? 200 : 503).send({ ready, reasons });
+  });
+
+  // Metrics show queue sizes and failure reasons: they need the token too (Prometheus: `authorization` in the scrape config).
+  app.get('/metrics', { onRequest: requireApiToken(options.tokens) }, async (_request, reply) => {
+    const text =
+      options.service.metricsText() +
+      '# HELP o365_notify_token_refreshes_total Access tokens fetched from the Microsoft identity platform token endpoint (not from cache).\n' +
+      '# TYPE o365_notify_token_refreshes_total counter\n' +
+      `o365_notify_token_refreshes_total ${options.tokenEndpointCalls()}\n`;
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
+  });
+
+  await app.register(async (api) => apiRoutes(api, { ...options, maxBodyBytes }), { prefix: '/api/v1' });
+  if (options.page) await registerSettingsPage(app, options.page);
+  return app;
+}

@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import { NotificationService, type MailSender } from '../notify/index.js';
+import { openStore, type QueueDepth, type Store, type StoredDiagnosis } from '../store/index.js';
+import { serviceStorePath } from './paths.js';
+
+/**
+ * The store without a running service (the CLI's fallback): SQLite in WAL mode with a busy
+ * timeout, so writing next to a service that is starting or stopping is safe; the service routes
+ * what was written on its next tick.
+ */
+
+const NOT_RUNNING: MailSender = {
+  send: () => Promise.reject(Object.assign(new Error('The service is not running; it sends this e-mail when it starts.'), { retryable: true })),
+};
+
+/** A pipeline on the home's store that never sends (its timers are not started): intake, silences. */
+export async function withLocalService<T>(home: string, fn: (service: NotificationService) => Promise<T> | T): Promise<T> {
+  const store = openStore(serviceStorePath(home));
+  try {
+    return await fn(new NotificationService({ store, sender: NOT_RUNNING }));
+  } finally {
+    store.close();
+  }
+}
+
+export interface StoreSummary {
+  file: string;
+  queue: QueueDepth;
+  oldestUndeliveredEvent: { id: number; receivedAt: string } | null;
+  lastDelivery: { id: string; subject: string; sentAt: string | null; to: string[] } | null;
+  lastError: { notificationId: string; at: string; error: string | null; diagnosis: StoredDiagnosis | null } | null;
+  healthNotices: { kind: string; message: string; since: string; diagnosis: StoredDiagnosis | null }[];
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** What `status` shows of the notification queue; null when the service never ran in this home. */
+export function readStoreSummary(home: string): StoreSummary | null {
+  const file = serviceStorePath(home);
+  if (!fs.existsSync(file)) return null;
+  let store: Store | undefined;
+  try {
+    store = openStore(file);
+    const oldest = store.events.oldestUndeliveredEvent();
+    const last = store.outbox.lastSentNotification();
+    const problem = store.outbox.lastProblemAttempt();
+    return {
+      file,
+      queue: store.queueDepth(),
+      oldestUndeliveredEvent: oldest ? { id: oldest.id, receivedAt: iso(oldest.receivedAt) } : null,
+      lastDelivery: last ? { id: last.id, subject: last.subject, sentAt: last.sentAt === null ? null : iso(last.sentAt), to: last.to } : null,
+      lastError: problem
+        ? { notificationId: problem.notificationId, at: iso(problem.finishedAt ?? problem.startedAt), error: problem.error, diagnosis: problem.diagnosis }
+        : null,
+      healthNotices: store.health.listActive().map((n) => ({ kind: n.kind, message: n.message, since: iso(n.firstSeenAt), diagnosis: n.diagnosis })),
+    };
+  } finally {
+    store?.close();
+  }
+}

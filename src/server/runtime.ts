@@ -1,0 +1,294 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { readAuthStatus, startKeepAlive, type AuthStatus } from '../auth/index.js';
+import { loadSettings, resolveHome, type Settings } from '../config/index.js';
+import { openMailer, type Mailer } from '../mailer/index.js';
+import { NotificationService, SIGN_IN_GUIDE_STEPS, templatesDir, type DeliveryOptions, type HealthNoticeKind } from '../notify/index.js';
+import { createLogger } from '../secrets/index.js';
+import { openStore, type EventIntakeOptions, type Store } from '../store/index.js';
+import { ApiTokenVerifier } from './api-token.js';
+import { buildApp } from './app.js';
+import { ServiceMailSender } from './mail-sender.js';
+import type { PageContext } from './page/index.js';
+import { serviceStorePath } from './paths.js';
+import { rulesFromSettings } from './rules.js';
+import { watchSignIn, type SignInProblem, type SignInWatch } from './sign-in-watch.js';
+
+export interface StartServiceOptions {
+  home?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Default: settings `service.host` (127.0.0.1). */
+  host?: string;
+  /** Default: settings `service.port` (8025); 0 picks a free port. */
+  port?: number;
+  logger?: Logger;
+  /** How often the pipeline looks at its timers. */
+  tickIntervalMs?: number;
+  /** How often the auth-state file is read for a new sign-in or a sign-in problem. */
+  signInCheckEveryMs?: number;
+  /** How often the client secret's expiry date is compared with today. */
+  secretCheckEveryMs?: number;
+  /** How often the keep-alive looks at the refresh token's age. */
+  keepAliveCheckEveryMs?: number;
+  intake?: EventIntakeOptions;
+  delivery?: DeliveryOptions;
+  maxBodyBytes?: number;
+  /** Leave the settings page out (it is on by default). */
+  withoutPage?: boolean;
+}
+
+export interface RunningService {
+  /** Where it listens, e.g. http://127.0.0.1:8025. */
+  url: string;
+  host: string;
+  port: number;
+  home: string;
+  service: NotificationService;
+  store: Store;
+  app: FastifyInstance;
+  /** What the settings page gets (undefined with `withoutPage`); `createAdminLink(page)` makes a sign-in link to it. */
+  page: PageContext | undefined;
+  readonly settings: Settings;
+  authStatus(): Promise<AuthStatus>;
+  /** Re-reads settings.yaml: rules, the mailer, the keep-alive and the secret expiry check follow. */
+  reloadSettings(): Promise<void>;
+  /** A sign-in completed: a fresh mailer, and e-mails waiting for the sign-in go out. */
+  signedIn(): Promise<void>;
+  /** Graceful stop: no new requests, pending intake committed, sends in flight finished, store closed. */
+  close(): Promise<void>;
+}
+
+const SECOND = 1000;
+const DAY = 24 * 60 * 60 * SECOND;
+
+function noticeKind(problem: SignInProblem): HealthNoticeKind | undefined {
+  const step = problem.diagnosis?.guideStep;
+  if (step === 'admin-consent') return 'consent-revoked';
+  if (step === 'client-secret') return 'secret-expiring';
+  if (problem.signInRequired || (step !== undefined && SIGN_IN_GUIDE_STEPS.includes(step))) return 'sign-in-renewal';
+  return undefined;
+}
+
+function urlOf(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+/**
+ * The running service, composed: settings -> store -> mailer -> notification pipeline ->
+ * keep-alive -> secret-expiry check -> sign-in watch -> HTTP server (API, health, metrics, page).
+ */
+export async function startService(options: StartServiceOptions = {}): Promise<RunningService> {
+  const env = options.env ?? process.env;
+  const home = resolveHome(options.home, env);
+  const logger = options.logger ?? createLogger({ name: 'o365-notify' });
+  let settings = await loadSettings(home, env);
+
+  const store = openStore(serviceStorePath(home));
+  let mailer: Mailer;
+  try {
+    mailer = await openMailer({ home, env, settings });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const sender = new ServiceMailSender(mailer, logger.child({ component: 'delivery' }));
+  const service = new NotificationService({
+    store,
+    sender,
+    rules: rulesFromSettings(settings, logger),
+    templatesDir: templatesDir(home),
+    logger: logger.child({ component: 'notify' }),
+    tickIntervalMs: options.tickIntervalMs,
+    intake: options.intake,
+    delivery: options.delivery,
+  });
+
+  let stopKeepAlive: (() => void) | undefined;
+  const restartKeepAlive = () => {
+    stopKeepAlive?.();
+    stopKeepAlive = undefined;
+    if (settings.account.auth === 'app-only') return;
+    stopKeepAlive = startKeepAlive({
+      home,
+      provider: sender.mailer.tokens,
+      checkEveryMs: options.keepAliveCheckEveryMs,
+      onResult: (r) => {
+        if (r.refreshed) logger.info({ component: 'sign-in' }, 'refreshed the sign-in (keep-alive): the refresh token was renewed');
+        else if (r.error) logger.warn({ component: 'sign-in', err: r.error.message }, 'the keep-alive refresh failed; see `o365-notify status`');
+      },
+    });
+  };
+
+  const checkSecretExpiry = () => {
+    try {
+      const result = service.checkSecretExpiry(settings.account.secretExpires);
+      if (result?.emailed) logger.warn({ component: 'sign-in', secretExpires: settings.account.secretExpires }, 'the client secret expires soon: warning e-mail queued');
+    } catch (err) {
+      logger.error({ err }, 'the client secret expiry check failed');
+    }
+  };
+
+  // One settings change or sign-in at a time.
+  let serial: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = serial.then(fn, fn);
+    serial = run.catch(() => undefined);
+    return run;
+  };
+
+  let watch: SignInWatch | undefined;
+  const freshMailer = async () => {
+    sender.replace(await openMailer({ home, env, settings }));
+    restartKeepAlive();
+  };
+
+  const signedIn = () =>
+    exclusive(async () => {
+      await freshMailer();
+      const resumed = service.resumeAfterSignIn();
+      await watch?.resync();
+      logger.info({ component: 'sign-in', resumed }, 'signed in: e-mails waiting for a sign-in are sent now');
+    });
+
+  const reloadSettings = () =>
+    exclusive(async () => {
+      const next = await loadSettings(home, env);
+      if (next.service.host !== settings.service.host || next.service.port !== settings.service.port) {
+        logger.warn({ component: 'settings' }, 'service.host or service.port changed: restart the service to listen there');
+      }
+      settings = next;
+      service.setRules(rulesFromSettings(settings, logger));
+      await freshMailer();
+      checkSecretExpiry();
+      logger.info({ component: 'settings' }, 'settings reloaded');
+    });
+
+  const authStatus = async () => readAuthStatus(home, settings, await sender.mailer.session.secrets.hasClientSecret());
+
+  const onSignInProblem = (problem: SignInProblem) => {
+    const kind = noticeKind(problem);
+    logger.warn(
+      { component: 'sign-in', signInRequired: problem.signInRequired, diagnosis: problem.diagnosis && { code: problem.diagnosis.code, title: problem.diagnosis.title, fix: problem.diagnosis.fix, guideStep: problem.diagnosis.guideStep } },
+      `sign-in problem: ${problem.reason}`,
+    );
+    if (!kind) return;
+    // The delivery worker may have recorded the same trouble already (from a refused send). For the
+    // secret, only an `expired` notice is the same trouble (a "30 days left" one is not).
+    const threshold = kind === 'secret-expiring' ? 'expired' : '';
+    if (store.health.listActive().some((n) => n.kind === kind && (kind !== 'secret-expiring' || n.threshold === threshold))) return;
+    service.recordHealthNotice({
+      kind,
+      subject: problem.diagnosis?.code ?? '',
+      threshold,
+      message:
+        kind === 'consent-revoked'
+          ? 'Microsoft 365 refused the sign-in because consent for Mail.Send is missing or was revoked. E-mails wait until it is granted again.'
+          : kind === 'secret-expiring'
+            ? 'Microsoft 365 refused the client secret (expired or wrong). E-mails wait until a new secret is entered.'
+            : 'The saved sign-in no longer works. E-mails wait until you run `o365-notify login`.',
+      diagnosis: problem.diagnosis ?? null,
+    });
+  };
+
+  const timers: NodeJS.Timeout[] = [];
+  let app: FastifyInstance | undefined;
+  try {
+    await service.start();
+    restartKeepAlive();
+    checkSecretExpiry();
+    const secretTimer = setInterval(checkSecretExpiry, options.secretCheckEveryMs ?? DAY);
+    secretTimer.unref();
+    timers.push(secretTimer);
+    watch = await watchSignIn({
+      home,
+      everyMs: options.signInCheckEveryMs ?? 5 * SECOND,
+      onSignedIn: async (why) => {
+        logger.info({ component: 'sign-in', why }, why === 'new-sign-in' ? 'a new sign-in was recorded' : 'the sign-in works again');
+        await signedIn();
+      },
+      onProblem: onSignInProblem,
+      onError: (err) => logger.error({ err }, 'reading the sign-in state failed'),
+    });
+
+    let url = '';
+    const page: PageContext | undefined = options.withoutPage
+      ? undefined
+      : {
+          home,
+          env,
+          baseUrl: () => url,
+          service,
+          authSession: async () => sender.mailer.session,
+          reloadSettings,
+          signedIn,
+        };
+    app = await buildApp({
+      service,
+      tokens: new ApiTokenVerifier(home),
+      authStatus,
+      logger: logger.child({ component: 'http' }),
+      maxBodyBytes: options.maxBodyBytes,
+      tokenEndpointCalls: () => sender.tokenEndpointCalls,
+      readiness: () => {
+        const reasons: string[] = [];
+        if (!store.isOpen) reasons.push('the store is closed');
+        if (!service.running) reasons.push('the delivery worker is not running');
+        return { ready: reasons.length === 0, reasons };
+      },
+      page,
+    });
+    await app.listen({ host: options.host ?? settings.service.host, port: options.port ?? settings.service.port });
+    const address = app.server.address() as AddressInfo;
+    url = urlOf(address);
+    if (!['127.0.0.1', '::1', 'localhost'].includes(address.address)) {
+      logger.warn({ component: 'http', address: address.address }, 'the service listens beyond this machine: the API still needs its token, but consider a firewall');
+    }
+    logger.info({ component: 'http', url, store: store.file }, 'o365-notify service started');
+
+    let closing: Promise<void> | undefined;
+    const running: RunningService = {
+      url,
+      host: address.address,
+      port: address.port,
+      home,
+      service,
+      store,
+      app,
+      page,
+      get settings() {
+        return settings;
+      },
+      authStatus,
+      reloadSettings,
+      signedIn,
+      close() {
+        closing ??= (async () => {
+          logger.info({ component: 'http' }, 'stopping: no new requests; finishing what is in flight');
+          await app!.close();
+          watch?.stop();
+          for (const t of timers) clearInterval(t);
+          stopKeepAlive?.();
+          await serial;
+          await service.stop();
+          sender.close();
+          store.close();
+          logger.info({}, 'o365-notify service stopped');
+        })();
+        return closing;
+      },
+    };
+    return running;
+  } catch (err) {
+    await app?.close().catch(() => undefined);
+    watch?.stop();
+    for (const t of timers) clearInterval(t);
+    stopKeepAlive?.();
+    await service.stop().catch(() => undefined);
+    sender.close();
+    store.close();
+    throw err;
+  }
+}
+

@@ -1,0 +1,78 @@
+import { readAuthState, type AuthState } from '../auth/index.js';
+
+export type SignInProblem = NonNullable<AuthState['problem']>;
+
+export interface SignInWatchOptions {
+  home: string;
+  /** How often the auth-state file is read. */
+  everyMs: number;
+  /** Someone signed in (e.g. `o365-notify login` in another process), or a refresh worked again after a problem. */
+  onSignedIn: (why: 'new-sign-in' | 'problem-cleared') => Promise<void>;
+  /** The token provider recorded a new problem (a refresh refused, consent revoked...). */
+  onProblem: (problem: SignInProblem) => void;
+  onError?: (err: unknown) => void;
+}
+
+export interface SignInWatch {
+  /** Reads the state now (the timer does this every `everyMs`). */
+  check(): Promise<void>;
+  /** Takes the current state as seen, without reacting (after the service itself handled a sign-in). */
+  resync(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Watches the auth-state file that sign-ins and token refreshes write (in this process or
+ * another), so the service notices `o365-notify login` and sign-in problems without a restart.
+ */
+export async function watchSignIn(options: SignInWatchOptions): Promise<SignInWatch> {
+  let signedInAt: string | undefined;
+  let problemSince: string | undefined;
+  let checking: Promise<void> | undefined;
+  let stopped = false;
+
+  const take = (state: AuthState) => {
+    signedInAt = state.signedInAt;
+    problemSince = state.problem?.since;
+  };
+
+  const runCheck = async () => {
+    const state = await readAuthState(options.home);
+    const newSignIn = state.signedInAt !== undefined && state.signedInAt !== signedInAt && state.account !== undefined;
+    const cleared = problemSince !== undefined && !state.problem && state.account !== undefined;
+    const newProblem = state.problem !== undefined && state.problem.since !== problemSince ? state.problem : undefined;
+    take(state);
+    if (stopped) return;
+    if (newProblem) options.onProblem(newProblem);
+    else if (newSignIn) await options.onSignedIn('new-sign-in');
+    else if (cleared) await options.onSignedIn('problem-cleared');
+  };
+
+  const check = () => {
+    checking ??= runCheck()
+      .catch((err: unknown) => options.onError?.(err))
+      .finally(() => {
+        checking = undefined;
+      });
+    return checking;
+  };
+
+  const initial = await readAuthState(options.home);
+  take(initial);
+  // A problem recorded before the service started is reported at once.
+  if (initial.problem) options.onProblem(initial.problem);
+
+  const timer = setInterval(() => void check(), options.everyMs);
+  timer.unref();
+  return {
+    check,
+    // Not waiting for a check in progress: resync is called from that check's own onSignedIn.
+    async resync() {
+      take(await readAuthState(options.home));
+    },
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
+}
