@@ -198,6 +198,14 @@ export class NotificationService {
   /** The sign-in works again (after `login`): waiting e-mails go out, sign-in notices close. */
   resumeAfterSignIn(): number {
     const now = this.clock();
+    // A warning that the sign-in needs renewal, still unsent, is no longer true: take it back.
+    for (const notice of this.store.health.listActive()) {
+      if ((notice.kind === 'sign-in-renewal' || notice.kind === 'consent-revoked') && notice.notificationId) {
+        if (this.store.outbox.withdraw(notice.notificationId)) {
+          this.logger.info({ kind: notice.kind }, 'withdrew the unsent warning about the sign-in: it works again');
+        }
+      }
+    }
     const resumed = this.worker.resumeAfterSignIn(now);
     this.store.health.resolveKind('sign-in-renewal', now);
     this.store.health.resolveKind('consent-revoked', now);

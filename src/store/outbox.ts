@@ -133,6 +133,7 @@ export class OutboxRepository {
   private readonly interruptAttempts: Database.Statement;
   private readonly park: Database.Statement;
   private readonly resume: Database.Statement;
+  private readonly withdrawUnsent: (id: string) => boolean;
   private readonly counts: Database.Statement;
   private readonly attemptsOf: Database.Statement;
   private readonly eventsOf: Database.Statement;
@@ -182,6 +183,15 @@ export class OutboxRepository {
     this.resume = db.prepare(
       "UPDATE notifications SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE status = 'waiting-sign-in'",
     );
+    this.withdrawUnsent = db.transaction((id: string) => {
+      const unsent = db.prepare("SELECT 1 FROM notifications WHERE id = ? AND status IN ('queued', 'waiting-sign-in')").get(id);
+      if (!unsent) return false;
+      db.prepare('DELETE FROM delivery_attempts WHERE notification_id = ?').run(id);
+      db.prepare('DELETE FROM notification_events WHERE notification_id = ?').run(id);
+      db.prepare('UPDATE health_notices SET notification_id = NULL WHERE notification_id = ?').run(id);
+      db.prepare('DELETE FROM notifications WHERE id = ?').run(id);
+      return true;
+    });
     this.counts = db.prepare('SELECT status, count(*) AS n FROM notifications GROUP BY status');
     this.attemptsOf = db.prepare('SELECT * FROM delivery_attempts WHERE notification_id = ? ORDER BY id');
     this.eventsOf = db.prepare('SELECT event_id FROM notification_events WHERE notification_id = ? ORDER BY event_id');
@@ -298,6 +308,14 @@ export class OutboxRepository {
   }
 
   /** Sign-in healthy again: waiting rows are due at once. */
+  /**
+   * Takes back an e-mail that no longer applies (a warning about a sign-in that works again)
+   * if it has not gone out yet. Its health notice keeps the history.
+   */
+  withdraw(id: string): boolean {
+    return this.withdrawUnsent(id);
+  }
+
   resumeWaiting(now: number): number {
     return this.resume.run(now, now).changes;
   }
