@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { escapeHtml } from '../shared/html.js';
 
 /**
  * The loopback redirect listener of the browser sign-in (guide: redirect URI `http://localhost`
@@ -72,9 +73,6 @@ function toResponse(params: URLSearchParams): AuthorizationResponse {
   };
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 export function defaultSuccessPage(): string {
   return page('Signed in', 'o365-notify is signed in. You can close this window and return to the console.');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { escapeHtml } from '../shared/html.js';
 import { parseAddress, printable, stripControls, type AddressInput, type Mailbox } from './addresses.js';
 import { GraphSendError } from './errors.js';
 
@@ -90,9 +91,7 @@ export function sanitiseAttachmentName(name: string): string {
 }
 
 /** For HTML we build ourselves (the dropped-attachment note): never from unescaped input. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
+export { escapeHtml };
 
 function list<T>(value: T | T[] | undefined): T[] {
   if (value === undefined) return [];

@@ -9,6 +9,7 @@
  * A name is looked up in the innermost `each` item first, then outwards; `this` is the current item.
  * There is deliberately no "raw" output: every value a sender controls is escaped.
  */
+import { escapeHtml } from '../shared/html.js';
 
 export type OutputMode = 'html' | 'text';
 
@@ -103,11 +104,7 @@ export function compileTemplate(source: string, name = 'template'): Template {
   return new Template(name, root.nodes);
 }
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]!);
-}
+export { escapeHtml };
 
 interface Scope {
   value: unknown;

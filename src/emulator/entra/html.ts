@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { escapeHtml, html, raw, type Html } from '../../shared/html.js';
 import type { EntraError, TraceIds } from './errors.js';
 
 /**
@@ -8,39 +9,7 @@ import type { EntraError, TraceIds } from './errors.js';
  * against Microsoft's pages finds its way here too.
  */
 
-export function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
-
-/** Marks a fragment as already-escaped HTML. */
-export interface Html {
-  readonly html: string;
-}
-
-export function raw(html: string): Html {
-  return { html };
-}
-
-/** Tagged template that escapes every interpolated value unless it is Html (or an array of Html). */
-export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
-  let out = strings[0] ?? '';
-  values.forEach((value, i) => {
-    out += render(value) + (strings[i + 1] ?? '');
-  });
-  return raw(out);
-}
-
-function render(value: unknown): string {
-  if (value === undefined || value === null || value === false) return '';
-  if (Array.isArray(value)) return value.map(render).join('');
-  if (typeof value === 'object' && 'html' in value) return (value as Html).html;
-  return escapeHtml(String(value));
-}
+export { escapeHtml, html, raw, type Html };
 
 export function hiddenInputs(fields: Record<string, string | undefined>): Html {
   return raw(

@@ -1,4 +1,5 @@
 import type { EmailAddress } from './message.js';
+import { escapeHtml } from '../../shared/html.js';
 import type { Mailbox, StoredMessage } from './store.js';
 
 /**
@@ -13,9 +14,7 @@ const REFRESH_SECONDS = 5;
 const PER_MAILBOX_OVERVIEW = 10;
 const PER_MAILBOX_SELECTED = 200;
 
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
+export { escapeHtml };
 
 function address(a: EmailAddress): string {
   return a.name && a.name !== a.address ? `${escapeHtml(a.name)} &lt;${escapeHtml(a.address)}&gt;` : escapeHtml(a.address);
