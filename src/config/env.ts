@@ -19,6 +19,16 @@ export const ENVIRONMENT_VARIABLES: readonly EnvironmentVariable[] = [
   },
   ...SETTING_FIELDS.map((f) => ({ name: f.env, setting: f.key, description: f.description })),
   ...KEY_ENVIRONMENT_VARIABLES,
+  {
+    name: 'O365_NOTIFY_API_TOKEN',
+    setting: null,
+    description: 'The service API token for `event` and `silence` (instead of --token); printed once by `setup`, the first `serve` or `token rotate`',
+  },
+  {
+    name: 'O365_NOTIFY_LOG_LEVEL',
+    setting: null,
+    description: 'Log level of `serve`: debug, info (default), warn, error or silent',
+  },
 ];
 
 export interface EnvOverrides {

@@ -27,6 +27,13 @@ describe('setup wizard (interactive)', () => {
       assert.match(yaml, /auth: device-code/);
       assert.doesNotMatch(yaml, /tenantId:/);
       assert.match(yaml, /ops@contoso\.com/);
+      // The service's API token is made once and shown once; only its hash is kept.
+      const [, token] = r.stdout.match(/API token for the service[^\n]*\n\s+(o365n_\S+)/) ?? [];
+      assert.ok(token, 'the token is shown at the first setup');
+      assert.ok(!(await readFile(join(home, 'api-token.json'), 'utf8')).includes(token));
+      const again = await runCli(['setup', '--non-interactive', '--to', 'ops@contoso.com'], { home });
+      assert.equal(again.code, 0, again.stderr);
+      assert.doesNotMatch(again.stdout, /o365n_/);
     } finally {
       await cleanup();
     }

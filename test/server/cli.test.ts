@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { readSettingsFile, saveSettings } from '../../src/config/index.js';
+import { apiTokenPath } from '../../src/server/paths.js';
 import { runCli, testEnv } from '../support/cli.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { TEAM, inbox, request, serviceHome, startTestService, waitFor } from './helpers.js';
@@ -63,6 +65,8 @@ describe('CLI: serve, event, silence, token, preview, status', () => {
   });
 
   it('the real `serve --port 0` process: prints its URL and the token once, takes `event` and `silence` through the API, rotates tokens, stops on SIGTERM', async () => {
+    // `setup` made a token already (and printed it); without one, the first `serve` makes and shows it.
+    await rm(apiTokenPath(home), { force: true });
     const serve = spawnServe(home, ['--port', '0']);
     try {
       const [, url] = await serve.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);

@@ -15,6 +15,7 @@ import {
   type Settings,
 } from '../../config/index.js';
 import { openSecretStore } from '../../secrets/index.js';
+import { ensureApiToken } from '../../server/api-token.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
 const usage = `Usage: o365-notify setup [--interactive | --non-interactive] [options]
@@ -201,11 +202,17 @@ export const setupCommand: Command = {
     if (values['clear-secret']) await store.clearClientSecret();
     if (secret) await store.setClientSecret(secret);
 
+    // The service's API token: made once, shown once, kept only as a hash.
+    const apiToken = await ensureApiToken(file.home);
+
     if (ctx.json) {
-      writeLine(ctx.stdout, JSON.stringify({ saved: path, redirectUri: redirectUri(settings), problems }));
+      writeLine(ctx.stdout, JSON.stringify({ saved: path, redirectUri: redirectUri(settings), problems, ...(apiToken.token && { apiToken: apiToken.token }) }));
       return EXIT_OK;
     }
     writeLine(ctx.stdout, `Saved ${path}${secret ? ' (client secret stored encrypted)' : ''}.`);
+    if (apiToken.token) {
+      writeLine(ctx.stdout, `API token for the service (shown only now; only its hash is kept; \`o365-notify token rotate\` makes a new one):\n  ${apiToken.token}`);
+    }
     printProblems(ctx, problems);
     if (settings.account.auth !== 'app-only') {
       writeLine(ctx.stdout, `Redirect URI to register under Authentication > Mobile and desktop applications: ${redirectUri(settings)}`);
