@@ -10,6 +10,7 @@ import { main } from '../src/cli/main.js';
 import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID, startEmulator } from '../src/emulator/index.js';
 import { openMailer } from '../src/mailer/index.js';
 import { runMailBench, type MailBenchResult } from './mail-send.js';
+import { serviceBurstSection, serviceIngestSection, serviceMemorySection } from './service.js';
 import { PassThrough } from 'node:stream';
 
 export interface BenchSection {
@@ -89,6 +90,7 @@ function markdown(sections: BenchSection[], startedAt: Date): string {
 
 /** Benchmarks other modules add (the service's ingest, burst and memory benches). */
 export const extraSections: (() => Promise<BenchSection>)[] = [];
+extraSections.push(serviceIngestSection, serviceBurstSection, serviceMemorySection);
 
 async function run(): Promise<void> {
   const startedAt = new Date();
