@@ -6,16 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { CryptoProvider, PublicClientApplication, type AuthenticationResult, type DeviceCodeRequest } from '@azure/msal-node';
-import type { Page } from 'playwright-core';
 import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
 import {
   approveOnConsentPage,
@@ -26,6 +23,7 @@ import {
   emulatorSpki,
   enterDeviceCode,
   launchBrowser,
+  screenshot,
   signInOnAuthorizePage,
   type TestBrowser,
 } from '../support/browser.js';
@@ -36,18 +34,6 @@ const SENDER = `alerts@${DEMO_DOMAIN}`;
 const RECIPIENT = `it-team@${DEMO_DOMAIN}`;
 const SCOPES = ['Mail.Send'];
 
-/**
- * README screenshots go to docs/images/ when missing or when UPDATE_SCREENSHOTS=1; otherwise
- * to a temp dir, so a test run does not rewrite tracked files (ports and times differ per run).
- */
-const DOCS_IMAGES = fileURLToPath(new URL('../../docs/images/', import.meta.url));
-async function screenshot(page: Page, name: string, scratch: string): Promise<string> {
-  const docsPath = join(DOCS_IMAGES, name);
-  const target = process.env.UPDATE_SCREENSHOTS === '1' || !existsSync(docsPath) ? docsPath : join(scratch, name);
-  await mkdir(join(target, '..'), { recursive: true });
-  await page.screenshot({ path: target });
-  return target;
-}
 
 /** What the loopback redirect URI received: the form_post fields (or the query). */
 type RedirectFields = Record<string, string>;

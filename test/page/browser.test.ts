@@ -7,12 +7,10 @@
  * the device-code panel completes. Screenshots for the README (docs/images/page-*.png).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
 import {
@@ -22,6 +20,7 @@ import {
   emulatorSpki,
   enterDeviceCode,
   launchBrowser,
+  screenshot,
   signInOnAuthorizePage,
   type TestBrowser,
 } from '../support/browser.js';
@@ -31,14 +30,6 @@ import { startPageService, type PageService } from './helpers.js';
 const SENDER = `alerts@${DEMO_DOMAIN}`;
 const RECIPIENT = `it-team@${DEMO_DOMAIN}`;
 
-/** README screenshots: written to docs/images/ when missing or with UPDATE_SCREENSHOTS=1, else to a temp dir. */
-const DOCS_IMAGES = fileURLToPath(new URL('../../docs/images/', import.meta.url));
-async function screenshot(page: Page, name: string, scratch: string, options: { fullPage?: boolean } = {}): Promise<void> {
-  const docsPath = join(DOCS_IMAGES, name);
-  const target = process.env.UPDATE_SCREENSHOTS === '1' || !existsSync(docsPath) ? docsPath : join(scratch, name);
-  await mkdir(join(target, '..'), { recursive: true });
-  await page.screenshot({ path: target, ...options });
-}
 
 async function stepStates(page: Page): Promise<Record<string, string>> {
   const steps = await page.locator('ol.checklist > li').evaluateAll((items) =>

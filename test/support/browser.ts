@@ -1,7 +1,8 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's Chromium (scripts/ensure-system-deps.sh installs it for `npm test`). */
@@ -104,4 +105,17 @@ export async function enterDeviceCode(page: Page, code: string, upn: string): Pr
   await Promise.all([page.waitForLoadState('domcontentloaded'), page.locator('#idSIButton9').click()]);
   await page.locator('input[name="loginfmt"], [data-upn]').first().waitFor();
   await signInOnAuthorizePage(page, upn);
+}
+
+/**
+ * README screenshots go to docs/images/ when missing or when UPDATE_SCREENSHOTS=1; otherwise
+ * to a temp dir, so a test run does not rewrite tracked files (ports and times differ per run).
+ */
+const DOCS_IMAGES = fileURLToPath(new URL('../../docs/images/', import.meta.url));
+export async function screenshot(page: Page, name: string, scratch: string, options: { fullPage?: boolean } = {}): Promise<string> {
+  const docsPath = join(DOCS_IMAGES, name);
+  const target = process.env.UPDATE_SCREENSHOTS === '1' || !existsSync(docsPath) ? docsPath : join(scratch, name);
+  await mkdir(join(target, '..'), { recursive: true });
+  await page.screenshot({ path: target, ...options });
+  return target;
 }
