@@ -55,6 +55,12 @@ export interface EndpointSettings {
 export interface ServiceSettings {
   host: string;
   port: number;
+  /**
+   * When an event counts as stored: `process-crash` (default) survives the service being killed at
+   * any point (SQLite WAL, synchronous=NORMAL); `power-loss` also survives a power cut, at the cost of
+   * an fsync per commit.
+   */
+  durability: 'process-crash' | 'power-loss';
 }
 
 export interface Settings {
@@ -77,7 +83,7 @@ export function defaultSettings(): Settings {
     account: { auth: 'browser' },
     mail: { to: [], messagesPerMinute: 30 },
     endpoints: {},
-    service: { host: '127.0.0.1', port: 8025 },
+    service: { host: '127.0.0.1', port: 8025, durability: 'process-crash' },
     otherSections: {},
   };
 }
@@ -229,6 +235,14 @@ export const SETTING_FIELDS: readonly FieldSpec[] = [
   field('service.port', 'O365_NOTIFY_SERVICE_PORT', { type: 'port' }, null, 'Port the service listens on', [
     'Port the service listens on.',
   ]),
+  field(
+    'service.durability',
+    'O365_NOTIFY_SERVICE_DURABILITY',
+    { type: 'enum', values: ['process-crash', 'power-loss'] },
+    null,
+    'When an accepted event is safe: process-crash (default; survives the service being killed) or power-loss (also a power cut; an fsync per commit, slower)',
+    ['process-crash (default): an accepted event survives the service being killed at any point.', 'power-loss: it also survives a power cut (an fsync per commit; slower intake).'],
+  ),
 ];
 
 export const SECTION_COMMENTS: Record<SettingsSection, string> = {

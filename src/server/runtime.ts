@@ -85,7 +85,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   const logger = options.logger ?? createLogger({ name: 'o365-notify' });
   let settings = await loadSettings(home, env);
 
-  const store = openStore(serviceStorePath(home));
+  const store = openStore(serviceStorePath(home), { durability: settings.service.durability });
   let mailer: Mailer;
   try {
     mailer = await openMailer({ home, env, settings });

@@ -82,7 +82,7 @@ describe('settings file', () => {
     settings.mail.to = ['ops@contoso.com', 'boss@contoso.com'];
     settings.mail.messagesPerMinute = 20;
     settings.endpoints = { emulator: 'https://127.0.0.1:8443', emulatorCa: '/tmp/ca.pem' };
-    settings.service = { host: '127.0.0.1', port: 9000 };
+    settings.service = { host: '127.0.0.1', port: 9000, durability: 'power-loss' };
     const file = await saveSettings(home, settings, {});
     assert.equal(file, settingsPath(home));
     if (process.platform !== 'win32') assert.equal((await fs.stat(file)).mode & 0o777, 0o600);
@@ -232,6 +232,7 @@ describe('environment overrides', () => {
       O365_NOTIFY_EMULATOR_CA: '/tmp/ca.pem',
       O365_NOTIFY_SERVICE_HOST: 'localhost',
       O365_NOTIFY_SERVICE_PORT: '9025',
+      O365_NOTIFY_SERVICE_DURABILITY: 'power-loss',
     };
     const read = await readSettings(home, env);
     assert.deepEqual(read.problems, []);
@@ -247,7 +248,7 @@ describe('environment overrides', () => {
     assert.equal(s.mail.messagesPerMinute, 10);
     assert.equal(s.endpoints.emulator, 'https://127.0.0.1:8443');
     assert.equal(s.endpoints.emulatorCa, '/tmp/ca.pem');
-    assert.deepEqual(s.service, { host: 'localhost', port: 9025 });
+    assert.deepEqual(s.service, { host: 'localhost', port: 9025, durability: 'power-loss' });
     assert.equal(read.sources['account.type'], 'O365_NOTIFY_ACCOUNT_TYPE');
     assert.equal(read.sources['account.tenantId'], 'file');
     assert.equal(read.sources['mail.to'], 'O365_NOTIFY_TO');

@@ -62,7 +62,7 @@ export const demoCommand: Command = {
       settings.account = { type: 'single-tenant', clientId: DEMO_APPS.singleTenant, tenantId: DEMO_TENANT_ID, auth: 'device-code' };
       settings.mail.to = [RECIPIENT];
       settings.endpoints = { emulator: emu.url, emulatorCa: emu.caPath };
-      settings.service = { host: '127.0.0.1', port: Number(values.port) };
+      settings.service = { ...settings.service, host: '127.0.0.1', port: Number(values.port) };
       // Short waits so the demo's e-mails show up within seconds.
       settings.otherSections.notifications ??= { group_wait: '5s', group_interval: '30s', repeat_interval: '10m' };
       await saveSettings(home, settings, env);
