@@ -492,7 +492,7 @@ export async function serviceIngestSection(): Promise<BenchSection> {
     ],
     notes: [
       'Both servers run as their own processes; the load generator (node:http, keep-alive Agent) and the emulator share the bench process. ' +
-        'The service commits each request in a SQLite WAL transaction (group commit: requests arriving together share one) before answering 202; ' +
+        'The service commits each request in a SQLite WAL transaction (group commit: requests arriving together share one; service.durability process-crash, the default) before answering 202; ' +
         'the bare route parses the same JSON body and answers at once. The service checks the bearer token (salted hash) on every request.',
     ],
   };
