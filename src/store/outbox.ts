@@ -183,14 +183,13 @@ export class OutboxRepository {
     this.resume = db.prepare(
       "UPDATE notifications SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE status = 'waiting-sign-in'",
     );
+    // Attempts and event links go with the row (ON DELETE CASCADE); the health notice keeps its history.
+    const detachNotice = db.prepare('UPDATE health_notices SET notification_id = NULL WHERE notification_id = ?');
+    const deleteUnsent = db.prepare("DELETE FROM notifications WHERE id = ? AND status IN ('queued', 'waiting-sign-in')");
     this.withdrawUnsent = db.transaction((id: string) => {
-      const unsent = db.prepare("SELECT 1 FROM notifications WHERE id = ? AND status IN ('queued', 'waiting-sign-in')").get(id);
-      if (!unsent) return false;
-      db.prepare('DELETE FROM delivery_attempts WHERE notification_id = ?').run(id);
-      db.prepare('DELETE FROM notification_events WHERE notification_id = ?').run(id);
-      db.prepare('UPDATE health_notices SET notification_id = NULL WHERE notification_id = ?').run(id);
-      db.prepare('DELETE FROM notifications WHERE id = ?').run(id);
-      return true;
+      const deleted = deleteUnsent.run(id).changes > 0;
+      if (deleted) detachNotice.run(id);
+      return deleted;
     });
     this.counts = db.prepare('SELECT status, count(*) AS n FROM notifications GROUP BY status');
     this.attemptsOf = db.prepare('SELECT * FROM delivery_attempts WHERE notification_id = ? ORDER BY id');

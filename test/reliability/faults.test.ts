@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DEFAULT_RETRY } from '../../src/graph/retry.js';
 import { DEFAULT_DELIVERY_OPTIONS } from '../../src/notify/worker.js';
 import { createLogger } from '../../src/secrets/index.js';
 import { rotateApiToken } from '../../src/server/api-token.js';
 import { startService, type RunningService } from '../../src/server/runtime.js';
 import { testEnv } from '../support/cli.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { PER_FOLDER_NOTIFICATIONS, arrivals, call, inbox, keepAliveAgent, reliabilityHome, waitFor, closeOrExit } from './support.js';
+import { arrivals, call, inbox, waitFor, inProcessFixture } from './support.js';
 
 const EMAILS = 40;
 
@@ -25,27 +24,11 @@ function logCapture(): { stream: Writable; records: () => Record<string, any>[] 
 }
 
 describe('Graph answers 30 % of sends with 429 or 503', () => {
-  let emu: TestEmulator;
-  let home: string;
-  let cleanup: () => Promise<void>;
   let svc: RunningService | undefined;
-  const agent = keepAliveAgent(4);
-
-  before(async () => {
-    emu = await startTestEmulator();
-    ({ home, cleanup } = await reliabilityHome(emu, PER_FOLDER_NOTIFICATIONS));
-  });
-  after(async () => {
-    agent.destroy();
-    try {
-      await closeOrExit(svc && (() => svc!.close()));
-    } finally {
-      await emu.stop();
-      await cleanup();
-    }
-  });
+  const fx = inProcessFixture(() => svc);
 
   it('everything is delivered once, with bounded attempts, and the 429s were real', { timeout: 120_000 }, async (t) => {
+    const { emu, home, agent } = fx;
     // 15 % throttled, then 15 % of all (0.15 / 0.85 of the rest) unavailable: 30 % in all, both with a short Retry-After.
     await emu.call('POST', '/_emulator/faults', { endpoint: 'graph.sendMail', kind: 'throttle', status: 429, retryAfterSeconds: 1, probability: 0.15, durationSeconds: 3600 });
     await emu.call('POST', '/_emulator/faults', { endpoint: 'graph.sendMail', kind: 'error', status: 503, retryAfterSeconds: 1, probability: 0.15 / 0.85, durationSeconds: 3600 });

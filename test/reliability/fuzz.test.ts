@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createLogger } from '../../src/secrets/index.js';
 import { rotateApiToken } from '../../src/server/api-token.js';
 import { startService, type RunningService } from '../../src/server/runtime.js';
 import { testEnv } from '../support/cli.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { fuzzCases, type FuzzCase } from './fuzz-cases.js';
-import { DroppedConnectionError, call, inbox, inspectStore, keepAliveAgent, reliabilityHome, seededRandom, waitFor, closeOrExit } from './support.js';
+import { DroppedConnectionError, call, inbox, inspectStore, seededRandom, waitFor, closeOrExit, inProcessFixture } from './support.js';
 
 /** Change it (or set O365_NOTIFY_FUZZ_SEED) to explore; a failure names the seed and the case index. */
 const SEED = Number(process.env.O365_NOTIFY_FUZZ_SEED ?? 20_250_601);
@@ -15,28 +14,12 @@ const CASES = 3000;
 const CLIENTS = 8;
 
 describe(`the event API under hostile input (seed ${SEED})`, () => {
-  let emu: TestEmulator;
-  let home: string;
-  let cleanup: () => Promise<void>;
   let svc: RunningService | undefined;
   const errorLogs: string[] = [];
-  const agent = keepAliveAgent(CLIENTS);
-
-  before(async () => {
-    emu = await startTestEmulator();
-    ({ home, cleanup } = await reliabilityHome(emu, { group_by: ['agent'], group_wait: '100ms', group_interval: '1s', repeat_interval: '4h', daily_report: false }));
-  });
-  after(async () => {
-    agent.destroy();
-    try {
-      await closeOrExit(svc && (() => svc!.close()));
-    } finally {
-      await emu.stop();
-      await cleanup();
-    }
-  });
+  const fx = inProcessFixture(() => svc, { group_by: ['agent'], group_wait: '100ms', group_interval: '1s', repeat_interval: '4h', daily_report: false }, CLIENTS);
 
   it(`${CASES} malformed, oversized and hostile requests: only 4xx, no crash, an intact store, and the good events alongside all delivered`, { timeout: 150_000 }, async (t) => {
+    const { emu, home, agent } = fx;
     const { token } = await rotateApiToken(home);
     svc = await startService({
       home,

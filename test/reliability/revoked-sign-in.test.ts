@@ -1,37 +1,20 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createLogger } from '../../src/secrets/index.js';
 import { rotateApiToken } from '../../src/server/api-token.js';
 import { startService, type RunningService } from '../../src/server/runtime.js';
 import { runCli, startCli, testEnv } from '../support/cli.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { PER_FOLDER_NOTIFICATIONS, SENDER, arrivals, call, inbox, inspectStore, keepAliveAgent, notifyKind, reliabilityHome, waitFor, closeOrExit } from './support.js';
+import { SENDER, arrivals, call, inbox, inspectStore, notifyKind, waitFor, closeOrExit, inProcessFixture } from './support.js';
 
 const MINUTE = 60_000;
 
 describe('a revoked sign-in', () => {
-  let emu: TestEmulator;
-  let home: string;
-  let cleanup: () => Promise<void>;
   let svc: RunningService | undefined;
-  const agent = keepAliveAgent(4);
-
-  before(async () => {
-    emu = await startTestEmulator();
-    ({ home, cleanup } = await reliabilityHome(emu, PER_FOLDER_NOTIFICATIONS));
-  });
-  after(async () => {
-    agent.destroy();
-    try {
-      await closeOrExit(svc && (() => svc!.close()));
-    } finally {
-      await emu.stop();
-      await cleanup();
-    }
-  });
+  const fx = inProcessFixture(() => svc);
 
   it('status (API and CLI) says sign in again within a minute; events queue and all go out after `login`', { timeout: 120_000 }, async (t) => {
+    const { emu, home, agent } = fx;
     const { token } = await rotateApiToken(home);
     svc = await startService({
       home,

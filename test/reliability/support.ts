@@ -5,13 +5,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { readSettingsFile, saveSettings } from '../../src/config/index.js';
 import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
 import { serviceStorePath } from '../../src/server/paths.js';
+import type { RunningService } from '../../src/server/runtime.js';
 import { signedInHome, testEnv } from '../support/cli.js';
-import type { TestEmulator } from '../support/emulator.js';
+import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 
 export const SENDER = `alerts@${DEMO_DOMAIN}`;
 export const TEAM = `it-team@${DEMO_DOMAIN}`;
@@ -322,4 +324,38 @@ export function arrivals(messages: any[]): Map<string, number> {
     if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   return counts;
+}
+
+export interface InProcessFixture {
+  emu: TestEmulator;
+  home: string;
+  agent: Agent;
+}
+
+/**
+ * One emulator and one signed-in home for a test file whose service runs in-process; after the
+ * file, the service (whatever `current()` returns then), the emulator and the home are torn down.
+ */
+export function inProcessFixture(
+  current: () => RunningService | undefined,
+  notifications: Record<string, unknown> = PER_FOLDER_NOTIFICATIONS,
+  clients = 4,
+): InProcessFixture {
+  const fx = { agent: keepAliveAgent(clients) } as InProcessFixture;
+  let cleanup: () => Promise<void> = async () => undefined;
+  before(async () => {
+    fx.emu = await startTestEmulator();
+    ({ home: fx.home, cleanup } = await reliabilityHome(fx.emu, notifications));
+  });
+  after(async () => {
+    fx.agent.destroy();
+    const svc = current();
+    try {
+      await closeOrExit(svc && (() => svc.close()));
+    } finally {
+      await fx.emu.stop();
+      await cleanup();
+    }
+  });
+  return fx;
 }
