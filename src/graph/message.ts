@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { escapeHtml } from '../shared/html.js';
 import { parseAddress, printable, stripControls, type AddressInput, type Mailbox } from './addresses.js';
 import { GraphSendError } from './errors.js';
 
@@ -89,9 +88,6 @@ export function sanitiseAttachmentName(name: string): string {
   const clean = stripControls(name).replace(/[/\\]/g, '_').replace(/\s+/g, ' ').trim();
   return [...clean].slice(0, ATTACHMENT_NAME_MAX).join('');
 }
-
-/** For HTML we build ourselves (the dropped-attachment note): never from unescaped input. */
-export { escapeHtml };
 
 function list<T>(value: T | T[] | undefined): T[] {
   if (value === undefined) return [];

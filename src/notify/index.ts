@@ -48,7 +48,7 @@ export {
 export { MATCHER_LABELS, describeMatchers, globMatches, matchesAll, type AlertLabels, type Matchers } from './matchers.js';
 export { applyEvent, notificationReason, pendingReason, type AlertChange, type NotificationReason } from './state.js';
 export { groupKeyFor, scheduleAfterChange, scheduleAfterFlush } from './group.js';
-export { TemplateError, compileTemplate, escapeHtml, sanitizeSubject, type OutputMode, type Template } from './template.js';
+export { TemplateError, compileTemplate, sanitizeSubject, type OutputMode, type Template } from './template.js';
 export { BUILTIN_TEMPLATES, TEMPLATE_NAMES, type TemplateName, type TemplatePart } from './templates.js';
 export {
   TEMPLATES_DIR_NAME,

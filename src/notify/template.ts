@@ -104,7 +104,6 @@ export function compileTemplate(source: string, name = 'template'): Template {
   return new Template(name, root.nodes);
 }
 
-export { escapeHtml };
 
 interface Scope {
   value: unknown;

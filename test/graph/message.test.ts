@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { addressProblem, parseAddress } from '../../src/graph/addresses.js';
 import { GraphSendError } from '../../src/graph/errors.js';
-import { escapeHtml, NOTIFY_ID_HEADER, prepareMessage, sanitiseSubject, type MailMessage } from '../../src/graph/message.js';
+import { escapeHtml } from '../../src/shared/html.js';
+import { NOTIFY_ID_HEADER, prepareMessage, sanitiseSubject, type MailMessage } from '../../src/graph/message.js';
 import { graphMessage } from '../../src/graph/payload.js';
 
 function rejects(message: MailMessage): GraphSendError {

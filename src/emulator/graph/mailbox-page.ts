@@ -14,7 +14,6 @@ const REFRESH_SECONDS = 5;
 const PER_MAILBOX_OVERVIEW = 10;
 const PER_MAILBOX_SELECTED = 200;
 
-export { escapeHtml };
 
 function address(a: EmailAddress): string {
   return a.name && a.name !== a.address ? `${escapeHtml(a.name)} &lt;${escapeHtml(a.address)}&gt;` : escapeHtml(a.address);
