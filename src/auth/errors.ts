@@ -30,7 +30,8 @@ export function diagnoseContext(settings: Settings): DiagnoseContext {
 export function diagnoseAuthFailure(session: AuthSession, err: unknown): Diagnosis | null {
   const context = diagnoseContext(session.settings);
   const fromError = diagnose(err, context);
-  if (fromError?.known && /^AADSTS|^Error|^[A-Z]/.test(fromError.code)) return fromError;
+  // A bare OAuth error (lower case, e.g. `invalid_client`) says less than the AADSTS code on the wire.
+  if (fromError?.known && /^[A-Z]/.test(fromError.code)) return fromError;
   const raw = session.errors.latestWithCode() ?? session.errors.latest();
   const fromWire = raw ? diagnose({ status: raw.status, body: raw.body }, context) : null;
   return fromWire ?? fromError;

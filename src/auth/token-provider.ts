@@ -2,7 +2,7 @@ import { InteractionRequiredAuthError, type AccountInfo, type AuthenticationResu
 import { APP_ONLY_SCOPES, DELEGATED_SCOPES } from '../config/index.js';
 import type { Diagnosis } from '../diagnose/index.js';
 import type { AccessTokenResult, TokenProvider } from '../graph/token-provider.js';
-import { readAuthState, updateAuthState } from './auth-state.js';
+import { readAuthState, updateAuthState, type AuthState } from './auth-state.js';
 import { authError, SignInError } from './errors.js';
 import type { AuthSession } from './session.js';
 
@@ -35,12 +35,10 @@ export function createTokenProvider(session: AuthSession): SessionTokenProvider 
   let pending: Promise<AccessTokenResult> | undefined;
   let endpointCalls = 0;
 
-  async function delegatedAccount(): Promise<AccountInfo> {
-    const state = await readAuthState(session.home);
-    const cache = session.publicClient().getTokenCache();
-    const account =
-      (state.account?.homeAccountId ? await cache.getAccountByHomeId(state.account.homeAccountId) : null) ??
-      (await cache.getAllAccounts())[0];
+  /** The signed-in account (the one auth-state names, else the cache's only one): one cache read. */
+  async function delegatedAccount(state: AuthState): Promise<AccountInfo> {
+    const accounts = await session.publicClient().getTokenCache().getAllAccounts();
+    const account = accounts.find((a) => a.homeAccountId === state.account?.homeAccountId) ?? accounts[0];
     if (!account) throw new SignInError('Not signed in.', NOT_SIGNED_IN);
     return account;
   }
@@ -55,7 +53,7 @@ export function createTokenProvider(session: AuthSession): SessionTokenProvider 
     }
     const state = await readAuthState(session.home);
     const client = state.clientKind === 'confidential' ? ((await session.confidentialClient()) ?? session.publicClient()) : session.publicClient();
-    return client.acquireTokenSilent({ account: await delegatedAccount(), scopes: [...DELEGATED_SCOPES], forceRefresh });
+    return client.acquireTokenSilent({ account: await delegatedAccount(state), scopes: [...DELEGATED_SCOPES], forceRefresh });
   }
 
   async function fetchToken(forceRefresh: boolean): Promise<AccessTokenResult> {
