@@ -25,7 +25,7 @@ export interface AuthState {
   notes?: string[];
 }
 
-export const AUTH_STATE_FILE = 'auth-state.json';
+const AUTH_STATE_FILE = 'auth-state.json';
 
 /** Entra ID ends a refresh token that is not used for 90 days. */
 export const REFRESH_TOKEN_INACTIVITY_DAYS = 90;

@@ -74,11 +74,11 @@ function toResponse(params: URLSearchParams): AuthorizationResponse {
 }
 
 
-export function defaultSuccessPage(): string {
+function defaultSuccessPage(): string {
   return page('Signed in', 'o365-notify is signed in. You can close this window and return to the console.');
 }
 
-export function defaultErrorPage(r: AuthorizationResponse): string {
+function defaultErrorPage(r: AuthorizationResponse): string {
   return page('Sign-in failed', `${r.error ?? 'error'}: ${r.errorDescription ?? ''}\nSee the console for what to fix.`);
 }
 

@@ -252,10 +252,6 @@ export const SECTION_COMMENTS: Record<SettingsSection, string> = {
   service: ' The notification service (`o365-notify serve`).',
 };
 
-export function fieldSpec(key: string): FieldSpec | undefined {
-  return SETTING_FIELDS.find((f) => f.key === key);
-}
-
 /** Reads a field by its spec; the model's sections are plain records underneath. */
 export function getField(settings: Settings, spec: FieldSpec): unknown {
   return (settings[spec.section] as unknown as Record<string, unknown>)[spec.name];

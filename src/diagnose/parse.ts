@@ -246,7 +246,7 @@ function isWordChar(c: string | undefined): boolean {
  * Microsoft's text without the trace trailer, escapes or anything secret-looking; one line.
  * Logs quote it JSON-escaped ("\r\nTrace ID: ..."), msal-node appends " - Correlation ID: ...".
  */
-export function cleanDescription(raw: string): string | undefined {
+function cleanDescription(raw: string): string | undefined {
   let t = raw.replace(/\\+r\\+n|\\+[nr]/g, '\n');
   const cutAt = t.search(/\r|\n|\\*"|\s-\s(?:Correlation ID|Trace ID|Timestamp):|\s(?:Trace ID|Correlation ID):/);
   if (cutAt !== -1) t = t.slice(0, cutAt);
@@ -259,7 +259,7 @@ export function cleanDescription(raw: string): string | undefined {
 }
 
 /** Tokens and secrets must never be echoed back from a pasted log line. */
-export function redactSecrets(text: string): string {
+function redactSecrets(text: string): string {
   return text
     .replace(/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, '[token]')
     .replace(/\bBearer\s+[^\s"',]+/gi, 'Bearer [token]')

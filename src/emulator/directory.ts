@@ -82,20 +82,17 @@ export interface Consent {
 
 export type SecretCheck = 'ok' | 'wrong' | 'expired';
 
-/** Scopes every app may ask for without consent (OpenID Connect and offline access). */
-export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
-
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isGuid(value: string): boolean {
   return GUID.test(value);
 }
 
-export function hashSecret(value: string): string {
+function hashSecret(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
 /** A secret value in the portal's shape: 40 characters with a "~" after the 3-character hint. */
-export function newSecretValue(): string {
+function newSecretValue(): string {
   const body = randomBytes(30).toString('base64url').replace(/[-_]/g, 'x');
   return `${body.slice(0, 3)}8Q~${body.slice(3, 37)}`;
 }

@@ -13,8 +13,8 @@ export interface TlsMaterial {
 }
 
 /** Names the server certificate covers: loopback, plus Microsoft's hosts for name-mapped clients. */
-export const SERVER_NAMES = ['localhost', 'login.microsoftonline.com', 'graph.microsoft.com'];
-export const SERVER_IPS = ['127.0.0.1', '::1'];
+const SERVER_NAMES = ['localhost', 'login.microsoftonline.com', 'graph.microsoft.com'];
+const SERVER_IPS = ['127.0.0.1', '::1'];
 
 function rsaKeyPair(): { privatePem: string; publicPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

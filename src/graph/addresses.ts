@@ -37,7 +37,7 @@ export function addressProblem(address: string): string | undefined {
 }
 
 /** Display names go into headers: no control characters or line breaks, bounded length. */
-export function sanitiseDisplayName(name: string): string {
+function sanitiseDisplayName(name: string): string {
   const clean = stripControls(name).replace(/\s+/g, ' ').trim();
   return [...clean].slice(0, NAME_MAX).join('');
 }

@@ -362,7 +362,7 @@ function megabytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
-export function describeAttachments(attachments: PreparedAttachment[]): string {
+function describeAttachments(attachments: PreparedAttachment[]): string {
   const list = attachments.map((a) => `${a.name} (${megabytes(a.content.length)})`).join(', ');
   return attachments.length === 1 ? `the attachment ${list}` : `the attachments ${list}`;
 }

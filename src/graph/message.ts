@@ -57,13 +57,13 @@ export interface PreparedMessage {
 }
 
 export const NOTIFY_ID_HEADER = 'x-o365-notify-id';
-export const SUBJECT_MAX_CHARS = 255;
+const SUBJECT_MAX_CHARS = 255;
 /** Graph refuses more than five custom Internet headers (InvalidInternetMessageHeaderCollection). */
 export const MAX_CUSTOM_HEADERS = 5;
 /** Exchange Online: at most 500 recipients per message. */
-export const MAX_RECIPIENTS = 500;
+const MAX_RECIPIENTS = 500;
 /** Graph's limit for one attachment (upload session). */
-export const MAX_ATTACHMENT_BYTES = 150 * 1024 * 1024;
+const MAX_ATTACHMENT_BYTES = 150 * 1024 * 1024;
 const HEADER_VALUE_MAX = 900;
 const ATTACHMENT_NAME_MAX = 255;
 const ID_PATTERN = /^[A-Za-z0-9._:@+-]{1,128}$/;
@@ -78,13 +78,13 @@ export function sanitiseSubject(subject: string): string {
 }
 
 /** Header values are one line: control characters removed, bounded length. */
-export function sanitiseHeaderValue(value: string): string {
+function sanitiseHeaderValue(value: string): string {
   const clean = stripControls(value).replace(/\s+/g, ' ').trim();
   return [...clean].slice(0, HEADER_VALUE_MAX).join('');
 }
 
 /** File names: no control characters or path separators, bounded length. */
-export function sanitiseAttachmentName(name: string): string {
+function sanitiseAttachmentName(name: string): string {
   const clean = stripControls(name).replace(/[/\\]/g, '_').replace(/\s+/g, ' ').trim();
   return [...clean].slice(0, ATTACHMENT_NAME_MAX).join('');
 }

@@ -67,7 +67,7 @@ export function sendMailBody(msg: PreparedMessage, attachments: PreparedAttachme
  * Serialized size of a JSON body whose attachments' `contentBytes` are left empty, plus their
  * base64 length: equal to the size of the real body, because base64 needs no JSON escaping.
  */
-export function sizeWithAttachments(bodyWithoutContent: unknown, attachments: PreparedAttachment[]): number {
+function sizeWithAttachments(bodyWithoutContent: unknown, attachments: PreparedAttachment[]): number {
   let size = Buffer.byteLength(JSON.stringify(bodyWithoutContent), 'utf8');
   for (const a of attachments) size += base64Length(a.content.length);
   return size;

@@ -20,7 +20,7 @@ export interface TokenProvider {
 const GRAPH_RESOURCE_PREFIXES = ['https://graph.microsoft.com/', '00000003-0000-0000-c000-000000000000/'];
 
 /** `https://graph.microsoft.com/Mail.Send` and `Mail.Send` are the same permission; compare lower-case short names. */
-export function normaliseScope(scope: string): string {
+function normaliseScope(scope: string): string {
   let s = scope.trim();
   for (const prefix of GRAPH_RESOURCE_PREFIXES) {
     if (s.toLowerCase().startsWith(prefix)) s = s.slice(prefix.length);

@@ -12,7 +12,7 @@ export const UPLOAD_CHUNK_UNIT = 320 * 1024;
 /** The largest multiple of 320 KiB under 4 MiB: fewest PUTs within Graph's per-request advice. */
 export const DEFAULT_CHUNK_BYTES = 12 * UPLOAD_CHUNK_UNIT;
 /** Graph: attachments from 3 MB go through an upload session (smaller ones are refused there). */
-export const UPLOAD_SESSION_THRESHOLD = 3 * 1024 * 1024;
+const UPLOAD_SESSION_THRESHOLD = 3 * 1024 * 1024;
 
 export type DeliveryPlan =
   | { kind: 'inline'; attachments: PreparedAttachment[]; requestBytes: number }
@@ -33,7 +33,7 @@ export interface Range {
   end: number;
 }
 
-export function needsUploadSession(a: PreparedAttachment, maxRequestBytes = MAX_REQUEST_BYTES): boolean {
+function needsUploadSession(a: PreparedAttachment, maxRequestBytes = MAX_REQUEST_BYTES): boolean {
   return a.content.length >= UPLOAD_SESSION_THRESHOLD || attachmentRequestSize(a) >= maxRequestBytes;
 }
 

@@ -10,7 +10,7 @@ import type { Route } from './rules.js';
  * the timers live in the store, so a restart neither loses a pending e-mail nor sends early.
  */
 
-export function groupLabelsFor(route: Route, labels: AlertLabels): Record<string, string> {
+function groupLabelsFor(route: Route, labels: AlertLabels): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of route.groupBy) out[name] = labels[name];
   return out;

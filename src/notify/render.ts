@@ -160,7 +160,7 @@ const MAX_DETAIL_ROWS = 40;
 const MAX_DETAIL_VALUE = 500;
 
 /** Top-level details as name/value rows; nested values as compact JSON. */
-export function detailRows(details: Record<string, unknown>): DetailView[] {
+function detailRows(details: Record<string, unknown>): DetailView[] {
   const rows: DetailView[] = [];
   for (const [name, value] of Object.entries(details)) {
     if (rows.length >= MAX_DETAIL_ROWS) break;
@@ -182,7 +182,7 @@ const STATE_LABEL: Record<AlertView['reason'], string> = {
   resolved: 'Resolved',
 };
 
-export function alertView(alert: AlertRow, reason: AlertView['reason'], timeZone: string | undefined): AlertView {
+function alertView(alert: AlertRow, reason: AlertView['reason'], timeZone: string | undefined): AlertView {
   const info = eventTypeInfo(alert.type);
   const resolved = alert.state === 'resolved';
   const sev = SEVERITY_COLORS[alert.severity];

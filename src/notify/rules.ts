@@ -263,7 +263,7 @@ function parseTimeOfDay(p: Problems, field: string, value: unknown): { time: str
   return { time: `${String(hour).padStart(2, '0')}:${m[2]}`, hour, minute };
 }
 
-export function isTimeZone(name: string): boolean {
+function isTimeZone(name: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
     return true;

@@ -36,9 +36,6 @@ export const EVENT_OUTCOMES = [
 ] as const;
 export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
 
-/** Outcomes that still owe the administrator an e-mail: what backpressure counts. */
-export const UNDELIVERED_OUTCOMES: readonly EventOutcome[] = ['pending', 'queued'];
-
 /** An event ready to be stored: validated, with its alert key computed. */
 export interface NewEvent {
   receivedAt: number;

@@ -13,7 +13,7 @@ Runs the Entra ID + Microsoft Graph mail emulator alone (HTTPS).
   --seed FILE     directory contents (JSON or YAML); default: the demo tenant contoso.onmicrosoft.com
   --tls-cert F    serve this certificate (PEM) instead of the generated one; needs --tls-key`;
 
-export function defaultEmulatorDataDir(home: string | undefined): string {
+function defaultEmulatorDataDir(home: string | undefined): string {
   return join(home ?? join(homedir(), '.config', 'o365-notify'), 'emulator');
 }
 

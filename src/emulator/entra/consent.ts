@@ -11,7 +11,7 @@ import { GRAPH_DELEGATED, type RequestedScopes } from './scopes.js';
  */
 
 /** The delegated Graph permissions a request needs granted. */
-export function requiredDelegated(app: AppRegistration, scopes: RequestedScopes): string[] {
+function requiredDelegated(app: AppRegistration, scopes: RequestedScopes): string[] {
   return scopes.graphDefault ? [...app.delegatedPermissions] : [...scopes.graph];
 }
 
@@ -30,7 +30,7 @@ export type ConsentDecision =
   | { kind: 'prompt'; permissions: string[]; forOrganizationAllowed: boolean }
   | { kind: 'admin-approval'; permissions: string[] };
 
-export function mayConsent(ctx: EmulatorContext, user: User, permissions: string[]): boolean {
+function mayConsent(ctx: EmulatorContext, user: User, permissions: string[]): boolean {
   if (user.kind === 'work' && user.isAdmin) return true;
   const tenant = ctx.directory.tenants.get(user.tenantId);
   if (!tenant?.userConsentAllowed) return false;

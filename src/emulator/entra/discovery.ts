@@ -23,7 +23,7 @@ function endpointTenant(authority: Authority): string {
   return authority.family === 'tenant' ? authority.tenant!.id : authority.segment.toLowerCase();
 }
 
-export function openIdConfiguration(baseUrl: string, authority: Authority): Record<string, unknown> {
+function openIdConfiguration(baseUrl: string, authority: Authority): Record<string, unknown> {
   const t = endpointTenant(authority);
   return {
     token_endpoint: `${baseUrl}/${t}/oauth2/v2.0/token`,

@@ -261,7 +261,7 @@ export interface TraceIds {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function entraTimestamp(nowMs: number): string {
+function entraTimestamp(nowMs: number): string {
   return new Date(nowMs).toISOString().replace('T', ' ').slice(0, 19) + 'Z';
 }
 

@@ -74,7 +74,7 @@ function hash(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('base64url');
 }
 
-export function normalizeUserCode(value: string): string {
+function normalizeUserCode(value: string): string {
   return value.replace(/[\s-]/g, '').toUpperCase();
 }
 

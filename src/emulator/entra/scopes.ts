@@ -6,7 +6,7 @@ import { aadsts, type EntraError } from './errors.js';
  * (bare "Mail.Send" means Graph, as Entra defaults the resource to Graph), "/.default".
  */
 
-export const OIDC_SCOPE_NAMES = ['openid', 'profile', 'email', 'offline_access'] as const;
+const OIDC_SCOPE_NAMES = ['openid', 'profile', 'email', 'offline_access'] as const;
 export type OidcScope = (typeof OIDC_SCOPE_NAMES)[number];
 
 /** Delegated Graph permissions the emulator knows, with the consent screen's wording. */

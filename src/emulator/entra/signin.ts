@@ -34,7 +34,7 @@ import { clientInfo } from './tokens.js';
 const TITLE = 'Sign in to your account';
 
 /** The accounts offered as tiles: those that could sign in through this authority. */
-export function usersFor(ctx: EmulatorContext, authority: Authority): User[] {
+function usersFor(ctx: EmulatorContext, authority: Authority): User[] {
   const users = [...ctx.directory.users.values()];
   switch (authority.family) {
     case 'tenant':

@@ -24,7 +24,7 @@ function pairwiseSubject(user: User, app: AppRegistration): string {
   return createHash('sha256').update(`${user.id}:${app.clientId}`).digest('base64url').slice(0, 43);
 }
 
-export async function issueIdToken(
+async function issueIdToken(
   ctx: EmulatorContext,
   input: { baseUrl: string; app: AppRegistration; user: User; nonce?: string; email: boolean; authTimeMs: number },
 ): Promise<string> {
@@ -50,7 +50,7 @@ export async function issueIdToken(
 }
 
 /** The scopes the tokens carry: granted Graph permissions, then the OpenID Connect ones asked for. */
-export function grantedScopeList(ctx: EmulatorContext, app: AppRegistration, user: User, scopes: RequestedScopes): string[] {
+function grantedScopeList(ctx: EmulatorContext, app: AppRegistration, user: User, scopes: RequestedScopes): string[] {
   const oidc = (['profile', 'openid', 'email'] as const).filter((s) => scopes.oidc.has(s));
   return [...grantedDelegated(ctx, app, user), ...oidc];
 }

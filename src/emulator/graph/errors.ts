@@ -20,7 +20,7 @@ export class GraphError extends Error {
 }
 
 /** Graph's WWW-Authenticate header on 401 (it names the v1 authorize endpoint and Graph's app id). */
-export const WWW_AUTHENTICATE =
+const WWW_AUTHENTICATE =
   'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"';
 
 export const TEXT = {
@@ -117,7 +117,7 @@ export function stampRequestIds(request: FastifyRequest, reply: FastifyReply): R
 }
 
 /** Graph's innerError.date: second precision, no zone designator. */
-export function graphDate(nowMs: number): string {
+function graphDate(nowMs: number): string {
   return new Date(nowMs).toISOString().slice(0, 19);
 }
 

@@ -9,7 +9,7 @@ import { GraphError, TEXT, throttled } from './errors.js';
  */
 
 /** A sliding-window sum; entries closer than `resolutionMs` are merged so memory stays bounded. */
-export class SlidingWindow {
+class SlidingWindow {
   private entries: { t: number; n: number }[] = [];
   private sum = 0;
 

@@ -60,7 +60,7 @@ const MESSAGE_PROPERTIES = [
  */
 const ADDRESS = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
 
-export function isValidAddress(address: string): boolean {
+function isValidAddress(address: string): boolean {
   if (address.length > 320 || !ADDRESS.test(address)) return false;
   const local = address.slice(0, address.lastIndexOf('@'));
   return local.length <= 64 && !local.startsWith('.') && !local.endsWith('.') && !local.includes('..');
@@ -208,10 +208,10 @@ export function distinctRecipients(fields: Pick<MessageFields, 'toRecipients' | 
 }
 
 /** Exchange Online's default maximum message size (MaxSendSize 35840 KB), measured as MIME. */
-export const MAX_MESSAGE_BYTES = 35_840 * 1024;
+const MAX_MESSAGE_BYTES = 35_840 * 1024;
 
 /** Size of content once base64-encoded in MIME (76-character lines with CRLF), as Exchange measures it. */
-export function mimeEncodedSize(bytes: number): number {
+function mimeEncodedSize(bytes: number): number {
   const base64 = Math.ceil(bytes / 3) * 4;
   return base64 + Math.ceil(base64 / 76) * 2;
 }

@@ -5,11 +5,11 @@ import type { StoredAttachment, StoredMessage } from './store.js';
 /** Graph's JSON shapes of the resources the emulator returns (user, message, fileAttachment). */
 
 /** Graph writes timestamps without milliseconds. */
-export function graphTime(iso: string): string {
+function graphTime(iso: string): string {
   return iso.replace(/\.\d{3}Z$/, 'Z');
 }
 
-export function graphRecipient(a: EmailAddress): { emailAddress: { name: string; address: string } } {
+function graphRecipient(a: EmailAddress): { emailAddress: { name: string; address: string } } {
   return { emailAddress: { name: a.name ?? a.address, address: a.address } };
 }
 

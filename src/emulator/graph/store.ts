@@ -75,7 +75,7 @@ export interface MailStoreOptions {
   maxContentBytes: number;
 }
 
-export const DEFAULT_STORE_OPTIONS: MailStoreOptions = {
+const DEFAULT_STORE_OPTIONS: MailStoreOptions = {
   maxMessagesPerFolder: 500,
   maxContentBytes: 512 * 1024 * 1024,
 };

@@ -12,7 +12,7 @@ export const MIN_SESSION_BYTES = 3 * 1024 * 1024;
 /** Graph: attachments up to 150 MB. */
 export const MAX_SESSION_BYTES = 150 * 1024 * 1024;
 /** How long the URL's token is valid (Exchange issues it for about two hours). */
-export const SESSION_LIFETIME_MS = 2 * 3600_000;
+const SESSION_LIFETIME_MS = 2 * 3600_000;
 /** Sessions kept at once, and bytes buffered across them; the oldest sessions are dropped beyond these. */
 const MAX_SESSIONS = 200;
 const MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
@@ -41,7 +41,7 @@ export interface ContentRange {
 }
 
 /** `Content-Range: bytes {start}-{end}/{total}` (0-based, end inclusive). */
-export function parseContentRange(header: string | undefined): ContentRange | undefined {
+function parseContentRange(header: string | undefined): ContentRange | undefined {
   const match = /^bytes (\d{1,15})-(\d{1,15})\/(\d{1,15})$/.exec(header?.trim() ?? '');
   if (!match) return undefined;
   const [start, end, total] = [Number(match[1]), Number(match[2]), Number(match[3])];

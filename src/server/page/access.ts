@@ -16,8 +16,8 @@ export const ADMIN_LINK_LIFETIME_MS = 15 * 60_000;
 export const SESSION_IDLE_MS = 2 * 60 * 60_000;
 /** ...and at the latest this long after it began. */
 export const SESSION_MAX_MS = 12 * 60 * 60_000;
-export const PAGE_ACCESS_FILE = 'page-access.json';
-export const MIN_PASSWORD_LENGTH = 12;
+const PAGE_ACCESS_FILE = 'page-access.json';
+const MIN_PASSWORD_LENGTH = 12;
 /** Failed password attempts allowed per window before logins are refused for the rest of it. */
 const MAX_FAILED_LOGINS = 5;
 const FAILED_LOGIN_WINDOW_MS = 10 * 60_000;

@@ -19,7 +19,7 @@ interface DiagnosisJson {
   adminConsentUrl?: string;
 }
 
-export function pageScript(): void {
+function pageScript(): void {
   const csrf = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? '';
   const FLASH_KEY = 'o365-notify-flash';
 

@@ -17,7 +17,7 @@ export interface PageEvidence {
 
 export type SignInMethod = 'browser' | 'device-code' | 'app-only';
 
-export const PAGE_EVIDENCE_FILE = 'page-checks.json';
+const PAGE_EVIDENCE_FILE = 'page-checks.json';
 
 export async function readEvidence(home: string): Promise<PageEvidence> {
   try {

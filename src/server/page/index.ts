@@ -36,7 +36,7 @@ export { CONTENT_SECURITY_POLICY } from './guard.js';
 /** How a route is guarded: `api` needs the session cookie, and for changes the CSRF token and our origin. */
 type RouteAccess = 'api' | undefined;
 
-export const CSRF_HEADER = 'x-csrf-token';
+const CSRF_HEADER = 'x-csrf-token';
 
 /**
  * The origin the administrator should use. A loopback service is reached as `localhost`, the host

@@ -60,7 +60,7 @@ function put(section: Section, name: string, value: unknown): void {
   if (value !== undefined) section[name] = value;
 }
 
-export function sectionOf(settings: Settings): Section {
+function sectionOf(settings: Settings): Section {
   const section = settings.otherSections[NOTIFICATIONS_SECTION];
   return isMap(section) ? section : {};
 }
