@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './eslint-rules/layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'docs/', '**/*.py', '.o365-notify*/'] },
@@ -10,6 +11,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
     },
+  },
+  {
+    // The layer order of docs/architecture.md; a test (test/lint/layers.test.ts) shows it biting.
+    files: ['src/**/*.ts'],
+    plugins: { layers },
+    rules: { 'layers/layers': 'error' },
   },
   {
     // Tests read JSON answers field by field; typing every shape would add nothing there.

@@ -8,7 +8,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../src/cli/main.js';
 import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID, startEmulator } from '../src/emulator/index.js';
-import { openMailer } from '../src/mailer/index.js';
+import { openMailer } from '../src/delivery/mailer.js';
 import { runMailBench, type MailBenchResult } from './mail-send.js';
 import { serviceBurstSection, serviceIngestSection, serviceMemorySection } from './service.js';
 import { PassThrough } from 'node:stream';

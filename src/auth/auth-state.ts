@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../secrets/atomic-write.js';
+import { writeFileAtomic } from '../infra/index.js';
 import type { Diagnosis } from '../diagnose/index.js';
 
 /**

@@ -1,7 +1,8 @@
 export { readAuthState, writeAuthState, updateAuthState, REFRESH_TOKEN_INACTIVITY_DAYS, type AuthState } from './auth-state.js';
-export { SignInError, diagnoseAuthFailure } from './errors.js';
+export { SignInError, diagnoseAuthFailure, diagnoseContext } from './errors.js';
 export { startKeepAlive, DEFAULT_REFRESH_AFTER_DAYS, type KeepAliveOptions } from './keep-alive.js';
 export { SignInCancelledError, type AuthorizationResponse } from './loopback.js';
+export { createNetworkClient, type RawErrorCapture } from './network-client.js';
 export { openAuthSession, type AuthSession, type OpenSessionOptions } from './session.js';
 export {
   completeBrowserSignIn,

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { escapeHtml } from '../shared/html.js';
+import { escapeHtml } from '../shared/index.js';
 
 /**
  * The loopback redirect listener of the browser sign-in (guide: redirect URI `http://localhost`

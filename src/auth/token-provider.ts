@@ -1,7 +1,7 @@
 import { InteractionRequiredAuthError, type AccountInfo, type AuthenticationResult } from '@azure/msal-node';
 import { APP_ONLY_SCOPES, DELEGATED_SCOPES } from '../config/index.js';
 import type { Diagnosis } from '../diagnose/index.js';
-import type { AccessTokenResult, TokenProvider } from '../graph/token-provider.js';
+import type { AccessTokenResult, TokenProvider } from '../graph/index.js';
 import { readAuthState, updateAuthState, type AuthState } from './auth-state.js';
 import { authError, SignInError } from './errors.js';
 import type { AuthSession } from './session.js';

@@ -1,8 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Document, LineCounter, isMap, isScalar, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
-import { ensureHomeDir, writeFileAtomic } from '../secrets/atomic-write.js';
-import { withFileLock } from '../secrets/lock.js';
+import { ensureHomeDir, writeFileAtomic, withFileLock } from '../infra/index.js';
 import { applyEnvOverrides } from './env.js';
 import { resolveHome } from './home.js';
 import { SettingsError, SettingsFileError, errorsIn, type Problem } from './problems.js';

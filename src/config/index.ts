@@ -24,7 +24,7 @@ export {
 } from './file.js';
 export type { GuideStep } from './guide-step.js';
 export { APP_DIR_NAME, resolveHome } from './home.js';
-export { CONSUMER_TENANT_ID, isDomainName, isEmailAddress, isGuid } from './identifiers.js';
+export { CONSUMER_TENANT_ID, isDomainName, isEmailAddress, isGuid, isLoopbackHost } from './identifiers.js';
 export { errorsIn, SettingsError, SettingsFileError, type Problem, type Severity } from './problems.js';
 export {
   checkSettings,
@@ -33,6 +33,7 @@ export {
   SECRET_EXPIRY_WARNING_DAYS,
   type CheckContext,
 } from './rules.js';
+export { parseFieldValue } from './values.js';
 export {
   ACCOUNT_TYPE_LABELS,
   ACCOUNT_TYPES,
@@ -40,6 +41,7 @@ export {
   defaultSettings,
   REFUSED_ACCOUNT_TYPE,
   SETTING_FIELDS,
+  setField,
   type AccountSettings,
   type AccountType,
   type AccountTypeSetting,

@@ -4,7 +4,7 @@
  */
 export { createMailClient, type MailClient, type MailClientOptions, type MailClientStats, type SendMode, type SendResult } from './mail-client.js';
 export { GraphSendError, type Diagnosis, type GraphSendErrorFields } from './errors.js';
-export type { AccessTokenResult, TokenProvider } from './token-provider.js';
+export { grantedPermissions, type AccessTokenResult, type TokenProvider } from './token-provider.js';
 export { prepareMessage, NOTIFY_ID_HEADER, type Importance, type MailAttachment, type MailMessage, type PreparedMessage } from './message.js';
 export type { AddressInput, Mailbox } from './addresses.js';
 export { addressProblem, parseAddress } from './addresses.js';

@@ -3,7 +3,7 @@ import { systemClock, type Clock } from './clock.js';
 import { diagnoseFailure, mailReadWriteDiagnosis } from './diagnosis.js';
 import { GraphSendError } from './errors.js';
 import { createHttpsTransport, type HttpResponse, type HttpTransport } from './http.js';
-import { escapeHtml } from '../shared/html.js';
+import { escapeHtml } from '../shared/index.js';
 import { prepareMessage, type MailMessage, type PreparedAttachment, type PreparedMessage } from './message.js';
 import { MailboxPacer, type PacingOptions } from './pacing.js';
 import { fileAttachment, graphMessage, MAX_REQUEST_BYTES, sendMailBody, sendMailSize } from './payload.js';

@@ -1,4 +1,4 @@
-import type { Severity } from '../store/rows.js';
+import type { Severity } from '../store/index.js';
 
 /**
  * The ImageManager events (DESIGN.md section 4), named after ImageManager's own notification

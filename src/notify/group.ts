@@ -1,4 +1,4 @@
-import type { GroupRow } from '../store/rows.js';
+import type { GroupRow } from '../store/index.js';
 import type { AlertLabels } from './matchers.js';
 import type { Route } from './rules.js';
 

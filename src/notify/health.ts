@@ -1,5 +1,5 @@
-import type { StoredDiagnosis } from '../store/rows.js';
-import { GUIDE_STEP_INFO, isGuideStep } from '../diagnose/guide-steps.js';
+import type { StoredDiagnosis } from '../store/index.js';
+import { GUIDE_STEP_INFO, isGuideStep } from '../diagnose/index.js';
 import { formatTime } from './format.js';
 
 /**

@@ -1,5 +1,6 @@
 export {
   CUSTOM_TYPE_PATTERN,
+  CUSTOM_TYPE_PREFIX,
   IMAGEMANAGER_EVENT_TYPES,
   catalogEntries,
   eventTypeInfo,
@@ -11,18 +12,7 @@ export {
   type EventTypeInfo,
 } from './catalog.js';
 export { formatDuration, parseDuration } from './duration.js';
-export {
-  EVENT_LIMITS,
-  EventValidationError,
-  alertKeyOf,
-  parseEventPayload,
-  toNewEvent,
-  validateEvents,
-  type FieldError,
-  type PayloadResult,
-  type ValidEvent,
-  type ValidationResult,
-} from './intake.js';
+export { formatTime } from './format.js';
 export {
   DEFAULT_DAILY_REPORT_TIME,
   DEFAULT_GROUP_BY,
@@ -71,19 +61,7 @@ export {
   type HealthNotice,
   type HealthNoticeKind,
 } from './health.js';
-export {
-  NOTIFY_ID_HEADER,
-  NOTIFY_KIND_HEADER,
-  SIGN_IN_GUIDE_STEPS,
-  describeSendError,
-  type MailSender,
-  type OutgoingEmail,
-  type SendFailure,
-  type SendResult,
-} from './mail-sender.js';
-export { DEFAULT_DELIVERY_OPTIONS, DeliveryWorker, type DeliveryOptions, type DeliveryResult } from './worker.js';
 export { NotifyMetrics, formatPrometheus, type NotifyMetricsSnapshot } from './metrics.js';
-export { noopLogger, type NotifyLogger } from './logger.js';
 export { FLUSH_STAGES, activeSilences, flushDueGroups, flushGroup, reviewAllGroups, routeEvents, type PipelineContext } from './pipeline.js';
 export {
   NotificationService,

@@ -1,4 +1,4 @@
-import type { Severity } from '../store/rows.js';
+import type { Severity } from '../store/index.js';
 
 /** Labels an alert is matched on (routes and silences). */
 export interface AlertLabels {

@@ -1,8 +1,7 @@
-import type { AlertRow, GroupRow, SilenceRow } from '../store/rows.js';
-import type { Store } from '../store/store.js';
+import type { AlertRow, GroupRow, SilenceRow, Store } from '../store/index.js';
 import { eventTypeInfo } from './catalog.js';
 import { groupKeyFor, newGroup, refreshGroup, scheduleAfterChange, scheduleAfterFlush } from './group.js';
-import type { NotifyLogger } from './logger.js';
+import type { NotifyLogger } from '../infra/index.js';
 import { matchesAll, type AlertLabels, type Matchers } from './matchers.js';
 import { renderAlertEmail, type AlertView, type TemplateSet } from './render.js';
 import { SEVERITY_RANK, eventRuleFor, routeFor, type NotificationRules, type Route } from './rules.js';

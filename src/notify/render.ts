@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AlertRow, GroupRow, Importance, Severity } from '../store/rows.js';
+import type { AlertRow, GroupRow, Importance, Severity } from '../store/index.js';
 import { eventTypeInfo, headlineFor } from './catalog.js';
 import { formatSpan, formatTime } from './format.js';
 import type { NotificationReason } from './state.js';

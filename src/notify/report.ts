@@ -1,10 +1,8 @@
-import type { Store } from '../store/store.js';
-import type { AlertRow, Severity, StoredEvent } from '../store/rows.js';
+import type { Store, AlertRow, Severity, StoredEvent } from '../store/index.js';
 import { eventTypeInfo, headlineFor } from './catalog.js';
 import { formatTime, localParts } from './format.js';
 import { SEVERITY_LABEL, severityColors, type RenderedEmail, type TemplateSet } from './render.js';
-import type { DailyReportSettings } from './rules.js';
-import { SEVERITY_RANK } from './rules.js';
+import { type DailyReportSettings, SEVERITY_RANK } from './rules.js';
 
 /**
  * The daily status report: every agent and folder o365-notify knows with its current state, and

@@ -1,5 +1,5 @@
-import type { Problem } from '../config/problems.js';
-import { SEVERITIES, type Severity } from '../store/rows.js';
+import type { Problem } from '../config/index.js';
+import { SEVERITIES, type Severity } from '../store/index.js';
 import { CUSTOM_TYPE_PATTERN, IMAGEMANAGER_EVENT_TYPES, isCatalogType } from './catalog.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { MATCHER_LABELS, describeMatchers, matchesAll, type AlertLabels, type Matchers } from './matchers.js';

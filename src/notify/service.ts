@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { EventIntake, type EventIntakeOptions } from '../store/group-commit.js';
-import type { DeliveryAttemptRow, HealthNoticeRow, NotificationRow, NotificationStatus, SilenceRow, StoredDiagnosis } from '../store/rows.js';
-import type { QueueDepth, Store } from '../store/store.js';
+import { EventIntake, type EventIntakeOptions, type DeliveryAttemptRow, type HealthNoticeRow, type NotificationRow, type NotificationStatus, type SilenceRow, type StoredDiagnosis, type QueueDepth, type Store } from '../store/index.js';
 import { formatTime } from './format.js';
 import { healthEmailView, secretExpiryNotice, type HealthNotice, type HealthNoticeKind } from './health.js';
-import { EventValidationError, toNewEvent, validateEvents, type ValidEvent } from './intake.js';
-import { noopLogger, type NotifyLogger } from './logger.js';
-import type { MailSender, SendFailure } from './mail-sender.js';
+import { EventValidationError, toNewEvent, validateEvents, type ValidEvent } from '../intake/index.js';
+import { noopLogger, type NotifyLogger } from '../infra/index.js';
+import { type MailSender, type SendFailure, DeliveryWorker, type DeliveryOptions, type DeliveryResult } from '../delivery/index.js';
 import { MATCHER_LABELS, type Matchers } from './matchers.js';
 import { NotifyMetrics, formatPrometheus, type NotifyMetricsSnapshot } from './metrics.js';
 import { flushDueGroups, reviewAllGroups, routeEvents, type PipelineContext } from './pipeline.js';
@@ -14,7 +12,6 @@ import { previewEmail } from './preview.js';
 import { TemplateSet, type RenderedEmail, type TemplateProblem } from './render.js';
 import { LAST_REPORT_META_KEY, dueReportDate, renderDailyReport } from './report.js';
 import { defaultNotificationRules, type NotificationRules } from './rules.js';
-import { DeliveryWorker, type DeliveryOptions, type DeliveryResult } from './worker.js';
 
 export interface NotificationServiceOptions {
   store: Store;

@@ -9,7 +9,7 @@
  * A name is looked up in the innermost `each` item first, then outwards; `this` is the current item.
  * There is deliberately no "raw" output: every value a sender controls is escaped.
  */
-import { escapeHtml } from '../shared/html.js';
+import { escapeHtml } from '../shared/index.js';
 
 export type OutputMode = 'html' | 'text';
 

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ensurePrivateDir, PRIVATE_FILE_MODE } from './atomic-write.js';
+import { ensurePrivateDir, PRIVATE_FILE_MODE, withFileLock } from '../infra/index.js';
 import { KEY_BYTES, keyIdOf, type KeySource, type MasterKey } from './envelope.js';
 import type { Keyring } from './keyring.js';
-import { withFileLock } from './lock.js';
 
 /** The variables that choose the master key, for the README's table. */
 export const KEY_ENVIRONMENT_VARIABLES = [

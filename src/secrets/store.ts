@@ -1,11 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ensureHomeDir, ensurePrivateDir, writeFileAtomic } from './atomic-write.js';
+import { ensureHomeDir, ensurePrivateDir, writeFileAtomic, withFileLock, type LockOptions, registerSecretForRedaction, registerTokenCacheForRedaction } from '../infra/index.js';
 import { open, parseEnvelope, seal, SecretDecryptError, type KeySource, type SecretPurpose } from './envelope.js';
 import { systemKeyring, type Keyring } from './keyring.js';
-import { withFileLock, type LockOptions } from './lock.js';
 import { MasterKeyError, MasterKeyProvider } from './master-key.js';
-import { registerSecretForRedaction, registerTokenCacheForRedaction } from './redact.js';
 
 export const SECRETS_DIR_NAME = 'secrets';
 export const SECRET_FILES: Record<SecretPurpose, string> = {

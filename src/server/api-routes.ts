@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AuthStatus } from '../auth/index.js';
-import { isEmailAddress, parseEventPayload, secretExpiryThreshold, type NotificationService } from '../notify/index.js';
+import { isEmailAddress, secretExpiryThreshold, type NotificationService } from '../notify/index.js';
+import { parseEventPayload, alertmanagerToEvents } from '../intake/index.js';
 import { NOTIFICATION_STATUSES, type NotificationStatus } from '../store/index.js';
-import { alertmanagerToEvents } from './alertmanager.js';
 import type { ApiTokenVerifier } from './api-token.js';
 import { requireApiToken } from './auth-hook.js';
 import { HttpError, UNSUPPORTED_MEDIA_TYPE, isoTimes, saturated, sendError, tooLarge } from './http.js';

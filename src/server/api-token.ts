@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
-import { ensureHomeDir, writeFileAtomic } from '../secrets/index.js';
+import { ensureHomeDir, writeFileAtomic } from '../infra/index.js';
 import { apiTokenPath } from './paths.js';
 
 /**

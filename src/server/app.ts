@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { EVENT_LIMITS } from '../notify/index.js';
+import { EVENT_LIMITS } from '../intake/index.js';
 import { apiRoutes, type ApiDeps } from './api-routes.js';
 import { requireApiToken } from './auth-hook.js';
 import { SERVICE_NAME } from './client.js';

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import { EventValidationError, SilenceValidationError, type FieldError } from '../notify/index.js';
+import { EventValidationError, type FieldError } from '../intake/index.js';
+import { SilenceValidationError } from '../notify/index.js';
 import { StoreSaturatedError } from '../store/index.js';
 
 /** The API's error answers: `{ error: <code>, message, errors? }`, never a stack trace. */

@@ -1,12 +1,11 @@
-export { alertmanagerToEvents, eventTypeForAlertname, severityForLabel, type AlertmanagerMapping } from './alertmanager.js';
 export { API_TOKEN_PREFIX, ApiTokenVerifier, bearerToken, ensureApiToken, hasApiToken, rotateApiToken } from './api-token.js';
 export { buildApp, type AppOptions } from './app.js';
 export { apiRoutes, type ApiDeps } from './api-routes.js';
 export { callApi, connectToService, describeApiError, SERVICE_NAME, serviceRunning, serviceUrl, type ApiAnswer, type ServiceConnection } from './client.js';
 export { HttpError, isoTimes, type ApiErrorBody } from './http.js';
 export { readStoreSummary, withLocalService, type StoreSummary } from './local-store.js';
-export { ServiceMailSender } from './mail-sender.js';
 export { apiTokenPath, serviceStorePath } from './paths.js';
+export { createAdminLink } from './page/index.js';
 export { rulesFromSettings } from './rules.js';
 export { startService, type RunningService, type StartServiceOptions } from './runtime.js';
 export { watchSignIn, type SignInProblem, type SignInWatch, type SignInWatchOptions } from './sign-in-watch.js';

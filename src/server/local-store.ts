@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { NotificationService, type MailSender } from '../notify/index.js';
+import { NotificationService } from '../notify/index.js';
+import { type MailSender } from '../delivery/index.js';
 import { openStore, type QueueDepth, type Store, type StoredDiagnosis } from '../store/index.js';
 import { serviceStorePath } from './paths.js';
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { ENVIRONMENT_VARIABLES } from '../../src/config/index.js';
 import { commands } from '../../src/cli/commands/index.js';
-import { renderCliReference, renderConfigurationReference } from '../../src/docs/reference.js';
+import { renderCliReference, renderConfigurationReference } from '../../scripts/docs/reference.js';
 
 const saved = (name: string) => readFileSync(new URL(`../../docs/${name}`, import.meta.url), 'utf8');
 

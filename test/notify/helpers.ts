@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { NotificationService, type NotificationServiceOptions } from '../../src/notify/service.js';
-import type { MailSender, OutgoingEmail, SendResult } from '../../src/notify/mail-sender.js';
+import type { MailSender, OutgoingEmail, SendResult } from '../../src/delivery/mail-sender.js';
 import { parseNotificationRules, type NotificationRules } from '../../src/notify/rules.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { tempDir } from '../store/helpers.js';

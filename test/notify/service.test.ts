@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EventValidationError } from '../../src/notify/intake.js';
+import { EventValidationError } from '../../src/intake/events.js';
 import { StoreSaturatedError } from '../../src/store/index.js';
 import { MINUTE, RealClock, event, harness } from './helpers.js';
 

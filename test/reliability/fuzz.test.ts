@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { createLogger } from '../../src/secrets/index.js';
+import { createLogger } from '../../src/infra/index.js';
 import { rotateApiToken } from '../../src/server/api-token.js';
 import { startService, type RunningService } from '../../src/server/runtime.js';
 import { testEnv } from '../support/cli.js';

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ensurePrivateDir, writeFileAtomic } from '../../src/secrets/index.js';
+import { ensurePrivateDir, writeFileAtomic } from '../../src/infra/index.js';
 import { modeOf } from './helpers.js';
 
 const posix = process.platform !== 'win32';

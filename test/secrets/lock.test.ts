@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { LockTimeoutError, openSecretStore, withFileLock } from '../../src/secrets/index.js';
+import { LockTimeoutError, withFileLock } from '../../src/infra/index.js';
+import { openSecretStore } from '../../src/secrets/index.js';
 import { isolatedEnv } from './helpers.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import {
-  createLogger,
-  REDACT_PATHS,
-  REDACTED,
-  redact,
-  registerSecretForRedaction,
-  registerTokenCacheForRedaction,
-  scrubText,
-} from '../../src/secrets/index.js';
+import { createLogger, REDACT_PATHS, REDACTED, redact, registerSecretForRedaction, registerTokenCacheForRedaction, scrubText } from '../../src/infra/index.js';
 
 const JWT =
   'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiIsImtpZCI6ImFiYyJ9.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20iLCJzY3AiOiJNYWlsLlNlbmQifQ.TWFkZS11cC1zaWduYXR1cmUtYnl0ZXMtZm9yLXRoZS10ZXN0';

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { readSettingsFile, saveSettings } from '../../src/config/index.js';
 import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
-import { createLogger } from '../../src/secrets/index.js';
+import { createLogger } from '../../src/infra/index.js';
 import { startService, type RunningService, type StartServiceOptions } from '../../src/server/index.js';
 import { signedInHome, testEnv } from '../support/cli.js';
 import type { TestEmulator } from '../support/emulator.js';

@@ -3,10 +3,8 @@ import { openAuthSession, signInWithDeviceCode } from '../../auth/index.js';
 import { readSettingsFile, saveSettings } from '../../config/index.js';
 import { approveFromControl } from '../../emulator/entra/index.js';
 import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID, startEmulator, type RunningEmulator } from '../../emulator/index.js';
-import { createLogger } from '../../secrets/index.js';
-import { rotateApiToken } from '../../server/api-token.js';
-import { createAdminLink } from '../../server/page/index.js';
-import { startService, type RunningService } from '../../server/runtime.js';
+import { createLogger } from '../../infra/index.js';
+import { rotateApiToken, createAdminLink, startService, type RunningService } from '../../server/index.js';
 import { parseCommandArgs, writeLine, type CliContext, type Command } from '../command.js';
 
 const SENDER = `alerts@${DEMO_DOMAIN}`;

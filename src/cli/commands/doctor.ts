@@ -1,11 +1,9 @@
 import { openSecretStore } from '../../secrets/index.js';
-import { readAuthState, SignInError } from '../../auth/index.js';
-import { diagnoseAuthFailure } from '../../auth/errors.js';
+import { readAuthState, SignInError, diagnoseAuthFailure } from '../../auth/index.js';
 import { authorityFor, checkSettings, readSettings } from '../../config/index.js';
 import { formatDiagnosis, type Diagnosis } from '../../diagnose/index.js';
-import { GraphSendError } from '../../graph/index.js';
-import { grantedPermissions } from '../../graph/token-provider.js';
-import { openMailer, type Mailer } from '../../mailer/index.js';
+import { GraphSendError, grantedPermissions } from '../../graph/index.js';
+import { openMailer, type Mailer } from '../../delivery/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, writeLine, type CliContext, type Command } from '../command.js';
 
 interface Check {

@@ -1,9 +1,7 @@
 import { resolveHome } from '../../config/index.js';
-import { EventValidationError } from '../../notify/index.js';
+import { EventValidationError } from '../../intake/index.js';
 import { StoreSaturatedError } from '../../store/index.js';
-import { callApi, connectToService, describeApiError, type ServiceConnection } from '../../server/client.js';
-import { withLocalService } from '../../server/local-store.js';
-import { serviceStorePath } from '../../server/paths.js';
+import { callApi, connectToService, describeApiError, type ServiceConnection, withLocalService, serviceStorePath } from '../../server/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
 const usage = `Usage: o365-notify event --type TYPE [--severity info|warning|critical] [--agent A] [--folder F]

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { diagnoseContext } from '../../auth/errors.js';
+import { diagnoseContext } from '../../auth/index.js';
 import { readSettings } from '../../config/index.js';
 import { diagnose, formatDiagnosis, type DiagnoseContext } from '../../diagnose/index.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, parseCommandArgs, writeLine, type CliContext, type Command } from '../command.js';

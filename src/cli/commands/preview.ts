@@ -1,6 +1,6 @@
 import { loadSettings, resolveHome } from '../../config/index.js';
 import { PreviewError, PREVIEW_NAMES, TemplateSet, previewEmail, templatesDir } from '../../notify/index.js';
-import { rulesFromSettings } from '../../server/rules.js';
+import { rulesFromSettings } from '../../server/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
 export const previewCommand: Command = {

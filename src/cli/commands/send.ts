@@ -5,7 +5,7 @@ import { readAuthState } from '../../auth/index.js';
 import { authorityFor, graphBaseUrl } from '../../config/index.js';
 import { formatDiagnosis } from '../../diagnose/index.js';
 import { GraphSendError, type MailAttachment, type MailMessage, type SendResult } from '../../graph/index.js';
-import { openMailer } from '../../mailer/index.js';
+import { openMailer } from '../../delivery/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 import { printSignInFailure } from './login.js';
 

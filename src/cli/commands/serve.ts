@@ -1,8 +1,6 @@
 import { resolveHome } from '../../config/index.js';
-import { createLogger } from '../../secrets/index.js';
-import { ensureApiToken } from '../../server/api-token.js';
-import { createAdminLink } from '../../server/page/index.js';
-import { startService } from '../../server/runtime.js';
+import { createLogger } from '../../infra/index.js';
+import { ensureApiToken, createAdminLink, startService } from '../../server/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
 const usage = `Usage: o365-notify serve [--host 127.0.0.1] [--port 8025]

@@ -15,7 +15,7 @@ import {
   type Settings,
 } from '../../config/index.js';
 import { openSecretStore } from '../../secrets/index.js';
-import { ensureApiToken } from '../../server/api-token.js';
+import { ensureApiToken } from '../../server/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
 const usage = `Usage: o365-notify setup [--interactive | --non-interactive] [options]

@@ -1,8 +1,7 @@
 import { resolveHome } from '../../config/index.js';
 import { MATCHER_LABELS, SilenceValidationError, describeMatchers, parseDuration } from '../../notify/index.js';
 import type { SilenceRow } from '../../store/index.js';
-import { callApi, connectToService, describeApiError, type ServiceConnection } from '../../server/client.js';
-import { withLocalService } from '../../server/local-store.js';
+import { callApi, connectToService, describeApiError, type ServiceConnection, withLocalService } from '../../server/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 import { missingTokenMessage, unreachableUrlMessage } from './event.js';
 

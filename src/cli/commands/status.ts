@@ -1,6 +1,6 @@
 import { openAuthSession, readAuthStatus, type AuthStatus } from '../../auth/index.js';
 import { formatDiagnosis } from '../../diagnose/index.js';
-import { readStoreSummary, type StoreSummary } from '../../server/local-store.js';
+import { readStoreSummary, type StoreSummary } from '../../server/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, writeLine, type CliContext, type Command } from '../command.js';
 
 const usage = `Usage: o365-notify status [--json]

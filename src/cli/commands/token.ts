@@ -1,5 +1,5 @@
 import { resolveHome } from '../../config/index.js';
-import { rotateApiToken } from '../../server/api-token.js';
+import { rotateApiToken } from '../../server/index.js';
 import { EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
 export const tokenCommand: Command = {

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
-import { ensureHomeDir, writeFileAtomic } from '../../secrets/index.js';
+import { ensureHomeDir, writeFileAtomic } from '../../infra/index.js';
 
 /**
  * Who may use the settings page: the administrator, proven by a one-time sign-in link (printed by

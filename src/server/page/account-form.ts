@@ -1,6 +1,4 @@
-import { checkSettings, SETTING_FIELDS, type Problem, type Settings } from '../../config/index.js';
-import { setField } from '../../config/settings.js';
-import { parseFieldValue } from '../../config/values.js';
+import { checkSettings, SETTING_FIELDS, type Problem, type Settings, setField, parseFieldValue } from '../../config/index.js';
 
 /**
  * The Account form: the values the guide produced, as the page sends them. Each value is read

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Diagnosis } from '../../diagnose/index.js';
 import type { SecretStore } from '../../secrets/index.js';
-import { ensureHomeDir, writeFileAtomic } from '../../secrets/index.js';
+import { ensureHomeDir, writeFileAtomic } from '../../infra/index.js';
 
 /**
  * What the page learnt by doing, for the checklist: how the last sign-in from the page went and

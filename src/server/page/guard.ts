@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isLoopbackHost } from '../../config/identifiers.js';
+import { isLoopbackHost } from '../../config/index.js';
 
 /**
  * The page's request rules: security headers on every answer, same-origin for every request that

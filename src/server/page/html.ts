@@ -3,7 +3,7 @@
  * already Html, so text from settings, Entra ID, Graph or events can never become markup.
  */
 
-import { escapeHtml, html, raw, type Html } from '../../shared/html.js';
+import { escapeHtml, html, raw, type Html } from '../../shared/index.js';
 
 export { escapeHtml, html, raw, type Html };
 

@@ -11,7 +11,7 @@ import {
   type GroupLabel,
   type NotificationRules,
 } from '../../notify/index.js';
-import { SEVERITIES, type Severity } from '../../store/rows.js';
+import { SEVERITIES, type Severity } from '../../store/index.js';
 
 /**
  * The Notifications form over the `notifications:` section of settings.yaml (the same file and

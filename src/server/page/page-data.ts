@@ -1,5 +1,4 @@
-import { readAuthState, readAuthStatus, type AuthStatus } from '../../auth/index.js';
-import { diagnoseContext } from '../../auth/errors.js';
+import { readAuthState, readAuthStatus, type AuthStatus, diagnoseContext } from '../../auth/index.js';
 import {
   checkSettings,
   defaultSettings,
@@ -13,10 +12,9 @@ import {
   type SettingSources,
 } from '../../config/index.js';
 import { adminConsentUrl } from '../../diagnose/index.js';
-import type { DeliveryRecord, NotificationService, ServiceStatus } from '../../notify/index.js';
-import { formatTime } from '../../notify/format.js';
+import { type DeliveryRecord, type NotificationService, type ServiceStatus, formatTime } from '../../notify/index.js';
 import { openSecretStore, type SecretStore } from '../../secrets/index.js';
-import type { StoredEvent } from '../../store/rows.js';
+import type { StoredEvent } from '../../store/index.js';
 import { buildChecklist, type ChecklistStep } from './checklist.js';
 import { cachedTokenScopes, evidenceFor, readEvidence } from './evidence.js';
 import { notificationsFormValues, parseRules, type NotificationsFormValues } from './notifications-form.js';

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { diagnoseContext } from '../../auth/errors.js';
-import { createNetworkClient } from '../../auth/network-client.js';
+import { diagnoseContext, createNetworkClient } from '../../auth/index.js';
 import { authorityFor, DELEGATED_SCOPES, usesEmulator, type Settings } from '../../config/index.js';
 import { diagnose, type Diagnosis } from '../../diagnose/index.js';
 

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { signOut, SignInError } from '../../auth/index.js';
-import { diagnoseContext } from '../../auth/errors.js';
+import { signOut, SignInError, diagnoseContext } from '../../auth/index.js';
 import {
   authorityFor,
   isEmailAddress,
@@ -13,7 +12,7 @@ import {
 import { adminConsentUrl, GUIDE_STEP_INFO, isGuideStep } from '../../diagnose/index.js';
 import { SilenceValidationError } from '../../notify/index.js';
 import { openSecretStore } from '../../secrets/index.js';
-import type { StoredDiagnosis } from '../../store/rows.js';
+import type { StoredDiagnosis } from '../../store/index.js';
 import { PasswordError } from './access.js';
 import { applyAccountForm, checkAccount, copySettings, isAccountField, readAccountForm } from './account-form.js';
 import { isLoopbackPeer, requestOrigin } from './guard.js';

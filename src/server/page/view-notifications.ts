@@ -1,5 +1,5 @@
 import { GROUP_LABELS, describeMatchers } from '../../notify/index.js';
-import { SEVERITIES } from '../../store/rows.js';
+import { SEVERITIES } from '../../store/index.js';
 import { attr, html, type Html } from './html.js';
 import type { PageData } from './page-data.js';
 import { fieldMessages } from './view-account.js';

@@ -1,5 +1,4 @@
-import type { Diagnosis } from '../../diagnose/index.js';
-import { GUIDE_STEP_INFO } from '../../diagnose/index.js';
+import { type Diagnosis, GUIDE_STEP_INFO } from '../../diagnose/index.js';
 import { html, raw, type Html } from './html.js';
 import type { PageData } from './page-data.js';
 import { diagnosisBlock } from './view-checklist.js';

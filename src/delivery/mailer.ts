@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createTokenProvider, openAuthSession, type AuthSession, type SessionTokenProvider } from '../auth/index.js';
-import { diagnoseContext } from '../auth/errors.js';
+import { createTokenProvider, openAuthSession, type AuthSession, type SessionTokenProvider, diagnoseContext } from '../auth/index.js';
 import { graphBaseUrl, usesEmulator, type Settings } from '../config/index.js';
 import { createMailClient, type MailClient, type MailMessage, type SendResult } from '../graph/index.js';
 

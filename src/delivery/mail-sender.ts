@@ -1,4 +1,4 @@
-import type { Importance, StoredDiagnosis } from '../store/rows.js';
+import type { Importance, StoredDiagnosis } from '../store/index.js';
 
 /**
  * The only thing the notification service needs from the mail client (src/graph): send one

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { ClaimedNotification } from '../store/outbox.js';
-import type { NotificationStatus } from '../store/rows.js';
-import type { Store } from '../store/store.js';
+import type { ClaimedNotification, NotificationStatus, Store } from '../store/index.js';
 import { NOTIFY_ID_HEADER, NOTIFY_KIND_HEADER, describeSendError, needsSignIn, type MailSender, type SendFailure } from './mail-sender.js';
-import { noopLogger, type NotifyLogger } from './logger.js';
+import { noopLogger, type NotifyLogger } from '../infra/index.js';
 
 export interface DeliveryOptions {
   /** E-mails sent at the same time (Graph allows 4 concurrent requests per mailbox). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EVENT_LIMITS, alertKeyOf, parseEventPayload, toNewEvent, validateEvents, type FieldError } from '../../src/notify/intake.js';
+import { EVENT_LIMITS, alertKeyOf, parseEventPayload, toNewEvent, validateEvents, type FieldError } from '../../src/intake/events.js';
 
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { NotificationService } from '../../src/notify/service.js';
 import { openStore } from '../../src/store/index.js';
-import { FakeSender, MINUTE, SECOND, SendError, event, harness, rulesFrom, type Harness } from './helpers.js';
+import { FakeSender, MINUTE, SECOND, SendError, event, harness, rulesFrom, type Harness } from '../notify/helpers.js';
 
 async function fireOne(h: Harness, overrides: Record<string, unknown> = {}) {
   await h.service.submit(event(overrides));

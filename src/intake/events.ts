@@ -1,5 +1,5 @@
-import { EVENT_STATUSES, SEVERITIES, type EventStatus, type NewEvent, type Severity } from '../store/rows.js';
-import { CUSTOM_TYPE_PREFIX, IMAGEMANAGER_EVENT_TYPES, eventTypeInfo, isCatalogType, isCustomType } from './catalog.js';
+import { EVENT_STATUSES, SEVERITIES, type EventStatus, type NewEvent, type Severity } from '../store/index.js';
+import { CUSTOM_TYPE_PREFIX, IMAGEMANAGER_EVENT_TYPES, eventTypeInfo, isCatalogType, isCustomType } from '../notify/index.js';
 
 /** One thing wrong with a submitted event: `path` like `[2].severity` or `details.job.name`. */
 export interface FieldError {

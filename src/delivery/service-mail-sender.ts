@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { Mailer } from '../mailer/index.js';
-import { NOTIFY_ID_HEADER, describeSendError, type MailSender, type OutgoingEmail, type SendResult } from '../notify/index.js';
+import type { Mailer } from './mailer.js';
+import { NOTIFY_ID_HEADER, describeSendError, type MailSender, type OutgoingEmail, type SendResult } from './index.js';
 
 interface Held {
   mailer: Mailer;

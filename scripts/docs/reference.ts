@@ -1,5 +1,5 @@
-import { ENVIRONMENT_VARIABLES, SETTING_FIELDS } from '../config/index.js';
-import { commands } from '../cli/commands/index.js';
+import { ENVIRONMENT_VARIABLES, SETTING_FIELDS } from '../../src/config/index.js';
+import { commands } from '../../src/cli/commands/index.js';
 
 /**
  * Generated reference pages (docs/configuration.md, docs/cli.md), so the documentation is

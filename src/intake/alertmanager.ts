@@ -1,4 +1,5 @@
-import { EVENT_LIMITS, isCatalogType, type FieldError } from '../notify/index.js';
+import { EVENT_LIMITS, type FieldError } from './index.js';
+import { isCatalogType } from '../notify/index.js';
 
 /**
  * Alertmanager's webhook (payload version 4) as events:

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { validateEvents } from '../../src/notify/index.js';
-import { alertmanagerToEvents, eventTypeForAlertname, severityForLabel } from '../../src/server/index.js';
+import { validateEvents, alertmanagerToEvents, eventTypeForAlertname, severityForLabel } from '../../src/intake/index.js';
 
 const NOW = Date.UTC(2025, 5, 2, 12, 0, 0);
 

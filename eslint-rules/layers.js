@@ -1,0 +1,90 @@
+import path from 'node:path';
+import process from 'node:process';
+
+/**
+ * The layer rule of docs/architecture.md, as an ESLint rule: which top-level module of src/ may
+ * import which, and that another module is used only through its index.ts (no deep imports).
+ *
+ *   cli, server -> intake, notify -> delivery -> graph, auth -> config, secrets -> infra
+ *   store implements the ports notify and delivery own; only cli and server (the composition) use it
+ *   diagnose and shared are used by all; the emulator only by the `demo` and `emulator` commands
+ */
+const BASE = ['infra', 'diagnose', 'shared'];
+export const LAYERS = {
+  cli: ['server', 'intake', 'notify', 'delivery', 'store', 'graph', 'auth', 'config', 'secrets', ...BASE],
+  server: ['intake', 'notify', 'delivery', 'store', 'graph', 'auth', 'config', 'secrets', ...BASE],
+  // Moves-only checkpoint: notify, delivery and intake still reach the SQLite store's types
+  // directly (and notify the intake's validator) until the store port and the service split land.
+  intake: ['notify', 'delivery', 'config', 'store', ...BASE],
+  notify: ['delivery', 'config', 'store', 'intake', ...BASE],
+  store: ['notify', 'delivery', ...BASE],
+  delivery: ['graph', 'auth', 'config', 'secrets', 'store', ...BASE],
+  graph: ['config', ...BASE],
+  auth: ['graph', 'config', 'secrets', ...BASE],
+  config: ['secrets', ...BASE],
+  secrets: [...BASE],
+  infra: ['diagnose', 'shared'],
+  diagnose: ['shared'],
+  shared: [],
+};
+
+/** Product files that may load the emulator (its own package): the commands that run it. */
+export const EMULATOR_USERS = ['src/cli/commands/demo.ts', 'src/cli/commands/emulator.ts'];
+const EMULATOR_PACKAGE = /(^|\/)(o365-notify-)?emulator(\/|$)/;
+
+function order() {
+  return 'cli, server -> intake, notify -> delivery -> graph, auth -> config, secrets -> infra; diagnose and shared below all (docs/architecture.md)';
+}
+
+export const layersRule = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'imports follow the layer order and go through a module\'s index' },
+    schema: [],
+    messages: {
+      layer: 'src/{{from}} may not import src/{{to}}: the layers are {{order}}.',
+      deep: 'Import {{index}} instead of {{target}}: another module is used only through its index.ts.',
+      emulator: 'Only the `demo` and `emulator` commands may load the emulator; the product never depends on it.',
+    },
+  },
+  create(context) {
+    const root = context.cwd ?? process.cwd();
+    const file = path.relative(root, context.filename).split(path.sep).join('/');
+    const parts = file.split('/');
+    if (parts[0] !== 'src' || parts.length < 3 || parts[1] === 'emulator') return {};
+    const from = parts[1];
+
+    function check(node, spec) {
+      if (typeof spec !== 'string') return;
+      if (!spec.startsWith('.')) {
+        if (EMULATOR_PACKAGE.test(spec) && !EMULATOR_USERS.includes(file)) context.report({ node, messageId: 'emulator' });
+        return;
+      }
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec));
+      const t = target.split('/');
+      if (t[0] !== 'src' || t.length < 3) return;
+      const to = t[1];
+      if (to === from) return;
+      if (to === 'emulator') {
+        if (!EMULATOR_USERS.includes(file)) context.report({ node, messageId: 'emulator' });
+        return;
+      }
+      const allowed = LAYERS[from];
+      if (!allowed || !allowed.includes(to)) {
+        context.report({ node, messageId: 'layer', data: { from, to, order: order() } });
+        return;
+      }
+      const index = `src/${to}/index.js`;
+      if (target !== index) context.report({ node, messageId: 'deep', data: { index, target } });
+    }
+
+    return {
+      ImportDeclaration: (node) => check(node.source, node.source.value),
+      ExportNamedDeclaration: (node) => node.source && check(node.source, node.source.value),
+      ExportAllDeclaration: (node) => check(node.source, node.source.value),
+      ImportExpression: (node) => node.source.type === 'Literal' && check(node.source, node.source.value),
+    };
+  },
+};
+
+export default { rules: { layers: layersRule } };

@@ -1,0 +1,2 @@
+/** Small helpers with no dependencies, used by every layer. */
+export { escapeHtml, html, raw, type Html } from './html.js';

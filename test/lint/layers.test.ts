@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { ESLint } from 'eslint';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const eslint = new ESLint({ cwd: root });
+
+/** The layer rule's messages for `code` as if it were the file `file` (repo-relative). */
+async function layerErrors(file: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
+  return result!.messages.filter((m) => m.ruleId === 'layers/layers').map((m) => m.message);
+}
+
+describe('lint: the layer order of docs/architecture.md', () => {
+  it('refuses an import against the layer order', async () => {
+    const errors = await layerErrors('src/graph/wrong.ts', "import { NotificationService } from '../notify/index.js';\nexport const x = NotificationService;\n");
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!, /src\/graph may not import src\/notify/);
+  });
+
+  it('refuses a lower layer reaching up to the CLI or the server', async () => {
+    assert.equal((await layerErrors('src/notify/wrong.ts', "export { main } from '../cli/main.js';\n")).length, 1);
+    assert.equal((await layerErrors('src/delivery/wrong.ts', "export * from '../server/index.js';\n")).length, 1);
+    assert.equal((await layerErrors('src/config/wrong.ts', "export const m = () => import('../auth/index.js');\n")).length, 1);
+  });
+
+  it('refuses a deep import past another module\'s index', async () => {
+    const errors = await layerErrors('src/server/wrong.ts', "import { parseNotificationRules } from '../notify/rules.js';\nexport const x = parseNotificationRules;\n");
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!, /Import src\/notify\/index\.js instead of src\/notify\/rules\.js/);
+  });
+
+  it('lets only the demo and emulator commands load the emulator', async () => {
+    assert.match((await layerErrors('src/server/wrong.ts', "export { startEmulator } from '../emulator/index.js';\n"))[0]!, /Only the `demo` and `emulator` commands/);
+    assert.match((await layerErrors('src/cli/commands/send.ts', "export const e = () => import('o365-notify-emulator');\n"))[0]!, /Only the `demo` and `emulator` commands/);
+    assert.deepEqual(await layerErrors('src/cli/commands/demo.ts', "export const e = () => import('../../emulator/index.js');\n"), []);
+  });
+
+  it('accepts imports that follow the order, and any import inside a module', async () => {
+    assert.deepEqual(await layerErrors('src/server/ok.ts', "export { parseNotificationRules } from '../notify/index.js';\n"), []);
+    assert.deepEqual(await layerErrors('src/notify/ok.ts', "export { parseDuration } from './duration.js';\nexport { escapeHtml } from '../shared/index.js';\n"), []);
+    assert.deepEqual(await layerErrors('test/anything.test.ts', "export { parseDuration } from '../src/notify/duration.js';\n"), []);
+  });
+});
