@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { productVersion } from '../ops/index.js';
 import { commands } from './commands/index.js';
 import { EXIT_FAILED, EXIT_USAGE, UsageError, writeLine, type CliContext } from './command.js';
 
@@ -6,6 +7,7 @@ function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'Usage: o365-notify [--home DIR] [--json] <command> [options]',
+    '       o365-notify --version',
     '',
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
@@ -15,11 +17,12 @@ function helpText(): string {
 }
 
 /** Splits the global flags (which may stand before the command) from the command's own. */
-function splitGlobal(argv: string[]): { home?: string; json: boolean; help: boolean; rest: string[] } {
+function splitGlobal(argv: string[]): { home?: string; json: boolean; help: boolean; version: boolean; rest: string[] } {
   const rest: string[] = [];
   let home: string | undefined;
   let json = false;
   let help = false;
+  let version = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--home') {
@@ -28,9 +31,10 @@ function splitGlobal(argv: string[]): { home?: string; json: boolean; help: bool
     } else if (arg.startsWith('--home=')) home = arg.slice('--home='.length);
     else if (arg === '--json') json = true;
     else if ((arg === '--help' || arg === '-h') && rest.length === 0) help = true;
+    else if ((arg === '--version' || arg === '-V') && rest.length === 0) version = true;
     else rest.push(arg);
   }
-  return { home, json, help, rest };
+  return { home, json, help, version, rest };
 }
 
 export async function main(argv: string[], ctxOverrides: Partial<CliContext> = {}): Promise<number> {
@@ -42,6 +46,10 @@ export async function main(argv: string[], ctxOverrides: Partial<CliContext> = {
   } catch (err) {
     writeLine(stderr, (err as Error).message);
     return EXIT_USAGE;
+  }
+  if (parsed.version) {
+    writeLine(stdout, parsed.json ? JSON.stringify({ version: productVersion(), node: process.versions.node }) : productVersion());
+    return 0;
   }
   const [name, ...args] = parsed.rest;
   if (parsed.help || name === undefined || name === 'help') {
