@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need when they are missing:
-# chromium (browser tests through playwright-core) and python3-msal (independent MSAL client).
+# chromium (browser tests through playwright-core), python3-msal (independent MSAL client) and
+# systemd (systemd-analyze verify/security of the service unit; systemd is not started).
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 /usr/bin/python3 -c 'import msal' 2>/dev/null || missing+=(python3-msal)
+[ -x /usr/bin/systemd-analyze ] || missing+=(systemd)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing missing system packages: ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,15 +1,25 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
-import { signedInHome, testEnv } from '../support/cli.js';
+import { signedInHome, tempHome, testEnv } from '../support/cli.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 
 const exec = promisify(execFile);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 const ROOT = new URL('../../', import.meta.url).pathname;
 
 interface PackedFile {
@@ -66,31 +76,42 @@ describe('package: the tarball installs a working o365-notify', () => {
     assert.equal(out.checks.length, 5);
   });
 
-  it('serve answers /healthz', async () => {
+  it('service install --dry-run shows a unit that runs the installed program, and changes nothing', async () => {
+    const unitDir = join(work, 'units');
+    const r = await exec(bin, ['service', 'install', '--dry-run', '--unit-dir', unitDir]);
+    assert.match(r.stdout, /Would do, in this order \(home: \/var\/lib\/o365-notify\)/);
+    const execStart = /^ExecStart=(\S+) (\S+) /m.exec(r.stdout);
+    assert.ok(execStart, r.stdout);
+    assert.equal(execStart[2], await realpath(join(work, 'prefix', 'lib', 'node_modules', 'o365-notify', 'dist', 'cli', 'bin.js')));
+    assert.equal(existsSync(unitDir), false);
+  });
+
+  it('serve answers /healthz, and `service wait-ready` (the unit\'s readiness check) sees it ready', async () => {
     const { home, cleanup } = await signedInHome(emu, { clientId: DEMO_APPS.singleTenant, tenantId: DEMO_TENANT_ID, upn: `alerts@${DEMO_DOMAIN}`, to: `it-team@${DEMO_DOMAIN}` });
     cleanups.push(cleanup);
-    const child = spawn(bin, ['--home', home, 'serve', '--port', '0'], { env: testEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
+    const port = await freePort();
+    const env = testEnv(home, { O365_NOTIFY_SERVICE_PORT: String(port) });
+    const child = spawn(bin, ['--home', home, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let output = '';
-        const timer = setTimeout(() => reject(new Error(`serve did not start within 30 s:\n${output}`)), 30_000);
-        const onData = (chunk: Buffer) => {
-          output += chunk.toString();
-          const m = /listening on (http\S+)/.exec(output);
-          if (m) {
-            clearTimeout(timer);
-            resolve(m[1]!);
-          }
-        };
-        child.stdout.on('data', onData);
-        child.stderr.on('data', onData);
-      });
-      const health = await fetch(new URL('/healthz', url));
+      const ready = await exec(bin, ['--home', home, 'service', 'wait-ready', '--timeout', '30s'], { env });
+      assert.match(ready.stdout, new RegExp(`The service answers http://127\\.0\\.0\\.1:${port}/readyz`));
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       assert.equal(health.status, 200);
     } finally {
       child.kill('SIGTERM');
       assert.equal(await exited, 0, 'serve stops cleanly on SIGTERM');
     }
+  });
+
+  it('`service wait-ready` fails with where to look when nothing answers', async () => {
+    const { home, cleanup } = await tempHome();
+    cleanups.push(cleanup);
+    const port = await freePort();
+    const r = await exec(bin, ['--home', home, 'service', 'wait-ready', '--timeout', '1s'], { env: testEnv(home, { O365_NOTIFY_SERVICE_PORT: String(port) }) }).catch(
+      (err: { code: number; stderr: string }) => err,
+    );
+    assert.equal('code' in r ? r.code : 0, 1);
+    assert.match(r.stderr, /did not answer .*readyz within 1s .*journalctl -u o365-notify/);
   });
 });

@@ -11,6 +11,7 @@ import { statusCommand } from './status.js';
 import { eventCommand } from './event.js';
 import { previewCommand } from './preview.js';
 import { serveCommand } from './serve.js';
+import { serviceCommand } from './service.js';
 import { silenceCommand } from './silence.js';
 import { tokenCommand } from './token.js';
 
@@ -24,6 +25,7 @@ export const commands: Command[] = [
   sendCommand,
   eventCommand,
   serveCommand,
+  serviceCommand,
   silenceCommand,
   previewCommand,
   tokenCommand,
