@@ -4,7 +4,6 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const GUID_INSIDE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 // A DNS name with at least two labels and an alphabetic top-level label (contoso.onmicrosoft.com).
 const DOMAIN = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
-const EMAIL = /^[^@\s"<>(),;:]+@[^@\s"<>(),;:]+\.[^@\s"<>(),;:]+$/;
 
 /** The tenant of personal Microsoft accounts (outlook.com, Xbox, Skype). */
 export const CONSUMER_TENANT_ID = '9188040d-6c67-4c5b-b112-36a304b66dad';
@@ -25,9 +24,8 @@ export function isDomainName(value: string): boolean {
   return DOMAIN.test(value);
 }
 
-export function isEmailAddress(value: string): boolean {
-  return EMAIL.test(value);
-}
+/** The product's one e-mail validator (src/shared/email.ts). */
+export { emailAddressProblem, isEmailAddress } from '../shared/index.js';
 
 /** YYYY-MM-DD that is a real calendar date. */
 export function isCalendarDate(value: string): boolean {

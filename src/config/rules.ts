@@ -1,9 +1,11 @@
+import { cleanText } from '../shared/index.js';
 import type { GuideStep } from './guide-step.js';
 import {
   CONSUMER_TENANT_ID,
   TENANT_ALIASES,
   findGuid,
   isDomainName,
+  emailAddressProblem,
   isEmailAddress,
   isGuid,
   isLoopbackHost,
@@ -270,9 +272,16 @@ function checkAppOnly(settings: Settings, type: AccountType | undefined, out: Pr
 }
 
 function checkMail(settings: Settings, out: ProblemList): void {
-  const bad = settings.mail.to.filter((address) => !isEmailAddress(address));
-  if (bad.length > 0) {
-    out.add('mail.to', 'recipients', `mail.to has addresses that are not valid: ${bad.map((a) => `"${a}"`).join(', ')}.`);
+  // Each bad address is its own problem; the service leaves out only that one and mails the rest.
+  for (const address of settings.mail.to) {
+    const why = emailAddressProblem(address);
+    if (why === undefined) continue;
+    out.add(
+      'mail.to',
+      'recipients',
+      `mail.to "${cleanText(address.slice(0, 100))}" is not an e-mail address (${why}): it gets nothing, the other addresses still do. ` +
+        'Correct it in settings.yaml or with `o365-notify setup --to`.',
+    );
   }
   if (settings.mail.to.length === 0) {
     out.add(

@@ -1,5 +1,6 @@
 import { DEVICE_CODE_STATES } from './catalog-oauth.js';
 import { graphCodeNames, oauthErrorNames } from './catalog.js';
+import { cleanText } from '../shared/index.js';
 
 /** What could be read out of a raw error, whatever its shape. */
 export interface RawError {
@@ -250,8 +251,7 @@ function cleanDescription(raw: string): string | undefined {
   let t = raw.replace(/\\+r\\+n|\\+[nr]/g, '\n');
   const cutAt = t.search(/\r|\n|\\*"|\s-\s(?:Correlation ID|Trace ID|Timestamp):|\s(?:Trace ID|Correlation ID):/);
   if (cutAt !== -1) t = t.slice(0, cutAt);
-  t = redactSecrets(t)
-    .replace(/\p{Cc}/gu, ' ')
+  t = cleanText(redactSecrets(t), 'line')
     .replace(/\s+/g, ' ')
     .trim();
   if (t.length > MAX_DESCRIPTION) t = `${t.slice(0, MAX_DESCRIPTION - 1)}…`;

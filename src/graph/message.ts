@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseAddress, printable, stripControls, type AddressInput, type Mailbox } from './addresses.js';
+import { cleanText } from '../shared/index.js';
 import { GraphSendError } from './errors.js';
 
 /**
@@ -131,8 +132,9 @@ export function prepareMessage(message: MailMessage): PreparedMessage {
   let body: PreparedMessage['body'] = { contentType: 'text', content: '' };
   if (message.html !== undefined && typeof message.html !== 'string') problems.push('html: must be a string');
   if (message.text !== undefined && typeof message.text !== 'string') problems.push('text: must be a string');
-  if (typeof message.html === 'string') body = { contentType: 'html', content: message.html };
-  else if (typeof message.text === 'string') body = { contentType: 'text', content: message.text };
+  // Bodies follow the same character rule as subjects: no control or direction-override characters.
+  if (typeof message.html === 'string') body = { contentType: 'html', content: cleanText(message.html, 'text') };
+  else if (typeof message.text === 'string') body = { contentType: 'text', content: cleanText(message.text, 'text') };
   else problems.push('text or html: a body is required');
 
   if (message.importance !== undefined && !['low', 'normal', 'high'].includes(message.importance)) {

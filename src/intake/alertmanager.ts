@@ -1,5 +1,6 @@
 import { EVENT_LIMITS, type FieldError } from './index.js';
 import { isCatalogType } from '../notify/index.js';
+import { cleanText } from '../shared/index.js';
 
 /**
  * Alertmanager's webhook (payload version 4) as events:
@@ -25,16 +26,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** One line of printable text (control characters and line breaks become spaces). */
 function oneLine(value: string, max: number): string {
-  // eslint-disable-next-line no-control-regex -- removing control characters is the point
-  const clean = value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const clean = cleanText(value, 'line').replace(/\s+/g, ' ').trim();
   const chars = [...clean];
   return chars.length <= max ? clean : chars.slice(0, max - 1).join('') + '\u2026';
 }
 
 /** Text for `details`: tabs and line breaks kept, other control characters dropped, bounded. */
 function detailText(value: string): string {
-  // eslint-disable-next-line no-control-regex -- removing control characters is the point
-  const clean = value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
+  const clean = cleanText(value, 'text');
   return clean.length <= MAX_DETAIL_STRING ? clean : clean.slice(0, MAX_DETAIL_STRING - 1) + '\u2026';
 }
 

@@ -1,4 +1,5 @@
 import { EVENT_STATUSES, SEVERITIES, type EventStatus, type NewEvent, type Severity } from '../store/index.js';
+import { hasControlCharacters } from '../shared/index.js';
 import { CUSTOM_TYPE_PREFIX, IMAGEMANAGER_EVENT_TYPES, eventTypeInfo, isCatalogType, isCustomType } from '../notify/index.js';
 
 /** One thing wrong with a submitted event: `path` like `[2].severity` or `details.job.name`. */
@@ -47,13 +48,11 @@ export const EVENT_LIMITS = {
 
 const FIELDS = ['type', 'severity', 'status', 'agent', 'folder', 'summary', 'details', 'occurredAt', 'dedupKey'] as const;
 
-// C0/C1 controls and the Unicode line/paragraph separators: none belongs in a one-line field
-// (subjects, table cells), and CR/LF there is how header injection starts.
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const SINGLE_LINE_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-// In `details` strings tabs and line breaks are fine; other controls are not.
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const MULTI_LINE_FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+// The product's one control-character rule (src/shared/text.ts): one-line fields (subjects, table
+// cells) allow none, and CR/LF there is how header injection starts; `details` strings allow tabs
+// and line breaks.
+const SINGLE_LINE_FORBIDDEN = { test: (v: string) => hasControlCharacters(v, 'line') };
+const MULTI_LINE_FORBIDDEN = { test: (v: string) => hasControlCharacters(v, 'text') };
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 // ISO 8601 date-time with a time zone (Z or +hh:mm): without one the instant is ambiguous.
 const ISO_8601 =

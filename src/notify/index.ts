@@ -12,6 +12,7 @@ export {
   type EventTypeInfo,
 } from './catalog.js';
 export { formatDuration, parseDuration } from './duration.js';
+export { settingsProblems } from './settings-check.js';
 export { formatTime } from './format.js';
 export {
   DEFAULT_DAILY_REPORT_TIME,

@@ -1,4 +1,5 @@
 import type { Problem } from '../config/index.js';
+import { cleanText, hasControlCharacters, isEmailAddress } from '../shared/index.js';
 import { SEVERITIES, type Severity } from '../store/index.js';
 import { CUSTOM_TYPE_PATTERN, IMAGEMANAGER_EVENT_TYPES, isCatalogType } from './catalog.js';
 import { formatDuration, parseDuration } from './duration.js';
@@ -108,14 +109,8 @@ export function routeFor(rules: NotificationRules, labels: AlertLabels): Route {
 // ---------------------------------------------------------------------------------------------
 // Parsing
 
-const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:".]{2,}$/;
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-
-/** A plain e-mail address (no display name), as Graph's recipients take them. */
-export function isEmailAddress(value: string): boolean {
-  return value.length <= 254 && !CONTROL.test(value) && EMAIL.test(value);
-}
+/** A plain e-mail address: the product's one validator (src/shared/email.ts). */
+export { isEmailAddress };
 
 type Raw = Record<string, unknown>;
 
@@ -145,17 +140,37 @@ class Problems {
   }
 }
 
+/** A known name one or two typing slips away (agnet -> agent, recipeints -> recipients). */
+function closeName(name: string, known: readonly string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      const current = [i];
+      for (let j = 1; j <= b.length; j++) {
+        const swap = i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1] ? previous[j - 2]! : Infinity;
+        current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1), swap + 1);
+      }
+      previous = current;
+    }
+    return previous[b.length]!;
+  };
+  return known.find((k) => distance(name.toLowerCase(), k) <= 2);
+}
+
 /** A section's entries with snake_case names; unknown names are reported and left out. */
-function entries(p: Problems, field: string, value: Raw, known: readonly string[]): Map<string, unknown> {
+function entries(p: Problems, field: string, value: Raw, known: readonly string[], unknown?: (key: string, close: string | undefined) => void): Map<string, unknown> {
   const out = new Map<string, unknown>();
   for (const [key, v] of Object.entries(value)) {
     const name = snake(key);
     if (!known.includes(name)) {
-      const close = known.find((k) => k.replace(/_/g, '') === name.replace(/_/g, '').toLowerCase());
-      p.warning(
-        field === '' ? key : `${field}.${key}`,
-        `is not a known setting and is ignored.${close ? ` Did you mean ${close}?` : ` Known: ${known.join(', ')}.`}`,
-      );
+      const close = known.find((k) => k.replace(/_/g, '') === name.replace(/_/g, '').toLowerCase()) ?? closeName(name, known);
+      if (unknown) unknown(key, close);
+      else {
+        p.warning(
+          field === '' ? key : `${field}.${key}`,
+          `is not a known setting and is ignored.${close ? ` Did you mean ${close}?` : ` Known: ${known.join(', ')}.`}`,
+        );
+      }
       continue;
     }
     if (out.has(name)) p.warning(field === '' ? key : `${field}.${key}`, `is given twice; the later value is used`);
@@ -174,22 +189,32 @@ function parseRecipients(p: Problems, field: string, value: unknown, { required 
     p.error(field, `must be a list of e-mail addresses, not ${describe(value)}`, 'recipients');
     return undefined;
   }
+  // One bad address drops only itself (reported): the others still get the e-mails.
+  const out = validAddresses(list, (item) =>
+    p.error(
+      field,
+      `"${typeof item === 'string' ? cleanText(item.slice(0, 100)) : describe(item)}" is not an e-mail address (write it as name@example.com) and gets nothing; the other addresses are used`,
+      'recipients',
+    ),
+  );
+  if (required && out.length === 0) {
+    p.error(field, 'must list at least one valid e-mail address', 'recipients');
+    return undefined;
+  }
+  return out;
+}
+
+/** The valid, distinct addresses of a list; `bad` hears about each entry that is not one. */
+function validAddresses(list: readonly unknown[], bad: (item: unknown) => void = () => {}): string[] {
   const out: string[] = [];
-  let bad = false;
   for (const item of list) {
     const address = typeof item === 'string' ? item.trim() : '';
     if (typeof item === 'string' && address === '') continue;
     if (!isEmailAddress(address)) {
-      bad = true;
-      p.error(field, `"${typeof item === 'string' ? item.slice(0, 100).replace(CONTROL, '?') : describe(item)}" is not an e-mail address (write it as name@example.com)`, 'recipients');
+      bad(item);
       continue;
     }
     if (!out.some((a) => a.toLowerCase() === address.toLowerCase())) out.push(address);
-  }
-  if (bad) return undefined;
-  if (required && out.length === 0) {
-    p.error(field, 'must list at least one e-mail address', 'recipients');
-    return undefined;
   }
   return out;
 }
@@ -240,8 +265,13 @@ function parseMatchers(p: Problems, field: string, value: unknown): Matchers | u
   }
   const matchers: Matchers = {};
   let ok = true;
-  for (const [key, v] of entries(p, field, value, MATCHER_LABELS)) {
-    if (typeof v !== 'string' || v.length === 0 || v.length > 1024 || CONTROL.test(v)) {
+  // An unknown label (a typo such as "agnet") is an error, never "match everything".
+  const known = entries(p, field, value, MATCHER_LABELS, (key, close) => {
+    p.error(`${field}.${key}`, `is not a label to match on (${MATCHER_LABELS.join(', ')}).${close ? ` Did you mean ${close}?` : ''} It is not used until this is fixed`);
+    ok = false;
+  });
+  for (const [key, v] of known) {
+    if (typeof v !== 'string' || v.length === 0 || v.length > 1024 || hasControlCharacters(v)) {
       p.error(`${field}.${key}`, 'must be a non-empty pattern of one line (* matches any text, ? one character)');
       ok = false;
       continue;
@@ -469,7 +499,8 @@ export interface ParsedRules {
 export function parseNotificationRules(section: unknown, options: ParseRulesOptions = {}): ParsedRules {
   const p = new Problems();
   const now = options.now ?? Date.now();
-  const fallback = parseRecipients(p, 'recipients', options.defaultRecipients ?? [], { required: false }) ?? [];
+  // mail.to's bad addresses are reported by checkSettings (src/config); here they are only left out.
+  const fallback = validAddresses(options.defaultRecipients ?? []);
   const rules = defaultNotificationRules(fallback);
   if (section !== undefined && section !== null && !isMap(section)) {
     p.error('', `must be a section (recipients:, group_by:, events:, rules:, ...), not ${describe(section)}`);

@@ -4,6 +4,7 @@ import { formatTime } from './format.js';
 import { healthEmailView, secretExpiryNotice, type HealthNotice, type HealthNoticeKind } from './health.js';
 import { EventValidationError, toNewEvent, validateEvents, type ValidEvent } from '../intake/index.js';
 import { noopLogger, type NotifyLogger } from '../infra/index.js';
+import { hasControlCharacters } from '../shared/index.js';
 import { type MailSender, type SendFailure, DeliveryWorker, type DeliveryOptions, type DeliveryResult } from '../delivery/index.js';
 import { MATCHER_LABELS, type Matchers } from './matchers.js';
 import { NotifyMetrics, formatPrometheus, type NotifyMetricsSnapshot } from './metrics.js';
@@ -289,8 +290,7 @@ export class NotificationService {
       if (!(MATCHER_LABELS as readonly string[]).includes(key)) {
         throw new SilenceValidationError(`"${key}" is not a silence matcher; use ${MATCHER_LABELS.join(', ')}`);
       }
-      // eslint-disable-next-line no-control-regex -- finding control characters is the point
-      if (typeof value !== 'string' || value === '' || value.length > 1024 || /[\u0000-\u001f\u007f]/.test(value)) {
+      if (typeof value !== 'string' || value === '' || value.length > 1024 || hasControlCharacters(value)) {
         throw new SilenceValidationError(`the ${key} matcher must be a non-empty pattern on one line (* matches anything)`);
       }
       matchers[key as keyof Matchers] = value;

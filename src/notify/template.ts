@@ -9,7 +9,7 @@
  * A name is looked up in the innermost `each` item first, then outwards; `this` is the current item.
  * There is deliberately no "raw" output: every value a sender controls is escaped.
  */
-import { escapeHtml } from '../shared/index.js';
+import { cleanText, escapeHtml } from '../shared/index.js';
 
 export type OutputMode = 'html' | 'text';
 
@@ -198,10 +198,7 @@ export class Template {
  * direction overrides, at most 255 characters.
  */
 export function sanitizeSubject(text: string): string {
-  const clean = text
-    // eslint-disable-next-line no-control-regex -- finding control characters is the point
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
-    .replace(/[\u202a-\u202e\u2066-\u2069\u200e\u200f]/g, '')
+  const clean = cleanText(text, 'line')
     .replace(/\s+/g, ' ')
     .trim();
   const chars = [...clean];

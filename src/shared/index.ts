@@ -1,2 +1,4 @@
 /** Small helpers with no dependencies, used by every layer. */
+export { emailAddressProblem, isEmailAddress } from './email.js';
 export { escapeHtml, html, raw, type Html } from './html.js';
+export { cleanText, hasControlCharacters, printable, type TextShape } from './text.js';

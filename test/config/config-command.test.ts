@@ -150,7 +150,7 @@ describe('o365-notify config check', () => {
     await configured(home, (s) => (s.mail.to = []));
     const r = await run(['--home', home, 'config', 'check'], envFor());
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /warning\s+mail\.to is empty/);
+    assert.match(r.stdout, /warning\s+notifications\.recipients: no recipients/);
     assert.match(r.stdout, /0 errors, 1 warning/);
   });
 

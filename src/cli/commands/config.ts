@@ -2,7 +2,6 @@ import fs from 'node:fs/promises';
 import {
   ACCOUNT_TYPE_LABELS,
   authorityFor,
-  checkSettings,
   graphBaseUrl,
   readSettings,
   redirectUri,
@@ -13,6 +12,7 @@ import {
   type Settings,
   type SettingsReadResult,
 } from '../../config/index.js';
+import { settingsProblems } from '../../notify/index.js';
 import { openSecretStore, type SecretStore } from '../../secrets/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
@@ -21,7 +21,7 @@ const usage = `Usage: o365-notify config show [--json]
 
   show    print the settings in use (settings.yaml, then O365_NOTIFY_* overrides, then defaults);
           the client secret is never shown, only whether it is set and when it expires
-  check   check the settings against the guide and list every problem with the step that fixes it;
+  check   check the settings (the guide's rules and the notifications: section) and list every problem with the step that fixes it;
           exit 1 when any problem is an error (warnings alone exit 0)`;
 
 async function openStore(home: string, ctx: CliContext): Promise<{ store?: SecretStore; error?: Error }> {
@@ -172,7 +172,7 @@ async function check(ctx: CliContext): Promise<number> {
     const stored = await storedProblems(home, result, ctx);
     // A value that could not be read is reported once, not again as "not set".
     const unreadable = new Set(result.problems.filter((p) => p.severity === 'error').map((p) => p.field));
-    const rules = checkSettings(result.settings, { clientSecret: stored.clientSecret }).filter((p) => !unreadable.has(p.field));
+    const rules = settingsProblems(result.settings, { clientSecret: stored.clientSecret }).filter((p) => !unreadable.has(p.field));
     problems = [...result.problems, ...stored.problems, ...rules];
   } catch (err) {
     if (!(err instanceof SettingsFileError)) throw err;

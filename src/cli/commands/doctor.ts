@@ -1,6 +1,7 @@
 import { openSecretStore } from '../../secrets/index.js';
 import { readAuthState, SignInError, diagnoseAuthFailure } from '../../auth/index.js';
-import { authorityFor, checkSettings, readSettings } from '../../config/index.js';
+import { authorityFor, readSettings } from '../../config/index.js';
+import { settingsProblems } from '../../notify/index.js';
 import { formatDiagnosis, type Diagnosis } from '../../diagnose/index.js';
 import { GraphSendError, grantedPermissions } from '../../graph/index.js';
 import { openMailer, type Mailer } from '../../delivery/index.js';
@@ -43,7 +44,7 @@ export const doctorCommand: Command = {
     // 1. Settings, with the stored secret's shape.
     const read = await readSettings(ctx.home, ctx.env);
     const store = await openSecretStore(read.home, ctx.env);
-    const problems = [...read.problems, ...checkSettings(read.settings, { clientSecret: await store.getClientSecret().catch(() => undefined) })];
+    const problems = [...read.problems, ...settingsProblems(read.settings, { clientSecret: await store.getClientSecret().catch(() => undefined) })];
     const errors = problems.filter((p) => p.severity === 'error');
     if (!report({ name: 'settings', ok: errors.length === 0, detail: errors.length === 0 ? `${read.path} follows the guide` : errors.map((p) => p.message).join(' ') })) {
       return finish(EXIT_FAILED);

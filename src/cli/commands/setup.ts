@@ -5,7 +5,6 @@ import {
   ACCOUNT_TYPE_LABELS,
   ACCOUNT_TYPES,
   AUTH_MODES,
-  checkSettings,
   readSettingsFile,
   redirectUri,
   saveSettings,
@@ -14,6 +13,7 @@ import {
   type Problem,
   type Settings,
 } from '../../config/index.js';
+import { settingsProblems } from '../../notify/index.js';
 import { openSecretStore } from '../../secrets/index.js';
 import { ensureApiToken } from '../../server/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
@@ -42,6 +42,22 @@ const GUIDE_ACCOUNT_TYPES: Record<AccountTypeSetting, string> = {
   'multi-tenant-personal': 'Organizations and personal Microsoft accounts; Client ID only, Tenant ID MUST be blank.',
   personal: 'Personal Microsoft accounts only: NOT supported.',
 };
+
+/** The settings each flag sets. */
+const FLAG_FIELDS: Record<string, string[]> = {
+  'account-type': ['account.type'],
+  'client-id': ['account.clientId'],
+  'tenant-id': ['account.tenantId'],
+  'secret-expires': ['account.secretExpires'],
+  auth: ['account.auth'],
+  sender: ['account.sender'],
+  to: ['mail.to'],
+  port: ['account.redirectPort'],
+  emulator: ['endpoints.emulator'],
+  'emulator-ca': ['endpoints.emulatorCa'],
+};
+/** The settings the wizard asks for. */
+const WIZARD_FIELDS = ['account.type', 'account.clientId', 'account.tenantId', 'account.auth', 'account.sender', 'account.secretExpires', 'mail.to'];
 
 function applyFlags(settings: Settings, values: Record<string, string | boolean | undefined>): void {
   const a = settings.account;
@@ -191,8 +207,13 @@ export const setupCommand: Command = {
 
     const store = await openSecretStore(file.home, ctx.env);
     const storedSecret = values['clear-secret'] ? undefined : (secret ?? (await store.getClientSecret()));
-    const problems = [...file.problems, ...checkSettings(settings, { clientSecret: storedSecret })];
-    const errors = problems.filter((p) => p.severity === 'error');
+    // A stored value this run replaces never blocks the run (a bad old expiry date must not stop
+    // `setup --secret-expires` from fixing it); notifications: problems are shown, but setup does not
+    // edit that section, so they do not stop it either.
+    const given = new Set(Object.keys(values).flatMap((flag) => FLAG_FIELDS[flag] ?? []));
+    if (interactive) for (const key of WIZARD_FIELDS) given.add(key);
+    const problems = [...file.problems.filter((p) => !given.has(p.field)), ...settingsProblems(settings, { clientSecret: storedSecret })];
+    const errors = problems.filter((p) => p.severity === 'error' && !p.field.startsWith('notifications'));
     if (errors.length > 0) {
       writeLine(ctx.stderr, `Not saved: ${errors.length} setting(s) do not match the guide:`);
       printProblems(ctx, problems);

@@ -1,4 +1,5 @@
-import { checkSettings, SETTING_FIELDS, type Problem, type Settings, setField, parseFieldValue } from '../../config/index.js';
+import { settingsProblems } from '../../notify/index.js';
+import { SETTING_FIELDS, type Problem, type Settings, setField, parseFieldValue } from '../../config/index.js';
 
 /**
  * The Account form: the values the guide produced, as the page sends them. Each value is read
@@ -79,7 +80,7 @@ export function applyAccountForm(settings: Settings, form: AccountForm): Problem
 /** The problems `config check` would list for these settings, with the secret the form would leave stored. */
 export function checkAccount(settings: Settings, unreadable: Problem[], clientSecret: string | undefined): Problem[] {
   const skip = new Set(unreadable.filter((p) => p.severity === 'error').map((p) => p.field));
-  return [...unreadable, ...checkSettings(settings, { clientSecret }).filter((p) => !skip.has(p.field))];
+  return [...unreadable, ...settingsProblems(settings, { clientSecret }).filter((p) => !skip.has(p.field))];
 }
 
 export function copySettings(settings: Settings): Settings {

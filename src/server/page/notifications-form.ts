@@ -1,4 +1,4 @@
-import { checkSettings, type Problem, type Settings } from '../../config/index.js';
+import type { Problem, Settings } from '../../config/index.js';
 import {
   catalogEntries,
   DEFAULT_DAILY_REPORT_TIME,
@@ -8,6 +8,7 @@ import {
   GROUP_LABELS,
   NOTIFICATIONS_SECTION,
   parseNotificationRules,
+  settingsProblems,
   type GroupLabel,
   type NotificationRules,
 } from '../../notify/index.js';
@@ -177,9 +178,7 @@ export function applyNotificationsForm(settings: Settings, body: unknown): { set
   put(section, 'daily_report', report);
 
   next.otherSections = { ...next.otherSections, [NOTIFICATIONS_SECTION]: section };
-  const problems = [
-    ...parseRules(next).problems,
-    ...checkSettings(next).filter((p) => p.field.startsWith('mail.')),
-  ];
+  // The same check as `config check` (mail.* and notifications.* are what this form changes).
+  const problems = settingsProblems(next).filter((p) => p.field.startsWith('mail.') || p.field.startsWith(`${NOTIFICATIONS_SECTION}.`));
   return { settings: next, problems };
 }
