@@ -2,7 +2,8 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:
 
 /** What an encrypted file holds; bound into the ciphertext so files cannot be swapped. */
 export type SecretPurpose = 'client-secret' | 'token-cache';
-export type KeySource = 'keyring' | 'env' | 'key-file';
+// 'passphrase': a portable backup's secrets (src/secrets/passphrase.ts), never the live files.
+export type KeySource = 'keyring' | 'env' | 'key-file' | 'passphrase';
 
 export const ENVELOPE_FORMAT = 'o365-notify-encrypted';
 export const ENVELOPE_VERSION = 1;

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type Database from 'better-sqlite3';
 
 /**
@@ -163,10 +165,25 @@ export class StoreVersionError extends Error {
   constructor(file: string, found: number, supported: number) {
     super(
       `The store ${file} has schema version ${found}, but this o365-notify understands versions up to ${supported}. ` +
-        'It was written by a newer o365-notify: run that version, or move the file away to start an empty store.',
+        'It was written by a newer o365-notify: run that version or newer. To go back to this version with the data as it ' +
+        `was before the upgrade, stop the service and put the copy the upgrade took (${path.join(path.dirname(file), 'backups')}, ` +
+        `o365-notify.schema-v${supported}.*.db) in its place.`,
     );
     this.name = 'StoreVersionError';
   }
+}
+
+/**
+ * Before an upgrade changes an existing store: a copy of it as it was, `<dir>/backups/<name>.schema-v<N>.<time>.db`
+ * (VACUUM INTO: a consistent snapshot), so a failed or regretted upgrade can go back. Returns its path.
+ */
+export function backupBeforeUpgrade(db: Database.Database, file: string, current: number): string {
+  const dir = path.join(path.dirname(path.resolve(file)), 'backups');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const target = path.join(dir, `${path.basename(file, '.db')}.schema-v${current}.${new Date().toISOString().replace(/[:.]/g, '-')}.db`);
+  db.prepare('VACUUM INTO ?').run(target);
+  if (process.platform !== 'win32') fs.chmodSync(target, 0o600);
+  return target;
 }
 
 /** Applies the migrations the database has not seen yet; returns the versions applied. */
@@ -174,6 +191,7 @@ export function migrate(db: Database.Database, file: string, migrations: readonl
   const current = db.pragma('user_version', { simple: true }) as number;
   const latest = migrations.length === 0 ? 0 : migrations[migrations.length - 1]!.version;
   if (current > latest) throw new StoreVersionError(file, current, latest);
+  if (current > 0 && current < latest && file !== ':memory:') backupBeforeUpgrade(db, file, current);
   const applied: number[] = [];
   for (const migration of migrations) {
     if (migration.version <= current) continue;

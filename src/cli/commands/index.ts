@@ -12,6 +12,7 @@ import { eventCommand } from './event.js';
 import { previewCommand } from './preview.js';
 import { serveCommand } from './serve.js';
 import { serviceCommand } from './service.js';
+import { backupCommand, restoreCommand } from './backup.js';
 import { silenceCommand } from './silence.js';
 import { tokenCommand } from './token.js';
 
@@ -26,6 +27,8 @@ export const commands: Command[] = [
   eventCommand,
   serveCommand,
   serviceCommand,
+  backupCommand,
+  restoreCommand,
   silenceCommand,
   previewCommand,
   tokenCommand,
