@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need when they are missing:
 # chromium (browser tests through playwright-core), python3-msal (independent MSAL client) and
-# systemd (systemd-analyze verify/security of the service unit; systemd is not started).
+# systemd (systemd-analyze verify/security of the service unit; systemd is not started), dbus and
+# gnome-keyring (a real Secret Service for the keyring test, in a private session bus).
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 /usr/bin/python3 -c 'import msal' 2>/dev/null || missing+=(python3-msal)
 [ -x /usr/bin/systemd-analyze ] || missing+=(systemd)
+[ -x /usr/bin/dbus-daemon ] || missing+=(dbus)
+[ -x /usr/bin/gnome-keyring-daemon ] || missing+=(gnome-keyring)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing missing system packages: ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then

@@ -31,7 +31,7 @@ export interface MasterKey {
   source: KeySource;
   /** Short fingerprint of the key, safe to show. */
   id: string;
-  /** Where it is, for messages: "the OS keyring (secret-tool)", "O365_NOTIFY_KEY", a file path. */
+  /** Where it is, for messages: "the Secret Service keyring (GNOME Keyring, KWallet)", "O365_NOTIFY_KEY", a file path. */
   location: string;
 }
 

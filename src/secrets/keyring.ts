@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 /** The OS keyring, holding one master key per home directory. */
 export interface Keyring {
-  /** For messages: "the OS keyring (secret-tool)". */
+  /** For messages: "the Windows Credential Manager". */
   readonly name: string;
   get(account: string): Promise<string | undefined>;
   set(account: string, value: string): Promise<void>;
@@ -21,38 +20,13 @@ const SERVICE = 'o365-notify';
 // Unlocking a keyring can prompt on a desktop; never hang a command or the service on it.
 const KEYRING_TIMEOUT_MS = 10_000;
 
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Binding = typeof import('@napi-rs/keyring');
+let binding: Promise<Binding> | undefined;
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: KEYRING_TIMEOUT_MS });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.on('error', () => undefined); // the tool may exit before reading stdin
-    child.stdin.end(input ?? '');
-  });
-}
-
-function findExecutable(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+/** Loaded on first use: a platform without a prebuilt binary then falls back to the key file. */
+function loadBinding(): Promise<Binding> {
+  binding ??= import('@napi-rs/keyring');
+  return binding;
 }
 
 function hasDbusSession(env: NodeJS.ProcessEnv): boolean {
@@ -61,46 +35,37 @@ function hasDbusSession(env: NodeJS.ProcessEnv): boolean {
   return env.XDG_RUNTIME_DIR !== undefined && existsSync(path.join(env.XDG_RUNTIME_DIR, 'bus'));
 }
 
-/** libsecret's command-line tool (GNOME Keyring, KWallet's Secret Service). */
-function secretToolKeyring(executable: string, env: NodeJS.ProcessEnv): Keyring {
+function storeName(platform: NodeJS.Platform): string {
+  if (platform === 'win32') return 'the Windows Credential Manager';
+  if (platform === 'darwin') return 'the macOS Keychain';
+  return 'the Secret Service keyring (GNOME Keyring, KWallet)';
+}
+
+/**
+ * The platform's credential store through @napi-rs/keyring (the Rust `keyring` crate): Windows
+ * Credential Manager, macOS Keychain, the Secret Service over D-Bus on Linux. The key never
+ * passes through a command line or a child process. The binding talks to the D-Bus session of
+ * this process's own environment.
+ */
+function nativeKeyring(platform: NodeJS.Platform): Keyring {
+  const name = storeName(platform);
+  const fail = (verb: string, err: unknown) => new KeyringError(`${name} could not ${verb} the master key: ${(err as Error).message}`);
   return {
-    name: 'the OS keyring (secret-tool)',
+    name,
     async get(account) {
-      const result = await run(executable, ['lookup', 'service', SERVICE, 'account', account], env);
-      if (result.code === 0) return result.stdout.trim() || undefined;
-      // secret-tool exits 1 silently when there is no such entry.
-      if (result.code === 1 && result.stderr.trim() === '') return undefined;
-      throw new KeyringError(`secret-tool lookup failed: ${result.stderr.trim() || `exit code ${String(result.code)}`}`);
-    },
-    async set(account, value) {
-      const label = `o365-notify master key (${account})`;
-      const result = await run(executable, ['store', '--label', label, 'service', SERVICE, 'account', account], env, value);
-      if (result.code !== 0) {
-        throw new KeyringError(`secret-tool store failed: ${result.stderr.trim() || `exit code ${String(result.code)}`}`);
+      try {
+        const { AsyncEntry } = await loadBinding();
+        return (await new AsyncEntry(SERVICE, account).getPassword(AbortSignal.timeout(KEYRING_TIMEOUT_MS))) ?? undefined;
+      } catch (err) {
+        throw fail('read', err);
       }
     },
-  };
-}
-
-function quoteForSecurity(value: string): string {
-  return `"${value.replace(/(["\\])/g, '\\$1')}"`;
-}
-
-/** macOS Keychain through `security`; the key goes through stdin (`security -i`), never argv. */
-function macKeychain(env: NodeJS.ProcessEnv): Keyring {
-  return {
-    name: 'the macOS Keychain',
-    async get(account) {
-      const result = await run('security', ['find-generic-password', '-s', SERVICE, '-a', account, '-w'], env);
-      if (result.code === 0) return result.stdout.trim() || undefined;
-      if (result.code === 44) return undefined; // errSecItemNotFound
-      throw new KeyringError(`security find-generic-password failed: ${result.stderr.trim()}`);
-    },
     async set(account, value) {
-      const command = `add-generic-password -U -s ${SERVICE} -a ${quoteForSecurity(account)} -w ${quoteForSecurity(value)}\n`;
-      const result = await run('security', ['-i'], env, command);
-      if (result.code !== 0 || /error/i.test(result.stderr)) {
-        throw new KeyringError(`security add-generic-password failed: ${result.stderr.trim()}`);
+      try {
+        const { AsyncEntry } = await loadBinding();
+        await new AsyncEntry(SERVICE, account).setPassword(value, AbortSignal.timeout(KEYRING_TIMEOUT_MS));
+      } catch (err) {
+        throw fail('store', err);
       }
     },
   };
@@ -109,15 +74,13 @@ function macKeychain(env: NodeJS.ProcessEnv): Keyring {
 const DISABLED = new Set(['0', 'off', 'false', 'no']);
 
 /**
- * The OS keyring when one is present and usable from this process, else undefined. Linux needs
- * secret-tool and a D-Bus session (a service started by systemd without one has none); Windows
- * has no keyring backend here. O365_NOTIFY_KEYRING=off disables it.
+ * The OS keyring when one can be reached from this process, else undefined. Linux needs a D-Bus
+ * session (a service started by systemd has none, and without one the Secret Service answers
+ * "no such entry" for everything). O365_NOTIFY_KEYRING=off disables it (the service's unit and
+ * Windows service set it: they keep the key in the home's key file).
  */
 export function systemKeyring(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): Keyring | undefined {
   if (DISABLED.has((env.O365_NOTIFY_KEYRING ?? '').trim().toLowerCase())) return undefined;
-  if (platform === 'darwin') return macKeychain(env);
-  if (platform === 'win32') return undefined;
-  const executable = findExecutable('secret-tool', env);
-  if (!executable || !hasDbusSession(env)) return undefined;
-  return secretToolKeyring(executable, env);
+  if (platform !== 'win32' && platform !== 'darwin' && !hasDbusSession(env)) return undefined;
+  return nativeKeyring(platform);
 }

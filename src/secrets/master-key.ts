@@ -21,7 +21,7 @@ export const KEY_ENVIRONMENT_VARIABLES = [
   {
     name: 'O365_NOTIFY_KEYRING',
     setting: null,
-    description: '`off` to never use the OS keyring (secret-tool on Linux, the Keychain on macOS)',
+    description: '`off` to never use the OS keyring (the Secret Service on Linux, the Keychain on macOS, the Credential Manager on Windows)',
   },
 ] as const;
 

@@ -18,7 +18,7 @@ export interface SecretStore {
   readonly dir: string;
   /** Where the master key comes from (may become 'key-file' when the keyring refuses a new key). */
   readonly keySource: KeySource;
-  /** "the OS keyring (secret-tool)", "O365_NOTIFY_KEY" or the key file's path. */
+  /** "the Secret Service keyring (GNOME Keyring, KWallet)", "O365_NOTIFY_KEY" or the key file's path. */
   readonly keyLocation: string;
   /** True when a client secret is stored; does not decrypt it. */
   hasClientSecret(): Promise<boolean>;
