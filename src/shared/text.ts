@@ -16,7 +16,6 @@ const LINE_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 // eslint-disable-next-line no-control-regex -- the rule is about control characters
 const TEXT_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 const DIRECTION_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f]/g;
-// eslint-disable-next-line no-control-regex -- the rule is about control characters
 const LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]+/g;
 // eslint-disable-next-line no-control-regex -- the rule is about control characters
 const TEXT_CONTROL_ALL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f]/g;
