@@ -34,6 +34,63 @@ export function isCalendarDate(value: string): boolean {
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
 }
 
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+function isoDate(year: number, month: number, day: number): string | undefined {
+  const text = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  return isCalendarDate(text) ? text : undefined;
+}
+
+function monthNumber(name: string): number | undefined {
+  const i = MONTHS.indexOf(name.slice(0, 3).toLowerCase());
+  return i === -1 || (name.length > 3 && !/^[a-z]+\.?$/i.test(name)) ? undefined : i + 1;
+}
+
+/** What the date fields accept, for messages. */
+export const DATE_FORMS = 'YYYY-MM-DD such as 2027-05-31 (31/05/2027, 5/31/2027 when day and month cannot be mixed up, 31.05.2027 and 31 May 2027 work too)';
+
+/**
+ * A date as the portal or a person writes it, as YYYY-MM-DD: 2027-05-31, 2027/05/31, 31.05.2027
+ * (day first), 31/05/2027 or 5/31/2027 (only when the day is over 12, so it cannot be read the
+ * other way), 31 May 2027, May 31, 2027. The portal shows the secret's "Expires" in the browser's
+ * locale, so both orders occur; an ambiguous one such as 05/06/2027 is refused, naming both readings.
+ */
+export function parseCalendarDate(input: string): { date: string } | { problem: string } {
+  const text = input.trim();
+  const fail = (why = `"${text.slice(0, 40)}" is not a date`) => ({ problem: why });
+  let m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/.exec(text);
+  if (m) {
+    const date = isoDate(Number(m[1]), Number(m[2]), Number(m[3]));
+    return date ? { date } : fail(`"${text}" is not a day of the calendar`);
+  }
+  m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(text);
+  if (m) {
+    const date = isoDate(Number(m[3]), Number(m[2]), Number(m[1]));
+    return date ? { date } : fail(`"${text}" is not a day of the calendar`);
+  }
+  m = /^(\d{1,2})[/-](\d{1,2})[/-](\d{4})$/.exec(text);
+  if (m) {
+    const [a, b, year] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const dayFirst = isoDate(year, b, a);
+    const monthFirst = isoDate(year, a, b);
+    if (dayFirst && monthFirst && dayFirst !== monthFirst) {
+      return fail(`"${text}" could be ${dayFirst} or ${monthFirst}`);
+    }
+    const date = dayFirst ?? monthFirst;
+    return date ? { date } : fail(`"${text}" is not a day of the calendar`);
+  }
+  m = /^(\d{1,2})[\s-]+([A-Za-z]+\.?)[\s-]+(\d{4})$/.exec(text) ?? null;
+  let parts: [number | undefined, number, number] | undefined;
+  if (m) parts = [monthNumber(m[2]!), Number(m[1]), Number(m[3])];
+  const named = /^([A-Za-z]+\.?)\s+(\d{1,2}),?\s+(\d{4})$/.exec(text);
+  if (named) parts = [monthNumber(named[1]!), Number(named[2]), Number(named[3])];
+  if (parts && parts[0] !== undefined) {
+    const date = isoDate(parts[2], parts[0], parts[1]);
+    return date ? { date } : fail(`"${text}" is not a day of the calendar`);
+  }
+  return fail();
+}
+
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host);
 }

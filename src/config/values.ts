@@ -1,4 +1,4 @@
-import { isCalendarDate } from './identifiers.js';
+import { DATE_FORMS, parseCalendarDate } from './identifiers.js';
 import type { FieldSpec } from './settings.js';
 
 export type ParsedValue = { ok: true; value: unknown } | { ok: false; expected: string };
@@ -43,10 +43,11 @@ export function parseFieldValue(spec: FieldSpec, raw: unknown): ParsedValue {
         expected: spec.kind.type === 'port' ? `a port number (1-65535), not ${show(raw)}` : `a whole number of 1 or more, not ${show(raw)}`,
       };
     }
-    case 'date':
-      return text !== undefined && isCalendarDate(text)
-        ? { ok: true, value: text }
-        : { ok: false, expected: `a date as YYYY-MM-DD, not ${show(raw)}` };
+    case 'date': {
+      if (text === undefined) return { ok: false, expected: `a date as ${DATE_FORMS}, not ${show(raw)}` };
+      const parsed = parseCalendarDate(text);
+      return 'date' in parsed ? { ok: true, value: parsed.date } : { ok: false, expected: `a date as ${DATE_FORMS}; ${parsed.problem}` };
+    }
     case 'url': {
       if (text === undefined) return { ok: false, expected: `a URL, not ${show(raw)}` };
       try {

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import {
-  ACCOUNT_TYPE_LABELS,
   ACCOUNT_TYPES,
   AUTH_MODES,
+  DATE_FORMS,
+  parseCalendarDate,
   readSettingsFile,
   redirectUri,
   saveSettings,
@@ -16,6 +16,7 @@ import {
 import { settingsProblems } from '../../notify/index.js';
 import { openSecretStore } from '../../secrets/index.js';
 import { ensureApiToken } from '../../server/index.js';
+import { runSetupWizard } from './setup-wizard.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
 const usage = `Usage: o365-notify setup [--interactive | --non-interactive] [options]
@@ -35,13 +36,6 @@ terminal it asks for each one; with options it runs without questions (for scrip
   --port N                 port of the redirect URI http://localhost:N (default: any free port)
   --emulator URL           use the emulator at URL instead of Microsoft (with --emulator-ca FILE)
   --emulator-ca FILE       the emulator's CA certificate`;
-
-const GUIDE_ACCOUNT_TYPES: Record<AccountTypeSetting, string> = {
-  'single-tenant': 'Internal applications; needs Client ID and Tenant ID. The most secure choice.',
-  'multi-tenant': 'Any Microsoft Entra ID tenant; needs Client ID, Tenant ID optional.',
-  'multi-tenant-personal': 'Organizations and personal Microsoft accounts; Client ID only, Tenant ID MUST be blank.',
-  personal: 'Personal Microsoft accounts only: NOT supported.',
-};
 
 /** The settings each flag sets. */
 const FLAG_FIELDS: Record<string, string[]> = {
@@ -64,7 +58,12 @@ function applyFlags(settings: Settings, values: Record<string, string | boolean 
   if (values['account-type'] !== undefined) a.type = values['account-type'] as AccountTypeSetting;
   if (values['client-id'] !== undefined) a.clientId = emptyToUndefined(values['client-id'] as string);
   if (values['tenant-id'] !== undefined) a.tenantId = emptyToUndefined(values['tenant-id'] as string);
-  if (values['secret-expires'] !== undefined) a.secretExpires = emptyToUndefined(values['secret-expires'] as string);
+  if (values['secret-expires'] !== undefined) {
+    const text = emptyToUndefined(values['secret-expires'] as string);
+    const parsed = text === undefined ? undefined : parseCalendarDate(text);
+    if (parsed && 'problem' in parsed) throw new UsageError(`--secret-expires must be a date as ${DATE_FORMS}: ${parsed.problem}`);
+    a.secretExpires = parsed?.date;
+  }
   if (values.auth !== undefined) a.auth = values.auth as AuthMode;
   if (values.sender !== undefined) a.sender = emptyToUndefined(values.sender as string);
   if (values.port !== undefined) {
@@ -86,72 +85,6 @@ async function readAll(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/** The wizard: each question in the guide's words, current value as the default. */
-async function askAll(settings: Settings, ctx: CliContext): Promise<string | undefined> {
-  // Lines are read through the async iterator, which buffers them: piped answers are not lost
-  // between questions (readline's question() drops lines that arrive before it is called).
-  const rl = createInterface({ input: ctx.stdin, terminal: false });
-  const lines = rl[Symbol.asyncIterator]();
-  const ask = async (question: string, current?: string): Promise<string> => {
-    ctx.stdout.write(`${question}${current ? ` [${current}]` : ''}: `);
-    const next = await lines.next();
-    if (next.done) throw new UsageError('the input ended before every question of the wizard was answered');
-    const answer = String(next.value).trim();
-    return answer === '' ? (current ?? '') : answer;
-  };
-  try {
-    writeLine(ctx.stdout, 'o365-notify setup: enter what you collected while following the guide.\n');
-    writeLine(ctx.stdout, 'Supported account types (Azure portal > App registrations > (your app) > Authentication):');
-    const types = [...ACCOUNT_TYPES, 'personal'] as AccountTypeSetting[];
-    types.forEach((t, i) => writeLine(ctx.stdout, `  ${i + 1}. ${ACCOUNT_TYPE_LABELS[t]}\n     ${GUIDE_ACCOUNT_TYPES[t]}`));
-    for (;;) {
-      const current = settings.account.type ? String(types.indexOf(settings.account.type) + 1) : undefined;
-      const choice = types[Number(await ask('Account type (1-4)', current)) - 1];
-      if (choice === 'personal') {
-        writeLine(ctx.stdout, '  Personal Microsoft accounts only is NOT supported by the guide. Choose 3 to include personal accounts.');
-        continue;
-      }
-      if (choice) {
-        settings.account.type = choice;
-        break;
-      }
-      writeLine(ctx.stdout, '  Enter 1, 2 or 3.');
-    }
-    settings.account.clientId = emptyToUndefined(await ask('Client ID (Application ID, from the Overview page)', settings.account.clientId));
-    if (settings.account.type === 'multi-tenant-personal') {
-      writeLine(ctx.stdout, 'Tenant ID: left blank, as the guide requires for multitenant + personal accounts.');
-      settings.account.tenantId = undefined;
-    } else {
-      const label = settings.account.type === 'single-tenant' ? 'Tenant ID (Directory ID, required)' : 'Tenant ID (optional, Enter to skip)';
-      settings.account.tenantId = emptyToUndefined(await ask(label, settings.account.tenantId));
-    }
-    const modes = AUTH_MODES.join(' | ');
-    for (;;) {
-      const mode = await ask(`Sign-in method (${modes}; device-code for servers without a browser)`, settings.account.auth);
-      if ((AUTH_MODES as readonly string[]).includes(mode)) {
-        settings.account.auth = mode as AuthMode;
-        break;
-      }
-      writeLine(ctx.stdout, `  Enter one of: ${modes}.`);
-    }
-    if (settings.account.auth === 'app-only') settings.account.sender = emptyToUndefined(await ask('Mailbox to send as', settings.account.sender));
-    // On a terminal the typed secret is concealed (SGR 8) so it does not stay on the screen.
-    const conceal = Boolean((ctx.stdout as { isTTY?: boolean }).isTTY);
-    const secret = await ask(
-      (settings.account.auth === 'app-only'
-        ? 'Client secret Value (required for app-only; Enter keeps the stored one)'
-        : 'Client secret Value (not needed for the Mobile and desktop registration; Enter to skip)') + (conceal ? '\x1b[8m' : ''),
-    );
-    if (conceal) ctx.stdout.write('\x1b[28m');
-    if (secret) settings.account.secretExpires = emptyToUndefined(await ask('Secret expiry date from the portal (YYYY-MM-DD)', settings.account.secretExpires));
-    const to = await ask('Default recipients (comma separated)', settings.mail.to.join(', '));
-    settings.mail.to = to.split(',').map((s) => s.trim()).filter(Boolean);
-    return secret || undefined;
-  } finally {
-    rl.close();
-  }
 }
 
 function printProblems(ctx: CliContext, problems: Problem[]): void {
@@ -200,7 +133,10 @@ export const setupCommand: Command = {
         return EXIT_FAILED;
       }
     }
-    if (interactive) secret = (await askAll(settings, ctx)) ?? secret;
+    if (interactive) {
+      const stored = values['clear-secret'] ? undefined : await (await openSecretStore(file.home, ctx.env)).getClientSecret().catch(() => undefined);
+      secret = (await runSetupWizard(settings, ctx, secret ?? stored)).secret ?? secret;
+    }
     if (settings.endpoints.emulatorCa) await readFile(settings.endpoints.emulatorCa, 'utf8').catch(() => {
       throw new UsageError(`--emulator-ca: cannot read ${settings.endpoints.emulatorCa}`);
     });
