@@ -17,6 +17,27 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+type Rename = (from: string, to: string) => Promise<void>;
+const WINDOWS_RENAME_RETRY = /^(EPERM|EACCES|EBUSY)$/;
+
+/**
+ * rename() that replaces the target. On Windows a virus scanner or the search indexer may hold the
+ * target open for a moment, and MoveFileEx then fails with EPERM/EACCES/EBUSY: retry for up to about
+ * 2 s (graceful-fs does the same, for longer). Elsewhere a failure is real and reported at once.
+ */
+export async function renameReplacing(from: string, to: string, platform: NodeJS.Platform = process.platform, rename: Rename = fs.rename): Promise<void> {
+  for (let attempt = 0, delay = 10; ; attempt++, delay = Math.min(delay * 2, 500)) {
+    try {
+      await rename(from, to);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (platform !== 'win32' || !WINDOWS_RENAME_RETRY.test(code) || attempt >= 8) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
 /**
  * Replaces `file` so that a reader sees either the old or the new content, never a mix, and
  * a crash never leaves a half-written file: temp file in the same directory, fsync, rename.
@@ -35,7 +56,7 @@ export async function writeFileAtomic(
     await handle.writeFile(data);
     await handle.sync();
     await handle.close();
-    await fs.rename(temp, file);
+    await renameReplacing(temp, file);
   } catch (err) {
     await handle.close().catch(() => undefined);
     await fs.rm(temp, { force: true });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveHome } from '../../src/config/index.js';
+import { renameReplacing } from '../../src/infra/index.js';
 import { homeAclArgs, serviceInstallPlan, serviceStatusCommand, serviceUninstallPlan, SID, windowsArg, winswConfig, type ServiceHost } from '../../src/ops/index.js';
 
 // Every Windows path of `service`, with the platform injected: nothing here runs a Windows program.
@@ -86,5 +87,36 @@ describe('service install on Windows (platform injected)', () => {
 
   it('on macOS says it installs services on Linux and Windows only', async () => {
     await assert.rejects(serviceInstallPlan({ lowPorts: false, start: true }, { ...windowsHost(), platform: 'darwin' }), /Linux \(systemd\) and Windows, not on darwin/);
+  });
+});
+
+describe('files on NTFS (platform injected)', () => {
+  function flakyRename(failures: string[]): { rename: (a: string, b: string) => Promise<void>; calls: number } {
+    const state = {
+      calls: 0,
+      rename: async () => {
+        const code = failures[state.calls++];
+        if (code) throw Object.assign(new Error(`${code}: operation not permitted, rename`), { code });
+      },
+    };
+    return state;
+  }
+
+  it('a replace that a virus scanner blocks for a moment is retried on Windows', async () => {
+    const r = flakyRename(['EPERM', 'EBUSY', 'EACCES']);
+    await renameReplacing('a.tmp', 'a', 'win32', r.rename);
+    assert.equal(r.calls, 4);
+  });
+
+  it('gives up on Windows after the retries, and never retries elsewhere', async () => {
+    const always = flakyRename(Array(20).fill('EPERM'));
+    await assert.rejects(renameReplacing('a.tmp', 'a', 'win32', always.rename), { code: 'EPERM' });
+    assert.equal(always.calls, 9);
+    const linux = flakyRename(['EPERM']);
+    await assert.rejects(renameReplacing('a.tmp', 'a', 'linux', linux.rename), { code: 'EPERM' });
+    assert.equal(linux.calls, 1);
+    const other = flakyRename(['ENOENT']);
+    await assert.rejects(renameReplacing('a.tmp', 'a', 'win32', other.rename), { code: 'ENOENT' });
+    assert.equal(other.calls, 1);
   });
 });
