@@ -1,5 +1,5 @@
 import { ENVIRONMENT_VARIABLES, SETTING_FIELDS } from '../../src/config/index.js';
-import { commands } from '../../src/cli/commands/index.js';
+import type { Command } from '../../src/cli/command.js';
 
 /**
  * Generated reference pages (docs/configuration.md, docs/cli.md), so the documentation is
@@ -35,7 +35,7 @@ export function renderConfigurationReference(): string {
   return lines.join('\n');
 }
 
-export function renderCliReference(): string {
+export function renderCliReference(commands: readonly Command[]): string {
   const lines = [
     '# Command reference',
     '',

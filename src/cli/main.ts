@@ -1,16 +1,16 @@
 #!/usr/bin/env node
-import { productVersion } from '../ops/index.js';
-import { commands } from './commands/index.js';
+import { productVersion } from '../shared/index.js';
+import { commandIndex } from './commands/index.js';
 import { EXIT_FAILED, EXIT_USAGE, UsageError, writeLine, type CliContext } from './command.js';
 
 function helpText(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
+  const width = Math.max(...commandIndex.map((c) => c.name.length));
   return [
     'Usage: o365-notify [--home DIR] [--json] <command> [options]',
     '       o365-notify --version',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...commandIndex.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run `o365-notify <command> --help` for the options of one command.',
   ].join('\n');
@@ -56,11 +56,12 @@ export async function main(argv: string[], ctxOverrides: Partial<CliContext> = {
     writeLine(parsed.help || name === 'help' ? stdout : stderr, helpText());
     return parsed.help || name === 'help' ? 0 : EXIT_USAGE;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commandIndex.find((c) => c.name === name);
+  if (!entry) {
     writeLine(stderr, `Unknown command "${name}".\n\n${helpText()}`);
     return EXIT_USAGE;
   }
+  const command = await entry.load();
   if (args.includes('--help') || args.includes('-h')) {
     writeLine(stdout, command.usage);
     return 0;

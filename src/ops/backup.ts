@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as tar from 'tar';
 import { SETTINGS_FILE_NAME } from '../config/index.js';
 import { ensureHomeDir, PRIVATE_FILE_MODE } from '../infra/index.js';
+import { productVersion } from '../shared/index.js';
 import {
   KEYS_DIR_NAME,
   keyFromPassphrase,
@@ -22,7 +23,6 @@ import {
 } from '../secrets/index.js';
 import { LATEST_SCHEMA_VERSION } from '../store/index.js';
 import { inspectDatabase, isSqliteFile, snapshotDatabase } from './sqlite-snapshot.js';
-import { productVersion } from './version.js';
 
 /**
  * `backup FILE` / `restore FILE`: the home directory as a .tar.gz - settings, API token hash, the

@@ -1,4 +1,3 @@
-export { productVersion } from './version.js';
 export { currentProgram, NotInstalledError, type ProgramLocation } from './program.js';
 export { localServiceUrl, waitUntilReady } from './readiness.js';
 export {

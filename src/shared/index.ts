@@ -2,3 +2,4 @@
 export { emailAddressProblem, isEmailAddress } from './email.js';
 export { escapeHtml, html, raw, type Html } from './html.js';
 export { cleanText, hasControlCharacters, printable, type TextShape } from './text.js';
+export { productVersion } from './version.js';

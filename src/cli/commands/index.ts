@@ -1,40 +1,40 @@
 import type { Command } from '../command.js';
-import { configCommand } from './config.js';
-import { demoCommand } from './demo.js';
-import { doctorCommand } from './doctor.js';
-import { emulatorCommand } from './emulator.js';
-import { explainCommand } from './explain.js';
-import { loginCommand, logoutCommand } from './login.js';
-import { sendCommand, testCommand } from './send.js';
-import { setupCommand } from './setup.js';
-import { statusCommand } from './status.js';
-import { eventCommand } from './event.js';
-import { previewCommand } from './preview.js';
-import { serveCommand } from './serve.js';
-import { serviceCommand } from './service.js';
-import { backupCommand, restoreCommand } from './backup.js';
-import { silenceCommand } from './silence.js';
-import { tokenCommand } from './token.js';
 
-/** Every CLI command, in the order `--help` lists them. Add new commands here. */
-export const commands: Command[] = [
-  setupCommand,
-  loginCommand,
-  logoutCommand,
-  statusCommand,
-  testCommand,
-  sendCommand,
-  eventCommand,
-  serveCommand,
-  serviceCommand,
-  backupCommand,
-  restoreCommand,
-  silenceCommand,
-  previewCommand,
-  tokenCommand,
-  doctorCommand,
-  configCommand,
-  emulatorCommand,
-  demoCommand,
-  explainCommand,
+/** A command as `--help` lists it; its module (and everything it imports) loads only when it runs. */
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<Command>;
+}
+
+/**
+ * Every CLI command, in the order `--help` lists them. Add a new command here: its name and summary
+ * (the same as in its module: test/docs/reference.test.ts checks) and how to import it. Loading only
+ * the command that runs keeps `--version`, `--help` and `explain` fast (issue 14).
+ */
+export const commandIndex: readonly CommandEntry[] = [
+  { name: 'setup', summary: 'enter the account type, Client ID, Tenant ID and secret from the guide', load: async () => (await import('./setup.js')).setupCommand },
+  { name: 'login', summary: 'sign in (browser, or --device-code for servers without one)', load: async () => (await import('./login.js')).loginCommand },
+  { name: 'logout', summary: 'forget the signed-in account and its tokens', load: async () => (await import('./login.js')).logoutCommand },
+  { name: 'status', summary: 'account, token health, refresh-token age, secret expiry, queue depth, last delivery', load: async () => (await import('./status.js')).statusCommand },
+  { name: 'test', summary: 'send a test e-mail through exactly the configured path', load: async () => (await import('./send.js')).testCommand },
+  { name: 'send', summary: 'send one e-mail through Microsoft Graph', load: async () => (await import('./send.js')).sendCommand },
+  { name: 'event', summary: 'submit an event (to the running service, else straight into the store)', load: async () => (await import('./event.js')).eventCommand },
+  { name: 'serve', summary: 'run the service: event API, settings page, delivery worker', load: async () => (await import('./serve.js')).serveCommand },
+  { name: 'service', summary: 'install, remove or check the service that starts at boot (systemd, Windows)', load: async () => (await import('./service.js')).serviceCommand },
+  { name: 'backup', summary: 'save settings, store and encrypted secrets to one file (optionally portable with a passphrase)', load: async () => (await import('./backup.js')).backupCommand },
+  { name: 'restore', summary: 'restore a backup into the home directory', load: async () => (await import('./backup.js')).restoreCommand },
+  { name: 'silence', summary: 'hold back e-mails for matching alerts for a while (add, list, remove)', load: async () => (await import('./silence.js')).silenceCommand },
+  { name: 'preview', summary: 'show the e-mail an event type produces (subject and text, or --html)', load: async () => (await import('./preview.js')).previewCommand },
+  { name: 'token', summary: 'make a new API token for the service (the old one stops working)', load: async () => (await import('./token.js')).tokenCommand },
+  { name: 'doctor', summary: 'live checks: settings, authority, token, Mail.Send, test send', load: async () => (await import('./doctor.js')).doctorCommand },
+  { name: 'config', summary: 'show the settings (secrets masked) or check them against the guide', load: async () => (await import('./config.js')).configCommand },
+  { name: 'emulator', summary: 'run the Entra ID + Graph mail emulator alone', load: async () => (await import('./emulator.js')).emulatorCommand },
+  { name: 'demo', summary: 'emulator + service wired together on loopback (what `npm start` runs)', load: async () => (await import('./demo.js')).demoCommand },
+  { name: 'explain', summary: 'explain an Entra ID or Graph error and how to fix it', load: async () => (await import('./explain.js')).explainCommand },
 ];
+
+/** Every command, loaded (the generated reference pages and tests). */
+export async function loadAllCommands(): Promise<Command[]> {
+  return Promise.all(commandIndex.map((entry) => entry.load()));
+}

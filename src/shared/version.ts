@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * The product's version, from the package.json that ships with it (src/ops and dist/ops both sit
+ * The product's version, from the package.json that ships with it (src/shared and dist/shared both sit
  * two levels below the package root, so the same relative path works from sources and the build).
  */
 export function productVersion(): string {
