@@ -11,7 +11,7 @@ import process from 'node:process';
  */
 const BASE = ['infra', 'diagnose', 'shared'];
 export const LAYERS = {
-  cli: ['ops', 'server', 'intake', 'notify', 'delivery', 'store', 'graph', 'auth', 'config', 'secrets', ...BASE],
+  cli: ['ops', 'registration', 'server', 'intake', 'notify', 'delivery', 'store', 'graph', 'auth', 'config', 'secrets', ...BASE],
   server: ['intake', 'notify', 'delivery', 'store', 'graph', 'auth', 'config', 'secrets', ...BASE],
   // Moves-only checkpoint: notify, delivery and intake still reach the SQLite store's types
   // directly (and notify the intake's validator) until the store port and the service split land.
@@ -23,6 +23,8 @@ export const LAYERS = {
   auth: ['graph', 'config', 'secrets', ...BASE],
   config: ['secrets', ...BASE],
   secrets: [...BASE],
+  // `register`: the guide's portal work through Graph, with an administrator's sign-in.
+  registration: ['auth', 'graph', 'config', ...BASE],
   // Installing, packaging, backup: the store's file and the settings and secrets as files.
   ops: ['store', 'config', 'secrets', ...BASE],
   infra: ['diagnose', 'shared'],

@@ -30,6 +30,13 @@ export interface Tenant {
   domains: string[];
   /** Whether users may consent to apps themselves ("Users can consent to apps"). */
   userConsentAllowed: boolean;
+  /**
+   * "Users can register applications" (Entra admin center > Identity > Users > User settings).
+   * Microsoft's default is Yes; many organisations switch it off, and then only an Application
+   * Administrator (or Global Administrator) may create apps through Graph.
+   * https://learn.microsoft.com/entra/fundamentals/users-default-permissions
+   */
+  usersCanRegisterApps: boolean;
 }
 
 export interface User {
@@ -68,7 +75,18 @@ export interface AppRegistration {
   /** API permissions > Microsoft Graph (Delegated / Application), e.g. "Mail.Send". */
   delegatedPermissions: string[];
   applicationPermissions: string[];
+  /** A Microsoft first-party app present in every tenant (not listed in the emulator's state). */
+  firstParty?: boolean;
 }
+
+/** Microsoft's own tenant, home of its first-party apps. */
+export const MICROSOFT_SERVICES_TENANT_ID = 'f8cdef31-a31e-4b4a-93e4-5f571e91255a';
+/**
+ * "Microsoft Graph Command Line Tools" (the Microsoft Graph PowerShell SDK's public client): the
+ * first-party app `register` signs the administrator in with, as Microsoft documents for
+ * Connect-MgGraph. https://learn.microsoft.com/powershell/microsoftgraph/authentication-commands
+ */
+export const GRAPH_CLI_TOOLS_APP_ID = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
 
 /** A grant of permissions to an app in a tenant: admin consent (all users) or one user's consent. */
 export interface Consent {
@@ -111,10 +129,31 @@ export class Directory {
       displayName: 'Microsoft Account (personal)',
       domains: [],
       userConsentAllowed: true,
+      usersCanRegisterApps: true,
+    });
+    this.tenants.set(MICROSOFT_SERVICES_TENANT_ID, {
+      id: MICROSOFT_SERVICES_TENANT_ID,
+      displayName: 'Microsoft Services',
+      domains: [],
+      userConsentAllowed: true,
+      usersCanRegisterApps: true,
+    });
+    // Multitenant public client; the permissions are asked for at sign-in (dynamic consent).
+    this.apps.set(GRAPH_CLI_TOOLS_APP_ID, {
+      clientId: GRAPH_CLI_TOOLS_APP_ID,
+      displayName: 'Microsoft Graph Command Line Tools',
+      homeTenantId: MICROSOFT_SERVICES_TENANT_ID,
+      signInAudience: 'AzureADandPersonalMicrosoftAccount',
+      redirectUris: { mobileAndDesktop: ['http://localhost'], web: [] },
+      allowPublicClientFlows: true,
+      secrets: [],
+      delegatedPermissions: [],
+      applicationPermissions: [],
+      firstParty: true,
     });
   }
 
-  addTenant(input: { id?: string; displayName?: string; domains: string[]; userConsentAllowed?: boolean }): Tenant {
+  addTenant(input: { id?: string; displayName?: string; domains: string[]; userConsentAllowed?: boolean; usersCanRegisterApps?: boolean }): Tenant {
     const id = (input.id ?? randomUUID()).toLowerCase();
     if (!isGuid(id)) throw new DirectoryError(`tenant id "${id}" is not a GUID`);
     if (this.tenants.has(id)) throw new DirectoryError(`tenant ${id} exists already`);
@@ -128,6 +167,7 @@ export class Directory {
       displayName: input.displayName ?? domains[0]!.split('.')[0]!,
       domains,
       userConsentAllowed: input.userConsentAllowed ?? true,
+      usersCanRegisterApps: input.usersCanRegisterApps ?? true,
     };
     this.tenants.set(id, tenant);
     return tenant;
@@ -303,7 +343,7 @@ export class Directory {
     return {
       tenants: [...this.tenants.values()],
       users: [...this.users.values()],
-      apps: [...this.apps.values()].map((a) => ({
+      apps: [...this.apps.values()].filter((a) => !a.firstParty).map((a) => ({
         ...a,
         secrets: a.secrets.map(({ valueSha256: _v, ...s }) => s),
       })),

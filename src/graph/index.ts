@@ -11,3 +11,4 @@ export { addressProblem, parseAddress } from './addresses.js';
 export { DEFAULT_PACING, type PacingOptions } from './pacing.js';
 export { DEFAULT_RETRY, type RetryOptions } from './retry.js';
 export { systemClock, type Clock } from './clock.js';
+export { createHttpsTransport, type HttpTransport } from './http.js';

@@ -169,6 +169,7 @@ export async function registerDirectoryControlRoutes(app: FastifyInstance, ctx: 
         displayName: optionalString(body, 'displayName', problems),
         domains: domains ?? [],
         userConsentAllowed: optionalBoolean(body, 'userConsentAllowed', problems),
+        usersCanRegisterApps: optionalBoolean(body, 'usersCanRegisterApps', problems),
       };
       if (problems.length > 0) throw new BadRequest(problems);
       return reply.code(201).send(directory.addTenant(input));
@@ -185,10 +186,12 @@ export async function registerDirectoryControlRoutes(app: FastifyInstance, ctx: 
       const problems: string[] = [];
       const displayName = optionalString(body, 'displayName', problems);
       const userConsentAllowed = optionalBoolean(body, 'userConsentAllowed', problems);
-      for (const key of Object.keys(body)) if (key !== 'displayName' && key !== 'userConsentAllowed') problems.push(`${key}: not a setting of a tenant`);
+      const usersCanRegisterApps = optionalBoolean(body, 'usersCanRegisterApps', problems);
+      for (const key of Object.keys(body)) if (!['displayName', 'userConsentAllowed', 'usersCanRegisterApps'].includes(key)) problems.push(`${key}: not a setting of a tenant`);
       if (problems.length > 0) throw new BadRequest(problems);
       if (displayName !== undefined) tenant.displayName = displayName;
       if (userConsentAllowed !== undefined) tenant.userConsentAllowed = userConsentAllowed;
+      if (usersCanRegisterApps !== undefined) tenant.usersCanRegisterApps = usersCanRegisterApps;
       return tenant;
     } catch (err) {
       return sendProblem(reply, err);

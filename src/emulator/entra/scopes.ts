@@ -33,6 +33,11 @@ export const GRAPH_DELEGATED: Record<string, { description: string; adminOnly?: 
   'Directory.Read.All': { description: 'Read directory data', adminOnly: true },
   'Directory.ReadWrite.All': { description: 'Read and write directory data', adminOnly: true },
   'Group.Read.All': { description: 'Read all groups', adminOnly: true },
+  // What `register` asks for (https://learn.microsoft.com/graph/permissions-reference): admin consent required.
+  'Application.Read.All': { description: 'Read applications', adminOnly: true },
+  'Application.ReadWrite.All': { description: 'Read and write all applications', adminOnly: true },
+  'DelegatedPermissionGrant.ReadWrite.All': { description: 'Manage all delegated permission grants', adminOnly: true },
+  'AppRoleAssignment.ReadWrite.All': { description: 'Manage app permission grants and app role assignments', adminOnly: true },
 };
 
 /** Application permissions (app roles) of Graph the emulator knows. */

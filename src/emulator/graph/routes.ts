@@ -14,6 +14,7 @@ import {
   type EmailAddress,
   type MessageFields,
 } from './message.js';
+import { registerApplicationRoutes } from './applications.js';
 import { graphAttachment, graphMessage, userProfile } from './resources.js';
 import type { GraphState } from './state.js';
 import type { StoredAttachment, StoredMessage } from './store.js';
@@ -137,6 +138,9 @@ export function registerGraphApi(ctx: EmulatorContext, state: GraphState) {
         : `Resource not found for the segment '${segment}'.`;
       return sendGraphError(request, reply, new GraphError(400, 'BadRequest', message), ctx.clock.now());
     });
+
+    // App registrations (`register`): the same hooks (ids, size limit, bearer token) apply.
+    await scope.register(registerApplicationRoutes(ctx));
 
     const route = (method: 'GET' | 'POST' | 'DELETE', path: string, endpoint: string, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) => {
       for (const base of ['/me', '/users/:userId']) {

@@ -1,0 +1,366 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { EmulatorContext } from '../context.js';
+import { GRAPH_APP_ID, SIGN_IN_AUDIENCES, type AppRegistration, type SignInAudience } from '../directory.js';
+import { callerOf, hasAny, type GraphCaller } from './auth.js';
+import { GraphError, TEXT } from './errors.js';
+import { GRAPH_ROLE_IDS, GRAPH_SCOPE_IDS, roleIdOf, scopeIdOf } from './permission-ids.js';
+
+/**
+ * The slice of Graph's directory API that app registration needs, in Graph v1.0's shapes:
+ * POST/GET/PATCH/DELETE /applications (by object id and by `(appId='...')`), addPassword,
+ * removePassword, POST/GET /servicePrincipals, POST /oauth2PermissionGrants and
+ * POST /servicePrincipals/{id}/appRoleAssignedTo. Apps made here are the directory's apps: the
+ * sign-in endpoints and the control API see the same objects.
+ * https://learn.microsoft.com/graph/api/resources/application
+ * https://learn.microsoft.com/graph/api/application-addpassword
+ * https://learn.microsoft.com/graph/api/oauth2permissiongrant-post
+ * https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto
+ */
+
+interface DirectoryObjects {
+  /** application object id <-> appId, assigned on first sight (apps made by the control API too). */
+  applicationIds: Map<string, string>;
+  /** `${tenantId}|${appId}` -> service principal object id. */
+  servicePrincipals: Map<string, string>;
+  notes: Map<string, string>;
+  createdAt: Map<string, string>;
+}
+
+const objectsOf = new WeakMap<EmulatorContext, DirectoryObjects>();
+
+function objects(ctx: EmulatorContext): DirectoryObjects {
+  let o = objectsOf.get(ctx);
+  if (!o) {
+    o = { applicationIds: new Map(), servicePrincipals: new Map(), notes: new Map(), createdAt: new Map() };
+    objectsOf.set(ctx, o);
+  }
+  return o;
+}
+
+function insufficient(): GraphError {
+  return new GraphError(403, 'Authorization_RequestDenied', TEXT.insufficientPrivileges);
+}
+
+function badRequest(message: string): GraphError {
+  return new GraphError(400, 'Request_BadRequest', message);
+}
+
+function notFound(id: string): GraphError {
+  return new GraphError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Delegated calls need the scope and, for the user, a directory role that allows it; app-only calls the role. */
+function requirePermission(ctx: EmulatorContext, caller: GraphCaller, permissions: string[], userMay: (tenantId: string) => boolean): void {
+  if (!hasAny(caller, permissions)) throw insufficient();
+  if (caller.kind === 'delegated' && !(caller.user?.isAdmin || userMay(caller.tenantId))) throw insufficient();
+}
+
+function objectIdOf(ctx: EmulatorContext, app: AppRegistration): string {
+  const o = objects(ctx);
+  for (const [id, appId] of o.applicationIds) if (appId === app.clientId) return id;
+  const id = randomUUID();
+  o.applicationIds.set(id, app.clientId);
+  o.createdAt.set(app.clientId, new Date(ctx.clock.now()).toISOString());
+  return id;
+}
+
+/** The application as Graph returns it (secrets with their hint, never the value). */
+function applicationResource(ctx: EmulatorContext, app: AppRegistration) {
+  const access = [
+    ...app.delegatedPermissions.flatMap((p) => (scopeIdOf(p) ? [{ id: scopeIdOf(p)!, type: 'Scope' }] : [])),
+    ...app.applicationPermissions.flatMap((p) => (roleIdOf(p) ? [{ id: roleIdOf(p)!, type: 'Role' }] : [])),
+  ];
+  return {
+    '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#applications/$entity',
+    id: objectIdOf(ctx, app),
+    appId: app.clientId,
+    displayName: app.displayName,
+    signInAudience: app.signInAudience,
+    createdDateTime: objects(ctx).createdAt.get(app.clientId) ?? null,
+    notes: objects(ctx).notes.get(app.clientId) ?? null,
+    isFallbackPublicClient: app.allowPublicClientFlows,
+    publicClient: { redirectUris: [...app.redirectUris.mobileAndDesktop] },
+    web: { redirectUris: [...app.redirectUris.web], implicitGrantSettings: { enableAccessTokenIssuance: false, enableIdTokenIssuance: false } },
+    spa: { redirectUris: [] },
+    requiredResourceAccess: access.length > 0 ? [{ resourceAppId: GRAPH_APP_ID, resourceAccess: access }] : [],
+    passwordCredentials: app.secrets.map((s) => ({
+      keyId: s.keyId,
+      displayName: s.displayName,
+      hint: s.hint,
+      endDateTime: s.expiresAt,
+      secretText: null,
+    })),
+    keyCredentials: [],
+  };
+}
+
+const APPLICATION_PROPERTIES = ['displayname', 'signinaudience', 'isfallbackpublicclient', 'publicclient', 'web', 'spa', 'requiredresourceaccess', 'notes', 'tags'];
+
+/** The writable properties of an application body, checked as Graph checks them. */
+function readApplicationBody(body: unknown, creating: boolean) {
+  if (!isObject(body)) throw badRequest('Invalid request body.');
+  for (const key of Object.keys(body)) {
+    if (key.startsWith('@odata.')) continue;
+    if (!APPLICATION_PROPERTIES.includes(key.toLowerCase())) throw badRequest(`Property '${key.slice(0, 100)}' does not exist on type 'microsoft.graph.application'.`);
+  }
+  const out: {
+    displayName?: string;
+    signInAudience?: SignInAudience;
+    isFallbackPublicClient?: boolean;
+    publicRedirects?: string[];
+    webRedirects?: string[];
+    delegated?: string[];
+    application?: string[];
+    notes?: string;
+  } = {};
+  if (body.displayName !== undefined) {
+    if (typeof body.displayName !== 'string' || body.displayName.trim() === '') throw badRequest("Invalid value specified for property 'displayName' of resource 'Application'.");
+    out.displayName = body.displayName;
+  } else if (creating) throw badRequest("Invalid value specified for property 'displayName' of resource 'Application'.");
+  if (body.signInAudience !== undefined) {
+    if (!SIGN_IN_AUDIENCES.includes(body.signInAudience as SignInAudience)) throw badRequest("Invalid value specified for property 'signInAudience' of resource 'Application'.");
+    out.signInAudience = body.signInAudience as SignInAudience;
+  }
+  if (body.isFallbackPublicClient !== undefined) {
+    if (typeof body.isFallbackPublicClient !== 'boolean') throw badRequest("Invalid value specified for property 'isFallbackPublicClient' of resource 'Application'.");
+    out.isFallbackPublicClient = body.isFallbackPublicClient;
+  }
+  const redirects = (platform: 'publicClient' | 'web', value: unknown): string[] => {
+    const uris = isObject(value) ? value.redirectUris : undefined;
+    if (!Array.isArray(uris) || uris.some((u) => typeof u !== 'string' || !URL.canParse(u))) {
+      throw badRequest(`Invalid value specified for property 'redirectUris' of resource '${platform === 'web' ? 'WebApplication' : 'PublicClientApplication'}'.`);
+    }
+    return uris as string[];
+  };
+  if (body.publicClient !== undefined) out.publicRedirects = redirects('publicClient', body.publicClient);
+  if (body.web !== undefined) out.webRedirects = redirects('web', body.web);
+  if (body.notes !== undefined) {
+    if (typeof body.notes !== 'string') throw badRequest("Invalid value specified for property 'notes' of resource 'Application'.");
+    out.notes = body.notes;
+  }
+  if (body.requiredResourceAccess !== undefined) {
+    if (!Array.isArray(body.requiredResourceAccess)) throw badRequest("Invalid value specified for property 'requiredResourceAccess' of resource 'Application'.");
+    out.delegated = [];
+    out.application = [];
+    for (const resource of body.requiredResourceAccess) {
+      if (!isObject(resource) || resource.resourceAppId !== GRAPH_APP_ID || !Array.isArray(resource.resourceAccess)) {
+        throw badRequest('The emulator knows Microsoft Graph (00000003-0000-0000-c000-000000000000) as the only resource.');
+      }
+      for (const entry of resource.resourceAccess) {
+        const id = isObject(entry) && typeof entry.id === 'string' ? entry.id.toLowerCase() : '';
+        const name = isObject(entry) && entry.type === 'Scope' ? GRAPH_SCOPE_IDS[id] : isObject(entry) && entry.type === 'Role' ? GRAPH_ROLE_IDS[id] : undefined;
+        if (!name) throw badRequest(`Invalid value specified for property 'resourceAccess' of resource 'RequiredResourceAccess': '${id}' is not a ${isObject(entry) ? String(entry.type) : ''} of Microsoft Graph.`);
+        (isObject(entry) && entry.type === 'Scope' ? out.delegated : out.application).push(name);
+      }
+    }
+  }
+  return out;
+}
+
+function applyBody(ctx: EmulatorContext, app: AppRegistration, body: ReturnType<typeof readApplicationBody>): void {
+  if (body.displayName !== undefined) app.displayName = body.displayName;
+  if (body.signInAudience !== undefined) app.signInAudience = body.signInAudience;
+  if (body.isFallbackPublicClient !== undefined) app.allowPublicClientFlows = body.isFallbackPublicClient;
+  if (body.publicRedirects !== undefined) app.redirectUris.mobileAndDesktop = [...body.publicRedirects];
+  if (body.webRedirects !== undefined) app.redirectUris.web = [...body.webRedirects];
+  if (body.delegated !== undefined) app.delegatedPermissions = body.delegated;
+  if (body.application !== undefined) app.applicationPermissions = body.application!;
+  if (body.notes !== undefined) objects(ctx).notes.set(app.clientId, body.notes);
+}
+
+export function registerApplicationRoutes(ctx: EmulatorContext) {
+  const { directory } = ctx;
+  const appsOfTenant = (tenantId: string) => [...directory.apps.values()].filter((a) => !a.firstParty && a.homeTenantId === tenantId);
+
+  /** `/applications/{id}` or `/applications(appId='{appId}')`, in the caller's tenant. */
+  function findApplication(caller: GraphCaller, key: string): AppRegistration {
+    const byAppId = /^\(appId='([^']+)'\)$/i.exec(key)?.[1];
+    const appId = byAppId ?? objects(ctx).applicationIds.get(key.toLowerCase());
+    const app = appId ? directory.findApp(appId) : undefined;
+    if (!app || app.firstParty || app.homeTenantId !== caller.tenantId) throw notFound(byAppId ?? key);
+    return app;
+  }
+
+  const readApps = (caller: GraphCaller) => requirePermission(ctx, caller, ['Application.Read.All', 'Application.ReadWrite.All'], () => true);
+  const writeApps = (caller: GraphCaller) =>
+    requirePermission(ctx, caller, ['Application.ReadWrite.All'], (tenantId) => directory.tenants.get(tenantId)?.usersCanRegisterApps ?? false);
+  // Consent for the whole organisation is an administrator's act (Privileged Role / Cloud Application Administrator).
+  const grantConsent = (caller: GraphCaller, permission: string) => requirePermission(ctx, caller, [permission], () => false);
+
+  function servicePrincipalId(tenantId: string, appId: string): string | undefined {
+    return objects(ctx).servicePrincipals.get(`${tenantId}|${appId}`);
+  }
+
+  function servicePrincipalResource(tenantId: string, appId: string, id: string) {
+    const app = appId === GRAPH_APP_ID ? undefined : directory.findApp(appId);
+    return { id, appId, displayName: app?.displayName ?? 'Microsoft Graph', appOwnerOrganizationId: app?.homeTenantId ?? null, servicePrincipalType: 'Application', tenantId };
+  }
+
+  /** Graph's own service principal exists in every tenant. */
+  function graphServicePrincipal(tenantId: string): string {
+    const key = `${tenantId}|${GRAPH_APP_ID}`;
+    let id = objects(ctx).servicePrincipals.get(key);
+    if (!id) {
+      id = randomUUID();
+      objects(ctx).servicePrincipals.set(key, id);
+    }
+    return id;
+  }
+
+  function spById(tenantId: string, id: string): string | undefined {
+    if (id === graphServicePrincipal(tenantId)) return GRAPH_APP_ID;
+    for (const [key, value] of objects(ctx).servicePrincipals) if (value === id && key.startsWith(`${tenantId}|`)) return key.slice(tenantId.length + 1);
+    return undefined;
+  }
+
+  return async function applicationRoutes(scope: FastifyInstance): Promise<void> {
+    const config = (endpoint: string) => ({ config: { endpoint } });
+
+    scope.post('/applications', config('graph.applications'), async (request, reply) => {
+      const caller = callerOf(request);
+      writeApps(caller);
+      const body = readApplicationBody(request.body, true);
+      const app = directory.addApp({ displayName: body.displayName!, tenant: caller.tenantId, signInAudience: body.signInAudience ?? 'AzureADMyOrg' });
+      applyBody(ctx, app, body);
+      return reply.code(201).send(applicationResource(ctx, app));
+    });
+
+    scope.get('/applications', config('graph.applications'), async (request) => {
+      const caller = callerOf(request);
+      readApps(caller);
+      const filter = (request.query as Record<string, string | undefined>).$filter;
+      let apps = appsOfTenant(caller.tenantId);
+      if (filter !== undefined) {
+        const m = /^\s*(appId|displayName)\s+eq\s+'((?:[^']|'')*)'\s*$/i.exec(filter);
+        if (!m) throw badRequest(`Unsupported or invalid query filter clause specified for property '${filter.slice(0, 60)}'.`);
+        const value = m[2]!.replace(/''/g, "'");
+        apps = apps.filter((a) => (m[1]!.toLowerCase() === 'appid' ? a.clientId === value.toLowerCase() : a.displayName === value));
+      }
+      return { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#applications', value: apps.map((a) => applicationResource(ctx, a)) };
+    });
+
+    const byKey = (request: FastifyRequest) => (request.params as { key: string }).key;
+    for (const url of ['/applications/:key', '/applications:key']) {
+      scope.get(url, config('graph.applications'), async (request) => {
+        const caller = callerOf(request);
+        readApps(caller);
+        return applicationResource(ctx, findApplication(caller, byKey(request)));
+      });
+      scope.patch(url, config('graph.applications'), async (request, reply) => {
+        const caller = callerOf(request);
+        writeApps(caller);
+        const app = findApplication(caller, byKey(request));
+        applyBody(ctx, app, readApplicationBody(request.body, false));
+        return reply.code(204).send();
+      });
+      scope.delete(url, config('graph.applications'), async (request, reply) => {
+        const caller = callerOf(request);
+        writeApps(caller);
+        const app = findApplication(caller, byKey(request));
+        directory.apps.delete(app.clientId);
+        return reply.code(204).send();
+      });
+    }
+
+    scope.post('/applications/:key/addPassword', config('graph.applications'), async (request) => {
+      const caller = callerOf(request);
+      writeApps(caller);
+      const app = findApplication(caller, byKey(request));
+      const body = isObject(request.body) ? request.body : {};
+      const credential = isObject(body.passwordCredential) ? body.passwordCredential : {};
+      const now = ctx.clock.now();
+      // Graph's default lifetime for a password credential is two years.
+      const end = typeof credential.endDateTime === 'string' ? Date.parse(credential.endDateTime) : now + 2 * 365 * 86_400_000;
+      if (!Number.isFinite(end) || end <= now) throw badRequest("Invalid value specified for property 'endDateTime' of resource 'PasswordCredential'.");
+      const { secret, value } = directory.addSecret(app.clientId, {
+        displayName: typeof credential.displayName === 'string' ? credential.displayName : 'Password uploaded on ' + new Date(now).toUTCString(),
+        expiresAt: new Date(end).toISOString(),
+      });
+      return {
+        '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.passwordCredential',
+        keyId: secret.keyId,
+        displayName: secret.displayName,
+        hint: secret.hint,
+        startDateTime: new Date(now).toISOString(),
+        endDateTime: secret.expiresAt,
+        secretText: value,
+      };
+    });
+
+    scope.post('/applications/:key/removePassword', config('graph.applications'), async (request, reply) => {
+      const caller = callerOf(request);
+      writeApps(caller);
+      const app = findApplication(caller, byKey(request));
+      const keyId = isObject(request.body) && typeof request.body.keyId === 'string' ? request.body.keyId : '';
+      const index = app.secrets.findIndex((s) => s.keyId === keyId);
+      if (index < 0) throw notFound(keyId);
+      app.secrets.splice(index, 1);
+      return reply.code(204).send();
+    });
+
+    scope.post('/servicePrincipals', config('graph.servicePrincipals'), async (request, reply) => {
+      const caller = callerOf(request);
+      writeApps(caller);
+      const appId = isObject(request.body) && typeof request.body.appId === 'string' ? request.body.appId.toLowerCase() : '';
+      const app = directory.findApp(appId);
+      if (!app) throw badRequest(`The appId '${appId}' of the service principal does not reference a valid application object.`);
+      if (servicePrincipalId(caller.tenantId, appId)) {
+        throw new GraphError(409, 'Request_MultipleObjectsWithSameKeyValue', 'The service principal cannot be created, updated, or restored because the service principal name ' + appId + ' is already in use.');
+      }
+      const id = randomUUID();
+      objects(ctx).servicePrincipals.set(`${caller.tenantId}|${appId}`, id);
+      return reply.code(201).send(servicePrincipalResource(caller.tenantId, appId, id));
+    });
+
+    for (const url of ['/servicePrincipals:key', '/servicePrincipals/:key']) {
+      scope.get(url, config('graph.servicePrincipals'), async (request) => {
+        const caller = callerOf(request);
+        readApps(caller);
+        const key = byKey(request);
+        const appId = /^\(appId='([^']+)'\)$/i.exec(key)?.[1]?.toLowerCase() ?? spById(caller.tenantId, key);
+        const id = appId === GRAPH_APP_ID ? graphServicePrincipal(caller.tenantId) : appId ? servicePrincipalId(caller.tenantId, appId) : undefined;
+        if (!appId || !id) throw notFound(key);
+        return servicePrincipalResource(caller.tenantId, appId, id);
+      });
+    }
+
+    scope.post('/oauth2PermissionGrants', config('graph.oauth2PermissionGrants'), async (request, reply) => {
+      const caller = callerOf(request);
+      grantConsent(caller, 'DelegatedPermissionGrant.ReadWrite.All');
+      const body = isObject(request.body) ? request.body : {};
+      const clientAppId = typeof body.clientId === 'string' ? spById(caller.tenantId, body.clientId) : undefined;
+      if (!clientAppId) throw badRequest("Invalid value specified for property 'clientId' of resource 'OAuth2PermissionGrant'.");
+      if (body.resourceId !== graphServicePrincipal(caller.tenantId)) throw badRequest("Invalid value specified for property 'resourceId' of resource 'OAuth2PermissionGrant'.");
+      if (body.consentType !== 'AllPrincipals') throw badRequest('The emulator grants consent for the whole organisation only (consentType AllPrincipals).');
+      const scopes = typeof body.scope === 'string' ? body.scope.split(' ').filter(Boolean) : [];
+      if (scopes.length === 0 || scopes.some((s) => !scopeIdOf(s))) throw badRequest("Invalid value specified for property 'scope' of resource 'OAuth2PermissionGrant'.");
+      const existing = directory.consents.find((c) => c.tenantId === caller.tenantId && c.clientId === clientAppId && c.userId === undefined && c.delegated.length > 0);
+      if (existing) throw new GraphError(409, 'Request_MultipleObjectsWithSameKeyValue', 'Permission entry already exists.');
+      directory.grantConsent({ tenantId: caller.tenantId, clientId: clientAppId, delegated: scopes, application: [] });
+      return reply.code(201).send({ id: randomUUID(), clientId: body.clientId, consentType: 'AllPrincipals', principalId: null, resourceId: body.resourceId, scope: scopes.join(' ') });
+    });
+
+    scope.post('/servicePrincipals/:key/appRoleAssignedTo', config('graph.appRoleAssignments'), async (request, reply) => {
+      const caller = callerOf(request);
+      grantConsent(caller, 'AppRoleAssignment.ReadWrite.All');
+      const body = isObject(request.body) ? request.body : {};
+      if (byKey(request) !== graphServicePrincipal(caller.tenantId) || body.resourceId !== byKey(request)) {
+        throw badRequest('The emulator assigns Microsoft Graph app roles only: use the Microsoft Graph service principal as the resource.');
+      }
+      const principalAppId = typeof body.principalId === 'string' ? spById(caller.tenantId, body.principalId) : undefined;
+      const role = typeof body.appRoleId === 'string' ? GRAPH_ROLE_IDS[body.appRoleId.toLowerCase()] : undefined;
+      if (!principalAppId || principalAppId === GRAPH_APP_ID) throw badRequest("Invalid value specified for property 'principalId' of resource 'AppRoleAssignment'.");
+      if (!role) throw badRequest('Permission being assigned was not found on application');
+      if (directory.consentedApplication(caller.tenantId, principalAppId).has(role)) {
+        throw new GraphError(409, 'Request_MultipleObjectsWithSameKeyValue', 'Permission being assigned already exists on the object');
+      }
+      directory.grantConsent({ tenantId: caller.tenantId, clientId: principalAppId, delegated: [], application: [role] });
+      return reply.code(201).send({ id: randomUUID(), appRoleId: body.appRoleId, principalId: body.principalId, resourceId: body.resourceId, principalType: 'ServicePrincipal' });
+    });
+  };
+}
