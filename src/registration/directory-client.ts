@@ -90,6 +90,10 @@ export class DirectoryClient {
     return json;
   }
 
+  async removePassword(id: string, keyId: string): Promise<void> {
+    await this.call('POST', `/applications/${encodeURIComponent(id)}/removePassword`, 'remove a client secret (Certificates & secrets > Delete)', { keyId });
+  }
+
   async servicePrincipal(appId: string): Promise<ServicePrincipal | undefined> {
     return (await this.call<ServicePrincipal>('GET', `/servicePrincipals(appId='${encodeURIComponent(appId)}')`, 'read the enterprise application')).json;
   }

@@ -2,3 +2,4 @@ export { GRAPH_CLI_TOOLS_APP_ID } from './admin-sign-in.js';
 export { RegistrationError } from './directory-client.js';
 export { findDrift, SIGN_IN_AUDIENCE, type Drift, type GraphApplication, type RegistrationWanted } from './desired.js';
 export { exchangeScopeLines, register, type RegisterOptions, type RegisterResult } from './register.js';
+export { rotateSecret, type RotateOptions, type RotateResult } from './rotate.js';

@@ -12,6 +12,7 @@ import {
   type RegistrationWanted,
 } from './desired.js';
 import { DirectoryClient, RegistrationError } from './directory-client.js';
+import { SECRET_DISPLAY_NAME } from './rotate.js';
 
 export interface RegisterOptions {
   wanted: RegistrationWanted;
@@ -112,7 +113,7 @@ export async function register(options: RegisterOptions): Promise<RegisterResult
     }
     let secret: RegisterResult['secret'];
     if (options.wanted.auth === 'app-only' && options.newSecretLifetimeMs !== undefined) {
-      const added = await directory.addPassword(app.id, 'o365-notify', new Date(now() + options.newSecretLifetimeMs).toISOString());
+      const added = await directory.addPassword(app.id, SECRET_DISPLAY_NAME, new Date(now() + options.newSecretLifetimeMs).toISOString());
       secret = { value: added.secretText, endDateTime: added.endDateTime };
       options.onProgress(`Added a client secret (Certificates & secrets), valid until ${added.endDateTime.slice(0, 10)}; it is stored encrypted, never shown.`);
     }

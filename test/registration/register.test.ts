@@ -130,6 +130,25 @@ describe('register: the guide\'s portal work through Microsoft Graph', () => {
     assert.deepEqual([made.applicationPermissions, made.delegatedPermissions, made.allowPublicClientFlows], [['Mail.Send'], [], false]);
     const test = await runCli(['test', '--to', TO], { home });
     assert.equal(test.code, 0, test.stdout + test.stderr);
+
+    // Rotation: a new secret in use, the old one removed from the app (and refused), sending goes on.
+    const store = await openSecretStore(home, testEnv(home));
+    const rotated = await withDeviceCode(['secret', 'rotate', '--secret-expires', '30d'], home, ADMIN);
+    assert.equal(rotated.code, 0, rotated.stdout + rotated.stderr);
+    assert.match(rotated.stdout, /Removed 1 previous o365-notify secret/);
+    const fresh = await store.getClientSecret();
+    assert.ok(fresh && fresh !== secret);
+    assert.ok(!rotated.stdout.includes(fresh), 'the new secret is not printed');
+    assert.equal((await apps()).find((a) => a.clientId === made.clientId)!.secrets.length, 1);
+    assert.notEqual((await settingsOf(home)).account.secretExpires, settings.account.secretExpires);
+    assert.equal((await runCli(['test', '--to', TO], { home })).code, 0);
+    // The old secret, with no cached token to lean on, is refused by the token service.
+    await store.setClientSecret(secret);
+    await store.clearTokenCache();
+    const old = await runCli(['test', '--to', TO], { home });
+    assert.equal(old.code, 1);
+    assert.match(old.stdout + old.stderr, /7000215/);
+    await store.setClientSecret(fresh);
   });
 
   it('an account without the admin role: refused with the role it needs, nothing created', async () => {

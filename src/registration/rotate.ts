@@ -1,0 +1,81 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createHttpsTransport } from '../graph/index.js';
+import { signInAdministrator } from './admin-sign-in.js';
+import { DirectoryClient, RegistrationError } from './directory-client.js';
+
+/** The display name of the secrets o365-notify adds; rotation removes only these. */
+export const SECRET_DISPLAY_NAME = 'o365-notify';
+
+export interface RotateOptions {
+  appId: string;
+  tenant: string;
+  lifetimeMs: number;
+  bootstrapClientId: string;
+  loginHost: string;
+  graphBase: string;
+  ca?: string;
+  emulator: boolean;
+  /** Makes `value` the secret in use and proves it gets a token; throws when it does not (yet). */
+  tryNewSecret(value: string): Promise<void>;
+  /** Puts the previous secret back (after the new one never worked). */
+  restoreOldSecret(): Promise<void>;
+  /** How long a new secret may take to reach the token service (Entra replicates it). */
+  propagationMs?: number;
+  now?: () => number;
+  onCode(message: string): void;
+  onProgress(line: string): void;
+}
+
+export interface RotateResult {
+  endDateTime: string;
+  removed: number;
+}
+
+/**
+ * Secret rotation without a gap: add a new client secret, switch to it only once it gets a token,
+ * then remove the previous secrets o365-notify added (others are left alone). When the new secret
+ * never works, it is removed again and the old one stays in use.
+ */
+export async function rotateSecret(options: RotateOptions): Promise<RotateResult> {
+  const now = options.now ?? Date.now;
+  const admin = await signInAdministrator({
+    loginHost: options.loginHost,
+    tenant: options.tenant,
+    clientId: options.bootstrapClientId,
+    scopes: ['Application.ReadWrite.All'],
+    ca: options.ca,
+    emulator: options.emulator,
+    onCode: options.onCode,
+  });
+  const transport = createHttpsTransport({ ca: options.ca });
+  try {
+    const directory = new DirectoryClient(options.graphBase, admin.accessToken, transport);
+    const app = await directory.applicationByAppId(options.appId);
+    if (!app) throw new RegistrationError(`No app registration with the Application (client) ID ${options.appId} in tenant ${admin.tenantId}: check account.clientId.`);
+    const added = await directory.addPassword(app.id, SECRET_DISPLAY_NAME, new Date(now() + options.lifetimeMs).toISOString());
+    options.onProgress(`Added a new client secret, valid until ${added.endDateTime.slice(0, 10)}.`);
+    const deadline = now() + (options.propagationMs ?? 120_000);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await options.tryNewSecret(added.secretText);
+        break;
+      } catch (err) {
+        if (now() + 5000 > deadline) {
+          await options.restoreOldSecret();
+          await directory.removePassword(app.id, added.keyId);
+          throw new RegistrationError(
+            `The new client secret did not get a token (${(err as Error).message}), so it was removed again and the previous secret stays in use. Run \`o365-notify secret rotate\` again later.`,
+          );
+        }
+        options.onProgress(`Waiting for the new secret to reach the token service (attempt ${attempt})...`);
+        await sleep(5000);
+      }
+    }
+    const old = (app.passwordCredentials ?? []).filter((c) => c.displayName === SECRET_DISPLAY_NAME && c.keyId !== added.keyId);
+    for (const c of old) await directory.removePassword(app.id, c.keyId);
+    options.onProgress(old.length > 0 ? `Removed ${old.length} previous o365-notify secret(s) from the app.` : 'No previous o365-notify secret to remove.');
+    return { endDateTime: added.endDateTime, removed: old.length };
+  } finally {
+    transport.close();
+  }
+}
