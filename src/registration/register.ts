@@ -21,6 +21,8 @@ export interface RegisterOptions {
   /** Tenant ID or domain to sign in to; default `organizations` (the administrator's own). */
   tenant?: string;
   grantAdminConsent: boolean;
+  /** Only read the registration and report what differs from the guide; change nothing. */
+  checkOnly?: boolean;
   /** App-only: add a client secret valid this long (the value goes to the caller, never printed). */
   newSecretLifetimeMs?: number;
   bootstrapClientId: string;
@@ -101,6 +103,16 @@ export async function register(options: RegisterOptions): Promise<RegisterResult
     let app = await findExisting(directory, options);
     let created = false;
     let changes: Drift[] = [];
+    if (options.checkOnly) {
+      if (!app) throw new RegistrationError(`There is no app registration named "${options.wanted.displayName}" made by o365-notify; give its --client-id, or run register without --check to create it.`);
+      changes = findDrift(app, options.wanted);
+      for (const c of changes) options.onProgress(`Differs from the guide: ${c.where}: ${c.now} (should be ${c.wanted})`);
+      for (const s of (app.passwordCredentials ?? []).filter((p) => p.endDateTime && Date.parse(p.endDateTime) <= now())) {
+        options.onProgress(`Expired: Certificates & secrets > client secret "${s.displayName ?? s.keyId}" (${s.hint ?? ''}...) expired on ${s.endDateTime!.slice(0, 10)}.`);
+      }
+      if (changes.length === 0) options.onProgress(`The app registration "${app.displayName}" (${app.appId}) follows the guide.`);
+      return { appId: app.appId, tenantId: admin.tenantId, displayName: app.displayName, created: false, changes, consent: 'not-asked', administrator: admin.username };
+    }
     if (!app) {
       app = await directory.createApplication(desiredApplication(options.wanted));
       created = true;

@@ -101,6 +101,10 @@ describe('register: the guide\'s portal work through Microsoft Graph', () => {
 
     // Drift made in the "portal": register says each fix in the portal's words and makes it.
     await emu.call('PATCH', `/_emulator/apps/${made.clientId}`, { allowPublicClientFlows: false, redirectUris: { mobileAndDesktop: [], web: ['http://localhost'] }, delegatedPermissions: [] });
+    const check = await withDeviceCode(['register', ...emulatorFlags(), '--client-id', made.clientId, '--check'], home, ADMIN);
+    assert.equal(check.code, 1, check.stdout + check.stderr);
+    assert.match(check.stdout, /Differs from the guide: Authentication > Advanced settings > Allow public client flows: No \(should be Yes\)/);
+    assert.equal((await apps()).find((a) => a.clientId === made.clientId)!.allowPublicClientFlows, false, '--check changes nothing');
     const fix = await withDeviceCode(['register', ...emulatorFlags(), '--client-id', made.clientId], home, ADMIN);
     assert.equal(fix.code, 0, fix.stdout + fix.stderr);
     assert.match(fix.stdout, /Changed Authentication > Mobile and desktop applications > Redirect URIs: none -> http:\/\/localhost/);

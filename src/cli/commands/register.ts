@@ -22,7 +22,7 @@ import { isEmailAddress } from '../../shared/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
 const usage = `Usage: o365-notify register [--account-type single-tenant] [--auth device-code] [--tenant-id ID]
-                          [--client-id ID] [--name ImageManager] [--grant-admin-consent]
+                          [--client-id ID] [--name ImageManager] [--grant-admin-consent] [--check]
                           [--large-attachments] [--secret-expires 180d] [--sender ADDRESS]
                           [--to ADDRESS] [--bootstrap-client-id ID] [--emulator URL --emulator-ca FILE]
 
@@ -34,7 +34,9 @@ delegated Microsoft Graph permission Mail.Send (--large-attachments adds Mail.Re
 app-only asks for the application permission Mail.Send and adds a client secret, stored encrypted,
 never shown). --grant-admin-consent also grants admin consent. Run again, it finds the app (by
 --client-id, or by name and the note it left) and fixes only what differs from the guide, saying
-each change in the portal's words. Then it writes the settings, as \`setup\` does.
+each change in the portal's words. Then it writes the settings, as \`setup\` does. --check only reads
+the registration and lists what differs from the guide (and expired secrets), changing nothing;
+exit 1 when something differs.
 
 The administrator needs Application Administrator or Cloud Application Administrator (or "Users can
 register applications" left on), and for consent Privileged Role Administrator, Cloud Application
@@ -64,6 +66,7 @@ export const registerCommand: Command = {
       'client-id': { type: 'string' },
       name: { type: 'string', default: 'ImageManager' },
       'grant-admin-consent': { type: 'boolean', default: false },
+      check: { type: 'boolean', default: false },
       'large-attachments': { type: 'boolean', default: false },
       'secret-expires': { type: 'string', default: '180d' },
       sender: { type: 'string' },
@@ -99,8 +102,9 @@ export const registerCommand: Command = {
         wanted: { displayName: values.name, accountType: type, auth, redirectUri: redirectUri(settings), largeAttachments: values['large-attachments'] },
         clientId: values['client-id'],
         tenant,
-        grantAdminConsent: values['grant-admin-consent'],
-        newSecretLifetimeMs: needSecret ? lifetimeMs : undefined,
+        grantAdminConsent: values['grant-admin-consent'] && !values.check,
+        checkOnly: values.check,
+        newSecretLifetimeMs: needSecret && !values.check ? lifetimeMs : undefined,
         bootstrapClientId: values['bootstrap-client-id'],
         loginHost: authorityHost(settings),
         graphBase: graphBaseUrl(settings),
@@ -109,6 +113,7 @@ export const registerCommand: Command = {
         onCode: (message) => writeLine(ctx.stdout, message),
         onProgress: (line) => writeLine(ctx.stdout, line),
       });
+      if (values.check) return result.changes.length === 0 ? EXIT_OK : EXIT_FAILED;
       if (result.secret) await secrets.setClientSecret(result.secret.value);
       settings.account = {
         ...settings.account,
