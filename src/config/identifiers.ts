@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /** Shapes of the identifiers the guide asks for. */
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -93,4 +95,15 @@ export function parseCalendarDate(input: string): { date: string } | { problem: 
 
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
+/** An IP address or a CIDR range (`10.0.0.0/8`, `fd00::/8`): what the SMTP relay's client lists hold. */
+export function isNetworkRange(value: string): boolean {
+  const [address, prefix, extra] = value.split('/');
+  if (extra !== undefined || address === undefined) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
 }

@@ -11,6 +11,7 @@ import {
   isLoopbackHost,
 } from './identifiers.js';
 import type { Problem, Severity } from './problems.js';
+import { checkSmtp } from './smtp.js';
 import { ACCOUNT_TYPE_LABELS, ACCOUNT_TYPES, type AccountType, type Settings } from './settings.js';
 
 /** Warn this many days before the client secret expires. */
@@ -346,5 +347,6 @@ export function checkSettings(settings: Settings, context: CheckContext = {}): P
   checkMail(settings, out);
   checkEndpoints(settings, out);
   checkService(settings, out);
+  out.items.push(...checkSmtp(settings.smtp));
   return out.items;
 }

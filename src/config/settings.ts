@@ -1,4 +1,5 @@
 import type { GuideStep } from './guide-step.js';
+import { SMTP_FIELDS, SMTP_SECTION_COMMENT, type SmtpSettings } from './smtp.js';
 
 /** The guide's "Supported account types" we support, by the names used in settings and flags. */
 export const ACCOUNT_TYPES = ['single-tenant', 'multi-tenant', 'multi-tenant-personal'] as const;
@@ -68,6 +69,8 @@ export interface Settings {
   mail: MailSettings;
   endpoints: EndpointSettings;
   service: ServiceSettings;
+  /** The SMTP relay (src/config/smtp.ts); every field optional, defaults from smtpOptions(). */
+  smtp: SmtpSettings;
   /**
    * Top-level sections this version does not model (e.g. `notifications` from a later issue):
    * kept as parsed and written back unchanged, so older code never drops newer settings.
@@ -75,7 +78,7 @@ export interface Settings {
   otherSections: Record<string, unknown>;
 }
 
-export const SETTINGS_SECTIONS = ['account', 'mail', 'endpoints', 'service'] as const;
+export const SETTINGS_SECTIONS = ['account', 'mail', 'endpoints', 'service', 'smtp'] as const;
 export type SettingsSection = (typeof SETTINGS_SECTIONS)[number];
 
 export function defaultSettings(): Settings {
@@ -84,6 +87,7 @@ export function defaultSettings(): Settings {
     mail: { to: [], messagesPerMinute: 30 },
     endpoints: {},
     service: { host: '127.0.0.1', port: 8025, durability: 'process-crash' },
+    smtp: {},
     otherSections: {},
   };
 }
@@ -96,7 +100,12 @@ export type FieldKind =
   | { type: 'positive-integer' }
   | { type: 'date' }
   | { type: 'url' }
-  | { type: 'list' };
+  | { type: 'list' }
+  | { type: 'boolean' }
+  /** IP addresses or CIDR ranges. */
+  | { type: 'network-list' }
+  /** E-mail addresses or domain names. */
+  | { type: 'address-or-domain-list' };
 
 /** One setting: where it lives, its environment variable, and how it is explained. */
 export interface FieldSpec {
@@ -243,6 +252,7 @@ export const SETTING_FIELDS: readonly FieldSpec[] = [
     'When an accepted event is safe: process-crash (default; survives the service being killed) or power-loss (also a power cut; an fsync per commit, slower)',
     ['process-crash (default): an accepted event survives the service being killed at any point.', 'power-loss: it also survives a power cut (an fsync per commit; slower intake).'],
   ),
+  ...SMTP_FIELDS,
 ];
 
 export const SECTION_COMMENTS: Record<SettingsSection, string> = {
@@ -250,6 +260,7 @@ export const SECTION_COMMENTS: Record<SettingsSection, string> = {
   mail: ' E-mail delivery.',
   endpoints: ' Where Microsoft is: unset for the real service.',
   service: ' The notification service (`o365-notify serve`).',
+  smtp: SMTP_SECTION_COMMENT,
 };
 
 /** Reads a field by its spec; the model's sections are plain records underneath. */

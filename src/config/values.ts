@@ -1,4 +1,4 @@
-import { DATE_FORMS, parseCalendarDate } from './identifiers.js';
+import { DATE_FORMS, isDomainName, isEmailAddress, isNetworkRange, parseCalendarDate } from './identifiers.js';
 import type { FieldSpec } from './settings.js';
 
 export type ParsedValue = { ok: true; value: unknown } | { ok: false; expected: string };
@@ -56,6 +56,25 @@ export function parseFieldValue(spec: FieldSpec, raw: unknown): ParsedValue {
       } catch {
         return { ok: false, expected: `a URL such as https://127.0.0.1:8443, not ${show(raw)}` };
       }
+    }
+    case 'boolean': {
+      if (typeof raw === 'boolean') return { ok: true, value: raw };
+      const word = text?.toLowerCase();
+      if (word === 'true' || word === 'yes' || word === 'on') return { ok: true, value: true };
+      if (word === 'false' || word === 'no' || word === 'off') return { ok: true, value: false };
+      return { ok: false, expected: `true or false, not ${show(raw)}` };
+    }
+    case 'network-list':
+    case 'address-or-domain-list': {
+      const items = Array.isArray(raw) ? raw : text !== undefined ? splitList(text) : undefined;
+      const network = spec.kind.type === 'network-list';
+      const what = network ? 'IP addresses or CIDR ranges such as 192.168.1.0/24' : 'e-mail addresses or domains such as contoso.com';
+      if (!items || !items.every((i) => typeof i === 'string')) return { ok: false, expected: `a list of ${what}, not ${show(raw)}` };
+      const values = items.map((i) => i.trim()).filter((i) => i !== '');
+      const valid = network ? isNetworkRange : (v: string) => isEmailAddress(v) || isDomainName(v.replace(/^@/, ''));
+      const bad = values.find((v) => !valid(v));
+      if (bad !== undefined) return { ok: false, expected: `a list of ${what}; ${show(bad)} is not one` };
+      return { ok: true, value: network ? values : values.map((v) => v.replace(/^@/, '').toLowerCase()) };
     }
     case 'list': {
       const items = Array.isArray(raw) ? raw : text !== undefined ? splitList(text) : undefined;

@@ -10,6 +10,7 @@ export {
   type DeliveryPageQuery,
   type OutboxCounts,
 } from './outbox.js';
+export { RelayRepository, type NewRelayMessage, type RelayMessageRow, type RelayUserRow } from './relay.js';
 export { SilenceRepository } from './silences.js';
 export {
   STORE_FILE_NAME,

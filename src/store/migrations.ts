@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
+import { RELAY_MIGRATION } from './relay-migration.js';
 
 /**
  * Schema migrations, applied in order; `PRAGMA user_version` records the last one applied.
@@ -156,6 +157,8 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  // Version 2 is core's (outbox leases); the relay's migration is the one after it.
+  RELAY_MIGRATION,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

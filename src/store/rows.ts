@@ -114,7 +114,7 @@ export interface SilenceRow {
 export const NOTIFICATION_STATUSES = ['queued', 'sending', 'sent', 'failed', 'waiting-sign-in'] as const;
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 
-export type NotificationKind = 'alert' | 'report' | 'health' | 'test';
+export type NotificationKind = 'alert' | 'report' | 'health' | 'test' | 'relay';
 export type Importance = 'low' | 'normal' | 'high';
 
 /** What a failed delivery tells the administrator (src/diagnose's shape). */

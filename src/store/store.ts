@@ -6,6 +6,7 @@ import { EventRepository } from './events.js';
 import { HealthNoticeRepository, MetaRepository } from './health.js';
 import { LATEST_SCHEMA_VERSION, migrate } from './migrations.js';
 import { OutboxRepository, type OutboxCounts } from './outbox.js';
+import { RelayRepository } from './relay.js';
 import type { NewEvent } from './rows.js';
 import { SilenceRepository } from './silences.js';
 
@@ -66,6 +67,8 @@ export class Store {
   readonly outbox: OutboxRepository;
   readonly health: HealthNoticeRepository;
   readonly meta: MetaRepository;
+  /** The SMTP relay's messages and users (src/store/relay.ts). */
+  readonly relay: RelayRepository;
   readonly durability: Durability;
   private closed = false;
 
@@ -96,6 +99,7 @@ export class Store {
     this.outbox = new OutboxRepository(this.db);
     this.health = new HealthNoticeRepository(this.db);
     this.meta = new MetaRepository(this.db);
+    this.relay = new RelayRepository(this.db, this.outbox);
   }
 
   get schemaVersion(): number {
