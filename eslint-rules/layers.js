@@ -11,12 +11,14 @@ import process from 'node:process';
  */
 const BASE = ['infra', 'diagnose', 'shared'];
 export const LAYERS = {
-  cli: ['ops', 'registration', 'server', 'intake', 'notify', 'delivery', 'store', 'graph', 'auth', 'config', 'secrets', ...BASE],
-  server: ['intake', 'notify', 'delivery', 'store', 'graph', 'auth', 'config', 'secrets', ...BASE],
+  cli: ['ops', 'registration', 'server', 'relay', 'intake', 'notify', 'delivery', 'store', 'graph', 'auth', 'config', 'secrets', ...BASE],
+  server: ['relay', 'intake', 'notify', 'delivery', 'store', 'graph', 'auth', 'config', 'secrets', ...BASE],
   // Moves-only checkpoint: notify, delivery and intake still reach the SQLite store's types
   // directly (and notify the intake's validator) until the store port and the service split land.
   intake: ['notify', 'delivery', 'config', 'store', ...BASE],
   notify: ['delivery', 'config', 'store', 'intake', ...BASE],
+  // The SMTP relay: an intake that stores raw messages and a sender the delivery worker uses for them.
+  relay: ['delivery', 'graph', 'config', 'store', ...BASE],
   store: ['notify', 'delivery', ...BASE],
   delivery: ['graph', 'auth', 'config', 'secrets', 'store', ...BASE],
   graph: ['config', ...BASE],

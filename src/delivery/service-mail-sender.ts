@@ -54,6 +54,21 @@ export class ServiceMailSender implements MailSender {
     closeWhenIdle(this.held);
   }
 
+  /**
+   * Runs `fn` with the current mailer, counted as in flight so that a replace() does not close it
+   * under the call (the SMTP relay sends its MIME messages this way).
+   */
+  async use<T>(fn: (mailer: Mailer) => Promise<T>): Promise<T> {
+    const held = this.held;
+    held.inFlight++;
+    try {
+      return await fn(held.mailer);
+    } finally {
+      held.inFlight--;
+      closeWhenIdle(held);
+    }
+  }
+
   async send(email: OutgoingEmail): Promise<SendResult> {
     const held = this.held;
     const { [NOTIFY_ID_HEADER]: id, ...headers } = email.headers;

@@ -69,6 +69,13 @@ export interface MailClientStats extends ClientCounters {
 export interface MailClient {
   /** Resolves once Graph accepted the message (202); rejects with GraphSendError. */
   send(message: MailMessage): Promise<SendResult>;
+  /**
+   * A ready RFC 5322 message (the SMTP relay's), sent as Graph's "sendMail in MIME format": the
+   * base64 of the MIME as a text/plain body; Graph takes the recipients from its To, Cc and Bcc.
+   * https://learn.microsoft.com/en-us/graph/api/user-sendmail#example-4-send-a-new-message-using-mime-format
+   * Only while the base64 fits Graph's 4 MB request limit (mimeFits); larger ones go through send().
+   */
+  sendMime(mime: Buffer, id: string): Promise<SendResult>;
   stats(): MailClientStats;
   /** Closes kept-alive connections. */
   close(): void;
@@ -172,6 +179,30 @@ class GraphMailClient implements MailClient {
       if (err instanceof GraphSendError && err.code === 'ErrorSendAsDenied' && msg.from) {
         err.message = `Graph refused to send as ${msg.from.address}: the account that signed in has no Send As right on that mailbox. ${err.message}`;
       }
+      throw withDiagnosis(err, this.options.diagnoseContext);
+    }
+  }
+
+  async sendMime(mime: Buffer, id: string): Promise<SendResult> {
+    const trace = newTrace(this.clock.now());
+    const body = Buffer.from(mime.toString('base64'), 'latin1');
+    if (!mimeFits(mime.length)) {
+      throw new GraphSendError({ status: 0, code: 'MimeTooLarge', message: `the MIME message is ${megabytes(body.length)} as base64, over Graph's 4 MB request limit`, attempts: 0, retryable: false });
+    }
+    try {
+      const call = this.call('sendMail (MIME)', 'POST', '/sendMail', undefined, { body, contentType: 'text/plain', countsAsMessage: true, okStatuses: [202] });
+      const { attempts } = await this.requester.execute(call, this.pacer(), trace);
+      const totalMs = this.clock.now() - trace.startedAt;
+      return {
+        messageId: id,
+        attempts,
+        requestIds: trace.requestIds,
+        path: 'sendMail',
+        droppedAttachments: [],
+        requests: trace.requests,
+        timings: { totalMs, httpMs: trace.httpMs, pacingWaitMs: trace.pacingWaitMs, retryWaitMs: trace.retryWaitMs },
+      };
+    } catch (err) {
       throw withDiagnosis(err, this.options.diagnoseContext);
     }
   }
@@ -342,6 +373,11 @@ class GraphMailClient implements MailClient {
       // Best effort: the draft stays in Drafts; the send error is what matters.
     }
   }
+}
+
+/** Whether a MIME message of `bytes` fits one sendMail request as base64 (with room for the request line and headers). */
+export function mimeFits(bytes: number, maxRequestBytes = MAX_REQUEST_BYTES): boolean {
+  return 4 * Math.ceil(bytes / 3) < maxRequestBytes - 16 * 1024;
 }
 
 function withDiagnosis(err: unknown, context: DiagnoseContext | undefined): unknown {

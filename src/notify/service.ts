@@ -222,6 +222,12 @@ export class NotificationService {
     return this.worker.signInBlocked;
   }
 
+  /** Another way in (the SMTP relay) committed an outbox row: it is counted and delivery starts at once. */
+  outboxRowAdded(kind: string): void {
+    this.metricsValue.emailQueued(kind);
+    if (this.isRunning) this.kickDelivery();
+  }
+
   /** New settings: groups take their routes' new recipients and timings and are looked at again. */
   setRules(rules: NotificationRules): void {
     this.rulesValue = rules;

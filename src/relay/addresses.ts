@@ -32,7 +32,6 @@ function decodeName(name: string): string {
 /** `"Name" <address>` with the name encoded (RFC 2047) when it is not ASCII and quoted when it must be. */
 export function formatAddress(a: HeaderAddress): string {
   if (!a.name) return `<${a.address}>`;
-  // eslint-disable-next-line no-control-regex
   const name = /[^\x20-\x7e]/.test(a.name)
     ? libmime.encodeWords(a.name, 'Q', 52)
     : /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+$/.test(a.name)

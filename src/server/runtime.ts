@@ -2,11 +2,12 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { readAuthStatus, startKeepAlive, type AuthStatus } from '../auth/index.js';
-import { loadSettings, resolveHome, type Settings } from '../config/index.js';
+import { loadSettings, resolveHome, smtpOptions, type Settings } from '../config/index.js';
 import { openMailer, type Mailer, SIGN_IN_GUIDE_STEPS, type DeliveryOptions, ServiceMailSender } from '../delivery/index.js';
 import { NotificationService, templatesDir, type HealthNoticeKind } from '../notify/index.js';
 import { createLogger } from '../infra/index.js';
 import { openStore, type EventIntakeOptions, type Store } from '../store/index.js';
+import { RelaySender, startRelay, type RelayIdentity, type RunningRelay } from '../relay/index.js';
 import { ApiTokenVerifier } from './api-token.js';
 import { buildApp } from './app.js';
 import type { PageContext } from './page/index.js';
@@ -35,6 +36,10 @@ export interface StartServiceOptions {
   maxBodyBytes?: number;
   /** Leave the settings page out (it is on by default). */
   withoutPage?: boolean;
+  /** `serve --smtp-port`: runs the SMTP relay on this port (0: a free one) even if smtp.enabled is off. */
+  smtpPort?: number;
+  /** Runs the SMTP relay (default: smtp.enabled, or smtpPort given). */
+  smtp?: boolean;
 }
 
 export interface RunningService {
@@ -48,6 +53,8 @@ export interface RunningService {
   app: FastifyInstance;
   /** What the settings page gets (undefined with `withoutPage`); `createAdminLink(page)` makes a sign-in link to it. */
   page: PageContext | undefined;
+  /** The SMTP relay, when it runs. */
+  relay: RunningRelay | undefined;
   readonly settings: Settings;
   authStatus(): Promise<AuthStatus>;
   /** Re-reads settings.yaml: rules, the mailer, the keep-alive and the secret expiry check follow. */
@@ -93,9 +100,19 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     throw err;
   }
   const sender = new ServiceMailSender(mailer, logger.child({ component: 'delivery' }));
+  const relayIdentity = async (): Promise<RelayIdentity> => {
+    if (settings.account.auth === 'app-only') {
+      const secret = await sender.mailer.session.secrets.hasClientSecret();
+      const mailbox = settings.account.sender;
+      return { mailbox, canSend: Boolean(mailbox && secret), reason: !mailbox ? 'account.sender is not set' : 'no client secret is stored' };
+    }
+    const status = await authStatus();
+    return { mailbox: status.account, canSend: Boolean(status.account), reason: 'nobody has signed in yet' };
+  };
   const service = new NotificationService({
     store,
-    sender,
+    // Relayed SMTP messages go through the same worker; RelaySender sends them as MIME.
+    sender: new RelaySender({ inner: sender, relay: store.relay, identity: relayIdentity, fromPolicy: () => smtpOptions(settings.smtp).fromPolicy, logger: logger.child({ component: 'smtp' }) }),
     rules: rulesFromSettings(settings, logger),
     templatesDir: templatesDir(home),
     logger: logger.child({ component: 'notify' }),
@@ -193,6 +210,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
 
   const timers: NodeJS.Timeout[] = [];
   let app: FastifyInstance | undefined;
+  let relay: RunningRelay | undefined;
   try {
     await service.start();
     restartKeepAlive();
@@ -210,6 +228,24 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
       onProblem: onSignInProblem,
       onError: (err) => logger.error({ err }, 'reading the sign-in state failed'),
     });
+
+    const smtp = smtpOptions(settings.smtp);
+    if (options.smtp ?? (smtp.enabled || options.smtpPort !== undefined)) {
+      relay = await startRelay({
+        home,
+        smtp,
+        port: options.smtpPort,
+        relay: store.relay,
+        identity: relayIdentity,
+        openMessages: async () => {
+          const c = await store.relay.counts();
+          return (c.queued ?? 0) + (c.sending ?? 0) + (c['waiting-sign-in'] ?? 0);
+        },
+        fsync: settings.service.durability === 'power-loss',
+        onAccepted: () => service.outboxRowAdded('relay'),
+        logger: logger.child({ component: 'smtp' }),
+      });
+    }
 
     let url = '';
     const page: PageContext | undefined = options.withoutPage
@@ -256,6 +292,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
       store,
       app,
       page,
+      relay,
       get settings() {
         return settings;
       },
@@ -265,6 +302,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
       close() {
         closing ??= (async () => {
           logger.info({ component: 'http' }, 'stopping: no new requests; finishing what is in flight');
+          await relay?.close();
           await app!.close();
           watch?.stop();
           for (const t of timers) clearInterval(t);
@@ -280,6 +318,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     };
     return running;
   } catch (err) {
+    await relay?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
     watch?.stop();
     for (const t of timers) clearInterval(t);

@@ -3,13 +3,17 @@ import { createLogger } from '../../infra/index.js';
 import { ensureApiToken, createAdminLink, startService } from '../../server/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
-const usage = `Usage: o365-notify serve [--host 127.0.0.1] [--port 8025]
+const usage = `Usage: o365-notify serve [--host 127.0.0.1] [--port 8025] [--smtp-port 2525]
 
 Runs the notification service: the event API (POST /api/v1/events, /api/v1/alerts for
 Alertmanager), status, delivery history and silences under /api/v1, /healthz, /readyz,
 /metrics, the settings page at /, and the delivery worker. Host and port default to the
 settings (service.host, service.port); --port 0 picks a free port. It listens on 127.0.0.1
 unless told otherwise.
+
+The SMTP relay (ImageManager's notification e-mails) runs when smtp.enabled is true or
+--smtp-port is given (default 127.0.0.1:2525, STARTTLS; \`o365-notify smtp user add NAME\` makes
+a user). Mail it accepts is stored before the 250 and delivered through Microsoft Graph.
 
 The API needs a bearer token. The first start makes one and prints it once; only its hash is
 kept. \`o365-notify token rotate\` makes a new one. Logs are JSON lines on stdout (secrets and
@@ -18,10 +22,10 @@ already received are committed, e-mails being sent finish.`;
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'silent'] as const;
 
-function parsePort(value: string | undefined): number | undefined {
+function parsePort(value: string | undefined, flag = '--port'): number | undefined {
   if (value === undefined) return undefined;
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${value}"`);
+  if (!/^\d+$/.test(value) || port > 65535) throw new UsageError(`${flag} must be a number from 0 to 65535, not "${value}"`);
   return port;
 }
 
@@ -48,8 +52,9 @@ export const serveCommand: Command = {
   summary: 'run the service: event API, settings page, delivery worker',
   usage,
   async run(args: string[], ctx: CliContext): Promise<number> {
-    const { values } = parseCommandArgs(args, { host: { type: 'string' }, port: { type: 'string' } });
+    const { values } = parseCommandArgs(args, { host: { type: 'string' }, port: { type: 'string' }, 'smtp-port': { type: 'string' } });
     const port = parsePort(values.port);
+    const smtpPort = parsePort(values['smtp-port'], '--smtp-port');
     const home = resolveHome(ctx.home, ctx.env);
     const token = await ensureApiToken(home);
     const level = ctx.env.O365_NOTIFY_LOG_LEVEL?.trim().toLowerCase() || 'info';
@@ -59,7 +64,7 @@ export const serveCommand: Command = {
     const stop = stopSignal();
     let service;
     try {
-      service = await startService({ home, env: ctx.env, host: values.host, port, logger });
+      service = await startService({ home, env: ctx.env, host: values.host, port, smtpPort, logger });
     } catch (err) {
       stop.dispose();
       const code = (err as NodeJS.ErrnoException).code;
@@ -76,6 +81,10 @@ export const serveCommand: Command = {
     }
     writeLine(ctx.stdout, `o365-notify service listening on ${service.url}`);
     writeLine(ctx.stdout, `Event API: ${service.url}/api/v1/events`);
+    if (service.relay) {
+      const r = service.relay;
+      writeLine(ctx.stdout, `SMTP relay: ${r.host} port ${r.port} (STARTTLS)${r.tlsPort ? `, port ${r.tlsPort} (TLS)` : ''}; certificate ${r.certificatePath}`);
+    }
     if (service.page) {
       writeLine(ctx.stdout, 'Settings page (this sign-in link works once, within 15 minutes; set a password on the page for later visits):');
       writeLine(ctx.stdout, `  ${createAdminLink(service.page)}`);

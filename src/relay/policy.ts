@@ -1,0 +1,126 @@
+import { BlockList, isIP } from 'node:net';
+
+/** IPv4-mapped IPv6 (`::ffff:10.1.2.3`) is the IPv4 address; brackets and zone ids removed. */
+export function normalizeIp(address: string): string {
+  const plain = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(plain);
+  return mapped ? mapped[1]! : plain;
+}
+
+export function isLoopbackIp(address: string): boolean {
+  const ip = normalizeIp(address);
+  return ip === '::1' || /^127\./.test(ip);
+}
+
+/** An allow list of IP addresses and CIDR ranges (validated by config's isNetworkRange). */
+export class NetworkList {
+  private readonly list = new BlockList();
+  readonly size: number;
+
+  constructor(entries: readonly string[]) {
+    for (const entry of entries) {
+      const [address, prefix] = entry.split('/');
+      const family = isIP(address!) === 6 ? 'ipv6' : 'ipv4';
+      if (prefix === undefined) this.list.addAddress(address!, family);
+      else this.list.addSubnet(address!, Number(prefix), family);
+    }
+    this.size = entries.length;
+  }
+
+  has(address: string): boolean {
+    const ip = normalizeIp(address);
+    const family = isIP(ip);
+    if (family === 0) return false;
+    return this.list.check(ip, family === 6 ? 'ipv6' : 'ipv4');
+  }
+}
+
+/** Failed AUTH attempts per client address; at the limit the address is locked out for a while. */
+export class AuthLockout {
+  private readonly failures = new Map<string, { count: number; lockedUntil: number; lastAt: number }>();
+
+  constructor(
+    private readonly maxFailures: number,
+    private readonly lockoutMs: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** When the address may try again, or undefined when it is not locked out. */
+  lockedUntil(ip: string): Date | undefined {
+    const entry = this.failures.get(ip);
+    if (!entry || entry.lockedUntil <= this.clock()) return undefined;
+    return new Date(entry.lockedUntil);
+  }
+
+  failed(ip: string): void {
+    const now = this.clock();
+    const entry = this.failures.get(ip) ?? { count: 0, lockedUntil: 0, lastAt: now };
+    // Failures older than the lock-out period are forgotten.
+    if (now - entry.lastAt > this.lockoutMs) entry.count = 0;
+    entry.count++;
+    entry.lastAt = now;
+    if (entry.count >= this.maxFailures) {
+      entry.lockedUntil = now + this.lockoutMs;
+      entry.count = 0;
+    }
+    this.failures.set(ip, entry);
+    if (this.failures.size > 10_000) this.prune(now);
+  }
+
+  succeeded(ip: string): void {
+    const entry = this.failures.get(ip);
+    if (entry && entry.lockedUntil <= this.clock()) this.failures.delete(ip);
+  }
+
+  private prune(now: number): void {
+    for (const [ip, e] of this.failures) if (e.lockedUntil <= now && now - e.lastAt > this.lockoutMs) this.failures.delete(ip);
+  }
+}
+
+/** Messages per minute per key (an SMTP user, or the client address without one): a sliding window. */
+export class RateLimit {
+  private readonly sent = new Map<string, number[]>();
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Takes one message for `key`; false when the key is over its limit. */
+  take(key: string): boolean {
+    const now = this.clock();
+    const list = (this.sent.get(key) ?? []).filter((t) => now - t < 60_000);
+    if (list.length >= this.perMinute) {
+      this.sent.set(key, list);
+      return false;
+    }
+    list.push(now);
+    this.sent.set(key, list);
+    if (this.sent.size > 10_000) for (const [k, l] of this.sent) if (l.every((t) => now - t >= 60_000)) this.sent.delete(k);
+    return true;
+  }
+}
+
+/** Open connections per client address. */
+export class ConnectionCount {
+  private readonly open = new Map<string, number>();
+
+  tryOpen(ip: string, max: number): boolean {
+    const n = this.open.get(ip) ?? 0;
+    if (n >= max) return false;
+    this.open.set(ip, n + 1);
+    return true;
+  }
+
+  close(ip: string): void {
+    const n = (this.open.get(ip) ?? 1) - 1;
+    if (n <= 0) this.open.delete(ip);
+    else this.open.set(ip, n);
+  }
+
+  get total(): number {
+    let sum = 0;
+    for (const n of this.open.values()) sum += n;
+    return sum;
+  }
+}

@@ -1,0 +1,95 @@
+import { readFile, rm } from 'node:fs/promises';
+import { simpleParser, type AddressObject } from 'mailparser';
+import type { FromPolicy } from '../config/index.js';
+import { NOTIFY_ID_HEADER, NOTIFY_KIND_HEADER, type Mailer, type MailSender, type OutgoingEmail, type SendResult } from '../delivery/index.js';
+import { GraphSendError, mimeFits, type MailMessage } from '../graph/index.js';
+import { noopLogger, type NotifyLogger } from '../infra/index.js';
+import type { RelayMessageRow, RelayRepository } from '../store/index.js';
+import type { RelayIdentity } from './listener.js';
+import { buildOutgoingMime, type OutgoingMime } from './outgoing.js';
+
+/** What the relay needs from the delivery side: the mailer in use, held while a call runs. */
+export interface MailerAccess {
+  use<T>(fn: (mailer: Mailer) => Promise<T>): Promise<T>;
+}
+
+export interface RelaySenderOptions {
+  inner: MailSender & MailerAccess;
+  relay: RelayRepository;
+  identity: () => Promise<RelayIdentity>;
+  fromPolicy: () => FromPolicy;
+  logger?: NotifyLogger;
+}
+
+/**
+ * The outbox worker's sender with relayed messages added: rows of kind `relay` are read back from
+ * the store (or their spool file), get the envelope and From rules (outgoing.ts), and go to Graph
+ * as MIME; every other row goes to the inner sender unchanged. Pacing, retries, waiting for a
+ * sign-in, diagnoses and metrics are the worker's, as for alert e-mails.
+ */
+export class RelaySender implements MailSender {
+  private readonly logger: NotifyLogger;
+
+  constructor(private readonly o: RelaySenderOptions) {
+    this.logger = o.logger ?? noopLogger;
+  }
+
+  async send(email: OutgoingEmail): Promise<SendResult> {
+    if (email.headers[NOTIFY_KIND_HEADER] !== 'relay') return this.o.inner.send(email);
+    const id = email.headers[NOTIFY_ID_HEADER]!;
+    const row = await this.o.relay.get(id);
+    if (!row) {
+      throw new GraphSendError({ status: 0, code: 'RelayMessageMissing', message: `the relayed message ${id} is no longer in the store`, attempts: 0, retryable: false });
+    }
+    const raw = await this.bytesOf(row);
+    const identity = await this.o.identity();
+    const out = buildOutgoingMime({ raw, recipients: row.recipients, envelopeFrom: row.envelopeFrom, mailbox: identity.mailbox, fromPolicy: this.o.fromPolicy(), id });
+    const result = await this.o.inner.use((mailer) => (mimeFits(out.mime.length) ? mailer.client.sendMime(out.mime, id) : this.sendLarge(mailer, out, id)));
+    this.logger.info({ component: 'smtp', id, path: result.path, recipients: row.recipients.length, bytes: out.mime.length }, 'relayed message accepted by Microsoft Graph');
+    await this.cleanUp(row);
+    return { messageId: result.messageId };
+  }
+
+  private async bytesOf(row: RelayMessageRow): Promise<Buffer> {
+    if (row.raw) return row.raw;
+    if (!row.spoolFile) {
+      throw new GraphSendError({ status: 0, code: 'RelayMessageMissing', message: `the relayed message ${row.id} has no stored bytes`, attempts: 0, retryable: false });
+    }
+    try {
+      return await readFile(row.spoolFile);
+    } catch (err) {
+      throw new GraphSendError({ status: 0, code: 'RelaySpoolUnreadable', message: `the relayed message's spool file ${row.spoolFile} cannot be read: ${(err as Error).message}`, attempts: 0, retryable: false, cause: err });
+    }
+  }
+
+  /** Sent: a spool file is not needed any more (the row keeps the envelope for the deliveries list). */
+  private async cleanUp(row: RelayMessageRow): Promise<void> {
+    if (!row.spoolFile) return;
+    await this.o.relay.forgetSpoolFile(row.id);
+    await rm(row.spoolFile, { force: true }).catch(() => undefined);
+  }
+
+  /**
+   * Over Graph's 4 MB request limit: the message is parsed into the mail client's model (text and
+   * HTML bodies, every attachment) and goes through a draft and upload sessions.
+   */
+  private async sendLarge(mailer: Mailer, out: OutgoingMime, id: string) {
+    const parsed = await simpleParser(out.mime, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
+    const addresses = (a: AddressObject | AddressObject[] | undefined) =>
+      (Array.isArray(a) ? a : a ? [a] : []).flatMap((o) => o.value).filter((v) => v.address).map((v) => ({ address: v.address!, name: v.name || undefined }));
+    const from = addresses(parsed.from)[0];
+    const message: MailMessage = {
+      id,
+      to: out.to,
+      cc: out.cc,
+      bcc: out.bcc,
+      from: from && out.from ? { address: out.from, name: from.name } : undefined,
+      replyTo: addresses(parsed.replyTo),
+      subject: parsed.subject ?? '',
+      html: typeof parsed.html === 'string' ? parsed.html : undefined,
+      text: parsed.text,
+      attachments: parsed.attachments.map((a, i) => ({ name: a.filename ?? `attachment-${i + 1}`, contentType: a.contentType, content: a.content })),
+    };
+    return mailer.send(message);
+  }
+}

@@ -1,0 +1,57 @@
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SmtpOptions } from '../config/index.js';
+import type { NotifyLogger } from '../infra/index.js';
+import type { RelayRepository } from '../store/index.js';
+import { relayCertificate } from './certificate.js';
+import { startRelayListener, type RelayIdentity, type RelayListener } from './listener.js';
+
+export interface StartRelayOptions {
+  home: string;
+  smtp: SmtpOptions;
+  port?: number;
+  tlsPort?: number;
+  relay: RelayRepository;
+  identity: () => Promise<RelayIdentity>;
+  openMessages: () => Promise<number>;
+  fsync: boolean;
+  onAccepted?: (id: string) => void;
+  logger?: NotifyLogger;
+}
+
+export interface RunningRelay extends RelayListener {
+  certificatePath: string;
+  certificateFingerprint: string;
+  orphansRemoved: number;
+}
+
+/**
+ * Spool files no row points to: written by a session that died (or was refused) before its
+ * commit. The client was not told 250 for them, so it sends them again; they are removed.
+ */
+async function removeOrphans(spoolDir: string, relay: RelayRepository): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(spoolDir);
+  } catch {
+    return 0;
+  }
+  const referenced = await relay.referencedSpoolFiles();
+  let removed = 0;
+  for (const name of names) {
+    const file = join(spoolDir, name);
+    if (referenced.has(file)) continue;
+    await rm(file, { force: true });
+    removed++;
+  }
+  return removed;
+}
+
+/** The relay as `serve` and `demo` run it: the certificate, orphan clean-up, then the listener(s). */
+export async function startRelay(o: StartRelayOptions): Promise<RunningRelay> {
+  const certificate = await relayCertificate(o.home, { certificate: o.smtp.certificate, certificateKey: o.smtp.certificateKey });
+  const orphansRemoved = await removeOrphans(join(o.home, 'relay-spool'), o.relay);
+  if (orphansRemoved > 0) o.logger?.info({ component: 'smtp', orphansRemoved }, 'removed spool files of messages that were never acknowledged');
+  const listener = await startRelayListener({ ...o, certificate });
+  return { ...listener, certificatePath: certificate.certPath, certificateFingerprint: certificate.fingerprint256, orphansRemoved };
+}

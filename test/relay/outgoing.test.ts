@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { buildOutgoingMime } from '../../src/relay/index.js';
+import { receiveMessage } from '../../src/relay/receive.js';
+
+const crlf = (s: string) => Buffer.from(s.replace(/\r?\n/g, '\r\n'), 'utf8');
+
+function headerOf(mime: Buffer, name: string): string[] {
+  const head = mime.toString('latin1').split('\r\n\r\n')[0]!.replace(/\r\n[ \t]+/g, ' ');
+  return head.split('\r\n').filter((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`)).map((l) => l.slice(name.length + 1).trim());
+}
+
+const base = { envelopeFrom: 'scanner@contoso.com', mailbox: 'alerts@contoso.com', fromPolicy: 'rewrite' as const, id: 'row-1' };
+
+describe('the envelope decides delivery (headers rewritten for Graph)', () => {
+  it('keeps To/Cc only for envelope recipients, adds envelope-only ones as Bcc and drops the Bcc header', () => {
+    const raw = crlf('From: Scanner <alerts@contoso.com>\nTo: a@contoso.com, header-only@contoso.com\nCc: c@contoso.com\nBcc: secret@contoso.com\nSubject: s\n\nbody\n');
+    const out = buildOutgoingMime({ ...base, raw, recipients: ['a@contoso.com', 'C@contoso.com', 'env-only@contoso.com'] });
+    assert.deepEqual(out.to, ['a@contoso.com']);
+    assert.deepEqual(out.cc, ['c@contoso.com']);
+    assert.deepEqual(out.bcc, ['env-only@contoso.com']);
+    assert.deepEqual(headerOf(out.mime, 'To'), ['<a@contoso.com>']);
+    assert.deepEqual(headerOf(out.mime, 'Bcc'), ['<env-only@contoso.com>']);
+    assert.ok(!out.mime.toString().includes('secret@contoso.com'), 'the Bcc header of the sender is gone');
+    assert.ok(!out.mime.toString().includes('header-only@'), 'a header-only address gets nothing');
+    assert.deepEqual(headerOf(out.mime, 'X-O365-Notify-Id'), ['row-1']);
+    assert.ok(out.mime.toString().endsWith('\r\n\r\nbody\r\n'));
+  });
+
+  it('an only-Bcc message gets To: undisclosed-recipients:;', () => {
+    const raw = crlf('From: alerts@contoso.com\nTo: undisclosed-recipients:;\nSubject: s\n\nx\n');
+    const out = buildOutgoingMime({ ...base, raw, recipients: ['x@contoso.com', 'y@contoso.com'] });
+    assert.deepEqual(headerOf(out.mime, 'To'), ['undisclosed-recipients:;']);
+    assert.deepEqual(out.bcc, ['x@contoso.com', 'y@contoso.com']);
+  });
+
+  it('fromPolicy rewrite: From becomes the mailbox with the display name kept, the original goes to Reply-To', () => {
+    const raw = crlf('From: "NAS Box" <nas@other.com>\nSender: nas@other.com\nTo: a@contoso.com\n\nx\n');
+    const out = buildOutgoingMime({ ...base, raw, recipients: ['a@contoso.com'] });
+    assert.deepEqual(headerOf(out.mime, 'From'), ['NAS Box <alerts@contoso.com>']);
+    assert.deepEqual(headerOf(out.mime, 'Reply-To'), ['NAS Box <nas@other.com>']);
+    assert.deepEqual(headerOf(out.mime, 'Sender'), []);
+    assert.equal(out.from, 'alerts@contoso.com');
+  });
+
+  it('fromPolicy send-as keeps the From; a missing From becomes the mailbox', () => {
+    const kept = buildOutgoingMime({ ...base, fromPolicy: 'send-as', raw: crlf('From: ceo@contoso.com\nTo: a@contoso.com\n\nx\n'), recipients: ['a@contoso.com'] });
+    assert.deepEqual(headerOf(kept.mime, 'From'), ['ceo@contoso.com']);
+    const added = buildOutgoingMime({ ...base, raw: crlf('To: a@contoso.com\n\nx\n'), recipients: ['a@contoso.com'] });
+    assert.deepEqual(headerOf(added.mime, 'From'), ['<alerts@contoso.com>']);
+  });
+});
+
+describe('receiving a message (line endings, repairs, spooling)', () => {
+  const options = (spoolDir: string, inlineLimit = 1024 * 1024) => ({ spoolDir, inlineLimit, maxBytes: 5 * 1024 * 1024, hostname: 'relay.test', fsync: false, now: () => new Date('2026-12-03T10:00:00Z') });
+
+  it('turns bare LF into CRLF, adds Date and Message-ID, encodes 8-bit headers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'relay-rx-'));
+    try {
+      const raw = Buffer.concat([Buffer.from('From: Dr\u00fccker <printer@contoso.com>\nSubject: '), Buffer.from([0x54, 0xf6, 0x6e, 0x65, 0x72]), Buffer.from(' leer\n\nline1\nline2\n')]);
+      const r = await receiveMessage(Readable.from([raw.subarray(0, 7), raw.subarray(7)]), 'id1', options(dir));
+      assert.equal(r.header.subject, 'Töner leer', 'Windows-1252 bytes read as such');
+      assert.ok(r.header.repairs.includes('added Date') && r.header.repairs.includes('added Message-ID'));
+      const text = r.raw!.toString('latin1');
+      assert.ok(!/[^\r]\n/.test(text), 'only CRLF line endings');
+      assert.ok(/^Subject: =\?UTF-8\?B\?/m.test(text), text);
+      assert.ok(/^From: =\?UTF-8\?Q\?Dr=C3=BCcker\?= <printer@contoso.com>/m.test(text), text);
+      assert.match(text, /^Message-ID: <[0-9a-f-]+@relay\.test>/m);
+      assert.ok(text.endsWith('\r\n\r\nline1\r\nline2\r\n'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('streams a large body to a spool file and refuses one over the limit', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'relay-rx-'));
+    try {
+      const line = Buffer.from('x'.repeat(76) + '\n');
+      const chunks = [Buffer.from('Subject: big\nFrom: a@contoso.com\n\n'), ...Array.from({ length: 20_000 }, () => line)];
+      const r = await receiveMessage(Readable.from(chunks), 'id2', options(dir, 64 * 1024));
+      assert.equal(r.raw, null);
+      assert.ok(r.spoolFile);
+      const stored = await readFile(r.spoolFile!);
+      assert.equal(stored.length, r.size);
+      assert.equal(stored.toString().split('x'.repeat(76) + '\r\n').length - 1, 20_000);
+      const big = await receiveMessage(Readable.from(Array.from({ length: 80_000 }, () => line)), 'id3', options(dir, 64 * 1024));
+      assert.equal(big.tooBig, true);
+      await assert.rejects(readFile(join(dir, 'id3.eml')), /ENOENT/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
