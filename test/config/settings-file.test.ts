@@ -233,6 +233,24 @@ describe('environment overrides', () => {
       O365_NOTIFY_SERVICE_HOST: 'localhost',
       O365_NOTIFY_SERVICE_PORT: '9025',
       O365_NOTIFY_SERVICE_DURABILITY: 'power-loss',
+      O365_NOTIFY_SMTP_ENABLED: 'yes',
+      O365_NOTIFY_SMTP_HOST: '0.0.0.0',
+      O365_NOTIFY_SMTP_PORT: '587',
+      O365_NOTIFY_SMTP_TLS_PORT: '465',
+      O365_NOTIFY_SMTP_REQUIRE_AUTH: 'true',
+      O365_NOTIFY_SMTP_ALLOWED_CLIENTS: '192.168.1.0/24, 10.0.0.5',
+      O365_NOTIFY_SMTP_PLAIN_CLIENTS: '10.0.0.5',
+      O365_NOTIFY_SMTP_ALLOWED_FROM: 'contoso.com',
+      O365_NOTIFY_SMTP_ALLOWED_RECIPIENTS: 'admin@contoso.com,@fabrikam.com',
+      O365_NOTIFY_SMTP_FROM_POLICY: 'send-as',
+      O365_NOTIFY_SMTP_MAX_MESSAGE_MB: '20',
+      O365_NOTIFY_SMTP_MAX_RECIPIENTS: '100',
+      O365_NOTIFY_SMTP_MAX_CONNECTIONS_PER_CLIENT: '5',
+      O365_NOTIFY_SMTP_MESSAGES_PER_MINUTE: '30',
+      O365_NOTIFY_SMTP_AUTH_FAILURES_BEFORE_LOCKOUT: '3',
+      O365_NOTIFY_SMTP_LOCKOUT_MINUTES: '10',
+      O365_NOTIFY_SMTP_CERTIFICATE: '/tmp/relay.pem',
+      O365_NOTIFY_SMTP_CERTIFICATE_KEY: '/tmp/relay-key.pem',
     };
     const read = await readSettings(home, env);
     assert.deepEqual(read.problems, []);
@@ -249,6 +267,10 @@ describe('environment overrides', () => {
     assert.equal(s.endpoints.emulator, 'https://127.0.0.1:8443');
     assert.equal(s.endpoints.emulatorCa, '/tmp/ca.pem');
     assert.deepEqual(s.service, { host: 'localhost', port: 9025, durability: 'power-loss' });
+    assert.equal(s.smtp.enabled, true);
+    assert.deepEqual(s.smtp.allowedClients, ['192.168.1.0/24', '10.0.0.5']);
+    assert.deepEqual(s.smtp.allowedRecipients, ['admin@contoso.com', 'fabrikam.com']);
+    assert.equal(s.smtp.fromPolicy, 'send-as');
     assert.equal(read.sources['account.type'], 'O365_NOTIFY_ACCOUNT_TYPE');
     assert.equal(read.sources['account.tenantId'], 'file');
     assert.equal(read.sources['mail.to'], 'O365_NOTIFY_TO');
