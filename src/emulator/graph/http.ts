@@ -1,3 +1,4 @@
+import { MimeBody } from './mime-message.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EmulatorContext } from '../context.js';
 import { GraphError, requestTooLarge, sendGraphError, TEXT } from './errors.js';
@@ -42,9 +43,8 @@ export function installJsonParsers(scope: FastifyInstance, ctx: EmulatorContext)
     const type = request.headers['content-type'];
     if (bytes.length > ctx.limits.maxRequestBytes) return done(requestTooLarge(), undefined);
     if (type === undefined) return done(new GraphError(400, 'BadRequest', TEXT.invalidJson), undefined);
-    if (/^text\/plain/i.test(type)) {
-      return done(new GraphError(415, 'UnsupportedMediaType', 'The emulator accepts JSON bodies only: sendMail in MIME format (text/plain) is not emulated.'), undefined);
-    }
+    // sendMail in MIME format (mime-message.ts): the base64 text, read by the route.
+    if (/^text\/plain/i.test(type)) return done(null, new MimeBody(bytes.toString('latin1')));
     done(new GraphError(415, 'UnsupportedMediaType', `The content type '${type.slice(0, 100)}' is not supported.`), undefined);
   });
 }

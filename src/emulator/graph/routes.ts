@@ -15,6 +15,7 @@ import {
   type MessageFields,
 } from './message.js';
 import { registerApplicationRoutes } from './applications.js';
+import { MimeBody, parseMimeMessage } from './mime-message.js';
 import { graphAttachment, graphMessage, userProfile } from './resources.js';
 import type { GraphState } from './state.js';
 import type { StoredAttachment, StoredMessage } from './store.js';
@@ -52,6 +53,7 @@ function checkParameters(body: Record<string, unknown>, allowed: string[], actio
 function requireBody(request: FastifyRequest): Record<string, unknown> {
   const body = request.body;
   if (body === undefined) throw new GraphError(400, 'BadRequest', TEXT.emptyPayload);
+  if (body instanceof MimeBody) throw new GraphError(415, 'UnsupportedMediaType', 'The emulator takes MIME (text/plain) only for sendMail.');
   if (!isObject(body)) throw new GraphError(400, 'BadRequest', TEXT.invalidJson);
   return body;
 }
@@ -159,6 +161,12 @@ export function registerGraphApi(ctx: EmulatorContext, state: GraphState) {
 
     route('POST', '/sendMail', 'graph.sendMail', async (request, reply) => {
       const { caller, target } = mailboxRequest(request, 'Mail.Send');
+      if (request.body instanceof MimeBody) {
+        const { attachments, internetMessageId: _id, ...fields } = await parseMimeMessage(request.body);
+        const at = ctx.clock.now();
+        submit(caller, target, fields, () => attachments.map((a) => store.attachment(a, at)), attachments.map((a) => a.content.length), { saveToSentItems: true, via: 'sendMail' });
+        return reply.code(202).send();
+      }
       const body = requireBody(request);
       checkParameters(body, ['message', 'savetosentitems'], 'sendMail');
       const messageJson = prop(body, 'message');

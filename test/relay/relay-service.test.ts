@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DEMO_DOMAIN } from '../../src/emulator/index.js';
+import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { ADMIN, SENDER, TEAM, serviceHome, startTestService, waitFor } from '../server/helpers.js';
+import type { RunningService } from '../../src/server/index.js';
+import { addUser, mailer, receivedBy } from './support.js';
+
+describe('SMTP relay in the service: nodemailer over STARTTLS + AUTH, delivered through Graph', () => {
+  let emu: TestEmulator;
+  let home: { home: string; cleanup: () => Promise<void> };
+  let svc: RunningService;
+
+  before(async () => {
+    emu = await startTestEmulator();
+    home = await serviceHome(emu);
+    await addUser(home.home, 'imagemanager', 'correct horse battery');
+    ({ svc } = await startTestService(home.home, { smtpPort: 0 }));
+  });
+  after(async () => {
+    await svc?.close();
+    await home?.cleanup();
+    await emu?.stop();
+  });
+
+  it('delivers to exactly the envelope: header-only gets nothing, envelope-only is Bcc, Bcc never shown', async () => {
+    const t = await mailer(svc.relay!.port, svc.relay!.certificatePath, { user: 'imagemanager', pass: 'correct horse battery' });
+    const subject = `envelope ${Date.now()}`;
+    const info = await t.sendMail({
+      envelope: { from: SENDER, to: [TEAM, ADMIN] },
+      from: `ImageManager <${SENDER}>`,
+      to: [TEAM, `nobody@${DEMO_DOMAIN}`],
+      bcc: `secret@${DEMO_DOMAIN}`,
+      subject,
+      text: 'Verification failed on SERVER01',
+      html: '<p>Verification failed on <b>SERVER01</b></p>',
+      attachments: [{ filename: 'log.txt', content: 'line 1\n' }],
+    });
+    assert.match(info.response, /^250 2\.6\.0 Queued as/);
+    const got = await waitFor(async () => {
+      const r = await receivedBy(emu, subject);
+      return r.size >= 2 ? r : undefined;
+    }, 'both envelope recipients got it');
+    assert.deepEqual([...got.keys()].sort(), [ADMIN, TEAM].sort());
+    const m = got.get(TEAM);
+    assert.deepEqual(m.toRecipients.map((r: any) => r.address), [TEAM]);
+    assert.deepEqual(m.bccRecipients ?? [], [], 'no Bcc shown to a recipient');
+    assert.deepEqual(m.attachments.map((a: any) => a.name), ['log.txt']);
+    assert.equal(m.body.contentType, 'html');
+    assert.ok(m.internetMessageHeaders.some((h: any) => /^x-o365-notify-id$/i.test(h.name)));
+    assert.ok(!JSON.stringify([...got.values()]).includes('secret@'), 'the Bcc header address appears nowhere');
+    assert.ok(!got.has(`nobody@${DEMO_DOMAIN}`));
+    const row = svc.store.outbox.get(info.response.match(/Queued as (\S+):/)![1]!)!;
+    assert.equal(row.kind, 'relay');
+    await waitFor(() => svc.store.outbox.get(row.id)!.status === 'sent', 'the outbox row is sent');
+    assert.match(svc.service.metricsText(), /o365_notify_emails_sent_total\{kind="relay"\} 1/);
+    t.close();
+  });
+});
