@@ -51,6 +51,11 @@ async function readIfThere(file: string): Promise<string | undefined> {
   }
 }
 
+/** Where the generated certificate lives (what `smtp test` and clients that verify trust). */
+export function relayCertificatePath(home: string): string {
+  return join(home, 'relay-tls', 'relay-cert.pem');
+}
+
 export async function relayCertificate(home: string, configured?: { certificate?: string; certificateKey?: string }): Promise<RelayCertificate> {
   if (configured?.certificate && configured.certificateKey) {
     const cert = await readFile(configured.certificate, 'utf8');
@@ -58,7 +63,7 @@ export async function relayCertificate(home: string, configured?: { certificate?
     return { cert, key, certPath: configured.certificate, fingerprint256: new X509Certificate(cert).fingerprint256, generated: false };
   }
   const dir = join(home, 'relay-tls');
-  const certPath = join(dir, 'relay-cert.pem');
+  const certPath = relayCertificatePath(home);
   const keyPath = join(dir, 'relay-key.pem');
   let cert = await readIfThere(certPath);
   let key = await readIfThere(keyPath);

@@ -83,7 +83,10 @@ export function decodedText(f: HeaderField | undefined): string {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const windows1252 = new TextDecoder('windows-1252');
+// Node's TextDecoder reads 'windows-1252' as ISO-8859-1; the 0x80-0x9F range (where 1252 has
+// the euro sign, curly quotes and dashes) is mapped here.
+const CP1252_HIGH = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+const windows1252 = { decode: (bytes: Buffer) => Array.from(bytes, (b) => (b >= 0x80 && b <= 0x9f ? CP1252_HIGH[b - 0x80]! : String.fromCharCode(b))).join('') };
 
 /** Devices write 8-bit headers in UTF-8 or in their code page (nearly always Windows-1252, a superset of ISO-8859-1). */
 export function decodeBytes(bytes: Buffer): string {

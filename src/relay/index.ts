@@ -9,3 +9,4 @@ export { RelaySender, type MailerAccess, type RelaySenderOptions } from './relay
 export { addRelayUser, listRelayUsers, removeRelayUser, RelayUserError, type AddedUser } from './users.js';
 export { buildOutgoingMime, type OutgoingMime } from './outgoing.js';
 export { isLoopbackIp } from './policy.js';
+export { relayCertificatePath } from './certificate.js';

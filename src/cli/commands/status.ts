@@ -1,6 +1,7 @@
 import { openAuthSession, readAuthStatus, type AuthStatus } from '../../auth/index.js';
 import { formatDiagnosis } from '../../diagnose/index.js';
 import { readStoreSummary, type StoreSummary } from '../../server/index.js';
+import { printRelayStatus, readRelayStatus, type RelayStatus } from './smtp-status.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, writeLine, type CliContext, type Command } from '../command.js';
 
 const usage = `Usage: o365-notify status [--json]
@@ -57,16 +58,19 @@ export const statusCommand: Command = {
     const session = await openAuthSession({ home: ctx.home, env: ctx.env });
     const status = await readAuthStatus(session.home, session.settings, await session.secrets.hasClientSecret());
     let notifications: StoreSummary | null = null;
+    let relay: RelayStatus | null = null;
     try {
       notifications = readStoreSummary(session.home);
+      relay = await readRelayStatus(session.home, session.settings);
     } catch (err) {
       // The sign-in status is still worth showing when the store cannot be read (e.g. a newer version's).
       if (!ctx.json) writeLine(ctx.stderr, `Cannot read the notification store: ${(err as Error).message}`);
     }
-    if (ctx.json) writeLine(ctx.stdout, JSON.stringify(notifications ? { ...status, notifications } : status));
+    if (ctx.json) writeLine(ctx.stdout, JSON.stringify(notifications ? { ...status, notifications, relay } : status));
     else {
       printStatus(ctx, status);
       if (notifications) printNotifications(ctx, notifications);
+      if (relay) printRelayStatus(ctx, relay);
     }
     const secretExpired = status.secret.daysLeft !== undefined && status.secret.daysLeft < 0;
     return status.signInRequired || status.problem || secretExpired ? EXIT_FAILED : EXIT_OK;
