@@ -10,6 +10,8 @@ missing=()
 [ -x /usr/bin/systemd-analyze ] || missing+=(systemd)
 [ -x /usr/bin/dbus-daemon ] || missing+=(dbus)
 [ -x /usr/bin/gnome-keyring-daemon ] || missing+=(gnome-keyring)
+# swaks: an independent SMTP client for the relay's tests (test/relay/real-clients.test.ts).
+[ -x /usr/bin/swaks ] || missing+=(swaks)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing missing system packages: ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
