@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { openAuthSession, signInWithDeviceCode } from '../../auth/index.js';
 import { readSettingsFile, saveSettings } from '../../config/index.js';
@@ -10,7 +11,7 @@ import { parseCommandArgs, writeLine, type CliContext, type Command } from '../c
 const SENDER = `alerts@${DEMO_DOMAIN}`;
 const RECIPIENT = `it-team@${DEMO_DOMAIN}`;
 
-const usage = `Usage: o365-notify demo [--dir DIR] [--emulator-port 8443] [--port 8025]
+const usage = `Usage: o365-notify demo [--dir DIR] [--emulator-port 8443] [--port 8025] [--smtp-port 2525]
 
 What \`npm start\` runs: the Entra ID + Graph emulator with its demo tenant and the service wired
 to it, signed in as ${SENDER} through the emulator's real device-code flow (approved
@@ -19,7 +20,8 @@ mailbox page, the API token and a curl line that posts an ImageManager event.
   --dir DIR            where the demo keeps its settings and data (default ./.o365-notify-demo);
                        never your real o365-notify home
   --emulator-port N    emulator port (default 8443; a free one if taken)
-  --port N             service port (default 8025; a free one if taken)`;
+  --port N             service port (default 8025; a free one if taken)
+  --smtp-port N        SMTP relay port (default 2525; a free one if taken)`;
 
 /** Listens on the preferred port, or on any free one when it is taken. */
 async function onPreferredPort<T>(preferred: number, start: (port: number) => Promise<T>): Promise<T> {
@@ -31,6 +33,15 @@ async function onPreferredPort<T>(preferred: number, start: (port: number) => Pr
   }
 }
 
+/** The port if nothing listens there on loopback, else 0 (any free one). */
+function portOrAny(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(0));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(port)));
+  });
+}
+
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'emulator + service wired together on loopback (what `npm start` runs)',
@@ -40,6 +51,7 @@ export const demoCommand: Command = {
       dir: { type: 'string' },
       'emulator-port': { type: 'string', default: '8443' },
       port: { type: 'string', default: '8025' },
+      'smtp-port': { type: 'string', default: '2525' },
     });
     const home = resolve(values.dir ?? '.o365-notify-demo');
     const env = { ...ctx.env, O365_NOTIFY_HOME: home };
@@ -76,7 +88,9 @@ export const demoCommand: Command = {
       });
 
       const logger = createLogger({ name: 'o365-notify', level: 'warn' });
-      service = await onPreferredPort(Number(values.port), (port) => startService({ home, env, port, logger }));
+      // The SMTP relay is on in the demo (smtp.enabled need not be set); loopback needs no AUTH.
+      const smtpPort = await portOrAny(Number(values['smtp-port']));
+      service = await onPreferredPort(Number(values.port), (port) => startService({ home, env, port, logger, smtp: true, smtpPort }));
       const { token } = await rotateApiToken(home);
       const adminLink = createAdminLink({ home, baseUrl: () => service!.url });
       const event = JSON.stringify({
@@ -94,9 +108,15 @@ export const demoCommand: Command = {
       say(`  Settings page:      ${adminLink}   (one-time sign-in link, valid 15 minutes)`);
       say(`  Mailboxes:          ${emu.url}/_emulator/   (the emulator's CA: ${emu.caPath})`);
       say(`  API token:          ${token}`);
+      if (service.relay) say(`  SMTP relay:         ${service.relay.host} port ${service.relay.port} (STARTTLS; no AUTH needed from this machine)`);
       say();
       say('Post an ImageManager event; the e-mail appears on the mailbox page within seconds:');
       say(`  curl -sS -X POST ${service.url}/api/v1/events -H 'Authorization: Bearer ${token}' -H 'Content-Type: application/json' -d '${event}'`);
+      if (service.relay) {
+        say();
+        say('Send a mail through the SMTP relay, as ImageManager does (it arrives on the mailbox page):');
+        say(`  swaks --server ${service.relay.host}:${service.relay.port} --tls --from ${SENDER} --to ${RECIPIENT} --header 'Subject: ImageManager relay test' --body 'Sent through the o365-notify SMTP relay'`);
+      }
       say();
       say('Press Ctrl+C to stop.');
 
