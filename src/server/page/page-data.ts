@@ -1,4 +1,5 @@
 import { readAuthState, readAuthStatus, type AuthStatus, diagnoseContext } from '../../auth/index.js';
+import { gatherRelayData, type RelayPageData } from './view-relay.js';
 import {
   checkSettings,
   defaultSettings,
@@ -22,6 +23,8 @@ import type { DeviceCodeView } from './sign-in-flows.js';
 
 /** Everything the page shows, read fresh for each request from the same sources the CLI reads. */
 export interface PageData {
+  /** The SMTP relay section (view-relay.ts). */
+  relay: RelayPageData;
   settingsFile: string;
   settingsExist: boolean;
   /** settings.yaml cannot be read: shown, and saving is refused until it is fixed. */
@@ -209,6 +212,7 @@ export async function gatherPageData(sources: PageDataSources): Promise<PageData
     deviceCode: sources.deviceCode,
     now,
     time,
+    relay: await gatherRelayData(service.store, settings),
   };
   return { ...data, banner: bannerItems(data) };
 }

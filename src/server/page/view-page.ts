@@ -6,6 +6,7 @@ import { accessSection, deliveriesFragment, testSection } from './view-deliverie
 import { documentPage } from './view-layout.js';
 import { notificationsSection, silencesSection } from './view-notifications.js';
 import { signInSection } from './view-signin.js';
+import { relaySection } from './view-relay.js';
 
 /** Parts of the page the script refreshes in place: element id -> inner HTML. */
 export function liveFragments(data: PageData): Record<string, string> {
@@ -22,7 +23,7 @@ export function settingsPage(data: PageData, csrfToken: string): string {
 <div class="brand">o365-notify<span>ImageManager e-mail notifications</span></div>
 <nav aria-label="Sections">
 <a href="#checklist">Checklist</a><a href="#account">Account</a><a href="#signin">Sign-in</a><a href="#test">Test e-mail</a>
-<a href="#deliveries">Deliveries</a><a href="#notifications">Notifications</a><a href="#silences">Silences</a><a href="#access">Page access</a>
+<a href="#deliveries">Deliveries</a><a href="#relay">SMTP relay</a><a href="#notifications">Notifications</a><a href="#silences">Silences</a><a href="#access">Page access</a>
 </nav>
 <button type="button" class="small lock" data-post="/ui/logout">Lock the page</button>
 </header>
@@ -42,6 +43,7 @@ ${testSection(data)}
 <h2 id="deliveries-title">Deliveries</h2>
 <div id="deliveries-live">${deliveriesFragment(data)}</div>
 </section>
+${relaySection(data)}
 ${notificationsSection(data)}
 ${silencesSection(data)}
 ${accessSection(data)}
