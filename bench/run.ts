@@ -11,6 +11,7 @@ import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID, startEmulator } from '../src/em
 import { openMailer } from '../src/delivery/mailer.js';
 import { runMailBench, type MailBenchResult } from './mail-send.js';
 import { serviceBurstSection, serviceIngestSection, serviceMemorySection } from './service.js';
+import { relayMemorySection, relayThroughputSection } from './relay.js';
 import { PassThrough } from 'node:stream';
 
 export interface BenchSection {
@@ -90,7 +91,7 @@ function markdown(sections: BenchSection[], startedAt: Date): string {
 
 /** Benchmarks other modules add (the service's ingest, burst and memory benches). */
 export const extraSections: (() => Promise<BenchSection>)[] = [];
-extraSections.push(serviceIngestSection, serviceBurstSection, serviceMemorySection);
+extraSections.push(serviceIngestSection, serviceBurstSection, serviceMemorySection, relayThroughputSection, relayMemorySection);
 
 async function run(): Promise<void> {
   const startedAt = new Date();

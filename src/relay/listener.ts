@@ -82,6 +82,15 @@ export async function startRelayListener(o: RelayListenerOptions): Promise<Relay
     return st;
   };
   const ipOf = (s: SMTPServerSession) => normalizeIp(s.remoteAddress);
+  // Free disk space, looked at most once a second (a syscall per message costs throughput).
+  let disk: { at: number; bytes: number | undefined } = { at: -Infinity, bytes: undefined };
+  const freeSpace = async () => {
+    if (clock() - disk.at > 1000) {
+      const s = await statfs(spoolDir).catch(() => undefined);
+      disk = { at: clock(), bytes: s ? s.bavail * s.bsize : undefined };
+    }
+    return disk.bytes;
+  };
   const plainAllowed = (s: SMTPServerSession) => s.secure || isLoopbackIp(s.remoteAddress) || plainClients.has(s.remoteAddress);
   const authRequired = (s: SMTPServerSession) => smtp.requireAuth ?? !isLoopbackIp(s.remoteAddress);
   const fail = (cb: (err?: Error | null) => void, reply: SmtpReply, s: SMTPServerSession, what: string) => {
@@ -174,8 +183,8 @@ export async function startRelayListener(o: RelayListenerOptions): Promise<Relay
         }
         const open = await o.openMessages();
         if (open >= MAX_OPEN_MESSAGES) return fail(cb, replies.storeFull(open), session, 'data');
-        const disk = await statfs(spoolDir).catch(() => undefined);
-        if (disk && disk.bavail * disk.bsize < 2 * maxBytes + received.size) return fail(cb, replies.storeFull(open), session, 'data');
+        const free = await freeSpace();
+        if (free !== undefined && free < 2 * maxBytes + received.size) return fail(cb, replies.storeFull(open), session, 'data');
         await o.relay.accept({
           id,
           receivedAt: clock(),

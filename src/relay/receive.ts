@@ -35,6 +35,7 @@ export interface Received {
 /** The header block ends at the first empty line; more than this without one and the rest is body. */
 const MAX_HEADER_BYTES = 1024 * 1024;
 const CRLF = Buffer.from('\r\n');
+const WRITE_BYTES = 256 * 1024;
 const HEADER_END = Buffer.from('\r\n\r\n');
 
 /** Bare LF -> CRLF, across chunk boundaries. */
@@ -86,11 +87,22 @@ export async function receiveMessage(stream: AsyncIterable<Buffer>, id: string, 
     header = repairHeader(parseHeaderBlock(block), options.hostname, options.now());
     headerBytes = Buffer.concat([serializeHeaders(header.fields), CRLF]);
   };
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    if (!file || pendingBytes === 0) return;
+    await file.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
+    pending = [];
+    pendingBytes = 0;
+  };
   const addBody = async (chunk: Buffer) => {
     if (chunk.length === 0) return;
     bodyBytes += chunk.length;
     if (file) {
-      await file.write(chunk);
+      // Fewer, larger writes: the stream's chunks are 16-64 KB.
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= WRITE_BYTES) await flush();
       return;
     }
     body.push(chunk);
@@ -108,6 +120,8 @@ export async function receiveMessage(stream: AsyncIterable<Buffer>, id: string, 
         if (!tooBig) {
           tooBig = true;
           body = [];
+          pending = [];
+          pendingBytes = 0;
           headerBuf = null;
           await file?.close();
           file = undefined;
@@ -153,6 +167,7 @@ export async function receiveMessage(stream: AsyncIterable<Buffer>, id: string, 
     }
     const size = headerBytes.length + bodyBytes;
     if (file) {
+      await flush();
       if (options.fsync) await file.sync();
       await file.close();
       file = undefined;

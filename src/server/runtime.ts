@@ -76,6 +76,18 @@ function noticeKind(problem: SignInProblem): HealthNoticeKind | undefined {
   return undefined;
 }
 
+/** Relay messages not sent yet, counted at most once a second (the relay asks for every message). */
+function relayOpenMessages(store: Store): () => Promise<number> {
+  let cached = { at: -Infinity, n: 0 };
+  return async () => {
+    if (Date.now() - cached.at > 1000) {
+      const c = await store.relay.counts();
+      cached = { at: Date.now(), n: (c.queued ?? 0) + (c.sending ?? 0) + (c['waiting-sign-in'] ?? 0) };
+    }
+    return cached.n;
+  };
+}
+
 function urlOf(address: AddressInfo): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}`;
@@ -237,10 +249,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
         port: options.smtpPort,
         relay: store.relay,
         identity: relayIdentity,
-        openMessages: async () => {
-          const c = await store.relay.counts();
-          return (c.queued ?? 0) + (c.sending ?? 0) + (c['waiting-sign-in'] ?? 0);
-        },
+        openMessages: relayOpenMessages(store),
         fsync: settings.service.durability === 'power-loss',
         onAccepted: () => service.outboxRowAdded('relay'),
         logger: logger.child({ component: 'smtp' }),
