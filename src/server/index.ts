@@ -5,7 +5,7 @@ export { callApi, connectToService, describeApiError, SERVICE_NAME, serviceRunni
 export { HttpError, isoTimes, type ApiErrorBody } from './http.js';
 export { readStoreSummary, withLocalService, type StoreSummary } from './local-store.js';
 export { apiTokenPath, serviceStorePath } from './paths.js';
-export { createAdminLink } from './page/index.js';
+export { createAdminLink, createStoredAdminLink } from './page/index.js';
 export { rulesFromSettings } from './rules.js';
 export { startService, type RunningService, type StartServiceOptions } from './runtime.js';
 export { watchSignIn, type SignInProblem, type SignInWatch, type SignInWatchOptions } from './sign-in-watch.js';

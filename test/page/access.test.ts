@@ -112,7 +112,7 @@ describe('settings page access', () => {
     assert.match(String(page.headers['content-security-policy']), /default-src 'self'/);
     assert.doesNotMatch(String(page.headers['content-security-policy']), /unsafe-inline/);
     assert.equal(page.headers['x-frame-options'], 'DENY');
-    assert.equal(page.headers['referrer-policy'], 'no-referrer');
+    assert.equal(page.headers['referrer-policy'], 'same-origin');
     assert.equal(page.headers['cache-control'], 'no-store');
     assert.doesNotMatch(page.text, /<script(?![^>]*\ssrc="\/ui\/page\.js")/, 'the only script is the service\'s own file');
     assert.doesNotMatch(page.text, /\sstyle=|<style|\son[a-z]+=/i, 'no inline styles or event handlers');
@@ -158,6 +158,22 @@ describe('settings page access', () => {
       body: 'password=whatever-it-is',
     });
     assert.equal(crossSiteLogin.status, 403);
+    // `Origin: null` (what a browser sends under a strict referrer policy) passes only with
+    // Sec-Fetch-Site: same-origin, never cross-site or without Fetch Metadata.
+    for (const site of ['cross-site', 'same-site', 'none', undefined]) {
+      const nullOrigin = await call(`${svc.url}/ui/login`, {
+        method: 'POST',
+        headers: { host, origin: 'null', ...(site ? { 'sec-fetch-site': site } : {}), 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'password=whatever-it-is',
+      });
+      assert.equal(nullOrigin.status, 403, `Origin: null with Sec-Fetch-Site ${site}`);
+    }
+    const nullSameOrigin = await call(`${svc.url}/ui/login`, {
+      method: 'POST',
+      headers: { host, origin: 'null', 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'password=whatever-it-is',
+    });
+    assert.notEqual(nullSameOrigin.status, 403, 'a same-origin form post without an origin reaches the password check');
     await assert.rejects(readFile(join(svc.home, 'settings.yaml'), 'utf8'), /ENOENT/, 'nothing refused was saved');
   });
 

@@ -23,6 +23,7 @@ export const commandIndex: readonly CommandEntry[] = [
   { name: 'send', summary: 'send one e-mail through Microsoft Graph', load: async () => (await import('./send.js')).sendCommand },
   { name: 'event', summary: 'submit an event (to the running service, else straight into the store)', load: async () => (await import('./event.js')).eventCommand },
   { name: 'serve', summary: 'run the service: event API, settings page, delivery worker', load: async () => (await import('./serve.js')).serveCommand },
+  { name: 'page', summary: 'print a new one-time sign-in link to the settings page', load: async () => (await import('./page.js')).pageCommand },
   { name: 'smtp', summary: 'SMTP relay users (add, list, remove) and a test message through the relay', load: async () => (await import('./smtp.js')).smtpCommand },
   { name: 'service', summary: 'install, remove or check the service that starts at boot (systemd, Windows)', load: async () => (await import('./service.js')).serviceCommand },
   { name: 'backup', summary: 'save settings, store and encrypted secrets to one file (optionally portable with a passphrase)', load: async () => (await import('./backup.js')).backupCommand },

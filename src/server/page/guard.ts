@@ -11,7 +11,10 @@ export const CONTENT_SECURITY_POLICY = "default-src 'self'; base-uri 'none'; for
 const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
+  // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on a form POST,
+  // and the password form could never pass the origin check (issue 10.1). Cross-site requests
+  // still get no Referer.
+  'referrer-policy': 'same-origin',
   'x-content-type-options': 'nosniff',
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
@@ -28,13 +31,17 @@ export function requestOrigin(request: FastifyRequest): string {
 }
 
 /**
- * A request that changes something must come from our own page: its Origin is ours (browsers send
- * Origin on every POST/DELETE), and the Fetch Metadata, when present, does not say cross-site.
+ * A request that changes something must come from our own page. Browsers send Origin on every
+ * POST/DELETE: it must be ours, and the Fetch Metadata, when present, must say same-origin. A
+ * browser that withholds the origin (`Origin: null`, e.g. under a strict referrer policy) is
+ * accepted only when its Fetch Metadata says `Sec-Fetch-Site: same-origin`: a header no page can
+ * set or forge, so a cross-site form still fails (https://web.dev/articles/fetch-metadata).
  */
 export function isSameOrigin(request: FastifyRequest): boolean {
   const origin = request.headers.origin;
-  if (typeof origin !== 'string' || origin !== requestOrigin(request)) return false;
   const site = request.headers['sec-fetch-site'];
+  if (origin === 'null' || origin === undefined) return origin === 'null' && site === 'same-origin';
+  if (typeof origin !== 'string' || origin !== requestOrigin(request)) return false;
   return site === undefined || site === 'same-origin';
 }
 

@@ -3,6 +3,7 @@ import type { AuthSession } from '../../auth/index.js';
 import { SettingsError, SettingsFileError } from '../../config/index.js';
 import type { NotificationService } from '../../notify/index.js';
 import { pageAccessFor, ADMIN_LINK_LIFETIME_MS } from './access.js';
+import { addLinkToken } from './link-file.js';
 import { isSameOrigin, isStateChanging, setSecurityHeaders } from './guard.js';
 import { registerAccessRoutes } from './routes-access.js';
 import { registerApiRoutes } from './routes-api.js';
@@ -56,6 +57,15 @@ function adminOrigin(baseUrl: string): string {
 export function createAdminLink(context: Pick<PageContext, 'home' | 'baseUrl'>, options: { lifetimeMs?: number } = {}): string {
   const token = pageAccessFor(context.home).createLinkToken(options.lifetimeMs ?? ADMIN_LINK_LIFETIME_MS);
   return `${adminOrigin(context.baseUrl())}/?login=${token}`;
+}
+
+/**
+ * A one-time sign-in link made outside the service (`o365-notify page link`): the token goes into
+ * the home dir for the running service to spend; `baseUrl` is where that service listens.
+ */
+export async function createStoredAdminLink(home: string, baseUrl: string, options: { lifetimeMs?: number } = {}): Promise<string> {
+  const token = await addLinkToken(home, options.lifetimeMs ?? ADMIN_LINK_LIFETIME_MS);
+  return `${adminOrigin(baseUrl)}/?login=${token}`;
 }
 
 function wantsJson(request: FastifyRequest): boolean {

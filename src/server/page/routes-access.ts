@@ -3,6 +3,7 @@ import { SignInError } from '../../auth/index.js';
 import { PAGE_SCRIPT } from './client-script.js';
 import { isLoopbackPeer, isSameOrigin } from './guard.js';
 import { html } from './html.js';
+import { takeLinkToken } from './link-file.js';
 import type { PageRuntime } from './runtime.js';
 import { PAGE_CSS } from './style.js';
 import { documentPage, errorPage, lockedPage, signInFinishedPage } from './view-layout.js';
@@ -33,7 +34,8 @@ export async function registerAccessRoutes(app: FastifyInstance, page: PageRunti
     const query = request.query ?? {};
     const token = text(query.login);
     if (token !== undefined) {
-      if (!page.access.redeemLinkToken(token)) {
+      // A link the service printed (in memory), or one `o365-notify page link` wrote to the home dir.
+      if (!page.access.redeemLinkToken(token) && !(await takeLinkToken(page.access.home, token))) {
         return sendHtml(reply, 401, lockedPage({ passwordSet: Boolean(await page.access.passwordSetAt()), message: 'This sign-in link was already used or has expired.' }));
       }
       page.startSession(request, reply);

@@ -8,7 +8,7 @@ export function documentPage(options: { title: string; body: Html; csrfToken?: s
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 ${csrfToken ? html`<meta name="csrf-token" content="${csrfToken}">` : ''}
 ${refreshTo ? html`<meta http-equiv="refresh" content="${`${refreshSeconds};url=${refreshTo}`}">` : ''}
 <title>${title}</title>
@@ -33,8 +33,8 @@ export function lockedPage(options: { passwordSet: boolean; message?: string }):
 <section class="card" aria-labelledby="locked-title">
 <h1 id="locked-title">Sign in to the settings page</h1>
 ${options.message ? html`<p class="problem error" role="alert">${options.message}</p>` : ''}
-<p>Only the administrator may use this page. Open the one-time sign-in link that <code>o365-notify serve</code>
-printed when it started (it works once, for 15 minutes; restart the service for a new one).</p>
+<p>Only the administrator may use this page. Open a one-time sign-in link: <code>o365-notify serve</code>
+prints one when it starts, and <code>o365-notify page link</code> makes a new one at any time (each works once, for 15 minutes).</p>
 ${
   options.passwordSet
     ? html`<form method="post" action="/ui/login">
