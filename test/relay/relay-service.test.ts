@@ -5,16 +5,26 @@ import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { ADMIN, SENDER, TEAM, serviceHome, startTestService, waitFor } from '../server/helpers.js';
 import type { RunningService } from '../../src/server/index.js';
 import { addUser, mailer, receivedBy } from './support.js';
+import { freePort } from './smtp-session.js';
+import { readSettingsFile, saveSettings } from '../../src/config/index.js';
+import { testEnv } from '../support/cli.js';
+import { readFile } from 'node:fs/promises';
+import nodemailer from 'nodemailer';
 
 describe('SMTP relay in the service: nodemailer over STARTTLS + AUTH, delivered through Graph', () => {
   let emu: TestEmulator;
   let home: { home: string; cleanup: () => Promise<void> };
   let svc: RunningService;
+  let tlsPort: number;
 
   before(async () => {
     emu = await startTestEmulator();
     home = await serviceHome(emu);
     await addUser(home.home, 'imagemanager', 'correct horse battery');
+    tlsPort = await freePort();
+    const { settings } = await readSettingsFile(home.home, testEnv(home.home));
+    settings.smtp = { tlsPort, allowedRecipients: [DEMO_DOMAIN] };
+    await saveSettings(home.home, settings, testEnv(home.home));
     ({ svc } = await startTestService(home.home, { smtpPort: 0 }));
   });
   after(async () => {
@@ -55,5 +65,33 @@ describe('SMTP relay in the service: nodemailer over STARTTLS + AUTH, delivered 
     await waitFor(() => svc.store.outbox.get(row.id)!.status === 'sent', 'the outbox row is sent');
     assert.match(svc.service.metricsText(), /o365_notify_emails_sent_total\{kind="relay"\} 1/);
     t.close();
+  });
+
+  it('implicit TLS on smtp.tlsPort; a recipient outside smtp.allowedRecipients gets 550 5.7.1 naming the setting', async () => {
+    const ca = await readFile(svc.relay!.certificatePath, 'utf8');
+    const t = nodemailer.createTransport({ host: '127.0.0.1', port: tlsPort, secure: true, tls: { ca, servername: 'localhost' } });
+    const subject = `implicit tls ${Date.now()}`;
+    await t.sendMail({ from: SENDER, to: TEAM, subject, text: 'over SMTPS' });
+    await waitFor(async () => (await receivedBy(emu, subject)).get(TEAM), 'the SMTPS message arrived');
+    await assert.rejects(t.sendMail({ from: SENDER, to: 'someone@fabrikam.com', subject: 'x', text: 'x' }), (err: { response?: string }) => {
+      assert.match(err.response ?? '', /^550 5\.7\.1 Recipient someone@fabrikam\.com is not allowed: add it \(or its domain\) to smtp\.allowedRecipients/);
+      return true;
+    });
+    t.close();
+  });
+
+  it('a 6 MB message (over Graph\'s 4 MB request) goes through a draft and upload session with its attachment and both bodies', async () => {
+    const t = await mailer(svc.relay!.port, svc.relay!.certificatePath, { user: 'imagemanager', pass: 'correct horse battery' });
+    const subject = `large ${Date.now()}`;
+    const big = Buffer.alloc(6 * 1024 * 1024, 3);
+    await t.sendMail({ from: SENDER, to: TEAM, subject, text: 'see the log', html: '<p>see the <b>log</b></p>', attachments: [{ filename: 'big.bin', content: big }] });
+    t.close();
+    const m = await waitFor(async () => (await receivedBy(emu, subject)).get(TEAM), 'the large message arrived', 60_000).catch((err) => {
+      const rows = svc.store.outbox.page({ limit: 3 }).map((r) => [r.subject, r.status, r.lastError]);
+      throw new Error(`${(err as Error).message}: ${JSON.stringify(rows)}`);
+    });
+    assert.equal(m.via, 'draft');
+    assert.deepEqual(m.attachments.map((a: any) => [a.name, a.size]), [['big.bin', big.length]]);
+    assert.equal(m.body.contentType, 'html');
   });
 });
