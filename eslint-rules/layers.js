@@ -21,14 +21,16 @@ export const LAYERS = {
   relay: ['delivery', 'graph', 'config', 'store', ...BASE],
   store: ['notify', 'delivery', ...BASE],
   delivery: ['graph', 'auth', 'config', 'secrets', 'store', ...BASE],
-  graph: ['config', ...BASE],
-  auth: ['graph', 'config', 'secrets', ...BASE],
+  graph: ['net', 'config', ...BASE],
+  auth: ['graph', 'net', 'config', 'secrets', ...BASE],
   config: ['secrets', ...BASE],
   secrets: [...BASE],
   // `register`: the guide's portal work through Graph, with an administrator's sign-in.
   registration: ['auth', 'graph', 'config', ...BASE],
   // Installing, packaging, backup: the store's file and the settings and secrets as files.
   ops: ['store', 'config', 'secrets', ...BASE],
+  // HTTPS to Entra ID and Graph: one agent per target, proxy, trusted CAs (issue 10.10, 9.7).
+  net: [],
   infra: ['diagnose', 'shared'],
   diagnose: ['shared'],
   shared: [],

@@ -1,5 +1,4 @@
 import { request as httpsRequest } from 'node:https';
-import { rootCertificates } from 'node:tls';
 import {
   ClientAuthError,
   ClientAuthErrorCodes,
@@ -7,6 +6,7 @@ import {
   type NetworkRequestOptions,
   type NetworkResponse,
 } from '@azure/msal-node';
+import { createHttpsAgent, type TransportAgent } from '../net/index.js';
 
 /**
  * msal-node's network module on node:https. Two things msal-node's own client cannot do:
@@ -53,6 +53,8 @@ export interface NetworkClientOptions {
   onErrorResponse?: (response: RawErrorResponse) => void;
   /** Timeout for requests msal gives none for (default 30 s). */
   timeoutMs?: number;
+  /** Where HTTPS_PROXY, NO_PROXY and NODE_EXTRA_CA_CERTS are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function aadstsCodesIn(body: string): number[] {
@@ -114,12 +116,12 @@ function headerRecord(headers: NodeJS.Dict<string | string[]>): Record<string, s
 export class HttpsNetworkClient implements INetworkModule {
   readonly capture: RawErrorCapture;
   private readonly ring: ErrorRing;
-  private readonly ca: string[] | undefined;
+  private readonly agent: TransportAgent;
 
   constructor(private readonly options: NetworkClientOptions = {}) {
-    const extra = options.ca === undefined ? [] : Array.isArray(options.ca) ? options.ca : [options.ca];
-    // node's `ca` replaces the default roots, so the public ones are added back.
-    this.ca = extra.length > 0 ? [...rootCertificates, ...extra] : undefined;
+    // One agent (one shared TLS context, the proxy) for every request of this client; no idle
+    // sockets are kept, so a client that is dropped holds nothing open.
+    this.agent = createHttpsAgent({ ca: options.ca, env: options.env, keepAlive: false });
     this.ring = new ErrorRing(options.keep ?? 20);
     this.capture = this.ring;
   }
@@ -152,7 +154,7 @@ export class HttpsNetworkClient implements INetworkModule {
         fail('Network request failed: only https URLs are allowed');
         return;
       }
-      const req = httpsRequest(target, { method, headers, ca: this.ca, rejectUnauthorized: true, timeout: timeoutMs }, (res) => {
+      const req = httpsRequest(target, { method, headers, agent: this.agent, rejectUnauthorized: true, timeout: timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (err) => fail(`Network request failed: ${err.message}`));

@@ -1,10 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { Agent, request as httpsRequest } from 'node:https';
-import { rootCertificates } from 'node:tls';
+import { request as httpsRequest, type Agent } from 'node:https';
+import { createHttpsAgent } from '../net/index.js';
 
 /**
  * HTTPS for the mail client: node:https with certificate verification always on, the system's
  * roots plus one extra CA only when given (the emulator's), keep-alive, a timeout per request.
+ * The agent (src/net) shares one TLS context across connections and honours HTTPS_PROXY/NO_PROXY.
  */
 
 export interface HttpRequest {
@@ -35,13 +36,9 @@ export class RequestTimeoutError extends Error {
   }
 }
 
-export function createHttpsTransport(options: { ca?: string | Buffer; maxSockets?: number } = {}): HttpTransport {
-  const agent = new Agent({
-    keepAlive: true,
-    maxSockets: options.maxSockets ?? 16,
-    // The extra CA is added to the system's roots, not put in their place.
-    ...(options.ca ? { ca: [...rootCertificates, options.ca.toString()] } : {}),
-  });
+export function createHttpsTransport(options: { ca?: string | Buffer; maxSockets?: number; env?: NodeJS.ProcessEnv } = {}): HttpTransport {
+  // The extra CA is added to the system's roots, not put in their place.
+  const agent = createHttpsAgent({ ca: options.ca, maxSockets: options.maxSockets, env: options.env });
   return {
     request: (req) => send(agent, req),
     close: () => agent.destroy(),
