@@ -10,6 +10,9 @@ import { FOLDERS, type FolderName, type Mailbox, type StoredMessage } from '../g
  *   GET    /_emulator/mailboxes                      every mailbox with message counts
  *   GET    /_emulator/mailboxes/{address}/messages   ?folder=inbox|sentitems|drafts|all, ?includeContent=1
  *   DELETE /_emulator/mailboxes[/{address}]          empty all (or one) mailboxes
+ *   GET    /_emulator/messages?internetMessageId=<id>|notifyId=<x-o365-notify-id>[&header=Name:value]
+ *          which mailboxes hold a copy of one message (recipients' inboxes, the sender's Sent Items),
+ *          so a test proves who received it (the SMTP relay's envelope rule)
  *   GET    /_emulator/                               the page for people
  */
 
@@ -55,6 +58,27 @@ export function controlMessage(m: StoredMessage, includeContent: boolean) {
   };
 }
 
+/** The filter of GET /_emulator/messages, or the problem with the query. */
+function messageMatcher(query: { internetMessageId?: string; notifyId?: string; header?: string }): ((m: StoredMessage) => boolean) | string {
+  const tests: ((m: StoredMessage) => boolean)[] = [];
+  if (query.internetMessageId) {
+    const id = query.internetMessageId.trim().replace(/^<|>$/g, '').toLowerCase();
+    tests.push((m) => m.internetMessageId.replace(/^<|>$/g, '').toLowerCase() === id);
+  }
+  const headers: [string, string][] = [];
+  if (query.notifyId) headers.push(['x-o365-notify-id', query.notifyId]);
+  if (query.header) {
+    const colon = query.header.indexOf(':');
+    if (colon <= 0) return 'header: Name:value, e.g. X-Alert-Id:42';
+    headers.push([query.header.slice(0, colon).trim().toLowerCase(), query.header.slice(colon + 1).trim()]);
+  }
+  for (const [name, value] of headers) {
+    tests.push((m) => m.internetMessageHeaders.some((h) => h.name.toLowerCase() === name && h.value.trim() === value));
+  }
+  if (tests.length === 0) return 'give internetMessageId, notifyId (the x-o365-notify-id header) or header=Name:value';
+  return (m) => tests.every((t) => t(m));
+}
+
 function summary(box: Mailbox) {
   return {
     address: box.address,
@@ -89,6 +113,25 @@ export async function registerMailControlRoutes(app: FastifyInstance, ctx: Emula
       .flatMap((f) => box.folders[f])
       .sort((a, b) => a.receivedDateTime.localeCompare(b.receivedDateTime))
       .map((m) => controlMessage(m, includeContent));
+  });
+
+  app.get('/_emulator/messages', { config: { endpoint: 'control.mailboxes' } }, async (request, reply) => {
+    const query = request.query as { internetMessageId?: string; notifyId?: string; header?: string };
+    const match = messageMatcher(query);
+    if (typeof match === 'string') return reply.code(400).send({ error: match });
+    const copies = state.store
+      .list()
+      .flatMap((box) => FOLDERS.flatMap((f) => box.folders[f]))
+      .filter(match)
+      .sort((a, b) => a.mailbox.localeCompare(b.mailbox) || a.folder.localeCompare(b.folder));
+    const inboxes = copies.filter((m) => m.folder === 'inbox');
+    return {
+      count: copies.length,
+      /** Every mailbox whose Inbox received a copy, once per copy (a duplicate shows twice). */
+      receivedBy: inboxes.map((m) => m.mailbox),
+      sentBy: copies.filter((m) => m.folder === 'sentitems').map((m) => m.mailbox),
+      copies: copies.map((m) => ({ ...controlMessage(m, false), body: undefined })),
+    };
   });
 
   app.delete('/_emulator/mailboxes', { config: { endpoint: 'control.mailboxes' } }, async (_request, reply) => {

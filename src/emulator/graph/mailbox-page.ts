@@ -57,6 +57,7 @@ function message(m: StoredMessage): string {
   return `<article class="msg">
 <div class="top"><span class="folder">${escapeHtml(m.folder)}</span>${m.importance !== 'normal' ? ` <span class="imp">${escapeHtml(m.importance)}</span>` : ''} <time>${escapeHtml(m.receivedDateTime)}</time></div>
 <h3>${escapeHtml(m.subject || '(no subject)')}</h3>
+<p class="mid">Message-ID ${escapeHtml(m.internetMessageId)}</p>
 ${m.from ? addressLine('From', [m.from]) : ''}${addressLine('To', m.toRecipients)}${addressLine('Cc', m.ccRecipients)}${addressLine('Bcc', m.bccRecipients)}${addressLine('Reply-To', m.replyTo)}
 ${headers}${attachments}${body(m)}
 </article>`;

@@ -53,9 +53,16 @@ function checkParameters(body: Record<string, unknown>, allowed: string[], actio
 function requireBody(request: FastifyRequest): Record<string, unknown> {
   const body = request.body;
   if (body === undefined) throw new GraphError(400, 'BadRequest', TEXT.emptyPayload);
-  if (body instanceof MimeBody) throw new GraphError(415, 'UnsupportedMediaType', 'The emulator takes MIME (text/plain) only for sendMail.');
+  if (body instanceof MimeBody) throw new GraphError(415, 'UnsupportedMediaType', 'The emulator takes MIME (text/plain) only for sendMail and createMessage.');
   if (!isObject(body)) throw new GraphError(400, 'BadRequest', TEXT.invalidJson);
   return body;
+}
+
+/** mailparser gives `<id@host>`; the store keeps Graph's internetMessageId form, angle brackets included. */
+function normalMessageId(id: string | undefined): string | undefined {
+  if (!id) return undefined;
+  const bare = id.trim().replace(/^<|>$/g, '');
+  return bare.includes('@') && !/[\s<>]/.test(bare) ? `<${bare}>` : undefined;
 }
 
 export function registerGraphApi(ctx: EmulatorContext, state: GraphState) {
@@ -95,7 +102,7 @@ export function registerGraphApi(ctx: EmulatorContext, state: GraphState) {
     fields: Omit<MessageFields, 'attachments'>,
     attachments: () => StoredAttachment[],
     sizes: number[],
-    options: { saveToSentItems: boolean; via: 'sendMail' | 'draft'; draft?: StoredMessage },
+    options: { saveToSentItems: boolean; via: 'sendMail' | 'draft'; draft?: StoredMessage; internetMessageId?: string },
   ): void {
     checkRecipients(fields);
     checkMessageSize(fields.body.content.length, sizes);
@@ -115,6 +122,7 @@ export function registerGraphApi(ctx: EmulatorContext, state: GraphState) {
       appId: caller.appId,
       via: options.via,
       draft: options.draft,
+      internetMessageId: options.internetMessageId,
     });
     ctx.stats.messagesDelivered += 1;
   }
@@ -162,9 +170,13 @@ export function registerGraphApi(ctx: EmulatorContext, state: GraphState) {
     route('POST', '/sendMail', 'graph.sendMail', async (request, reply) => {
       const { caller, target } = mailboxRequest(request, 'Mail.Send');
       if (request.body instanceof MimeBody) {
-        const { attachments, internetMessageId: _id, ...fields } = await parseMimeMessage(request.body);
+        const { attachments, internetMessageId, ...fields } = await parseMimeMessage(request.body);
         const at = ctx.clock.now();
-        submit(caller, target, fields, () => attachments.map((a) => store.attachment(a, at)), attachments.map((a) => a.content.length), { saveToSentItems: true, via: 'sendMail' });
+        submit(caller, target, fields, () => attachments.map((a) => store.attachment(a, at)), attachments.map((a) => a.content.length), {
+          saveToSentItems: true,
+          via: 'sendMail',
+          internetMessageId: normalMessageId(internetMessageId),
+        });
         return reply.code(202).send();
       }
       const body = requireBody(request);
@@ -186,9 +198,12 @@ export function registerGraphApi(ctx: EmulatorContext, state: GraphState) {
 
     route('POST', '/messages', 'graph.createMessage', async (request, reply) => {
       const { caller, target, userSegment } = mailboxRequest(request, 'Mail.ReadWrite');
-      const fields = parseMessage(requireBody(request));
+      // createMessage takes JSON or MIME (text/plain, base64): user-post-messages, "Create a draft of
+      // a new message in either JSON or MIME format".
+      const mime = request.body instanceof MimeBody ? await parseMimeMessage(request.body) : undefined;
+      const fields = mime ?? parseMessage(requireBody(request));
       checkMessageSize(fields.body.content.length, fields.attachments.map((a) => a.content.length));
-      const draft = store.createDraft(target, fields, ctx.clock.now(), caller.appId);
+      const draft = store.createDraft(target, fields, ctx.clock.now(), caller.appId, normalMessageId(mime?.internetMessageId));
       return reply.code(201).send(graphMessage(draft, publicBaseUrl(request), userSegment));
     });
 

@@ -107,6 +107,8 @@ export interface Outgoing {
   via: 'sendMail' | 'draft';
   /** Keep the draft's identity (id, conversation) for the Sent Items copy. */
   draft?: StoredMessage;
+  /** The Message-ID a MIME submission carried (Exchange keeps a client's Message-ID). */
+  internetMessageId?: string;
 }
 
 export class MailStore {
@@ -199,7 +201,7 @@ export class MailStore {
     if (folder.length > this.options.maxMessagesPerFolder) folder.splice(0, folder.length - this.options.maxMessagesPerFolder);
   }
 
-  createDraft(owner: User, fields: MessageFields, nowMs: number, appId: string): StoredMessage {
+  createDraft(owner: User, fields: MessageFields, nowMs: number, appId: string, internetMessageId?: string): StoredMessage {
     const box = this.userMailbox(owner);
     const now = iso(nowMs);
     const { attachments, from, ...rest } = fields;
@@ -208,7 +210,7 @@ export class MailStore {
       id: newItemId(),
       folder: 'drafts',
       mailbox: box.address,
-      internetMessageId: newInternetMessageId(),
+      internetMessageId: internetMessageId ?? newInternetMessageId(),
       conversationId: newItemId('AAQkAG'),
       createdDateTime: now,
       lastModifiedDateTime: now,
@@ -247,7 +249,7 @@ export class MailStore {
    */
   deliver(out: Outgoing): string[] {
     const now = iso(out.nowMs);
-    const internetMessageId = out.draft?.internetMessageId ?? newInternetMessageId();
+    const internetMessageId = out.draft?.internetMessageId ?? out.internetMessageId ?? newInternetMessageId();
     const conversationId = out.draft?.conversationId ?? newItemId('AAQkAG');
     const copy = (folder: FolderName, mailbox: string, withBcc: boolean, id = newItemId()): StoredMessage => ({
       ...out.fields,
