@@ -1,7 +1,7 @@
 import type { GuideStep } from './guide-steps.js';
 
-/** Where a code comes from: an AADSTS number, an OAuth `error` value, a Graph `error.code`, or an HTTP status. */
-export type ErrorSource = 'entra' | 'oauth' | 'graph' | 'http';
+/** Where a code comes from: an AADSTS number, an OAuth `error` value, a Graph `error.code`, an HTTP status, or the network (Node's TLS and errno codes). */
+export type ErrorSource = 'entra' | 'oauth' | 'graph' | 'http' | 'network';
 
 /** The account types as settings and flags name them (src/config uses the same names). */
 export type AccountTypeName = 'single-tenant' | 'multi-tenant' | 'multi-tenant-personal' | 'personal';

@@ -1,5 +1,6 @@
 import { entraEntries } from './catalog-entra.js';
 import { graphEntries } from './catalog-graph.js';
+import { networkEntries } from './catalog-network.js';
 import { oauthEntries } from './catalog-oauth.js';
 import type { CatalogEntry, ErrorSource } from './catalog-types.js';
 
@@ -7,7 +8,7 @@ export type { AccountTypeName, CatalogEntry, ErrorSource } from './catalog-types
 export { ADMIN_CONSENT_URL_PLACEHOLDER } from './catalog-types.js';
 
 /** Every error o365-notify can explain: the data behind `diagnose`, `explain` and docs/troubleshooting.md. */
-export const catalog: readonly CatalogEntry[] = [...entraEntries, ...oauthEntries, ...graphEntries];
+export const catalog: readonly CatalogEntry[] = [...entraEntries, ...oauthEntries, ...graphEntries, ...networkEntries];
 
 function keyOf(source: ErrorSource, code: string): string {
   // AADSTS numbers and OAuth names are matched exactly; Graph codes are case-insensitive in practice.
@@ -32,6 +33,11 @@ export function findOAuthError(error: string): CatalogEntry | undefined {
 /** Graph `error.code` values and the HTTP aliases (`TooManyRequests`, `RequestBodyTooLarge`). */
 export function findGraphCode(code: string): CatalogEntry | undefined {
   return index.get(keyOf('graph', code));
+}
+
+/** `ETIMEDOUT`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, ... (catalog-network.ts). */
+export function findNetworkCode(code: string): CatalogEntry | undefined {
+  return index.get(keyOf('network', code));
 }
 
 export function findHttpStatus(status: number): CatalogEntry | undefined {

@@ -4,6 +4,7 @@ import {
   findAadsts,
   findGraphCode,
   findHttpStatus,
+  findNetworkCode,
   findOAuthError,
   type AccountTypeName,
   type CatalogEntry,
@@ -64,6 +65,9 @@ export function diagnoseRaw(raw: RawError, context: DiagnoseContext = {}): Diagn
   const http = raw.httpStatus !== undefined ? findHttpStatus(raw.httpStatus) : undefined;
   if (http) return fromEntry(http, raw, context);
   if (raw.graphCode) return unknownGraph(raw.graphCode, raw);
+  // Nothing from Microsoft: the request did not get there (proxy, TLS inspection, firewall, DNS).
+  const network = raw.networkCode ? findNetworkCode(raw.networkCode) : undefined;
+  if (network) return fromEntry(network, raw, context);
   if (oauth) return fromEntry(oauth, raw, context);
   return null;
 }

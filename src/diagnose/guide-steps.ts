@@ -17,6 +17,7 @@ export const GUIDE_STEPS = [
   'recipients',
   'message-size',
   'throttling',
+  'network',
   'request',
 ] as const;
 
@@ -111,6 +112,11 @@ export const GUIDE_STEP_INFO: Readonly<Record<GuideStep, GuideStepInfo>> = {
     title: 'Microsoft 365 service limits',
     where: 'Graph and Exchange Online limits (per app and mailbox)',
     fix: 'Nothing to change in the portal: wait for the time Microsoft asks (Retry-After); o365-notify retries by itself. If it happens often, send fewer messages per minute.',
+  },
+  network: {
+    title: 'The network: proxy, TLS inspection, firewall, DNS',
+    where: 'The environment of o365-notify: HTTPS_PROXY, NO_PROXY, NODE_EXTRA_CA_CERTS (docs/network.md)',
+    fix: 'Make sure this machine reaches https://login.microsoftonline.com and https://graph.microsoft.com on port 443: set HTTPS_PROXY if the network needs a proxy, and NODE_EXTRA_CA_CERTS to the company CA if it inspects TLS (docs/network.md).',
   },
   request: {
     title: 'Not a setting: a defect in the request',

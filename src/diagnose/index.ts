@@ -9,6 +9,7 @@ export {
   findAadsts,
   findGraphCode,
   findHttpStatus,
+  findNetworkCode,
   findOAuthError,
   type AccountTypeName,
   type CatalogEntry,

@@ -1,5 +1,6 @@
 import { DEVICE_CODE_STATES } from './catalog-oauth.js';
-import { graphCodeNames, oauthErrorNames } from './catalog.js';
+import { networkCodeInText } from './catalog-network.js';
+import { findNetworkCode, graphCodeNames, oauthErrorNames } from './catalog.js';
 import { cleanText } from '../shared/index.js';
 
 /** What could be read out of a raw error, whatever its shape. */
@@ -16,6 +17,8 @@ export interface RawError {
   message?: string;
   httpStatus?: number;
   retryAfterSeconds?: number;
+  /** A network failure's code (Node's): `ETIMEDOUT`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, ... */
+  networkCode?: string;
 }
 
 /** Longest input looked at; error texts are short, logs may not be. */
@@ -28,7 +31,7 @@ function empty(): RawError {
 }
 
 function isEmpty(r: RawError): boolean {
-  return r.aadstsCodes.length === 0 && !r.oauthError && !r.graphCode && r.httpStatus === undefined;
+  return r.aadstsCodes.length === 0 && !r.oauthError && !r.graphCode && r.httpStatus === undefined && !r.networkCode;
 }
 
 function merge(a: RawError, b: RawError): RawError {
@@ -55,7 +58,23 @@ export function parseRawError(text: string): RawError | null {
 /** Like parseRawError, for any value: text, a parsed body, an Error, `{status, body, headers}`. */
 export function parseRawInput(input: unknown): RawError | null {
   const r = fromValue(input, 0, new WeakSet());
+  const network = networkCodeOf(input, 0);
+  if (network) r.networkCode = network;
   return isEmpty(r) ? null : r;
+}
+
+/** A network failure's code: an Error's `code`, its message, its causes (msal wraps them), or text. */
+function networkCodeOf(value: unknown, depth: number): string | undefined {
+  if (depth > MAX_DEPTH) return undefined;
+  if (typeof value === 'string') return networkCodeInText(value.length > MAX_TEXT ? value.slice(0, MAX_TEXT) : value);
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as { code?: unknown; message?: unknown; errorMessage?: unknown; cause?: unknown };
+  if (typeof v.code === 'string' && findNetworkCode(v.code)) return v.code;
+  for (const part of [v.message, v.errorMessage]) {
+    const found = typeof part === 'string' ? networkCodeInText(part) : undefined;
+    if (found) return found;
+  }
+  return v.cause === undefined ? undefined : networkCodeOf(v.cause, depth + 1);
 }
 
 function fromValue(value: unknown, depth: number, seen: WeakSet<object>): RawError {

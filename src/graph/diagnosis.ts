@@ -86,5 +86,10 @@ export function diagnoseFailure(err: GraphSendError, raw: RawFailure, context: D
     const fromCatalog = raw.cause === undefined ? null : diagnose(raw.cause, context);
     if (fromCatalog) return fromCatalog;
   }
+  if (raw && 'cause' in raw && ['NetworkError', 'TlsError', 'Timeout'].includes(err.code)) {
+    // The catalog says what a proxy, TLS inspection, a firewall or DNS mean (catalog-network.ts).
+    const network = diagnose(raw.cause, context);
+    if (network) return network;
+  }
   return local(err);
 }

@@ -121,7 +121,7 @@ describe('error catalog', () => {
       assert.ok(catalog.some((e) => e.guideStep === step), `no entry for ${step}`);
       assert.ok(GUIDE_STEP_INFO[step].title && GUIDE_STEP_INFO[step].where && GUIDE_STEP_INFO[step].fix, step);
     }
-    assert.equal(GUIDE_STEPS.length, 15);
+    assert.equal(GUIDE_STEPS.length, 16);
     assert.equal(isGuideStep('sign-in-again'), true);
     assert.equal(isGuideStep('reboot'), false);
   });

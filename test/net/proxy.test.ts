@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { HttpsNetworkClient } from '../../src/auth/network-client.js';
 import { createHttpsTransport } from '../../src/graph/http.js';
+import { createMailClient, GraphSendError } from '../../src/graph/index.js';
 import { proxyFor } from '../../src/net/index.js';
 import { createTestCa, type TestCa } from '../support/test-ca.js';
 
@@ -148,6 +149,41 @@ describe('HTTPS through a forward proxy and through TLS inspection', () => {
     }
     const trustingClient = new HttpsNetworkClient({ env });
     assert.equal((await trustingClient.sendGetRequestAsync<{ inspected: boolean }>(`https://${LOGIN}/common/discovery/instance`)).body.inspected, true);
+  });
+
+  test('the mail client behind TLS inspection: the failure carries the diagnosis that names NODE_EXTRA_CA_CERTS; a dead proxy is named too', async () => {
+    const tokenProvider = { getAccessToken: async () => ({ accessToken: 'eyJ.test.token', expiresOn: new Date(Date.now() + 3_600_000), scopes: ['Mail.Send'] }) };
+    const message = { to: 'it-team@contoso.com', subject: 'Backup failed', text: 'SRV-FS01' };
+    const inspected = createMailClient({
+      baseUrl: `https://${GRAPH}/v1.0`,
+      tokenProvider,
+      mode: 'delegated',
+      retry: { maxAttempts: 1 },
+      transport: createHttpsTransport({ env: { HTTPS_PROXY: `http://127.0.0.1:${port(inspecting.server)}` } }),
+    });
+    await assert.rejects(inspected.send(message), (err: GraphSendError) => {
+      assert.equal(err.diagnosis?.code, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', JSON.stringify(err.diagnosis));
+      assert.equal(err.diagnosis?.guideStep, 'network');
+      assert.match(err.diagnosis?.fix ?? '', /NODE_EXTRA_CA_CERTS/);
+      return true;
+    });
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadPort = port(closed);
+    closed.close();
+    const deadProxy = createMailClient({
+      baseUrl: `https://${GRAPH}/v1.0`,
+      tokenProvider,
+      mode: 'delegated',
+      retry: { maxAttempts: 1 },
+      transport: createHttpsTransport({ env: { HTTPS_PROXY: `http://127.0.0.1:${deadPort}` } }),
+    });
+    await assert.rejects(deadProxy.send(message), (err: GraphSendError) => {
+      assert.equal(err.diagnosis?.code, 'ECONNREFUSED', JSON.stringify(err.diagnosis));
+      assert.match(err.message, /cannot reach the proxy 127\.0\.0\.1:\d+ \(HTTPS_PROXY\)/);
+      assert.match(err.diagnosis?.fix ?? '', /HTTPS_PROXY/);
+      return true;
+    });
   });
 
   test('NO_PROXY and loopback go direct; a malformed HTTPS_PROXY is named', () => {

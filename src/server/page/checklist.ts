@@ -87,6 +87,8 @@ const STEP_OF: Record<GuideStep, ChecklistStepId> = {
   recipients: 'test-email',
   'message-size': 'test-email',
   throttling: 'test-email',
+  // The network is first needed by the sign-in.
+  network: 'signed-in',
   request: 'test-email',
 };
 
