@@ -2,7 +2,7 @@
  * Faults injected through POST /_emulator/faults: they hit the next N requests to an
  * endpoint, or every matching request for a time window, optionally at random.
  */
-export type FaultKind = 'throttle' | 'error' | 'reset' | 'slow';
+export type FaultKind = 'throttle' | 'error' | 'reset' | 'slow' | 'resetAfter' | 'errorAfter';
 
 export interface FaultSpec {
   /** Endpoint name ('graph.sendMail'), family prefix ('graph', 'entra') or '*'. */
@@ -18,6 +18,12 @@ export interface FaultSpec {
   count?: number;
   /** ...or to every matching request for this many seconds (emulator clock). */
   durationSeconds?: number;
+  /**
+   * 'error' on a Graph endpoint: the Graph error code and message to answer with (default
+   * ServiceUnavailable), e.g. ErrorQuotaExceeded, so each catalog diagnosis is reached end to end.
+   */
+  code?: string;
+  message?: string;
   /** Fraction of matching requests hit (default 1). */
   probability?: number;
 }
@@ -28,7 +34,12 @@ interface ActiveFault extends FaultSpec {
   expiresAt: number | undefined;
 }
 
-const KINDS: FaultKind[] = ['throttle', 'error', 'reset', 'slow'];
+/**
+ * 'resetAfter' and 'errorAfter' (issue 13.8): the request is processed in full (a sendMail is
+ * delivered) and then the connection is reset, or the answer replaced by 504 GatewayTimeout, as a
+ * gateway between client and Exchange can do: the client cannot tell it was accepted.
+ */
+const KINDS: FaultKind[] = ['throttle', 'error', 'reset', 'slow', 'resetAfter', 'errorAfter'];
 
 /** Returns a list of problems with a fault spec from the control API (empty when valid). */
 export function validateFaultSpec(body: unknown): string[] {
@@ -42,6 +53,8 @@ export function validateFaultSpec(body: unknown): string[] {
       problems.push(`${key}: a non-negative number`);
     }
   }
+  if (spec.code !== undefined && (typeof spec.code !== 'string' || !/^[A-Za-z][A-Za-z0-9_.]{0,99}$/.test(spec.code))) problems.push('code: a Graph error code like "ErrorQuotaExceeded"');
+  if (spec.message !== undefined && (typeof spec.message !== 'string' || spec.message.length > 1000)) problems.push('message: a string of at most 1000 characters');
   if (spec.probability !== undefined && (typeof spec.probability !== 'number' || spec.probability < 0 || spec.probability > 1)) {
     problems.push('probability: a number from 0 to 1');
   }

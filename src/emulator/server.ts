@@ -44,30 +44,37 @@ export interface RunningEmulator {
 }
 
 /** Endpoint families answer faults in their own error shape. */
-function faultReply(request: FastifyRequest, reply: FastifyReply, endpoint: string, fault: FaultSpec, nowMs: number): FastifyReply {
-  const status = fault.status ?? (fault.kind === 'throttle' ? 429 : 503);
+function faultAnswer(request: FastifyRequest, reply: FastifyReply, endpoint: string, fault: FaultSpec, nowMs: number): { status: number; body: unknown } {
+  const status = fault.status ?? (fault.kind === 'throttle' ? 429 : fault.kind === 'errorAfter' ? 504 : 503);
   if (fault.retryAfterSeconds !== undefined) reply.header('Retry-After', String(fault.retryAfterSeconds));
   if (endpoint.startsWith('graph')) {
     const { requestId, clientRequestId } = stampRequestIds(request, reply);
-    const code = status === 429 ? 'ApplicationThrottled' : status === 503 ? 'ServiceUnavailable' : status === 504 ? 'GatewayTimeout' : 'InternalServerError';
+    const code = fault.code ?? (status === 429 ? 'ApplicationThrottled' : status === 503 ? 'ServiceUnavailable' : status === 504 ? 'GatewayTimeout' : 'InternalServerError');
     const message =
-      status === 429
+      fault.message ??
+      (status === 429
         ? 'Application is over its MailboxConcurrency limit.'
-        : 'The service is temporarily unavailable. Please retry later.';
-    return reply.code(status).send({
-      error: { code, message, innerError: { 'request-id': requestId, date: new Date(nowMs).toISOString(), 'client-request-id': clientRequestId } },
-    });
+        : status === 504
+          ? 'The operation has timed out.'
+          : 'The service is temporarily unavailable. Please retry later.');
+    return { status, body: { error: { code, message, innerError: { 'request-id': requestId, date: new Date(nowMs).toISOString(), 'client-request-id': clientRequestId } } } };
   }
   const requestId = crypto.randomUUID();
-  return reply.code(status).send({
-    error: 'temporarily_unavailable',
-    error_description: `AADSTS90033: A transient error has occurred. Please try again.\r\nTrace ID: ${requestId}\r\nCorrelation ID: ${requestId}\r\nTimestamp: ${new Date(nowMs).toISOString().replace('T', ' ').slice(0, 19)}Z`,
-    error_codes: [90033],
-    timestamp: new Date(nowMs).toISOString().replace('T', ' ').slice(0, 19) + 'Z',
-    trace_id: requestId,
-    correlation_id: requestId,
-  });
+  return {
+    status,
+    body: {
+      error: 'temporarily_unavailable',
+      error_description: `AADSTS90033: A transient error has occurred. Please try again.\r\nTrace ID: ${requestId}\r\nCorrelation ID: ${requestId}\r\nTimestamp: ${new Date(nowMs).toISOString().replace('T', ' ').slice(0, 19)}Z`,
+      error_codes: [90033],
+      timestamp: new Date(nowMs).toISOString().replace('T', ' ').slice(0, 19) + 'Z',
+      trace_id: requestId,
+      correlation_id: requestId,
+    },
+  };
 }
+
+/** Faults that hit a request after its handler ran ('resetAfter', 'errorAfter'). */
+const afterFaults = new WeakMap<FastifyRequest, FaultSpec>();
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
@@ -110,8 +117,28 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       request.raw.socket.destroy();
       return reply.hijack();
     }
-    if ((fault.status ?? 429) === 429) context.stats.throttled429 += 1;
-    return faultReply(request, reply, endpoint, fault, clock.now());
+    if (fault.kind === 'resetAfter' || fault.kind === 'errorAfter') {
+      afterFaults.set(request, fault);
+      return;
+    }
+    const answer = faultAnswer(request, reply, endpoint, fault, clock.now());
+    if (answer.status === 429) context.stats.throttled429 += 1;
+    return reply.code(answer.status).send(answer.body);
+  });
+
+  // Failure after acceptance: the handler ran (the message is delivered), then the answer is lost.
+  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload) => {
+    const fault = afterFaults.get(request);
+    if (!fault) return payload;
+    afterFaults.delete(request);
+    if (fault.kind === 'resetAfter') {
+      request.raw.socket.destroy();
+      return payload;
+    }
+    const endpoint = (request.routeOptions.config as Partial<EndpointConfig> | undefined)?.endpoint ?? 'graph';
+    const answer = faultAnswer(request, reply, endpoint, fault, clock.now());
+    reply.code(answer.status).type('application/json; charset=utf-8');
+    return JSON.stringify(answer.body);
   });
 
   await registerEntraRoutes(app, context);

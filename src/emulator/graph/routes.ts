@@ -185,7 +185,10 @@ export function registerGraphApi(ctx: EmulatorContext, state: GraphState) {
       if (messageJson === undefined || messageJson === null) {
         throw new GraphError(400, 'BadRequest', "The parameter 'Message' in the request payload is missing.");
       }
-      const save = prop(body, 'saveToSentItems');
+      // Graph's own user-sendmail examples send `"saveToSentItems": "false"` (a string): OData reads
+      // "true"/"false" as Edm.Boolean, so both forms are accepted (issue 13.12).
+      const rawSave = prop(body, 'saveToSentItems');
+      const save = typeof rawSave === 'string' && /^(true|false)$/i.test(rawSave) ? rawSave.toLowerCase() === 'true' : rawSave;
       if (save !== undefined && save !== null && typeof save !== 'boolean') throw cannotConvert(save, 'Edm.Boolean');
       const { attachments, ...fields } = parseMessage(messageJson);
       const now = ctx.clock.now();
