@@ -233,11 +233,13 @@ export async function signInAppOnly(session: AuthSession): Promise<SignInResult>
     );
   }
   try {
-    const result = await client.acquireTokenByClientCredential({ scopes: [...APP_ONLY_SCOPES] });
+    // skipCache: `login` is the re-check after a portal change (a permission granted), so it must be
+    // a fresh token from Entra, never the cached one issued before the change (issue 9.14).
+    const result = await client.acquireTokenByClientCredential({ scopes: [...APP_ONLY_SCOPES], skipCache: true });
     if (!result) throw new SignInError('The token endpoint returned no token.');
     requireMailSend(session, result, true);
     const sender = session.settings.account.sender ?? '';
-    const account = { username: sender, homeAccountId: '', tenantId: result.tenantId };
+    const account = { username: sender, homeAccountId: '', tenantId: result.tenantId || session.settings.account.tenantId || '' };
     await updateAuthState(session.home, () => ({
       account,
       clientKind: 'confidential',

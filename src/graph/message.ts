@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseAddress, printable, stripControls, type AddressInput, type Mailbox } from './addresses.js';
-import { cleanText } from '../shared/index.js';
+import { cleanText, contentTypeForFileName } from '../shared/index.js';
 import { GraphSendError } from './errors.js';
 
 /**
@@ -178,7 +178,8 @@ export function prepareMessage(message: MailMessage): PreparedMessage {
     }
     const name = typeof a.name === 'string' ? sanitiseAttachmentName(a.name) : '';
     if (name === '') problems.push(`${label}: a file name is required`);
-    const contentType = a.contentType === undefined ? 'application/octet-stream' : String(a.contentType).trim();
+    // No type given: from the file's extension (report.pdf is application/pdf, not octet-stream).
+    const contentType = a.contentType === undefined ? contentTypeForFileName(name) : String(a.contentType).trim();
     if (!CONTENT_TYPE.test(contentType)) problems.push(`${label} (${name}): "${printable(contentType)}" is not a MIME type like application/pdf`);
     if (!(a.content instanceof Uint8Array)) {
       problems.push(`${label} (${name}): content must be a Buffer`);

@@ -250,11 +250,13 @@ function worst(alerts: AlertView[]): Severity {
 /** The view and template names of an e-mail about some alerts of one group. */
 export function alertEmailView(input: AlertEmailInput): { names: string[]; data: Record<string, unknown>; importance: Importance } {
   const max = input.maxAlerts ?? 200;
-  // Failing first (new and escalated before reminders), then recoveries.
+  // Failing first (new and escalated before reminders), then recoveries; criticals before warnings
+  // before infos within each.
   const order: Record<AlertView['reason'], number> = { new: 0, escalated: 0, reminder: 1, ongoing: 1, resolved: 2 };
+  const rank: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
   const views = input.alerts
     .map(({ alert, reason }) => alertView(alert, reason, input.timeZone))
-    .sort((a, b) => order[a.reason] - order[b.reason]);
+    .sort((a, b) => order[a.reason] - order[b.reason] || rank[a.severity] - rank[b.severity]);
   const shown = views.slice(0, max);
   const firing = views.filter((a) => !a.isResolved);
   const resolved = views.filter((a) => a.isResolved);

@@ -100,7 +100,7 @@ const GROUP_HTML = page(`<tr><td style="padding:4px 24px 4px 24px;"><p style="ma
 <tr style="background-color:#f9fafb;"><th style="${HEAD_CELL}width:95px;">Status</th><th style="${HEAD_CELL}">Problem</th><th style="${HEAD_CELL}width:150px;">Agent / folder</th><th style="${HEAD_CELL}width:95px;">Since</th></tr>
 {{#each alerts}}<tr>
 <td style="${CELL}"><span style="${BADGE}color:{{stateColor}};background-color:{{stateBg}};">{{stateLabel}}</span><br><span style="font-size:12px;color:{{severityColor}};font-weight:600;">{{severityLabel}}</span></td>
-<td style="${CELL}word-break:break-word;"><strong>{{title}}</strong><br><span style="color:#475467;">{{summary}}</span></td>
+<td style="${CELL}word-break:break-word;"><strong>{{title}}</strong><br><span style="color:#475467;">{{summary}}</span>{{#each details}}<br><span style="font-size:12px;color:#475467;">{{name}}: {{value}}</span>{{/each}}{{#unless isResolved}}<div style="margin-top:6px;padding:6px 8px;background-color:#f9fafb;border-left:3px solid #d0d5dd;font-size:12px;color:#344054;">What to do: {{advice}}</div>{{/unless}}</td>
 <td style="${CELL}word-break:break-word;">{{agent}}{{#if folder}}<br><span style="color:#475467;">{{folder}}</span>{{/if}}</td>
 <td style="${CELL}font-size:12px;color:#475467;">{{#if resolvedAt}}resolved {{resolvedAt}}{{else}}{{since}}{{/if}}</td>
 </tr>{{/each}}
@@ -115,6 +115,9 @@ const GROUP_TEXT = `{{headline}}
 {{#each alerts}}[{{stateLabel}}] {{severityLabel}} - {{headline}}
     {{summary}}
     {{#if resolvedAt}}resolved {{resolvedAt}}{{else}}since {{since}}{{/if}}
+{{#each details}}    {{name}}: {{value}}
+{{/each}}{{#unless isResolved}}    What to do: {{advice}}
+{{/unless}}
 {{/each}}{{#if more}}... and {{more}} more not shown here.
 {{/if}}
 --

@@ -115,7 +115,7 @@ describe('prepareMessage', () => {
   it('checks attachments: name, MIME type, Buffer content, 150 MB', () => {
     const ok = prepareMessage({ ...base, attachments: [{ name: '../../etc/passwd\r\n.txt', content: Buffer.from('x') }, { name: 'r.pdf', contentType: 'application/pdf', content: new Uint8Array([1, 2]) }] });
     assert.equal(ok.attachments[0]!.name, '.._.._etc_passwd .txt');
-    assert.equal(ok.attachments[0]!.contentType, 'application/octet-stream');
+    assert.equal(ok.attachments[0]!.contentType, 'text/plain' /* from the .txt/.log extension */);
     assert.ok(Buffer.isBuffer(ok.attachments[1]!.content));
     const err = rejects({
       ...base,

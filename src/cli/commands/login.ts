@@ -53,7 +53,8 @@ function printResult(ctx: CliContext, result: SignInResult): void {
     writeLine(ctx.stdout, JSON.stringify({ ok: true, account: result.account, scopes: result.scopes, expiresOn: result.expiresOn, notes: result.notes }));
     return;
   }
-  writeLine(ctx.stdout, `Signed in as ${result.account.username}${result.account.name ? ` (${result.account.name})` : ''}, tenant ${result.account.tenantId}.`);
+  const tenant = result.account.tenantId ? `, tenant ${result.account.tenantId}` : '';
+  writeLine(ctx.stdout, `Signed in as ${result.account.username}${result.account.name ? ` (${result.account.name})` : ''}${tenant}.`);
   writeLine(ctx.stdout, `Permissions: ${result.scopes.join(' ')}`);
   for (const note of result.notes) writeLine(ctx.stdout, `Note: ${note}`);
 }

@@ -2,12 +2,22 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { hostname } from 'node:os';
 import { readAuthState } from '../../auth/index.js';
-import { authorityFor, graphBaseUrl } from '../../config/index.js';
+import { authorityFor, graphBaseUrl, readSettings } from '../../config/index.js';
 import { formatDiagnosis } from '../../diagnose/index.js';
 import { GraphSendError, type MailAttachment, type MailMessage, type SendResult } from '../../graph/index.js';
 import { openMailer } from '../../delivery/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 import { printSignInFailure } from './login.js';
+
+/** False (after saying so) when the home has no settings yet: every sending command needs `setup` first. */
+export async function isSetUp(ctx: CliContext): Promise<boolean> {
+  const read = await readSettings(ctx.home, ctx.env).catch(() => undefined);
+  if (read && (!read.exists || read.settings.account.clientId === undefined) && read.sources['account.clientId'] === undefined) {
+    writeLine(ctx.stderr, `Not set up yet: ${read.path} has no app registration. Run \`o365-notify setup\` first (the guide's Client ID, Tenant ID and account type), then \`o365-notify login\`.`);
+    return false;
+  }
+  return true;
+}
 
 function list(values: string[] | undefined): string[] {
   return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
@@ -17,7 +27,11 @@ function list(values: string[] | undefined): string[] {
 function printSendFailure(ctx: CliContext, err: unknown): number {
   if (!(err instanceof GraphSendError)) return printSignInFailure(ctx, err);
   if (ctx.json) writeLine(ctx.stdout, JSON.stringify({ ok: false, error: err.toJSON() }));
-  writeLine(ctx.stderr, `Not sent: ${err.message}${err.attempts > 0 ? ` (after ${err.attempts} attempt(s))` : ''}`);
+  // The client's messages may already start with "Not sent:"; say it once.
+  writeLine(ctx.stderr, `Not sent: ${err.message.replace(/^Not sent:\s*/i, '')}${err.attempts > 0 ? ` (after ${err.attempts} attempt(s))` : ''}`);
+  if (/Mail\.ReadWrite/.test(err.message)) {
+    writeLine(ctx.stderr, 'To send it now without the large attachments (the body says they were left out), run the same command with --drop-large-attachments.');
+  }
   for (const p of err.problems ?? []) writeLine(ctx.stderr, `  - ${p}`);
   if (err.diagnosis) writeLine(ctx.stderr, '\n' + formatDiagnosis(err.diagnosis));
   if (err.requestId) writeLine(ctx.stderr, `Graph request-id: ${err.requestId}`);
@@ -108,6 +122,7 @@ Sends a real test e-mail (to --to, else the configured recipients, else the sign
 through the configured sign-in and Microsoft Graph. On failure prints what to fix and exits 1.`,
   async run(args: string[], ctx: CliContext): Promise<number> {
     const { values } = parseCommandArgs(args, { to: { type: 'string', multiple: true } });
+    if (!(await isSetUp(ctx))) return EXIT_FAILED;
     const mailer = await openMailer({ home: ctx.home, env: ctx.env });
     try {
       const { settings } = mailer.session;

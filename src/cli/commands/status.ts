@@ -2,6 +2,7 @@ import { openAuthSession, readAuthStatus, type AuthStatus } from '../../auth/ind
 import { formatDiagnosis } from '../../diagnose/index.js';
 import { readStoreSummary, type StoreSummary } from '../../server/index.js';
 import { printRelayStatus, readRelayStatus, type RelayStatus } from './smtp-status.js';
+import { isSetUp } from './send.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, writeLine, type CliContext, type Command } from '../command.js';
 
 const usage = `Usage: o365-notify status [--json]
@@ -55,6 +56,7 @@ export const statusCommand: Command = {
   usage,
   async run(args: string[], ctx: CliContext): Promise<number> {
     parseCommandArgs(args, {});
+    if (!ctx.json && !(await isSetUp(ctx))) return EXIT_FAILED;
     const session = await openAuthSession({ home: ctx.home, env: ctx.env });
     const status = await readAuthStatus(session.home, session.settings, await session.secrets.hasClientSecret());
     let notifications: StoreSummary | null = null;
