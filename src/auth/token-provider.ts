@@ -64,7 +64,12 @@ export function createTokenProvider(session: AuthSession): SessionTokenProvider 
     } catch (err) {
       const error = err instanceof SignInError ? err : authError(session, 'Could not get an access token.', err);
       const signInRequired =
-        err instanceof InteractionRequiredAuthError || error.diagnosis?.guideStep === 'sign-in-again' || error.diagnosis?.guideStep === 'admin-consent';
+        err instanceof InteractionRequiredAuthError ||
+        error.diagnosis?.guideStep === 'sign-in-again' ||
+        error.diagnosis?.guideStep === 'admin-consent' ||
+        // AADSTS70043 (sign-in frequency) comes as invalid_grant + token_expired, which msal does not
+        // call interaction required; every Conditional Access answer needs a new sign-in (issue 13.1).
+        error.diagnosis?.guideStep === 'conditional-access';
       if (error.diagnosis && error.diagnosis.guideStep !== 'throttling' && error.diagnosis.guideStep !== 'request') {
         await updateAuthState(session.home, (s) => ({
           ...s,

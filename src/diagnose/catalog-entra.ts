@@ -452,6 +452,26 @@ export const entraEntries: readonly CatalogEntry[] = [
     guideStep: 'conditional-access',
   },
   {
+    code: 'AADSTS530003',
+    source: 'entra',
+    title: 'Device must be managed (Conditional Access)',
+    microsoftText: 'Your device is required to be managed to access this resource.',
+    cause: 'A Conditional Access policy requires a compliant or Microsoft Entra joined device, and the computer running o365-notify is not one.',
+    fix:
+      'An administrator excludes this app or the sending account from the device condition (Microsoft Entra admin center > Protection > Conditional Access > (policy) > Grant), or enrolls this computer in Intune; or use app-only sending (`--auth app-only`), which device policies do not apply to. Then run `o365-notify login`.',
+    guideStep: 'conditional-access',
+  },
+  {
+    code: 'AADSTS530033',
+    source: 'entra',
+    title: 'Device code sign-in blocked (Conditional Access)',
+    microsoftText: 'Access has been blocked by Conditional Access policies: the device code flow is blocked for this user or application.',
+    cause: 'A Conditional Access policy blocks the device code flow (Authentication flows condition) for this account or app.',
+    fix:
+      'Sign in with the browser instead: `o365-notify login` (no --device-code). Or an administrator excludes this app from the policy (Microsoft Entra admin center > Protection > Conditional Access > (policy) > Conditions > Authentication flows).',
+    guideStep: 'conditional-access',
+  },
+  {
     code: 'AADSTS70043',
     source: 'entra',
     title: 'Sign-in frequency limit reached',

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { EmulatorContext } from '../context.js';
+import { policyProblems, policyStore, type AccessPolicy } from '../entra/conditional-access.js';
 import { validateFaultSpec, type FaultSpec } from '../faults.js';
 import { registerDirectoryControlRoutes } from './directory-routes.js';
 import { registerMailControlRoutes } from './mail-routes.js';
@@ -71,6 +72,27 @@ export async function registerControlRoutes(app: FastifyInstance, ctx: EmulatorC
       return target;
     });
   }
+
+  // Conditional Access switches (entra/conditional-access.ts), per tenant or per user; null clears one.
+  app.get('/_emulator/conditional-access', { config: { endpoint: 'control.settings' } }, async () => Object.fromEntries(policyStore(ctx)));
+  app.put('/_emulator/conditional-access', { config: { endpoint: 'control.settings' } }, async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const user = typeof body.user === 'string' ? ctx.directory.findUser(body.user) : undefined;
+    const tenant = typeof body.tenant === 'string' ? ctx.directory.findTenant(body.tenant) : undefined;
+    if (!user && !tenant) return reply.code(400).send({ error: 'user (UPN or object id) or tenant (id or domain) of the directory' });
+    const problems = policyProblems(body);
+    if (problems.length > 0) return reply.code(400).send({ error: 'invalid policy', problems });
+    const key = user ? user.id : tenant!.id;
+    const store = policyStore(ctx);
+    const next: Record<string, unknown> = { ...store.get(key) };
+    for (const [k, v] of Object.entries(body)) {
+      if (k === 'user' || k === 'tenant') continue;
+      if (v === null || v === false) delete next[k];
+      else next[k] = v;
+    }
+    store.set(key, next as AccessPolicy);
+    return { [key]: next };
+  });
 
   await registerDirectoryControlRoutes(app, ctx);
   await registerMailControlRoutes(app, ctx);

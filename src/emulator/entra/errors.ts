@@ -194,6 +194,46 @@ export const AADSTS = {
     status: 400,
     text: (a) => `The application returned an unsupported value of 'response_mode' ('${a.responseMode}') when requesting a token.`,
   },
+  // Conditional Access (conditional-access.ts); texts from Microsoft's AADSTS reference and pasted bodies.
+  50076: {
+    error: 'interaction_required',
+    status: 400,
+    suberror: 'basic_action',
+    text: (a) =>
+      `Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '${a.resource}'.`,
+  },
+  50079: {
+    error: 'interaction_required',
+    status: 400,
+    suberror: 'basic_action',
+    text: (a) =>
+      `Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication to access '${a.resource}'.`,
+  },
+  53003: {
+    error: 'interaction_required',
+    status: 400,
+    suberror: 'message_only',
+    text: () => 'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.',
+  },
+  530003: {
+    error: 'interaction_required',
+    status: 400,
+    suberror: 'message_only',
+    text: () => 'Your device is required to be managed to access this resource.',
+  },
+  530033: {
+    error: 'interaction_required',
+    status: 400,
+    suberror: 'message_only',
+    text: () => 'Access has been blocked by Conditional Access policies: the device code flow is blocked for this user or application.',
+  },
+  70043: {
+    error: 'invalid_grant',
+    status: 400,
+    suberror: 'token_expired',
+    text: (a) =>
+      `The refresh token has expired or is invalid due to sign-in frequency checks by conditional access. The token was issued on ${a.issued} and the maximum allowed lifetime for this request is ${a.seconds}.`,
+  },
   50058: {
     error: 'login_required',
     status: 400,
@@ -225,6 +265,8 @@ export class EntraError extends Error {
     readonly text: string,
     readonly status: number,
     readonly suberror?: string,
+    /** A claims challenge (Conditional Access), sent as the `claims` member. */
+    readonly claims?: string,
   ) {
     super(`AADSTS${code}: ${text}`);
     this.name = 'EntraError';
@@ -232,7 +274,11 @@ export class EntraError extends Error {
 
   /** Same code and text under another OAuth `error` (device-code polling reuses consent codes). */
   withError(error: string): EntraError {
-    return new EntraError(this.code, error, this.text, this.status, this.suberror);
+    return new EntraError(this.code, error, this.text, this.status, this.suberror, this.claims);
+  }
+
+  withClaims(claims: string): EntraError {
+    return new EntraError(this.code, this.error, this.text, this.status, this.suberror, claims);
   }
 }
 
@@ -291,6 +337,7 @@ export function errorBody(err: EntraError, ids: TraceIds): Record<string, unknow
     correlation_id: ids.correlationId,
     error_uri: errorUri(err.code),
     ...(err.suberror ? { suberror: err.suberror } : {}),
+    ...(err.claims ? { claims: err.claims } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { authenticateConfidential, forbidCredential } from './client-auth.js';
+import { conditionalAccessError } from './conditional-access.js';
 import { missingDelegated } from './consent.js';
 import { aadsts, EntraError } from './errors.js';
 import type { AuthorizationCode } from './grants.js';
@@ -63,6 +64,8 @@ export async function authorizationCodeGrant(t: TokenRequest): Promise<GrantResu
   const scopes = parseScopes(form('scope') ?? grant.scope, directoryName(authority));
   if (scopes instanceof EntraError) return scopes;
   if (missingDelegated(ctx, app, user, scopes).length > 0) return aadsts(65001, { clientId: app.clientId, appName: app.displayName });
+  const blocked = conditionalAccessError(ctx, user, 'authorization_code', grant.authTimeMs);
+  if (blocked) return blocked;
 
   grant.redeemedAtMs = now;
   return userTokenResponse(ctx, {

@@ -1,5 +1,6 @@
 import { directoryName } from './authority.js';
 import { authenticateConfidential, forbidCredential } from './client-auth.js';
+import { conditionalAccessError } from './conditional-access.js';
 import { missingDelegated } from './consent.js';
 import { aadsts, EntraError, slowDown } from './errors.js';
 import { parseScopes } from './scopes.js';
@@ -44,6 +45,8 @@ export async function deviceCodeGrant(t: TokenRequest): Promise<GrantResult> {
   const scopes = parseScopes(record.scope, directoryName(authority));
   if (scopes instanceof EntraError) return scopes;
   if (missingDelegated(ctx, app, user, scopes).length > 0) return aadsts(65001, { clientId: app.clientId, appName: app.displayName });
+  const blocked = conditionalAccessError(ctx, user, 'device_code', record.authTimeMs ?? now);
+  if (blocked) return blocked;
 
   record.status = 'redeemed';
   return userTokenResponse(ctx, {

@@ -1,5 +1,6 @@
 import { accountError, directoryName } from './authority.js';
 import { authenticateConfidential, forbidCredential } from './client-auth.js';
+import { conditionalAccessError } from './conditional-access.js';
 import { missingDelegated } from './consent.js';
 import { aadsts, EntraError } from './errors.js';
 import { parseScopes } from './scopes.js';
@@ -52,6 +53,8 @@ export async function refreshTokenGrant(t: TokenRequest): Promise<GrantResult> {
   const scopes = parseScopes(form('scope') ?? record.scope, directoryName(authority));
   if (scopes instanceof EntraError) return scopes;
   if (missingDelegated(ctx, app, user, scopes).length > 0) return aadsts(65001, { clientId: app.clientId, appName: app.displayName });
+  const blocked = conditionalAccessError(ctx, user, 'refresh_token', record.authTimeMs);
+  if (blocked) return blocked;
 
   record.lastUsedAtMs = now;
   return userTokenResponse(ctx, {
