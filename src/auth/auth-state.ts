@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../infra/index.js';
+import { withFileLock, writeFileAtomic } from '../infra/index.js';
 import type { Diagnosis } from '../diagnose/index.js';
 
 /**
@@ -44,10 +44,16 @@ export async function writeAuthState(home: string, state: AuthState): Promise<vo
   await writeFileAtomic(join(home, AUTH_STATE_FILE), JSON.stringify(state, null, 2) + '\n');
 }
 
+/**
+ * Read-modify-write under a file lock: the CLI and the service both update this file (a sign-in
+ * and a refresh at the same moment), and without the lock one of the two changes was lost.
+ */
 export async function updateAuthState(home: string, change: (s: AuthState) => AuthState): Promise<AuthState> {
-  const next = change(await readAuthState(home));
-  await writeAuthState(home, next);
-  return next;
+  return withFileLock(join(home, AUTH_STATE_FILE), async () => {
+    const next = change(await readAuthState(home));
+    await writeAuthState(home, next);
+    return next;
+  });
 }
 
 /** When the refresh token we hold was issued: the last refresh, else the sign-in. */

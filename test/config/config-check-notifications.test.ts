@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { defaultSettings } from '../../src/config/index.js';
@@ -91,5 +91,19 @@ describe('one e-mail validator and one control-character rule (issue 9.9)', () =
     assert.equal(cleanText('invoice\u202Efdp.exe', 'text'), 'invoicefdp.exe');
     assert.equal(cleanText('a\r\nb\u2028c', 'text'), 'a\nb\nc');
     assert.equal(cleanText('a\r\nb'), 'a b');
+  });
+});
+
+describe('home directory mode (issue 9, small ones)', () => {
+  it('config check warns about a home that other users can open', async () => {
+    const { home, cleanup } = await tempHome();
+    try {
+      await writeFile(join(home, 'settings.yaml'), SETTINGS.replace(/notifications:[\s\S]*/, '').replace(', "ops@contoso.com."', ''));
+      await chmod(home, 0o755);
+      const r = await runCli(['config', 'check'], { home });
+      assert.match(r.stdout, /home directory .* has mode 0755: other users can open it\. Run `chmod 700/);
+    } finally {
+      await cleanup();
+    }
   });
 });

@@ -25,7 +25,7 @@ after(async () => {
 
 async function freshHome(): Promise<string> {
   const home = path.join(root, `home-${++counter}`);
-  await fs.mkdir(home);
+  await fs.mkdir(home, { mode: 0o700 });
   return home;
 }
 

@@ -141,6 +141,16 @@ async function storedProblems(home: string, result: SettingsReadResult, ctx: Cli
       problems.push({ field: 'tokenCache', severity: 'error', message: (err as Error).message, guideStep: 'sign-in-again' });
     }
   }
+  // The home holds the encrypted secrets and the token cache: other users have no business listing it.
+  const mode = process.platform === 'win32' ? undefined : await fs.stat(home).then((s) => s.mode & 0o777, () => undefined);
+  if (mode !== undefined && (mode & 0o077) !== 0) {
+    problems.push({
+      field: 'home',
+      severity: 'warning',
+      message: `The home directory ${home} has mode ${mode.toString(8).padStart(4, '0')}: other users can open it. Run \`chmod 700 ${home}\` (o365-notify creates it owner-only; an existing directory is not changed).`,
+      guideStep: null,
+    });
+  }
   const { emulator, emulatorCa } = result.settings.endpoints;
   if (emulator !== undefined && emulatorCa !== undefined && !(await fileExists(emulatorCa))) {
     problems.push({
