@@ -22,7 +22,7 @@ interface Server {
 }
 
 async function startServer(mode: 'bare' | 'relay'): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/relay-server.ts', mode], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.RELAY_PROF && mode === 'relay' ? ['--cpu-prof', '--cpu-prof-dir=/tmp/relayprof'] : []), '--import', 'tsx', 'bench/relay-server.ts', mode], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   const port = await new Promise<number>((resolve, reject) => {

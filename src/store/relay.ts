@@ -142,24 +142,50 @@ export class RelayRepository {
     this.touchUser = db.prepare('UPDATE relay_users SET last_used_at = ? WHERE name = ?');
   }
 
-  /** One transaction: the outbox row (kind `relay`, due at once) and the message. */
-  async accept(m: NewRelayMessage): Promise<void> {
-    this.db.transaction(() => {
-      this.outbox.add({
-        id: m.id,
-        kind: 'relay',
-        groupKey: `relay|${m.id}`,
-        to: m.recipients,
-        cc: [],
-        bcc: [],
-        subject: m.subject,
-        html: '',
-        text: '',
-        importance: 'normal',
-        createdAt: m.receivedAt,
+  private batch: { messages: NewRelayMessage[]; done: Promise<void> } | undefined;
+
+  /**
+   * Stores the outbox row (kind `relay`, due at once) and the message; resolves once committed.
+   * Messages arriving in the same turn of the event loop share one transaction (group commit:
+   * one WAL write for many sessions), so each still gets its 250 only after its own commit.
+   */
+  accept(m: NewRelayMessage): Promise<void> {
+    if (!this.batch) {
+      const messages: NewRelayMessage[] = [];
+      const done = new Promise<void>((resolve, reject) => {
+        setImmediate(() => {
+          this.batch = undefined;
+          try {
+            this.db.transaction(() => {
+              for (const message of messages) this.insertOne(message);
+            }).immediate();
+            resolve();
+          } catch (err) {
+            reject(err);
+          }
+        });
       });
-      this.insertMessage.run({ ...m, recipients: JSON.stringify(m.recipients) });
-    }).immediate();
+      this.batch = { messages, done };
+    }
+    this.batch.messages.push(m);
+    return this.batch.done;
+  }
+
+  private insertOne(m: NewRelayMessage): void {
+    this.outbox.add({
+      id: m.id,
+      kind: 'relay',
+      groupKey: `relay|${m.id}`,
+      to: m.recipients,
+      cc: [],
+      bcc: [],
+      subject: m.subject,
+      html: '',
+      text: '',
+      importance: 'normal',
+      createdAt: m.receivedAt,
+    });
+    this.insertMessage.run({ ...m, recipients: JSON.stringify(m.recipients) });
   }
 
   async get(id: string, withRaw = true): Promise<RelayMessageRow | undefined> {
