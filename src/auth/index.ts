@@ -18,3 +18,4 @@ export {
 } from './sign-in.js';
 export { readAuthStatus, type AuthStatus } from './status.js';
 export { createTokenProvider, NOT_SIGNED_IN, type SessionTokenProvider } from './token-provider.js';
+export { probePublicClientFlows, type PublicClientFlowsProbe } from './public-client-probe.js';

@@ -22,10 +22,25 @@ describe('doctor: live checks in order, stopping at the first failure', () => {
     const r = await runCli(['--json', 'doctor'], { home });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const out = JSON.parse(r.stdout);
-    assert.deepEqual(out.checks.map((c: { name: string }) => c.name), ['settings', 'authority', 'token', 'Mail.Send', 'test send']);
+    assert.deepEqual(out.checks.map((c: { name: string }) => c.name), ['settings', 'authority', 'token', 'public client flows', 'Mail.Send', 'test send']);
     assert.ok(out.checks.every((c: { ok: boolean }) => c.ok));
     const inbox = (await emu.call('GET', `/_emulator/mailboxes/it-team@${DEMO_DOMAIN}/messages`)).json();
     assert.ok(inbox.some((m: { subject: string }) => m.subject.includes('doctor')));
+  });
+
+  it('fails when "Allow public client flows" is No, before the service\'s refresh would (issue 9.13)', async () => {
+    const { home, cleanup } = await signedInHome(emu, { clientId: DEMO_APPS.singleTenant, tenantId: DEMO_TENANT_ID, upn: `alerts@${DEMO_DOMAIN}`, to: `it-team@${DEMO_DOMAIN}` });
+    cleanups.push(cleanup);
+    const off = await emu.call('PATCH', `/_emulator/apps/${DEMO_APPS.singleTenant}`, { allowPublicClientFlows: false });
+    assert.equal(off.status, 200, off.text);
+    try {
+      const r = await runCli(['doctor', '--no-send'], { home });
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /FAIL {2}public client flows: "Allow public client flows" is No/);
+      assert.match(r.stdout, /AADSTS7000218/);
+    } finally {
+      await emu.call('PATCH', `/_emulator/apps/${DEMO_APPS.singleTenant}`, { allowPublicClientFlows: true });
+    }
   });
 
   it('stops at the authority with AADSTS90002 when the Tenant ID does not exist', async () => {

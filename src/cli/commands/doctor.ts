@@ -1,5 +1,5 @@
 import { openSecretStore } from '../../secrets/index.js';
-import { readAuthState, SignInError, diagnoseAuthFailure } from '../../auth/index.js';
+import { probePublicClientFlows, readAuthState, SignInError, diagnoseAuthFailure } from '../../auth/index.js';
 import { authorityFor, readSettings } from '../../config/index.js';
 import { settingsProblems } from '../../notify/index.js';
 import { formatDiagnosis, type Diagnosis } from '../../diagnose/index.js';
@@ -19,7 +19,7 @@ const usage = `Usage: o365-notify doctor [--no-send] [--to ADDRESS]
 Live checks, in order, stopping at the first failure with what to fix:
   1. settings follow the guide          4. Mail.Send is in the token
   2. the sign-in authority answers      5. a test e-mail is accepted by Graph (skip with --no-send)
-  3. an access token can be obtained`;
+  3. an access token can be obtained    (browser and device-code: "Allow public client flows" = Yes)`;
 
 export const doctorCommand: Command = {
   name: 'doctor',
@@ -77,6 +77,21 @@ export const doctorCommand: Command = {
         return finish(EXIT_FAILED);
       }
       report({ name: 'token', ok: true, detail: `valid until ${token.expiresOn.toISOString()}${token.account ? ` for ${token.account}` : ''}` });
+
+      // 3b. "Allow public client flows = Yes": the service's silent refresh of a device-code or
+      // browser sign-in fails with AADSTS7000218 without it, so ask Entra now (the page's probe).
+      if (read.settings.account.auth !== 'app-only') {
+        const probe = await probePublicClientFlows(read.settings).catch((err: Error) => ({ allowed: null, diagnosis: undefined, error: err.message }));
+        const detail =
+          probe.allowed === true
+            ? 'Entra ID lets this app use public client flows ("Allow public client flows" = Yes)'
+            : probe.allowed === false
+              ? '"Allow public client flows" is No: the sign-in stops working at its next refresh (AADSTS7000218)'
+              : `Entra ID's answer did not tell${'error' in probe ? ` (${probe.error})` : ''}`;
+        if (!report({ name: 'public client flows', ok: probe.allowed !== false, detail, diagnosis: probe.allowed === false ? probe.diagnosis : null })) {
+          return finish(EXIT_FAILED);
+        }
+      }
 
       // 4. Mail.Send granted (delegated scope or application role).
       const granted = grantedPermissions(token);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   completeBrowserSignIn,
   createBrowserSignInRequest,
+  probePublicClientFlows,
   signInAppOnly,
   signInWithDeviceCode,
   SignInError,
@@ -12,7 +13,6 @@ import {
 } from '../../auth/index.js';
 import type { Diagnosis } from '../../diagnose/index.js';
 import { updateEvidence, type SignInMethod } from './evidence.js';
-import { probePublicClientFlows } from './probe.js';
 
 /**
  * The sign-ins the page runs for the administrator. Browser: the authorize request names the

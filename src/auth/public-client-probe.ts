@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { diagnoseContext, createNetworkClient } from '../../auth/index.js';
-import { authorityFor, DELEGATED_SCOPES, usesEmulator, type Settings } from '../../config/index.js';
-import { diagnose, type Diagnosis } from '../../diagnose/index.js';
+import { authorityFor, DELEGATED_SCOPES, usesEmulator, type Settings } from '../config/index.js';
+import { diagnose, type Diagnosis } from '../diagnose/index.js';
+import { createNetworkClient } from './network-client.js';
+import { diagnoseContext } from './errors.js';
 
 /**
  * Asks Microsoft Entra ID whether the app may use public client flows (the guide's "Allow public
