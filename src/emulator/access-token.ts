@@ -54,8 +54,10 @@ export async function issueGraphAccessToken(
     claims.name = input.user.displayName;
     if (input.user.kind === 'work') claims.upn = input.user.upn;
     claims.unique_name = input.user.upn;
-  } else {
-    claims.roles = input.roles ?? [];
+  } else if (input.roles && input.roles.length > 0) {
+    // Claims are present only when they have a value: an app with no granted Application
+    // permission gets a token without `roles` at all (access-token-claims-reference, issue 13.5).
+    claims.roles = input.roles;
   }
   return { token: await ctx.signer.sign(claims), expiresIn, claims };
 }

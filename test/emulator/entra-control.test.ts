@@ -154,7 +154,7 @@ describe('Entra ID emulator: directory control API', () => {
     assert.equal(revoke.json().revoked, 1);
     const secret = emu.seededSecrets.find((s) => s.clientId === DEMO_APPS.appOnly)!.value;
     const token = (await clientCredentials(emu, DEMO_APPS.appOnly, secret)).json();
-    assert.deepEqual(JSON.parse(Buffer.from(token.access_token.split('.')[1], 'base64url').toString()).roles, []);
+    assert.deepEqual(JSON.parse(Buffer.from(token.access_token.split('.')[1], 'base64url').toString()).roles, undefined);
     const grant = await emu.call('POST', '/_emulator/consent', { clientId: DEMO_APPS.appOnly, tenant: DEMO_DOMAIN, application: ['Mail.Send'] });
     assert.equal(grant.status, 201);
     const again = (await clientCredentials(emu, DEMO_APPS.appOnly, secret)).json();

@@ -117,6 +117,27 @@ describe('emulator fidelity (issue 13): Graph faults and the product mail client
     });
   }
 
+  it('13.5 app-only with no permission granted: no roles claim, 401 NoPermissionsInAccessToken, diagnosed as missing admin consent', async () => {
+    const dir = emu.context.directory;
+    const appOnly: TokenProvider = {
+      async getAccessToken() {
+        const issued = await issueGraphAccessToken(emu.context, { app: dir.findApp(DEMO_APPS.appOnly)!, tenantId: DEMO_TENANT_ID, roles: [] });
+        assert.equal(issued.claims.roles, undefined, 'no roles claim at all');
+        return { accessToken: issued.token, expiresOn: new Date(issued.claims.exp! * 1000), scopes: ['https://graph.microsoft.com/.default'] };
+      },
+    };
+    const c = createMailClient({ baseUrl: `${emu.url}/v1.0`, ca: emu.caPem, tokenProvider: appOnly, mode: 'app-only', sender: ALERTS, retry: { baseDelayMs: 20, maxDelayMs: 200 } });
+    try {
+      const err = await failure(c.send({ id: randomUUID(), to: IT_TEAM, subject: 'no roles', text: 'x' }));
+      assert.deepEqual([err.status, err.code, err.retryable], [401, 'NoPermissionsInAccessToken', false]);
+      assert.ok(err.attempts <= 2, `one try and at most one with a refreshed token, got ${err.attempts}`);
+      assert.equal(err.diagnosis?.code, 'NoPermissionsInAccessToken');
+      assert.match(err.diagnosis!.fix, /Application.*Grant admin consent/);
+    } finally {
+      c.close();
+    }
+  });
+
   it('refuses a bad fault spec (code with spaces)', async () => {
     const res = await emu.call('POST', '/_emulator/faults', { endpoint: 'graph.sendMail', kind: 'error', code: 'not a code', count: 1 });
     assert.equal(res.status, 400);

@@ -95,6 +95,9 @@ export function requireMailPermission(caller: GraphCaller, target: User, permiss
   };
   const own = accepted[permission];
   if (caller.kind === 'app') {
+    // A token with no `roles` claim at all: 401 NoPermissionsInAccessToken, as pasted from
+    // /users/{id}/sendMail in microsoftgraph/microsoft-graph-docs#5673 and O365/python-o365#446.
+    if (caller.permissions.size === 0) throw new GraphError(401, 'NoPermissionsInAccessToken', 'The token contains no permissions, or permissions can not be understood.');
     if (!hasAny(caller, own)) throw accessDenied();
     return;
   }
