@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { maskAddress } from '../shared/index.js';
 import type { Mailer } from './mailer.js';
 import { NOTIFY_ID_HEADER, describeSendError, type MailSender, type OutgoingEmail, type SendResult } from './index.js';
 
@@ -89,7 +90,8 @@ export class ServiceMailSender implements MailSender {
         attachments: [],
       });
       this.logger.info(
-        { id, kind, recipients: email.to.length + email.cc.length + email.bcc.length, messageId: result.messageId, graphAttempts: result.attempts, ms: Date.now() - started },
+        // Subject and masked recipients: "did the mail to X go out?" is answered from the log.
+        { id, kind, subject: email.subject, to: [...email.to, ...email.cc, ...email.bcc].map(maskAddress), recipients: email.to.length + email.cc.length + email.bcc.length, messageId: result.messageId, graphAttempts: result.attempts, ms: Date.now() - started },
         'e-mail accepted by Microsoft Graph',
       );
       return { messageId: result.messageId };
@@ -100,6 +102,8 @@ export class ServiceMailSender implements MailSender {
         {
           id,
           kind,
+          subject: email.subject,
+          to: [...email.to, ...email.cc, ...email.bcc].map(maskAddress),
           ms: Date.now() - started,
           status: failure.statusCode,
           code: failure.code,

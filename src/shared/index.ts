@@ -1,6 +1,7 @@
 /** Small helpers with no dependencies, used by every layer. */
 export { emailAddressProblem, isEmailAddress } from './email.js';
 export { contentTypeForFileName } from './content-types.js';
+export { maskAddress } from './mask.js';
 export { escapeHtml, html, raw, type Html } from './html.js';
 export { cleanText, hasControlCharacters, printable, type TextShape } from './text.js';
 export { productVersion } from './version.js';

@@ -3,6 +3,11 @@ import { PreviewError, PREVIEW_NAMES, TemplateSet, previewEmail, templatesDir } 
 import { rulesFromSettings } from '../../server/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
+const TEXT_PART_NOTE =
+  'Note: e-mails are sent with the HTML part only (Microsoft Graph sendMail takes one body); the text part above ' +
+  'is not sent, so a custom <name>.txt template changes only this preview. Mail clients that show plain text ' +
+  'derive it from the HTML.';
+
 export const previewCommand: Command = {
   name: 'preview',
   summary: 'show the e-mail an event type produces (subject and text, or --html)',
@@ -31,6 +36,8 @@ home directory. Prints the subject and the text part; --html prints the HTML par
     if (ctx.json) writeLine(ctx.stdout, JSON.stringify(email));
     else if (values.html) writeLine(ctx.stdout, email.html);
     else writeLine(ctx.stdout, `Subject: ${email.subject}\nImportance: ${email.importance}\n\n${email.text}`);
+    // Said plainly (issue 9.6): Graph's JSON sendMail carries one body, and it is the HTML one.
+    if (!ctx.json) writeLine(ctx.stderr, TEXT_PART_NOTE);
     return EXIT_OK;
   },
 };
