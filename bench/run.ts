@@ -8,7 +8,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../src/cli/main.js';
 import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID, startEmulator } from '../src/emulator/index.js';
-import { openMailer } from '../src/delivery/mailer.js';
+import { openGraphConnection } from '../src/delivery/index.js';
 import { runMailBench, type MailBenchResult } from './mail-send.js';
 import { serviceBurstSection, serviceIngestSection, serviceMemorySection } from './service.js';
 import { relayMemorySection, relayThroughputSection } from './relay.js';
@@ -47,7 +47,7 @@ async function mailSection(): Promise<BenchSection> {
       home,
       secret.value,
     );
-    const mailer = await openMailer({ home, env: env(home) });
+    const mailer = await openGraphConnection({ home, env: env(home) });
     let result: MailBenchResult;
     try {
       result = await runMailBench({ emulator, messages: 1000, tokenProvider: mailer.tokens });

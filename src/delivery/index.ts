@@ -1,17 +1,19 @@
 /**
- * The way out: the outbox worker (the one owner of retries) and the Graph channel that sends
- * through the configured sign-in (settings -> session -> token provider -> mail client).
+ * The way out: the delivery port (DeliveryChannel), the outbox worker (the one owner of retries for
+ * queued e-mails) and the Graph adapter (GraphChannel on a GraphConnection: settings -> session ->
+ * token provider -> mail client).
  */
 export {
   NOTIFY_ID_HEADER,
   NOTIFY_KIND_HEADER,
   SIGN_IN_GUIDE_STEPS,
-  describeSendError,
-  type MailSender,
-  type OutgoingEmail,
-  type SendFailure,
-  type SendResult,
-} from './mail-sender.js';
-export { openMailer, sendMail, type Mailer, type OpenMailerOptions } from './mailer.js';
-export { ServiceMailSender } from './service-mail-sender.js';
+  outcomeOfError,
+  type DeliveryChannel,
+  type DeliveryOutcome,
+  type DeliveryOutcomeKind,
+  type DeliveryProblem,
+  type OutgoingMessage,
+} from './channel.js';
+export { openGraphConnection, sendMail, type GraphConnection, type OpenGraphConnectionOptions } from './graph-connection.js';
+export { GraphChannel } from './graph-channel.js';
 export { DEFAULT_DELIVERY_OPTIONS, DeliveryWorker, type DeliveryOptions, type DeliveryResult } from './worker.js';

@@ -1,7 +1,9 @@
-import { createHash } from 'node:crypto';
-import type { ClaimedNotification, NotificationStatus, Store } from '../store/index.js';
-import { NOTIFY_ID_HEADER, NOTIFY_KIND_HEADER, describeSendError, needsSignIn, type MailSender, type SendFailure } from './mail-sender.js';
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { AttemptOutcome, ClaimedNotification, FinishResult, Lease, NotificationRow, NotificationStatus, Store } from '../store/index.js';
+import { NOTIFY_ID_HEADER, NOTIFY_KIND_HEADER, outcomeOfError, type DeliveryChannel, type DeliveryOutcome, type DeliveryProblem } from './channel.js';
 import { noopLogger, type NotifyLogger } from '../infra/index.js';
+import { backoffDelay } from '../graph/index.js';
 
 export interface DeliveryOptions {
   /** E-mails sent at the same time (Graph allows 4 concurrent requests per mailbox). */
@@ -11,33 +13,44 @@ export interface DeliveryOptions {
   /** First retry delay; doubles each time up to retryMaxMs. */
   retryBaseMs?: number;
   retryMaxMs?: number;
-  /** A send that takes longer is treated as a retryable failure (it may still arrive: at-least-once). */
+  /** An attempt still unanswered after this is aborted (its HTTP request is cancelled) and retried. */
   sendTimeoutMs?: number;
+  /** After the abort, how long a channel may take to stop before the attempt is recorded as timed out. */
+  abortGraceMs?: number;
+  /** How long a claim is held: longer than any attempt (send timeout + grace), so no live send loses it. */
+  leaseMs?: number;
+  /** This worker's lease owner, "<instance>/<run>" (default: the host name and a fresh run id). */
+  owner?: string;
 }
 
-export const DEFAULT_DELIVERY_OPTIONS: Required<DeliveryOptions> = {
+export const DEFAULT_DELIVERY_OPTIONS: Required<Omit<DeliveryOptions, 'owner' | 'leaseMs'>> = {
   concurrency: 4,
   maxAttempts: 10,
   retryBaseMs: 30_000,
   retryMaxMs: 60 * 60_000,
   sendTimeoutMs: 120_000,
+  abortGraceMs: 5_000,
 };
 
 export interface DeliveryResult {
   id: string;
   kind: string;
+  /** The row's status afterwards (`sending`: the store closed under the send, or another claim owns it). */
   status: NotificationStatus;
+  outcome: DeliveryOutcome['kind'];
   attempt: number;
   latencyMs: number;
-  failure: SendFailure | null;
+  /** HTTP requests this attempt took. */
+  requests: number;
+  failure: DeliveryProblem | null;
 }
 
 export interface WorkerHooks {
   clock: () => number;
   logger?: NotifyLogger;
   onResult?: (result: DeliveryResult) => void;
-  /** A sender error said the sign-in must be renewed; every e-mail now waits. */
-  onSignInNeeded?: (failure: SendFailure) => void;
+  /** A channel said the sign-in must be renewed; every e-mail now waits. */
+  onSignInNeeded?: (problem: DeliveryProblem) => void;
   /** An e-mail went out while e-mails were waiting for a sign-in: the waiting ones are queued again. */
   onSignInHealthy?: () => void;
 }
@@ -49,33 +62,45 @@ function jitter(id: string): number {
 }
 
 class SendTimeoutError extends Error {
-  readonly retryable = true;
   readonly code = 'timeout';
   constructor(ms: number) {
     super(`Sending did not finish within ${Math.round(ms / 1000)} s; it is retried (the first try may still arrive).`);
   }
 }
 
+function defaultOwner(): string {
+  return `${hostname()}/${randomUUID()}`;
+}
+
 /**
- * The deliver stage: takes due outbox rows, sends them through the MailSender, and records every
- * attempt. Retryable errors come back with exponential backoff (bounded by maxAttempts);
- * permanent ones stay visible as `failed` with their diagnosis; errors that need a person to sign
- * in again park the whole outbox as `waiting-sign-in` until resumeAfterSignIn().
+ * The deliver stage and the one owner of retries for queued e-mails: claims due outbox rows under
+ * a lease, makes one attempt per claim through the DeliveryChannel, and records every attempt.
+ * The policy: what is retryable and how long Graph asked to wait come from the channel (the Graph
+ * client's decision in graph/retry.ts); the spacing is that module's exponential backoff, never
+ * shorter than Retry-After, bounded by maxAttempts. Permanent failures stay visible as `failed`
+ * with their diagnosis; failures that need a person park the outbox as `waiting-sign-in` until
+ * resumeAfterSignIn(). An attempt is aborted at sendTimeoutMs (down to the HTTP request); an
+ * answer that still comes later is recorded as what it was.
  */
 export class DeliveryWorker {
-  private readonly options: Required<DeliveryOptions>;
+  private readonly options: Required<Omit<DeliveryOptions, 'owner'>>;
   private readonly logger: NotifyLogger;
+  readonly owner: string;
   private blocked = false;
   private running = 0;
   private readonly inFlightSends = new Set<Promise<unknown>>();
+  /** Attempts given up on whose channel may still answer (recorded when it does). */
+  private readonly lateAnswers = new Set<Promise<void>>();
 
   constructor(
     private readonly store: Store,
-    private readonly sender: MailSender,
+    private readonly channel: DeliveryChannel,
     options: DeliveryOptions,
     private readonly hooks: WorkerHooks,
   ) {
-    this.options = { ...DEFAULT_DELIVERY_OPTIONS, ...options };
+    const merged = { ...DEFAULT_DELIVERY_OPTIONS, ...options };
+    this.options = { ...merged, leaseMs: options.leaseMs ?? merged.sendTimeoutMs + merged.abortGraceMs + 60_000 };
+    this.owner = options.owner ?? defaultOwner();
     this.logger = hooks.logger ?? noopLogger;
   }
 
@@ -87,17 +112,27 @@ export class DeliveryWorker {
     return this.running;
   }
 
+  private lease(now: number): Lease {
+    return { owner: this.owner, expiresAt: now + this.options.leaseMs };
+  }
+
   /**
-   * After a crash: rows left `sending` are queued again (at-least-once; a duplicate carries the
-   * same x-o365-notify-id), and rows waiting for a sign-in get one more try - the user may have
-   * run `o365-notify login` while the service was down.
+   * At start: rows whose claim expired, or was held by an earlier run of this instance (it
+   * stopped mid-send), are queued again (at-least-once; a duplicate carries the same
+   * x-o365-notify-id). Claims of other live workers are left alone. Rows waiting for a sign-in get
+   * one more try - the user may have run `o365-notify login` while the service was down.
    */
   recover(now: number): { requeued: number; resumed: number } {
-    const requeued = this.store.outbox.requeueInterrupted(now);
+    const requeued = this.store.outbox.requeueInterrupted(now, { owner: this.owner });
     const resumed = this.store.outbox.resumeWaiting(now);
     this.blocked = false;
     if (requeued > 0) this.logger.warn({ requeued }, 'e-mails that were being sent when the service stopped are queued again');
     return { requeued, resumed };
+  }
+
+  /** Claims of other workers that expired while this one runs (the other one died) are queued again. */
+  requeueExpired(now: number): number {
+    return this.store.outbox.requeueInterrupted(now);
   }
 
   /** The sign-in works again: waiting e-mails are due at once. */
@@ -115,13 +150,13 @@ export class DeliveryWorker {
       return [];
     }
     const free = this.options.concurrency - this.running;
-    const claimed = this.store.outbox.claimDue(now, free);
+    const claimed = this.store.outbox.claimDue(now, free, this.lease(now));
     return Promise.all(claimed.map((c) => this.deliver(c)));
   }
 
   /** Sends one row at once, even while others wait for a sign-in (a test e-mail checks exactly that). */
   async deliverNow(id: string, now: number): Promise<DeliveryResult | undefined> {
-    const claimed = this.store.outbox.claimById(id, now);
+    const claimed = this.store.outbox.claimById(id, now, this.lease(now));
     return claimed && this.deliver(claimed);
   }
 
@@ -144,112 +179,180 @@ export class DeliveryWorker {
     while (this.inFlightSends.size > 0) await Promise.allSettled([...this.inFlightSends]);
   }
 
-  private async deliver({ notification: n, attemptId }: ClaimedNotification): Promise<DeliveryResult> {
+  /** Resolves once every late answer still expected has come and been recorded (tests). */
+  async lateAnswersRecorded(): Promise<void> {
+    while (this.lateAnswers.size > 0) await Promise.allSettled([...this.lateAnswers]);
+  }
+
+  private deliver(claimed: ClaimedNotification): Promise<DeliveryResult> {
+    // Tracked until recorded, so idle() and drain() see the slot free only once the store has the result.
     this.running++;
-    const started = this.hooks.clock();
-    const send = this.sendWithTimeout({
-      to: n.to,
-      cc: n.cc,
-      bcc: n.bcc,
-      subject: n.subject,
-      html: n.html,
-      text: n.text,
-      importance: n.importance,
-      headers: { [NOTIFY_ID_HEADER]: n.id, [NOTIFY_KIND_HEADER]: n.kind },
-    });
-    this.inFlightSends.add(send);
-    let result: DeliveryResult;
-    try {
-      const sent = await send;
-      result = this.record(n.id, n.kind, attemptId, n.attempts, started, { ok: true, messageId: sent?.messageId ?? null });
-    } catch (err) {
-      result = this.record(n.id, n.kind, attemptId, n.attempts, started, { ok: false, failure: describeSendError(err) });
-    } finally {
-      this.inFlightSends.delete(send);
+    const job: Promise<DeliveryResult> = this.deliverClaimed(claimed).finally(() => {
       this.running--;
+      this.inFlightSends.delete(job);
+    });
+    this.inFlightSends.add(job);
+    return job;
+  }
+
+  private async deliverClaimed({ notification: n, attemptId }: ClaimedNotification): Promise<DeliveryResult> {
+    const started = this.hooks.clock();
+    const attempt = this.attempt(n);
+    const outcome = await attempt.answer;
+    let result: DeliveryResult;
+    if (outcome === 'gave-up') {
+      const timedOut = outcomeOfError(new SendTimeoutError(this.options.sendTimeoutMs));
+      result = this.record(n, attemptId, started, timedOut);
+      // The channel did not stop: what it answers later is recorded as it was.
+      const late: Promise<void> = attempt.settled.then((answer) => this.recordLate(n, attemptId, answer)).finally(() => this.lateAnswers.delete(late));
+      this.lateAnswers.add(late);
+    } else {
+      result = this.record(n, attemptId, started, outcome);
     }
     this.hooks.onResult?.(result);
     return result;
   }
 
-  private sendWithTimeout(email: Parameters<MailSender['send']>[0]) {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new SendTimeoutError(this.options.sendTimeoutMs)), this.options.sendTimeoutMs);
+  /**
+   * One attempt through the channel, aborted at sendTimeoutMs. `answer` is the outcome, or
+   * `gave-up` when the channel did not stop within abortGraceMs of the abort; `settled` is the
+   * channel's own answer whenever it comes.
+   */
+  private attempt(n: NotificationRow): { answer: Promise<DeliveryOutcome | 'gave-up'>; settled: Promise<DeliveryOutcome> } {
+    const controller = new AbortController();
+    const settled = Promise.resolve()
+      .then(() =>
+        this.channel.send(
+          {
+            to: n.to,
+            cc: n.cc,
+            bcc: n.bcc,
+            subject: n.subject,
+            html: n.html,
+            text: n.text,
+            importance: n.importance,
+            headers: { [NOTIFY_ID_HEADER]: n.id, [NOTIFY_KIND_HEADER]: n.kind },
+          },
+          { signal: controller.signal },
+        ),
+      )
+      .catch((err: unknown) => outcomeOfError(controller.signal.aborted ? (controller.signal.reason as unknown) : err));
+    let abortTimer: NodeJS.Timeout | undefined;
+    let graceTimer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'gave-up'>((resolve) => {
+      abortTimer = setTimeout(() => {
+        controller.abort(new SendTimeoutError(this.options.sendTimeoutMs));
+        graceTimer = setTimeout(() => resolve('gave-up'), this.options.abortGraceMs);
+      }, this.options.sendTimeoutMs);
     });
-    return Promise.race([Promise.resolve().then(() => this.sender.send(email)), timeout]).finally(() => clearTimeout(timer));
+    const answer = Promise.race([settled, gaveUp]).finally(() => {
+      clearTimeout(abortTimer);
+      clearTimeout(graceTimer);
+    });
+    return { answer, settled };
   }
 
-  private retryDelay(id: string, retries: number, failure: SendFailure): number {
-    const backoff = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.max(0, retries - 1)) * jitter(id);
-    return Math.round(Math.max(backoff, Math.min(failure.retryAfterMs ?? 0, this.options.retryMaxMs)));
+  private retryDelay(id: string, retries: number, afterMs: number | null): number {
+    // The Graph client's backoff (graph/retry.ts) on the worker's scale, fixed jitter per e-mail.
+    const step = backoffDelay(retries, { maxAttempts: this.options.maxAttempts, maxTotalMs: Infinity, baseDelayMs: this.options.retryBaseMs, maxDelayMs: this.options.retryMaxMs }, () => 1);
+    return Math.round(Math.max(step * jitter(id), Math.min(afterMs ?? 0, this.options.retryMaxMs)));
   }
 
-  private record(
-    id: string,
-    kind: string,
-    attemptId: number,
-    attempt: number,
-    started: number,
-    outcome: { ok: true; messageId: string | null } | { ok: false; failure: SendFailure },
-  ): DeliveryResult {
+  private finish(n: NotificationRow, attemptId: number, outcome: AttemptOutcome): FinishResult {
+    return this.store.outbox.finishAttemptWith(n.id, attemptId, outcome);
+  }
+
+  private record(n: NotificationRow, attemptId: number, started: number, outcome: DeliveryOutcome): DeliveryResult {
+    const { id, kind, attempts: attempt } = n;
     const at = this.hooks.clock();
     const latencyMs = Math.max(0, at - started);
+    const failure = outcome.kind === 'sent' ? null : outcome.problem;
+    const base = { id, kind, outcome: outcome.kind, attempt, latencyMs, requests: outcome.requests, failure };
     if (!this.store.isOpen) {
       // The store was closed under a send (shutdown): the row stays `sending` and is re-queued on the next start.
-      return { id, kind, status: 'sending', attempt, latencyMs, failure: outcome.ok ? null : outcome.failure };
+      return { ...base, status: 'sending' };
     }
-    if (outcome.ok) {
-      this.store.transaction(() => {
-        this.store.outbox.finishAttemptWith(id, attemptId, { result: 'sent', at, messageId: outcome.messageId });
-        this.store.events.settleCarriedBy(id, 'notified');
-      });
+    const lost = (s: FinishResult): NotificationStatus => {
+      if (s !== 'lost') return s;
+      this.logger.warn({ id, attempt, outcome: outcome.kind }, 'the claim on this e-mail expired during the send; another worker owns it now, so only the attempt is recorded');
+      return this.store.outbox.get(id)?.status ?? 'sending';
+    };
+    if (outcome.kind === 'sent') {
+      const status = lost(
+        this.store.transaction(() => {
+          const s = this.finish(n, attemptId, { result: 'sent', at, messageId: outcome.messageId, httpRequests: outcome.requests });
+          if (s !== 'lost') this.store.events.settleCarriedBy(id, 'notified');
+          return s;
+        }),
+      );
       if (this.blocked) {
         // Proof that sending works again (someone signed in): release the waiting e-mails.
         this.resumeAfterSignIn(at);
         this.logger.info({ id }, 'an e-mail went out again; e-mails waiting for a sign-in are queued');
         this.hooks.onSignInHealthy?.();
       }
-      return { id, kind, status: 'sent', attempt, latencyMs, failure: null };
+      return { ...base, status };
     }
-    const failure = outcome.failure;
+    const problem = outcome.problem;
     const details = {
       at,
-      statusCode: failure.statusCode,
-      errorCode: failure.code,
-      error: failure.message,
-      diagnosis: failure.diagnosis,
+      statusCode: problem.statusCode,
+      errorCode: problem.code,
+      error: problem.message,
+      diagnosis: problem.diagnosis,
+      httpRequests: outcome.requests,
     };
     let status: NotificationStatus;
-    if (needsSignIn(failure)) {
-      status = this.store.transaction(() => {
-        const s = this.store.outbox.finishAttemptWith(id, attemptId, { result: 'waiting-sign-in', ...details });
-        this.store.outbox.parkQueued(at);
-        return s;
-      });
+    const retries = this.store.outbox.retryCount(id) + 1;
+    if (outcome.kind === 'needs-sign-in') {
+      status = lost(
+        this.store.transaction(() => {
+          const s = this.finish(n, attemptId, { result: 'waiting-sign-in', ...details });
+          this.store.outbox.parkQueued(at);
+          return s;
+        }),
+      );
       if (!this.blocked) {
         this.blocked = true;
-        this.logger.warn({ code: failure.code, guideStep: failure.diagnosis?.guideStep }, 'sending needs a new sign-in; e-mails wait until then');
-        this.hooks.onSignInNeeded?.(failure);
+        this.logger.warn({ code: problem.code, guideStep: problem.diagnosis?.guideStep }, 'sending needs a new sign-in; e-mails wait until then');
+        this.hooks.onSignInNeeded?.(problem);
       }
-    } else if (failure.retryable && this.store.outbox.retryCount(id) + 1 < this.options.maxAttempts) {
-      const retries = this.store.outbox.retryCount(id) + 1;
-      status = this.store.outbox.finishAttemptWith(id, attemptId, {
-        result: 'retry',
-        ...details,
-        nextAttemptAt: at + this.retryDelay(id, retries, failure),
-      });
+    } else if (outcome.kind === 'retry' && retries < this.options.maxAttempts) {
+      status = lost(this.finish(n, attemptId, { result: 'retry', ...details, nextAttemptAt: at + this.retryDelay(id, retries, outcome.afterMs) }));
     } else {
-      const gaveUp = failure.retryable
-        ? `${failure.message} (gave up after ${this.options.maxAttempts} attempts)`
-        : failure.message;
-      status = this.store.transaction(() => {
-        const s = this.store.outbox.finishAttemptWith(id, attemptId, { result: 'failed', ...details, error: gaveUp });
-        this.store.events.settleCarriedBy(id, 'failed');
-        return s;
-      });
-      this.logger.error({ id, code: failure.code, guideStep: failure.diagnosis?.guideStep }, `e-mail failed: ${gaveUp}`);
+      const gaveUp = outcome.kind === 'retry' ? `${problem.message} (gave up after ${this.options.maxAttempts} attempts)` : problem.message;
+      status = lost(
+        this.store.transaction(() => {
+          const s = this.finish(n, attemptId, { result: 'failed', ...details, error: gaveUp });
+          if (s !== 'lost') this.store.events.settleCarriedBy(id, 'failed');
+          return s;
+        }),
+      );
+      this.logger.error({ id, code: problem.code, guideStep: problem.diagnosis?.guideStep }, `e-mail failed: ${gaveUp}`);
     }
-    return { id, kind, status, attempt, latencyMs, failure };
+    return { ...base, status };
+  }
+
+  /** The answer to an attempt already recorded as timed out: the attempt gets what really happened. */
+  private recordLate(n: NotificationRow, attemptId: number, outcome: DeliveryOutcome): void {
+    if (!this.store.isOpen) return;
+    const at = this.hooks.clock();
+    const result = outcome.kind === 'sent' ? 'sent' : outcome.kind === 'needs-sign-in' ? 'waiting-sign-in' : outcome.kind;
+    const p = outcome.kind === 'sent' ? null : outcome.problem;
+    const status = this.store.transaction(() => {
+      const s = this.store.outbox.recordLateAnswer(n.id, attemptId, {
+        result,
+        at,
+        statusCode: p?.statusCode ?? null,
+        errorCode: p?.code ?? null,
+        error: p?.message ?? null,
+        diagnosis: p?.diagnosis ?? null,
+        messageId: outcome.kind === 'sent' ? outcome.messageId : null,
+        httpRequests: outcome.requests,
+      });
+      if (s === 'sent' && outcome.kind === 'sent') this.store.events.settleCarriedBy(n.id, 'notified');
+      return s;
+    });
+    this.logger.warn({ id: n.id, attempt: n.attempts, outcome: outcome.kind, status }, 'an attempt answered after its send timeout; recorded as it was');
   }
 }

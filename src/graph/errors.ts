@@ -11,7 +11,7 @@ export type { Diagnosis } from '../diagnose/index.js';
 export interface GraphSendErrorFields {
   /** HTTP status of the final answer; 0 when none came (validation, network, token). */
   status: number;
-  /** Graph's `error.code`, or ours: InvalidMessage, MailReadWriteRequired, NetworkError, Timeout, TlsError, TokenAcquisitionFailed. */
+  /** Graph's `error.code`, or ours: InvalidMessage, MailReadWriteRequired, NetworkError, Timeout, TlsError, TokenAcquisitionFailed, Cancelled. */
   code: string;
   message: string;
   /** Graph's `request-id` of the final answer. */
@@ -22,6 +22,10 @@ export interface GraphSendErrorFields {
   attempts: number;
   /** Trying the same message later may succeed (throttling, outage, network). */
   retryable: boolean;
+  /** How long Graph asked to wait before the next try (Retry-After), when the caller owns retries. */
+  retryAfterMs?: number;
+  /** HTTP requests made for this message before it failed (every attempt, token refreshes included). */
+  requests?: number;
   diagnosis?: Diagnosis;
   /** Every problem found in the message (InvalidMessage). */
   problems?: string[];
@@ -35,6 +39,8 @@ export class GraphSendError extends Error {
   readonly requestIds: string[];
   readonly attempts: number;
   readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  requests: number;
   diagnosis: Diagnosis | undefined;
   readonly problems: string[] | undefined;
 
@@ -47,6 +53,8 @@ export class GraphSendError extends Error {
     this.requestIds = fields.requestIds ?? (fields.requestId ? [fields.requestId] : []);
     this.attempts = fields.attempts;
     this.retryable = fields.retryable;
+    this.retryAfterMs = fields.retryAfterMs;
+    this.requests = fields.requests ?? fields.attempts;
     this.diagnosis = fields.diagnosis;
     this.problems = fields.problems;
   }
@@ -61,6 +69,8 @@ export class GraphSendError extends Error {
       requestIds: this.requestIds,
       attempts: this.attempts,
       retryable: this.retryable,
+      retryAfterMs: this.retryAfterMs,
+      requests: this.requests,
       diagnosis: this.diagnosis,
       problems: this.problems,
     };

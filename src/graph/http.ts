@@ -14,6 +14,8 @@ export interface HttpRequest {
   headers: Record<string, string>;
   body?: Buffer;
   timeoutMs: number;
+  /** Aborts the request (the socket is destroyed); the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface HttpResponse {
@@ -54,7 +56,7 @@ function send(agent: Agent, req: HttpRequest): Promise<HttpResponse> {
     }
     const headers: Record<string, string> = { ...req.headers };
     if (req.body !== undefined) headers['content-length'] = String(req.body.length);
-    const request = httpsRequest(url, { method: req.method, headers, agent, rejectUnauthorized: true }, (res) => {
+    const request = httpsRequest(url, { method: req.method, headers, agent, rejectUnauthorized: true, signal: req.signal }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));

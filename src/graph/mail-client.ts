@@ -7,7 +7,7 @@ import { escapeHtml } from '../shared/index.js';
 import { prepareMessage, type MailMessage, type PreparedAttachment, type PreparedMessage } from './message.js';
 import { MailboxPacer, type PacingOptions } from './pacing.js';
 import { fileAttachment, graphMessage, MAX_REQUEST_BYTES, sendMailBody, sendMailSize } from './payload.js';
-import { GraphRequester, newTrace, type ClientCounters, type GraphCall, type SendTrace } from './requester.js';
+import { GraphRequester, newTrace, type ClientCounters, type GraphCall, type RetryOwner, type SendTrace } from './requester.js';
 import { DEFAULT_RETRY, isTransientNetworkError, type RetryOptions } from './retry.js';
 import { TokenSource } from './token-source.js';
 import { grantedPermissions, type TokenProvider } from './token-provider.js';
@@ -33,6 +33,12 @@ export interface MailClientOptions {
   sender?: string;
   pacing?: PacingOptions;
   retry?: Partial<RetryOptions>;
+  /**
+   * `internal` (default): the client waits and retries as retry.ts decides (direct sends).
+   * `caller`: one try per request; a retryable failure comes back at once with Graph's
+   * Retry-After, for the outbox worker, which owns the retries of queued e-mails.
+   */
+  retries?: RetryOwner;
   /** Per HTTP request (default 60 s). */
   requestTimeoutMs?: number;
   /** Without Mail.ReadWrite: send without the attachments that need an upload session, and say so in the body. */
@@ -47,7 +53,8 @@ export interface MailClientOptions {
   transport?: HttpTransport;
 }
 
-export interface SendResult {
+/** What Graph's acceptance of one message looked like. */
+export interface GraphSendReport {
   /** Our `x-o365-notify-id` (Graph's 202 carries no message id). */
   messageId: string;
   /** HTTP attempts of the request Graph accepted the message with. */
@@ -66,16 +73,21 @@ export interface MailClientStats extends ClientCounters {
   peakConcurrency: Record<string, number>;
 }
 
+export interface SendOptions {
+  /** Aborts the HTTP request under way (and any wait); the send rejects with GraphSendError `Cancelled`. */
+  signal?: AbortSignal;
+}
+
 export interface MailClient {
   /** Resolves once Graph accepted the message (202); rejects with GraphSendError. */
-  send(message: MailMessage): Promise<SendResult>;
+  send(message: MailMessage, options?: SendOptions): Promise<GraphSendReport>;
   /**
    * A ready RFC 5322 message (the SMTP relay's), sent as Graph's "sendMail in MIME format": the
    * base64 of the MIME as a text/plain body; Graph takes the recipients from its To, Cc and Bcc.
    * https://learn.microsoft.com/en-us/graph/api/user-sendmail#example-4-send-a-new-message-using-mime-format
    * Only while the base64 fits Graph's 4 MB request limit (mimeFits); larger ones go through send().
    */
-  sendMime(mime: Buffer, id: string): Promise<SendResult>;
+  sendMime(mime: Buffer, id: string): Promise<GraphSendReport>;
   stats(): MailClientStats;
   /** Closes kept-alive connections. */
   close(): void;
@@ -124,6 +136,7 @@ class GraphMailClient implements MailClient {
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
       counters: this.counters,
       diagnoseContext: options.diagnoseContext ?? {},
+      retries: options.retries ?? 'internal',
     });
   }
 
@@ -146,15 +159,15 @@ class GraphMailClient implements MailClient {
     return pacer;
   }
 
-  async send(message: MailMessage): Promise<SendResult> {
-    const trace = newTrace(this.clock.now());
+  async send(message: MailMessage, options: SendOptions = {}): Promise<GraphSendReport> {
+    const trace = newTrace(this.clock.now(), options.signal);
     let msg: PreparedMessage;
     let plan: DeliveryPlan;
     try {
       msg = prepareMessage(message);
       plan = planDelivery(msg);
     } catch (err) {
-      throw withDiagnosis(err, this.options.diagnoseContext);
+      throw withDiagnosis(err, this.options.diagnoseContext, trace);
     }
 
     let dropped: string[] = [];
@@ -179,11 +192,11 @@ class GraphMailClient implements MailClient {
       if (err instanceof GraphSendError && err.code === 'ErrorSendAsDenied' && msg.from) {
         err.message = `Graph refused to send as ${msg.from.address}: the account that signed in has no Send As right on that mailbox. ${err.message}`;
       }
-      throw withDiagnosis(err, this.options.diagnoseContext);
+      throw withDiagnosis(err, this.options.diagnoseContext, trace);
     }
   }
 
-  async sendMime(mime: Buffer, id: string): Promise<SendResult> {
+  async sendMime(mime: Buffer, id: string): Promise<GraphSendReport> {
     const trace = newTrace(this.clock.now());
     const body = Buffer.from(mime.toString('base64'), 'latin1');
     if (!mimeFits(mime.length)) {
@@ -203,7 +216,7 @@ class GraphMailClient implements MailClient {
         timings: { totalMs, httpMs: trace.httpMs, pacingWaitMs: trace.pacingWaitMs, retryWaitMs: trace.retryWaitMs },
       };
     } catch (err) {
-      throw withDiagnosis(err, this.options.diagnoseContext);
+      throw withDiagnosis(err, this.options.diagnoseContext, trace);
     }
   }
 
@@ -380,8 +393,12 @@ export function mimeFits(bytes: number, maxRequestBytes = MAX_REQUEST_BYTES): bo
   return 4 * Math.ceil(bytes / 3) < maxRequestBytes - 16 * 1024;
 }
 
-function withDiagnosis(err: unknown, context: DiagnoseContext | undefined): unknown {
-  if (err instanceof GraphSendError && !err.diagnosis) err.diagnosis = diagnoseFailure(err, undefined, context);
+function withDiagnosis(err: unknown, context: DiagnoseContext | undefined, trace: SendTrace): unknown {
+  if (err instanceof GraphSendError) {
+    if (!err.diagnosis) err.diagnosis = diagnoseFailure(err, undefined, context);
+    // Every HTTP request of this message, the draft steps included, not only the failed step's.
+    err.requests = trace.requests;
+  }
   return err;
 }
 

@@ -10,7 +10,13 @@ import type { HeldToken, TokenSource } from './token-source.js';
 
 /**
  * One Graph call with everything around it: the token, the mailbox's pacing slot, a
- * client-request-id, the timeout, and the retry loop. Fails only with GraphSendError.
+ * client-request-id, the timeout, cancellation, and the retry decision. Fails only with
+ * GraphSendError.
+ *
+ * Who retries: with `retries: 'internal'` (direct sends: `send`, `test`, doctor) this loop waits and
+ * tries again as retry.ts decides. With `retries: 'caller'` (the outbox worker, the one owner of
+ * retries for queued e-mails) a retryable answer ends the call at once, carrying how long Graph
+ * asked to wait; only the one token refresh after a 401 is done here (nothing was accepted then).
  */
 
 export interface GraphCall {
@@ -44,10 +50,12 @@ export interface SendTrace {
   pacingWaitMs: number;
   retryWaitMs: number;
   requests: number;
+  /** The caller's cancellation (the worker's send timeout), passed down to every HTTP request. */
+  signal?: AbortSignal;
 }
 
-export function newTrace(now: number): SendTrace {
-  return { startedAt: now, requestIds: [], refreshedToken: false, httpMs: 0, pacingWaitMs: 0, retryWaitMs: 0, requests: 0 };
+export function newTrace(now: number, signal?: AbortSignal): SendTrace {
+  return { startedAt: now, requestIds: [], refreshedToken: false, httpMs: 0, pacingWaitMs: 0, retryWaitMs: 0, requests: 0, signal };
 }
 
 export interface ClientCounters {
@@ -68,6 +76,59 @@ export interface RequesterDeps {
   requestTimeoutMs: number;
   counters: ClientCounters;
   diagnoseContext: DiagnoseContext;
+  retries: RetryOwner;
+}
+
+/** Who waits and tries again after a retryable answer: this client, or the caller (the outbox worker). */
+export type RetryOwner = 'internal' | 'caller';
+
+/** The caller gave up (the worker's send timeout): what is known about the request when it stopped. */
+function cancelledError(step: string, trace: SendTrace, attempts: number, sent: boolean, reason: unknown): GraphSendError {
+  const why = reason instanceof Error ? reason.message : 'the send was cancelled';
+  return new GraphSendError({
+    status: 0,
+    code: 'Cancelled',
+    message: sent
+      ? `${step}: stopped waiting for Graph's answer (${why}); Microsoft 365 may still have accepted the message`
+      : `${step}: cancelled before the request was sent (${why})`,
+    requestIds: [...trace.requestIds],
+    attempts,
+    retryable: true,
+    requests: trace.requests,
+  });
+}
+
+/** Waits for `promise` unless `signal` aborts first; `onLate` gets what arrives after an abort. */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, onLate: (value: T) => void): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.then(onLate, () => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    const onAbort = () => {
+      if (done) return;
+      done = true;
+      promise.then(onLate, () => undefined);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        if (done) return;
+        done = true;
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        if (done) return;
+        done = true;
+        reject(e);
+      },
+    );
+  });
 }
 
 export class GraphRequester {
@@ -75,6 +136,7 @@ export class GraphRequester {
 
   async execute(call: GraphCall, pacer: MailboxPacer, trace: SendTrace): Promise<{ response: HttpResponse; attempts: number }> {
     const { clock, counters } = this.deps;
+    const { signal } = trace;
     const retry = call.maxAttempts === undefined ? this.deps.retry : { ...this.deps.retry, maxAttempts: call.maxAttempts };
     // Every attempt of a sending request takes its own turn in the messages budget: a retry
     // sent on an old turn would sit closer to the next messages than the limit allows.
@@ -83,7 +145,15 @@ export class GraphRequester {
     let rejected = false;
 
     for (let attempt = 1; ; attempt++) {
-      const slot = await pacer.begin({ countsAsMessage });
+      if (signal?.aborted) throw cancelledError(call.step, trace, attempt - 1, false, signal.reason);
+      let slot: Awaited<ReturnType<MailboxPacer['begin']>>;
+      try {
+        // A slot granted after the caller gave up is handed back at once.
+        slot = await unlessAborted(pacer.begin({ countsAsMessage }), signal, (late) => late.release());
+      } catch (err) {
+        if (signal?.aborted) throw cancelledError(call.step, trace, attempt - 1, false, signal.reason);
+        throw err;
+      }
       trace.pacingWaitMs += slot.waitedMs;
       // The token is asked for right before sending: a long wait for the pace must not leave an expired one.
       if (call.authenticated) {
@@ -106,7 +176,7 @@ export class GraphRequester {
       counters.requests += 1;
       trace.requests += 1;
       try {
-        response = await this.deps.transport.request({ method: call.method, url: call.url, headers, body: call.body, timeoutMs: this.deps.requestTimeoutMs });
+        response = await this.deps.transport.request({ method: call.method, url: call.url, headers, body: call.body, timeoutMs: this.deps.requestTimeoutMs, signal });
       } catch (err) {
         networkError = err as Error & { code?: string };
       } finally {
@@ -129,15 +199,18 @@ export class GraphRequester {
         if (retryAfterMs !== undefined && [429, 503, 504].includes(response.status)) pacer.pauseUntil(clock.now() + retryAfterMs);
         outcome = { kind: 'response', status: response.status, code: graphError?.code, retryAfterMs };
       } else {
+        if (signal?.aborted) throw cancelledError(call.step, trace, attempt, true, signal.reason);
         counters.networkErrors += 1;
         outcome = { kind: 'network', code: networkError?.code, message: networkError?.message ?? 'unknown network error' };
       }
 
       const decision = decideRetry(outcome, { attempt, startedAt: trace.startedAt, now: clock.now(), refreshedToken: trace.refreshedToken }, retry, this.deps.random);
-      if (decision.action === 'retry') {
+      if (decision.action === 'retry' && this.deps.retries === 'internal') {
         counters.retries += 1;
         trace.retryWaitMs += decision.delayMs;
-        await clock.sleep(decision.delayMs);
+        await unlessAborted(clock.sleep(decision.delayMs), signal, () => undefined).catch(() => {
+          throw cancelledError(call.step, trace, attempt, false, signal?.reason);
+        });
         continue;
       }
       if (decision.action === 'refresh-token' && held) {
@@ -146,8 +219,10 @@ export class GraphRequester {
         rejected = true;
         continue;
       }
-      const reason = decision.reason;
-      const retryable = decision.action === 'fail' && decision.retryable;
+      // The caller owns retries: hand back the decision (retry, and how long Graph asked to wait).
+      const reason = decision.action === 'retry' ? `${decision.reason}; the caller tries again` : decision.reason;
+      const retryable = decision.action === 'retry' || (decision.action === 'fail' && decision.retryable);
+      const retryAfterMs = decision.action === 'retry' && outcome.kind === 'response' ? outcome.retryAfterMs : undefined;
       if (response) {
         const code = graphError?.code ?? `HTTP${response.status}`;
         const detail = graphError?.message ? `: ${graphError.message}` : '';
@@ -159,6 +234,8 @@ export class GraphRequester {
           requestIds: [...trace.requestIds],
           attempts: attempt,
           retryable,
+          retryAfterMs,
+          requests: trace.requests,
         });
         const raw = { status: response.status, body: response.body.toString('utf8'), headers: { ...response.headers } };
         error.diagnosis = diagnoseFailure(error, raw, this.deps.diagnoseContext);
@@ -171,6 +248,7 @@ export class GraphRequester {
         requestIds: [...trace.requestIds],
         attempts: attempt,
         retryable,
+        requests: trace.requests,
         cause: networkError,
       });
       error.diagnosis = diagnoseFailure(error, { cause: networkError }, this.deps.diagnoseContext);
@@ -196,6 +274,7 @@ export class GraphRequester {
         requestIds: [...trace.requestIds],
         attempts: attemptsSoFar,
         retryable: isTransientNetworkError(e?.code, e?.message),
+        requests: trace.requests,
         cause: err,
       });
       error.diagnosis = diagnoseFailure(error, { cause: err }, this.deps.diagnoseContext);

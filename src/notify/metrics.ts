@@ -9,6 +9,7 @@ export interface NotifyMetricsSnapshot {
   emailsSent: Record<string, number>;
   emailsFailed: Record<string, number>;
   emailRetries: number;
+  graphRequests: number;
   latency: { buckets: { le: number; count: number }[]; sum: number; count: number };
 }
 
@@ -16,6 +17,8 @@ export class NotifyMetrics {
   eventsReceived = 0;
   submissionsRejected = 0;
   emailRetries = 0;
+  /** HTTP requests made to send (every attempt, token refreshes and draft steps included). */
+  graphRequests = 0;
   private readonly queued = new Map<string, number>();
   private readonly sent = new Map<string, number>();
   private readonly failed = new Map<string, number>();
@@ -49,6 +52,7 @@ export class NotifyMetrics {
       emailsSent: Object.fromEntries(this.sent),
       emailsFailed: Object.fromEntries(this.failed),
       emailRetries: this.emailRetries,
+      graphRequests: this.graphRequests,
       latency: {
         buckets: LATENCY_BUCKETS_SECONDS.map((le, i) => ({ le, count: this.bucketCounts[i]! })),
         sum: this.latencySum,
@@ -79,7 +83,8 @@ export function formatPrometheus(
   metric('o365_notify_emails_queued_total', 'counter', 'E-mails put in the outbox, by kind.', byLabel('kind', m.emailsQueued));
   metric('o365_notify_emails_sent_total', 'counter', 'E-mails accepted by Microsoft Graph, by kind.', byLabel('kind', m.emailsSent));
   metric('o365_notify_emails_failed_total', 'counter', 'E-mails that failed for good, by reason.', byLabel('reason', m.emailsFailed));
-  metric('o365_notify_email_retries_total', 'counter', 'Send attempts that will be retried.', [['', m.emailRetries]]);
+  metric('o365_notify_email_retries_total', 'counter', 'Send attempts that will be retried (each is one HTTP attempt: the outbox worker owns every retry).', [['', m.emailRetries]]);
+  metric('o365_notify_graph_requests_total', 'counter', 'HTTP requests made to send e-mails (every attempt, token refreshes and draft steps included).', [['', m.graphRequests]]);
   metric('o365_notify_queue_depth', 'gauge', 'E-mails queued, sending or waiting for a sign-in.', [['', gauges.queueDepth]]);
   metric('o365_notify_undelivered_events', 'gauge', 'Events not yet delivered or settled.', [['', gauges.undeliveredEvents]]);
   metric('o365_notify_oldest_undelivered_event_age_seconds', 'gauge', 'Age of the oldest undelivered event.', [['', gauges.oldestUndeliveredAgeSeconds]]);

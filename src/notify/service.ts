@@ -5,7 +5,7 @@ import { healthEmailView, secretExpiryNotice, type HealthNotice, type HealthNoti
 import { EventValidationError, toNewEvent, validateEvents, type ValidEvent } from '../intake/index.js';
 import { noopLogger, type NotifyLogger } from '../infra/index.js';
 import { hasControlCharacters } from '../shared/index.js';
-import { type MailSender, type SendFailure, DeliveryWorker, type DeliveryOptions, type DeliveryResult } from '../delivery/index.js';
+import { type DeliveryChannel, type DeliveryProblem, DeliveryWorker, type DeliveryOptions, type DeliveryResult } from '../delivery/index.js';
 import { MATCHER_LABELS, type Matchers } from './matchers.js';
 import { NotifyMetrics, formatPrometheus, type NotifyMetricsSnapshot } from './metrics.js';
 import { flushDueGroups, reviewAllGroups, routeEvents, type PipelineContext } from './pipeline.js';
@@ -16,7 +16,8 @@ import { defaultNotificationRules, type NotificationRules } from './rules.js';
 
 export interface NotificationServiceOptions {
   store: Store;
-  sender: MailSender;
+  /** The way out (GraphChannel in the service; a fake in tests). */
+  channel: DeliveryChannel;
   /** Parsed `notifications:` settings (parseNotificationRules); defaults when absent. */
   rules?: NotificationRules;
   /** `<home>/templates`: the user's template overrides. */
@@ -126,7 +127,7 @@ export class NotificationService {
       // cycle per commit. group_wait is seconds, so the short delay changes no e-mail.
       if (this.isRunning) this.scheduleCycle(ROUTE_AFTER_COMMIT_MS);
     };
-    this.worker = new DeliveryWorker(this.store, options.sender, options.delivery ?? {}, {
+    this.worker = new DeliveryWorker(this.store, options.channel, options.delivery ?? {}, {
       clock: this.clock,
       logger: this.logger,
       onResult: (r) => this.onDeliveryResult(r),
@@ -542,12 +543,13 @@ export class NotificationService {
   }
 
   private onDeliveryResult(r: DeliveryResult): void {
+    this.metricsValue.graphRequests += r.requests;
     if (r.status === 'sent') this.metricsValue.emailSent(r.kind, r.latencyMs);
     else if (r.status === 'queued') this.metricsValue.emailRetries++;
     else if (r.status === 'failed') this.metricsValue.emailFailed(r.failure?.diagnosis?.guideStep || r.failure?.code || 'error');
   }
 
-  private onSignInNeeded(failure: SendFailure): void {
+  private onSignInNeeded(failure: DeliveryProblem): void {
     const step = failure.diagnosis?.guideStep;
     const kind: HealthNoticeKind = step === 'admin-consent' ? 'consent-revoked' : step === 'client-secret' ? 'secret-expiring' : 'sign-in-renewal';
     const message =

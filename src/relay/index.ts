@@ -5,7 +5,7 @@
  */
 export { startRelay, type RunningRelay, type StartRelayOptions } from './start.js';
 export { INLINE_LIMIT, MAX_OPEN_MESSAGES, type RelayIdentity } from './listener.js';
-export { RelaySender, type MailerAccess, type RelaySenderOptions } from './relay-sender.js';
+export { RelaySender, type ConnectionAccess, type RelaySenderOptions } from './relay-sender.js';
 export { addRelayUser, listRelayUsers, removeRelayUser, RelayUserError, type AddedUser } from './users.js';
 export { buildOutgoingMime, type OutgoingMime } from './outgoing.js';
 export { isLoopbackIp } from './policy.js';

@@ -1,20 +1,20 @@
 import { readFile, rm } from 'node:fs/promises';
 import { simpleParser, type AddressObject } from 'mailparser';
 import type { FromPolicy } from '../config/index.js';
-import { NOTIFY_ID_HEADER, NOTIFY_KIND_HEADER, type Mailer, type MailSender, type OutgoingEmail, type SendResult } from '../delivery/index.js';
+import { NOTIFY_ID_HEADER, NOTIFY_KIND_HEADER, outcomeOfError, type DeliveryChannel, type DeliveryOutcome, type GraphConnection, type OutgoingMessage } from '../delivery/index.js';
 import { GraphSendError, mimeFits, type MailMessage } from '../graph/index.js';
 import { noopLogger, type NotifyLogger } from '../infra/index.js';
 import type { RelayMessageRow, RelayRepository } from '../store/index.js';
 import type { RelayIdentity } from './listener.js';
 import { buildOutgoingMime, type OutgoingMime } from './outgoing.js';
 
-/** What the relay needs from the delivery side: the mailer in use, held while a call runs. */
-export interface MailerAccess {
-  use<T>(fn: (mailer: Mailer) => Promise<T>): Promise<T>;
+/** What the relay needs from the delivery side: the connection in use, held while a call runs. */
+export interface ConnectionAccess {
+  use<T>(fn: (connection: GraphConnection) => Promise<T>): Promise<T>;
 }
 
 export interface RelaySenderOptions {
-  inner: MailSender & MailerAccess;
+  inner: DeliveryChannel & ConnectionAccess;
   relay: RelayRepository;
   identity: () => Promise<RelayIdentity>;
   fromPolicy: () => FromPolicy;
@@ -27,15 +27,25 @@ export interface RelaySenderOptions {
  * as MIME; every other row goes to the inner sender unchanged. Pacing, retries, waiting for a
  * sign-in, diagnoses and metrics are the worker's, as for alert e-mails.
  */
-export class RelaySender implements MailSender {
+export class RelaySender implements DeliveryChannel {
   private readonly logger: NotifyLogger;
 
   constructor(private readonly o: RelaySenderOptions) {
     this.logger = o.logger ?? noopLogger;
   }
 
-  async send(email: OutgoingEmail): Promise<SendResult> {
-    if (email.headers[NOTIFY_KIND_HEADER] !== 'relay') return this.o.inner.send(email);
+  async send(email: OutgoingMessage, options: { signal: AbortSignal }): Promise<DeliveryOutcome> {
+    if (email.headers[NOTIFY_KIND_HEADER] !== 'relay') return this.o.inner.send(email, options);
+    try {
+      return await this.sendRelayed(email, options.signal);
+    } catch (err) {
+      const outcome = outcomeOfError(err);
+      this.logger.warn({ component: 'smtp', id: email.headers[NOTIFY_ID_HEADER], outcome: outcome.kind, code: outcome.problem.code }, `relayed message not sent: ${outcome.problem.message}`);
+      return outcome;
+    }
+  }
+
+  private async sendRelayed(email: OutgoingMessage, signal: AbortSignal): Promise<DeliveryOutcome> {
     const id = email.headers[NOTIFY_ID_HEADER]!;
     const row = await this.o.relay.get(id);
     if (!row) {
@@ -44,10 +54,10 @@ export class RelaySender implements MailSender {
     const raw = await this.bytesOf(row);
     const identity = await this.o.identity();
     const out = buildOutgoingMime({ raw, recipients: row.recipients, envelopeFrom: row.envelopeFrom, mailbox: identity.mailbox, fromPolicy: this.o.fromPolicy(), id });
-    const result = await this.o.inner.use((mailer) => (mimeFits(out.mime.length) ? mailer.client.sendMime(out.mime, id) : this.sendLarge(mailer, out, id)));
+    const result = await this.o.inner.use((connection) => (mimeFits(out.mime.length) ? connection.client.sendMime(out.mime, id) : this.sendLarge(connection, out, id, signal)));
     this.logger.info({ component: 'smtp', id, path: result.path, recipients: row.recipients.length, bytes: out.mime.length }, 'relayed message accepted by Microsoft Graph');
     await this.cleanUp(row);
-    return { messageId: result.messageId };
+    return { kind: 'sent', messageId: result.messageId, requests: result.requests };
   }
 
   private async bytesOf(row: RelayMessageRow): Promise<Buffer> {
@@ -73,7 +83,7 @@ export class RelaySender implements MailSender {
    * Over Graph's 4 MB request limit: the message is parsed into the mail client's model (text and
    * HTML bodies, every attachment) and goes through a draft and upload sessions.
    */
-  private async sendLarge(mailer: Mailer, out: OutgoingMime, id: string) {
+  private async sendLarge(connection: GraphConnection, out: OutgoingMime, id: string, signal: AbortSignal) {
     const parsed = await simpleParser(out.mime, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
     const addresses = (a: AddressObject | AddressObject[] | undefined) =>
       (Array.isArray(a) ? a : a ? [a] : []).flatMap((o) => o.value).filter((v) => v.address).map((v) => ({ address: v.address!, name: v.name || undefined }));
@@ -90,6 +100,6 @@ export class RelaySender implements MailSender {
       text: parsed.text,
       attachments: parsed.attachments.map((a, i) => ({ name: a.filename ?? `attachment-${i + 1}`, contentType: a.contentType, content: a.content })),
     };
-    return mailer.send(message);
+    return connection.client.send(message, { signal });
   }
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { NotificationService } from '../notify/index.js';
-import { type MailSender } from '../delivery/index.js';
+import { type DeliveryChannel } from '../delivery/index.js';
 import { openStore, type QueueDepth, type Store, type StoredDiagnosis } from '../store/index.js';
 import { serviceStorePath } from './paths.js';
 
@@ -10,15 +10,21 @@ import { serviceStorePath } from './paths.js';
  * what was written on its next tick.
  */
 
-const NOT_RUNNING: MailSender = {
-  send: () => Promise.reject(Object.assign(new Error('The service is not running; it sends this e-mail when it starts.'), { retryable: true })),
+const NOT_RUNNING: DeliveryChannel = {
+  send: () =>
+    Promise.resolve({
+      kind: 'retry',
+      afterMs: null,
+      problem: { message: 'The service is not running; it sends this e-mail when it starts.', statusCode: null, code: 'not-running', diagnosis: null },
+      requests: 0,
+    }),
 };
 
 /** A pipeline on the home's store that never sends (its timers are not started): intake, silences. */
 export async function withLocalService<T>(home: string, fn: (service: NotificationService) => Promise<T> | T): Promise<T> {
   const store = openStore(serviceStorePath(home));
   try {
-    return await fn(new NotificationService({ store, sender: NOT_RUNNING }));
+    return await fn(new NotificationService({ store, channel: NOT_RUNNING }));
   } finally {
     store.close();
   }

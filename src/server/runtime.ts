@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { readAuthStatus, startKeepAlive, type AuthStatus } from '../auth/index.js';
 import { loadSettings, resolveHome, smtpOptions, type Settings } from '../config/index.js';
-import { openMailer, type Mailer, SIGN_IN_GUIDE_STEPS, type DeliveryOptions, ServiceMailSender } from '../delivery/index.js';
+import { openGraphConnection, type GraphConnection, SIGN_IN_GUIDE_STEPS, type DeliveryOptions, GraphChannel } from '../delivery/index.js';
 import { NotificationService, templatesDir, type HealthNoticeKind } from '../notify/index.js';
 import { createLogger } from '../infra/index.js';
 import { openStore, type EventIntakeOptions, type Store } from '../store/index.js';
@@ -104,17 +104,18 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   let settings = await loadSettings(home, env);
 
   const store = openStore(serviceStorePath(home), { durability: settings.service.durability });
-  let mailer: Mailer;
+  let connection: GraphConnection;
   try {
-    mailer = await openMailer({ home, env, settings });
+    // The worker owns retries of queued e-mails: the client tries each request once.
+    connection = await openGraphConnection({ home, env, settings, retries: 'caller' });
   } catch (err) {
     store.close();
     throw err;
   }
-  const sender = new ServiceMailSender(mailer, logger.child({ component: 'delivery' }));
+  const channel = new GraphChannel(connection, logger.child({ component: 'delivery' }));
   const relayIdentity = async (): Promise<RelayIdentity> => {
     if (settings.account.auth === 'app-only') {
-      const secret = await sender.mailer.session.secrets.hasClientSecret();
+      const secret = await channel.connection.session.secrets.hasClientSecret();
       const mailbox = settings.account.sender;
       return { mailbox, canSend: Boolean(mailbox && secret), reason: !mailbox ? 'account.sender is not set' : 'no client secret is stored' };
     }
@@ -124,7 +125,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   const service = new NotificationService({
     store,
     // Relayed SMTP messages go through the same worker; RelaySender sends them as MIME.
-    sender: new RelaySender({ inner: sender, relay: store.relay, identity: relayIdentity, fromPolicy: () => smtpOptions(settings.smtp).fromPolicy, logger: logger.child({ component: 'smtp' }) }),
+    channel: new RelaySender({ inner: channel, relay: store.relay, identity: relayIdentity, fromPolicy: () => smtpOptions(settings.smtp).fromPolicy, logger: logger.child({ component: 'smtp' }) }),
     rules: rulesFromSettings(settings, logger),
     templatesDir: templatesDir(home),
     logger: logger.child({ component: 'notify' }),
@@ -140,7 +141,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     if (settings.account.auth === 'app-only') return;
     stopKeepAlive = startKeepAlive({
       home,
-      provider: sender.mailer.tokens,
+      provider: channel.connection.tokens,
       checkEveryMs: options.keepAliveCheckEveryMs,
       onResult: (r) => {
         if (r.refreshed) logger.info({ component: 'sign-in' }, 'refreshed the sign-in (keep-alive): the refresh token was renewed');
@@ -168,7 +169,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
 
   let watch: SignInWatch | undefined;
   const freshMailer = async () => {
-    sender.replace(await openMailer({ home, env, settings }));
+    channel.replace(await openGraphConnection({ home, env, settings, retries: 'caller' }));
     restartKeepAlive();
   };
 
@@ -193,7 +194,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
       logger.info({ component: 'settings' }, 'settings reloaded');
     });
 
-  const authStatus = async () => readAuthStatus(home, settings, await sender.mailer.session.secrets.hasClientSecret());
+  const authStatus = async () => readAuthStatus(home, settings, await channel.connection.session.secrets.hasClientSecret());
 
   const onSignInProblem = (problem: SignInProblem) => {
     const kind = noticeKind(problem);
@@ -264,7 +265,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
           env,
           baseUrl: () => url,
           service,
-          authSession: async () => sender.mailer.session,
+          authSession: async () => channel.connection.session,
           reloadSettings,
           signedIn,
         };
@@ -274,7 +275,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
       authStatus,
       logger: logger.child({ component: 'http' }),
       maxBodyBytes: options.maxBodyBytes,
-      tokenEndpointCalls: () => sender.tokenEndpointCalls,
+      tokenEndpointCalls: () => channel.tokenEndpointCalls,
       readiness: () => {
         const reasons: string[] = [];
         if (!store.isOpen) reasons.push('the store is closed');
@@ -318,7 +319,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
           stopKeepAlive?.();
           await serial;
           await service.stop();
-          sender.close();
+          channel.close();
           store.close();
           logger.info({}, 'o365-notify service stopped');
         })();
@@ -333,7 +334,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     for (const t of timers) clearInterval(t);
     stopKeepAlive?.();
     await service.stop().catch(() => undefined);
-    sender.close();
+    channel.close();
     store.close();
     throw err;
   }

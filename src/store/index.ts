@@ -5,7 +5,10 @@ export { HealthNoticeRepository, MetaRepository, type HealthNoticeInput } from '
 export { LATEST_SCHEMA_VERSION, MIGRATIONS, StoreVersionError, migrate, type Migration } from './migrations.js';
 export {
   OutboxRepository,
+  leaseInstance,
   type AttemptOutcome,
+  type FinishResult,
+  type Lease,
   type ClaimedNotification,
   type DeliveryPageQuery,
   type OutboxCounts,

@@ -157,7 +157,24 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
-  // Version 2 is core's (outbox leases); the relay's migration is the one after it.
+  {
+    version: 2,
+    description: 'claims with a lease and an owner; HTTP requests per delivery attempt',
+    up: (db) => {
+      // A claim is the in-flight attempt that owns a `sending` row (claim_attempt_id), who holds it
+      // (lease_owner: "<instance>/<run>") and until when (lease_expires_at). Only an expired lease,
+      // or one left by an earlier run of the same instance, is re-queued; a late answer from a lost
+      // claim cannot overwrite the new owner's result. Rows from version 1 have no lease: expired.
+      db.exec(`
+        ALTER TABLE notifications ADD COLUMN claim_attempt_id INTEGER;
+        ALTER TABLE notifications ADD COLUMN lease_owner TEXT;
+        ALTER TABLE notifications ADD COLUMN lease_expires_at INTEGER;
+        CREATE INDEX notifications_leases ON notifications (lease_expires_at) WHERE status = 'sending';
+        ALTER TABLE delivery_attempts ADD COLUMN http_requests INTEGER;
+        ALTER TABLE delivery_attempts ADD COLUMN lease_owner TEXT;
+      `);
+    },
+  },
   RELAY_MIGRATION,
 ];
 

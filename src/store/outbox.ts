@@ -68,6 +68,8 @@ interface AttemptRecord {
   error_code: string | null;
   error: string | null;
   diagnosis: string | null;
+  http_requests: number | null;
+  lease_owner: string | null;
 }
 
 function toAttempt(r: AttemptRecord): DeliveryAttemptRow {
@@ -82,7 +84,28 @@ function toAttempt(r: AttemptRecord): DeliveryAttemptRow {
     errorCode: r.error_code,
     error: r.error,
     diagnosis: parseJsonColumn<StoredDiagnosis | null>(r.diagnosis, null),
+    httpRequests: r.http_requests,
+    owner: r.lease_owner,
   };
+}
+
+/**
+ * Who holds a claim and until when. `owner` is "<instance>/<run>": the instance (one host and
+ * home) and this run of it. A second store implementation (PostgreSQL) claims the same way with
+ * `FOR UPDATE SKIP LOCKED`; the lease is what lets several workers share one outbox.
+ */
+export interface Lease {
+  owner: string;
+  expiresAt: number;
+}
+
+/** Claims made without a lease (tests, one-shot tools) count as expired at once. */
+const NO_LEASE: Lease = { owner: '', expiresAt: 0 };
+
+/** The instance part of an owner ("<instance>/<run>"). */
+export function leaseInstance(owner: string): string {
+  const slash = owner.lastIndexOf('/');
+  return slash === -1 ? owner : owner.slice(0, slash);
 }
 
 /** What a finished attempt records. */
@@ -96,13 +119,19 @@ export interface AttemptOutcome {
   messageId?: string | null;
   /** `retry`: when to try again. */
   nextAttemptAt?: number | null;
+  /** HTTP requests the attempt took (every one is listed). */
+  httpRequests?: number | null;
 }
 
-/** A row the worker has claimed: status `sending`, with its in-flight attempt. */
+/** A row the worker has claimed: status `sending`, with its in-flight attempt (the claim's id). */
 export interface ClaimedNotification {
   notification: NotificationRow;
   attemptId: number;
+  lease: Lease;
 }
+
+/** How a finished attempt was recorded: the row's new status, or `lost` when another claim owns it now. */
+export type FinishResult = NotificationStatus | 'lost';
 
 export interface OutboxCounts {
   queued: number;
@@ -131,6 +160,10 @@ export class OutboxRepository {
   private readonly finish: Database.Statement;
   private readonly requeueSending: Database.Statement;
   private readonly interruptAttempts: Database.Statement;
+  private readonly interruptOrphans: Database.Statement;
+  private readonly setClaim: Database.Statement;
+  private readonly lateSent: Database.Statement;
+  private readonly attemptById: Database.Statement;
   private readonly park: Database.Statement;
   private readonly resume: Database.Statement;
   private readonly withdrawUnsent: (id: string) => boolean;
@@ -161,22 +194,39 @@ export class OutboxRepository {
     this.claim = db.prepare(
       "UPDATE notifications SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued'",
     );
+    this.setClaim = db.prepare(
+      'UPDATE notifications SET claim_attempt_id = @attemptId, lease_owner = @owner, lease_expires_at = @expiresAt WHERE id = @id',
+    );
     this.insertAttempt = db.prepare(
-      "INSERT INTO delivery_attempts (notification_id, attempt, started_at, result) VALUES (?, ?, ?, 'in-flight')",
+      "INSERT INTO delivery_attempts (notification_id, attempt, started_at, result, lease_owner) VALUES (?, ?, ?, 'in-flight', ?)",
     );
     this.finishAttempt = db.prepare(`
       UPDATE delivery_attempts SET finished_at = @at, result = @result, status_code = @statusCode,
-        error_code = @errorCode, error = @error, diagnosis = @diagnosis WHERE id = @id`);
+        error_code = @errorCode, error = @error, diagnosis = @diagnosis, http_requests = @httpRequests WHERE id = @id`);
+    // Only the claim that owns the row moves it (a late answer from a lost lease does not).
     this.finish = db.prepare(`
       UPDATE notifications SET status = @status, next_attempt_at = @nextAttemptAt, last_error = @lastError,
-        diagnosis = @diagnosis, message_id = coalesce(@messageId, message_id), sent_at = @sentAt, updated_at = @at
-      WHERE id = @id`);
-    this.requeueSending = db.prepare(
-      "UPDATE notifications SET status = 'queued', next_attempt_at = ?, updated_at = ? WHERE status = 'sending'",
-    );
-    this.interruptAttempts = db.prepare(
-      "UPDATE delivery_attempts SET result = 'interrupted', finished_at = ?, error = ? WHERE result = 'in-flight'",
-    );
+        diagnosis = @diagnosis, message_id = coalesce(@messageId, message_id), sent_at = @sentAt, updated_at = @at,
+        claim_attempt_id = NULL, lease_owner = NULL, lease_expires_at = NULL
+      WHERE id = @id AND status = 'sending' AND claim_attempt_id IS @attemptId`);
+    this.lateSent = db.prepare(`
+      UPDATE notifications SET status = 'sent', next_attempt_at = NULL, last_error = NULL, diagnosis = NULL,
+        message_id = coalesce(@messageId, message_id), sent_at = @at, updated_at = @at
+      WHERE id = @id AND status IN ('queued', 'waiting-sign-in')`);
+    this.attemptById = db.prepare('SELECT * FROM delivery_attempts WHERE id = ?');
+    // Re-queued: leases that expired, and those left by an earlier run of this instance (it died).
+    const stale = `status = 'sending' AND (lease_expires_at IS NULL OR lease_expires_at <= @now
+        OR (@instance IS NOT NULL AND lease_owner LIKE @instance || '/%' AND lease_owner <> @owner))`;
+    this.interruptAttempts = db.prepare(`
+      UPDATE delivery_attempts SET result = 'interrupted', finished_at = @now, error = @error
+      WHERE result = 'in-flight' AND id IN (SELECT claim_attempt_id FROM notifications WHERE ${stale})`);
+    this.interruptOrphans = db.prepare(`
+      UPDATE delivery_attempts SET result = 'interrupted', finished_at = @now, error = @error
+      WHERE result = 'in-flight' AND notification_id IN (SELECT id FROM notifications WHERE ${stale} AND claim_attempt_id IS NULL)`);
+    this.requeueSending = db.prepare(`
+      UPDATE notifications SET status = 'queued', next_attempt_at = @now, updated_at = @now,
+        claim_attempt_id = NULL, lease_owner = NULL, lease_expires_at = NULL
+      WHERE ${stale}`);
     this.park = db.prepare(
       "UPDATE notifications SET status = 'waiting-sign-in', updated_at = ? WHERE status = 'queued'",
     );
@@ -231,37 +281,47 @@ export class OutboxRepository {
     return r && toNotification(r);
   }
 
-  /** Claims up to `limit` due rows for sending: each becomes `sending` with an in-flight attempt. */
-  claimDue(now: number, limit: number): ClaimedNotification[] {
+  /**
+   * Claims up to `limit` due rows for sending: each becomes `sending` with an in-flight attempt,
+   * held by `lease` (one transaction: BEGIN IMMEDIATE, so two processes never claim one row).
+   */
+  claimDue(now: number, limit: number, lease: Lease = NO_LEASE): ClaimedNotification[] {
     if (limit <= 0) return [];
     return this.db.transaction(() => {
       const rows = (this.due.all(now, limit) as NotificationRecord[]).map(toNotification);
       const claimed: ClaimedNotification[] = [];
       for (const row of rows) {
-        if (this.claim.run(now, row.id).changes === 0) continue;
-        const attempt = row.attempts + 1;
-        const attemptId = Number(this.insertAttempt.run(row.id, attempt, now).lastInsertRowid);
-        claimed.push({ notification: { ...row, status: 'sending', attempts: attempt, updatedAt: now }, attemptId });
+        const c = this.claimRow(row, now, lease);
+        if (c) claimed.push(c);
       }
       return claimed;
-    })();
+    }).immediate();
   }
 
   /** Claims one row now, whatever its due time, if it is queued or waiting for a sign-in (a test e-mail). */
-  claimById(id: string, now: number): ClaimedNotification | undefined {
+  claimById(id: string, now: number, lease: Lease = NO_LEASE): ClaimedNotification | undefined {
     return this.db.transaction(() => {
       const row = this.get(id);
       if (!row || (row.status !== 'queued' && row.status !== 'waiting-sign-in')) return undefined;
       this.db.prepare("UPDATE notifications SET status = 'queued' WHERE id = ?").run(id);
-      if (this.claim.run(now, id).changes === 0) return undefined;
-      const attempt = row.attempts + 1;
-      const attemptId = Number(this.insertAttempt.run(id, attempt, now).lastInsertRowid);
-      return { notification: { ...row, status: 'sending' as const, attempts: attempt, updatedAt: now }, attemptId };
-    })();
+      return this.claimRow(row, now, lease);
+    }).immediate();
   }
 
-  /** Records how an attempt ended and moves the row to its next status. */
-  finishAttemptWith(notificationId: string, attemptId: number, outcome: AttemptOutcome): NotificationStatus {
+  private claimRow(row: NotificationRow, now: number, lease: Lease): ClaimedNotification | undefined {
+    if (this.claim.run(now, row.id).changes === 0) return undefined;
+    const attempt = row.attempts + 1;
+    const attemptId = Number(this.insertAttempt.run(row.id, attempt, now, lease.owner || null).lastInsertRowid);
+    this.setClaim.run({ id: row.id, attemptId, owner: lease.owner || null, expiresAt: lease.owner ? lease.expiresAt : null });
+    return { notification: { ...row, status: 'sending', attempts: attempt, updatedAt: now }, attemptId, lease };
+  }
+
+  /**
+   * Records how an attempt ended and moves the row to its next status - if this attempt's claim
+   * still owns the row. Otherwise (the lease expired and the row was claimed again, or it was
+   * re-queued) only the attempt is recorded, truthfully, and `lost` is returned.
+   */
+  finishAttemptWith(notificationId: string, attemptId: number, outcome: AttemptOutcome): FinishResult {
     const status: NotificationStatus =
       outcome.result === 'sent'
         ? 'sent'
@@ -279,9 +339,11 @@ export class OutboxRepository {
       errorCode: outcome.errorCode ?? null,
       error: outcome.error ?? null,
       diagnosis,
+      httpRequests: outcome.httpRequests ?? null,
     });
-    this.finish.run({
+    const moved = this.finish.run({
       id: notificationId,
+      attemptId,
       status,
       nextAttemptAt: status === 'queued' ? (outcome.nextAttemptAt ?? outcome.at) : null,
       lastError: status === 'sent' ? null : (outcome.error ?? null),
@@ -290,15 +352,47 @@ export class OutboxRepository {
       sentAt: status === 'sent' ? outcome.at : null,
       at: outcome.at,
     });
-    return status;
+    return moved.changes > 0 ? status : 'lost';
   }
 
-  /** After a crash: rows left `sending` go back to `queued`; their attempts are marked interrupted. */
-  requeueInterrupted(now: number): number {
+  /**
+   * The answer to an attempt the worker had already given up on (its send timeout) came after
+   * all. The attempt row gets what really happened; a late acceptance marks the e-mail sent if it
+   * is still waiting for its retry (no other claim holds it). Returns the row's status afterwards.
+   */
+  recordLateAnswer(notificationId: string, attemptId: number, outcome: AttemptOutcome): NotificationStatus | undefined {
     return this.db.transaction(() => {
-      this.interruptAttempts.run(now, 'The service stopped while this e-mail was being sent; it is sent again.');
-      return this.requeueSending.run(now, now).changes;
-    })();
+      const before = this.attemptById.get(attemptId) as AttemptRecord | undefined;
+      if (!before) return undefined;
+      const note = `answered ${Math.round((outcome.at - before.started_at) / 1000)} s after it started, after the send timeout`;
+      this.finishAttempt.run({
+        id: attemptId,
+        at: outcome.at,
+        result: outcome.result,
+        statusCode: outcome.statusCode ?? null,
+        errorCode: outcome.errorCode ?? null,
+        error: outcome.error ? `${outcome.error} (${note})` : `Accepted by Microsoft Graph (${note})`,
+        diagnosis: jsonOrNull(outcome.diagnosis),
+        httpRequests: outcome.httpRequests ?? before.http_requests,
+      });
+      if (outcome.result === 'sent') this.lateSent.run({ id: notificationId, messageId: outcome.messageId ?? null, at: outcome.at });
+      return this.get(notificationId)?.status;
+    }).immediate();
+  }
+
+  /**
+   * Re-queues rows left `sending` whose lease expired, or (with `own`) whose lease is held by an
+   * earlier run of this instance: that run is gone. Leases of other live workers are left alone.
+   * Their in-flight attempts are marked interrupted.
+   */
+  requeueInterrupted(now: number, own?: { owner: string }): number {
+    const params = { now, instance: own ? leaseInstance(own.owner) : null, owner: own?.owner ?? null };
+    return this.db.transaction(() => {
+      const error = 'The service stopped while this e-mail was being sent (its claim expired); it is sent again.';
+      this.interruptAttempts.run({ ...params, error });
+      this.interruptOrphans.run({ ...params, error });
+      return this.requeueSending.run(params).changes;
+    }).immediate();
   }
 
   /** Sign-in lost: every queued row waits for it (shown as `waiting-sign-in`, never dropped). */

@@ -164,6 +164,10 @@ export interface DeliveryAttemptRow {
   errorCode: string | null;
   error: string | null;
   diagnosis: StoredDiagnosis | null;
+  /** HTTP requests the attempt took (token refresh and draft steps included); null before version 2. */
+  httpRequests: number | null;
+  /** The lease owner ("<instance>/<run>") that made the attempt. */
+  owner: string | null;
 }
 
 export interface HealthNoticeRow {

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import pino from 'pino';
-import { ServiceMailSender } from '../../src/delivery/service-mail-sender.js';
-import type { Mailer } from '../../src/delivery/mailer.js';
+import { GraphChannel, type GraphConnection } from '../../src/delivery/index.js';
 import { maskAddress } from '../../src/shared/index.js';
 import { runCli, tempHome } from '../support/cli.js';
 
@@ -15,16 +14,19 @@ describe('delivery log lines name the subject and the (masked) recipients (issue
     const mailer = {
       tokens: { tokenEndpointCalls: 0 },
       close() {},
-      async send() {
-        if (fail) throw new Error('boom');
-        return { messageId: 'm1', attempts: 1, path: 'sendMail', requestIds: [], droppedAttachments: [] };
+      client: {
+        async send() {
+          if (fail) throw new Error('boom');
+          return { messageId: 'm1', attempts: 1, path: 'sendMail', requestIds: [], droppedAttachments: [], requests: 1 };
+        },
       },
-    } as unknown as Mailer;
-    const sender = new ServiceMailSender(mailer, logger);
+    } as unknown as GraphConnection;
+    const sender = new GraphChannel(mailer, logger);
+    const signal = new AbortController().signal;
     const email = { to: ['it-team@contoso.com'], cc: [], bcc: ['boss@contoso.com'], subject: '[CRITICAL] Verification failed on SRV-FS01', html: '<p>x</p>', text: 'x', importance: 'high' as const, headers: {} };
-    await sender.send(email);
+    assert.equal((await sender.send(email, { signal })).kind, 'sent');
     fail = true;
-    await assert.rejects(sender.send(email));
+    assert.equal((await sender.send(email, { signal })).kind, 'retry');
     for (const line of lines) {
       assert.equal(line.subject, email.subject);
       assert.deepEqual(line.to, ['i***@contoso.com', 'b***@contoso.com']);

@@ -40,7 +40,7 @@ describe('health notices', () => {
       h.store.close();
       const store = openStore(path.join(h.dir, 'store.db'));
       const sender = new FakeSender();
-      const service = new NotificationService({ store, sender, rules: rulesFrom(settings), clock: h.clock.read });
+      const service = new NotificationService({ store, channel: sender, rules: rulesFrom(settings), clock: h.clock.read });
       assert.equal(service.checkSecretExpiry(expires)!.emailed, false, 'remembered across a restart');
       h.clock.now = Date.UTC(2025, 5, 25);
       assert.equal(service.checkSecretExpiry(expires)!.emailed, true);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { NotificationService, type NotificationServiceOptions } from '../../src/notify/service.js';
-import type { MailSender, OutgoingEmail, SendResult } from '../../src/delivery/mail-sender.js';
+import { outcomeOfError, type DeliveryChannel, type DeliveryOutcome, type OutgoingMessage } from '../../src/delivery/index.js';
 import { parseNotificationRules, type NotificationRules } from '../../src/notify/rules.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { tempDir } from '../store/helpers.js';
@@ -22,20 +22,28 @@ export class RealClock extends FakeClock {
   override read = (): number => Date.now();
 }
 
-export type SendBehaviour = (email: OutgoingEmail, attempt: number) => SendResult | Promise<SendResult>;
+export interface FakeSendResult {
+  messageId?: string;
+}
 
-/** Records every e-mail; `behaviour` decides per call (throw to fail). */
-export class FakeSender implements MailSender {
-  readonly sent: OutgoingEmail[] = [];
-  readonly calls: OutgoingEmail[] = [];
+export type SendBehaviour = (email: OutgoingMessage, attempt: number, signal: AbortSignal) => FakeSendResult | Promise<FakeSendResult>;
+
+/** A delivery channel that records every e-mail; `behaviour` decides per call (throw to fail, like an adapter would). */
+export class FakeSender implements DeliveryChannel {
+  readonly sent: OutgoingMessage[] = [];
+  readonly calls: OutgoingMessage[] = [];
   behaviour: SendBehaviour | undefined;
 
-  async send(email: OutgoingEmail): Promise<SendResult> {
+  async send(email: OutgoingMessage, { signal }: { signal: AbortSignal }): Promise<DeliveryOutcome> {
     this.calls.push(email);
     const attempt = this.calls.filter((c) => c.headers['x-o365-notify-id'] === email.headers['x-o365-notify-id']).length;
-    const result = this.behaviour ? await this.behaviour(email, attempt) : { messageId: `msg-${this.calls.length}` };
-    this.sent.push(email);
-    return result;
+    try {
+      const result = this.behaviour ? await this.behaviour(email, attempt, signal) : { messageId: `msg-${this.calls.length}` };
+      this.sent.push(email);
+      return { kind: 'sent', messageId: result?.messageId ?? null, requests: 1 };
+    } catch (err) {
+      return outcomeOfError(err);
+    }
   }
 }
 
@@ -82,7 +90,7 @@ export function harness(
   const service = new NotificationService({
     ...rest,
     store,
-    sender,
+    channel: sender,
     rules: options.rules ?? rulesFrom(withoutReport),
     clock: clock.read,
     delivery: { retryBaseMs: 1000, retryMaxMs: 60_000, ...options.delivery },

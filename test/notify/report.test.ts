@@ -65,7 +65,7 @@ describe('daily status report', () => {
       h.store.close();
       const store = openStore(path.join(h.dir, 'store.db'));
       const sender = new FakeSender();
-      const service = new NotificationService({ store, sender, rules: rulesFrom(REPORT), clock: h.clock.read });
+      const service = new NotificationService({ store, channel: sender, rules: rulesFrom(REPORT), clock: h.clock.read });
       await service.tick(h.clock.advance(HOUR));
       assert.equal(sender.sent.filter((m) => m.headers['x-o365-notify-kind'] === 'report').length, 0);
       await service.tick(Date.UTC(2025, 5, 3, 7, 0));

@@ -196,7 +196,7 @@ describe('alert state: notify on change, not per occurrence', () => {
 
       const store = openStore(path.join(h.dir, 'store.db'));
       const sender = new FakeSender();
-      const service = new NotificationService({ store, sender, rules: rulesFrom({ daily_report: false }), clock: h.clock.read });
+      const service = new NotificationService({ store, channel: sender, rules: rulesFrom({ daily_report: false }), clock: h.clock.read });
       await service.tick(h.clock.advance(10 * SECOND));
       assert.equal(sender.sent.length, 0, 'group_wait still running: not sent early');
       await service.tick(h.clock.advance(10 * SECOND));

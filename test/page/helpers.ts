@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { loadSettings, type Settings } from '../../src/config/index.js';
-import { openMailer, type Mailer } from '../../src/delivery/mailer.js';
-import { NOTIFY_ID_HEADER, type MailSender, type OutgoingEmail } from '../../src/delivery/index.js';
+import { NOTIFY_ID_HEADER, openGraphConnection, outcomeOfError, type DeliveryChannel, type GraphConnection, type OutgoingMessage } from '../../src/delivery/index.js';
 import { NotificationService, parseNotificationRules } from '../../src/notify/index.js';
 import { createAdminLink, registerSettingsPage, type PageContext } from '../../src/server/page/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -40,19 +39,23 @@ export async function startPageService(options: { home?: string; env?: Record<st
   const env = testEnv(home, options.env);
   let settings = await loadSettings(home, env);
   const store = openStore(join(home, 'o365-notify.db'));
-  let mailer: Mailer = await openMailer({ home, env, settings });
-  const sender: MailSender = {
-    async send(email: OutgoingEmail) {
+  let mailer: GraphConnection = await openGraphConnection({ home, env, settings });
+  const sender: DeliveryChannel = {
+    async send(email: OutgoingMessage, { signal }) {
       const { [NOTIFY_ID_HEADER]: id, ...headers } = email.headers;
-      const result = await mailer.send({ id, to: email.to, cc: email.cc, bcc: email.bcc, subject: email.subject, html: email.html, text: email.text, importance: email.importance, headers });
-      return { messageId: result.messageId };
+      try {
+        const result = await mailer.client.send({ id, to: email.to, cc: email.cc, bcc: email.bcc, subject: email.subject, html: email.html, text: email.text, importance: email.importance, headers }, { signal });
+        return { kind: 'sent', messageId: result.messageId, requests: result.requests };
+      } catch (err) {
+        return outcomeOfError(err);
+      }
     },
   };
-  const service = new NotificationService({ store, sender, rules: rulesOf(settings), tickIntervalMs: 250, delivery: { retryBaseMs: 60_000 } });
+  const service = new NotificationService({ store, channel: sender, rules: rulesOf(settings), tickIntervalMs: 250, delivery: { retryBaseMs: 60_000 } });
   await service.start();
   const fresh = async () => {
     const old = mailer;
-    mailer = await openMailer({ home, env, settings });
+    mailer = await openGraphConnection({ home, env, settings });
     old.close();
   };
   let url = '';

@@ -4,7 +4,7 @@ import { authorityFor, readSettings } from '../../config/index.js';
 import { settingsProblems } from '../../notify/index.js';
 import { formatDiagnosis, type Diagnosis } from '../../diagnose/index.js';
 import { GraphSendError, grantedPermissions } from '../../graph/index.js';
-import { openMailer, type Mailer } from '../../delivery/index.js';
+import { openGraphConnection, type GraphConnection } from '../../delivery/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, writeLine, type CliContext, type Command } from '../command.js';
 
 interface Check {
@@ -50,9 +50,9 @@ export const doctorCommand: Command = {
       return finish(EXIT_FAILED);
     }
 
-    let mailer: Mailer | undefined;
+    let mailer: GraphConnection | undefined;
     try {
-      mailer = await openMailer({ home: read.home, env: ctx.env, settings: read.settings });
+      mailer = await openGraphConnection({ home: read.home, env: ctx.env, settings: read.settings });
       const { session } = mailer;
       // 2. The authority's discovery document: proves the tenant exists and the host is reachable and trusted.
       const authority = authorityFor(read.settings);
@@ -114,7 +114,7 @@ export const doctorCommand: Command = {
         return finish(EXIT_FAILED);
       }
       try {
-        const sent = await mailer.send({ to, subject: 'o365-notify doctor: test e-mail', text: 'o365-notify doctor checked the settings, the sign-in and Mail.Send, and sent this e-mail.' });
+        const sent = await mailer.client.send({ to, subject: 'o365-notify doctor: test e-mail', text: 'o365-notify doctor checked the settings, the sign-in and Mail.Send, and sent this e-mail.' });
         report({ name: 'test send', ok: true, detail: `accepted by Graph for ${to} (id ${sent.messageId})` });
         return finish(EXIT_OK);
       } catch (err) {

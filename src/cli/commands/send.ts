@@ -4,8 +4,8 @@ import { hostname } from 'node:os';
 import { readAuthState } from '../../auth/index.js';
 import { authorityFor, graphBaseUrl, readSettings } from '../../config/index.js';
 import { formatDiagnosis } from '../../diagnose/index.js';
-import { GraphSendError, type MailAttachment, type MailMessage, type SendResult } from '../../graph/index.js';
-import { openMailer } from '../../delivery/index.js';
+import { GraphSendError, type MailAttachment, type MailMessage, type GraphSendReport } from '../../graph/index.js';
+import { openGraphConnection } from '../../delivery/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 import { printSignInFailure } from './login.js';
 
@@ -38,7 +38,7 @@ function printSendFailure(ctx: CliContext, err: unknown): number {
   return EXIT_FAILED;
 }
 
-function printSent(ctx: CliContext, result: SendResult, to: string[]): void {
+function printSent(ctx: CliContext, result: GraphSendReport, to: string[]): void {
   if (ctx.json) {
     writeLine(ctx.stdout, JSON.stringify({ ok: true, id: result.messageId, attempts: result.attempts, path: result.path, requestIds: result.requestIds, droppedAttachments: result.droppedAttachments }));
     return;
@@ -48,9 +48,9 @@ function printSent(ctx: CliContext, result: SendResult, to: string[]): void {
 }
 
 async function sendWithConfiguredPath(ctx: CliContext, message: MailMessage, to: string[], dropOversizeAttachments = false): Promise<number> {
-  const mailer = await openMailer({ home: ctx.home, env: ctx.env, dropOversizeAttachments });
+  const mailer = await openGraphConnection({ home: ctx.home, env: ctx.env, dropOversizeAttachments });
   try {
-    const result = await mailer.send(message);
+    const result = await mailer.client.send(message);
     printSent(ctx, result, to);
     return EXIT_OK;
   } catch (err) {
@@ -123,7 +123,7 @@ through the configured sign-in and Microsoft Graph. On failure prints what to fi
   async run(args: string[], ctx: CliContext): Promise<number> {
     const { values } = parseCommandArgs(args, { to: { type: 'string', multiple: true } });
     if (!(await isSetUp(ctx))) return EXIT_FAILED;
-    const mailer = await openMailer({ home: ctx.home, env: ctx.env });
+    const mailer = await openGraphConnection({ home: ctx.home, env: ctx.env });
     try {
       const { settings } = mailer.session;
       const state = await readAuthState(mailer.session.home);
@@ -146,7 +146,7 @@ through the configured sign-in and Microsoft Graph. On failure prints what to fi
         'it carries Mail.Send, and Microsoft Graph accepted this message for delivery.',
         'If you can read this, notifications will arrive.',
       ].join('\n');
-      const result = await mailer.send({ to, subject: `o365-notify test e-mail from ${hostname()}`, text, importance: 'normal' });
+      const result = await mailer.client.send({ to, subject: `o365-notify test e-mail from ${hostname()}`, text, importance: 'normal' });
       printSent(ctx, result, to);
       return EXIT_OK;
     } catch (err) {

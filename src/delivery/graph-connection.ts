@@ -1,29 +1,31 @@
 import { readFile } from 'node:fs/promises';
 import { createTokenProvider, openAuthSession, type AuthSession, type SessionTokenProvider, diagnoseContext } from '../auth/index.js';
 import { graphBaseUrl, usesEmulator, type Settings } from '../config/index.js';
-import { createMailClient, type MailClient, type MailMessage, type SendResult } from '../graph/index.js';
+import { createMailClient, type GraphSendReport, type MailClient, type MailMessage, type RetryOwner } from '../graph/index.js';
 
 /**
- * The configured way to send: settings -> sign-in session -> token provider -> Graph mail client.
- * What `send`, `test` and the notification service use.
+ * The configured connection to Microsoft 365: settings -> sign-in session -> token provider ->
+ * Graph mail client. `send`, `test` and doctor use it directly (the client retries); the service
+ * wraps it in a GraphChannel (the outbox worker retries).
  */
-export interface Mailer {
+export interface GraphConnection {
   session: AuthSession;
   tokens: SessionTokenProvider;
   client: MailClient;
-  send(message: MailMessage): Promise<SendResult>;
   close(): void;
 }
 
-export interface OpenMailerOptions {
+export interface OpenGraphConnectionOptions {
   home?: string;
   env?: NodeJS.ProcessEnv;
   settings?: Settings;
   /** Send without attachments that need Mail.ReadWrite, saying so in the body. */
   dropOversizeAttachments?: boolean;
+  /** Who retries a retryable answer: the client (default, direct sends) or the caller (the outbox worker). */
+  retries?: RetryOwner;
 }
 
-export async function openMailer(options: OpenMailerOptions = {}): Promise<Mailer> {
+export async function openGraphConnection(options: OpenGraphConnectionOptions = {}): Promise<GraphConnection> {
   const session = await openAuthSession({ home: options.home, env: options.env, settings: options.settings });
   const { settings } = session;
   const tokens = createTokenProvider(session);
@@ -37,16 +39,17 @@ export async function openMailer(options: OpenMailerOptions = {}): Promise<Maile
     pacing: { messagesPerMinute: settings.mail.messagesPerMinute },
     dropOversizeAttachments: options.dropOversizeAttachments,
     diagnoseContext: diagnoseContext(settings),
+    retries: options.retries,
   });
-  return { session, tokens, client, send: (m) => client.send(m), close: () => client.close() };
+  return { session, tokens, client, close: () => client.close() };
 }
 
 /** One e-mail through the configured path; resolves once Graph accepted it (202). */
-export async function sendMail(settings: Settings, message: MailMessage, options: Omit<OpenMailerOptions, 'settings'> = {}): Promise<SendResult> {
-  const mailer = await openMailer({ ...options, settings });
+export async function sendMail(settings: Settings, message: MailMessage, options: Omit<OpenGraphConnectionOptions, 'settings'> = {}): Promise<GraphSendReport> {
+  const connection = await openGraphConnection({ ...options, settings });
   try {
-    return await mailer.send(message);
+    return await connection.client.send(message);
   } finally {
-    mailer.close();
+    connection.close();
   }
 }
