@@ -65,11 +65,15 @@ async function recordSignIn(session: AuthSession, result: AuthenticationResult, 
 
 /** Records why sign-in failed, so `status` and the service show it with its guide step. */
 export async function recordSignInFailure(session: AuthSession, error: SignInError): Promise<void> {
-  await updateAuthState(session.home, (s) => ({
-    ...s,
-    problem: { since: new Date().toISOString(), reason: error.message, signInRequired: true, diagnosis: error.diagnosis ?? undefined },
-  }));
+  await updateAuthState(session.home, (s) => {
+    // A failed new attempt says nothing about the sign-in already held: its refresh token still
+    // works, so it stays as it was (issue 9.11). Only without one is the failure the state.
+    if (s.account && !s.problem) return s;
+    return { ...s, problem: { since: new Date().toISOString(), reason: error.message, signInRequired: true, diagnosis: error.diagnosis ?? undefined } };
+  });
 }
+
+const CANCELLED = 'Sign-in cancelled (Ctrl-C): nothing changed; an existing sign-in stays as it was.';
 
 export interface BrowserSignInOptions {
   /** Opens the authorize URL in a browser (or prints it with --no-open). */
@@ -179,6 +183,7 @@ export async function signInWithBrowser(session: AuthSession, options: BrowserSi
     await options.openBrowser(request.url);
     return await redeemAuthorizationResponse(session, request, await listener.response);
   } catch (err) {
+    if (options.signal?.aborted) throw new SignInError(CANCELLED);
     const error = err instanceof SignInError ? err : authError(session, 'Sign-in failed.', err);
     await recordSignInFailure(session, error);
     throw error;
@@ -213,9 +218,11 @@ export async function signInWithDeviceCode(session: AuthSession, options: Device
     requireMailSend(session, result, false);
     return await recordSignIn(session, result, 'public', []);
   } catch (err) {
-    const error = err instanceof SignInError ? err : authError(session, options.signal?.aborted ? 'Sign-in cancelled.' : 'Sign-in failed.', err);
-    // Cancelling is the administrator's choice, not a problem with the sign-in they may already have.
-    if (!options.signal?.aborted) await recordSignInFailure(session, error);
+    // Cancelling is the administrator's choice, not a problem: the pending poll's answer
+    // (AADSTS70016 authorization_pending) is not an error to diagnose.
+    if (options.signal?.aborted) throw new SignInError(CANCELLED);
+    const error = err instanceof SignInError ? err : authError(session, 'Sign-in failed.', err);
+    await recordSignInFailure(session, error);
     throw error;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
