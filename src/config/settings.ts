@@ -62,6 +62,12 @@ export interface ServiceSettings {
    * an fsync per commit.
    */
   durability: 'process-crash' | 'power-loss';
+  /** HTTPS for the API and the settings page (issue 10.9): with tlsCertificate/tlsKey, or a generated self-signed certificate. */
+  tls?: boolean;
+  /** The service's certificate (PEM file; the chain after it); with tlsKey. */
+  tlsCertificate?: string;
+  /** The private key (PEM file) of tlsCertificate. */
+  tlsKey?: string;
 }
 
 export interface Settings {
@@ -252,6 +258,12 @@ export const SETTING_FIELDS: readonly FieldSpec[] = [
     'When an accepted event is safe: process-crash (default; survives the service being killed) or power-loss (also a power cut; an fsync per commit, slower)',
     ['process-crash (default): an accepted event survives the service being killed at any point.', 'power-loss: it also survives a power cut (an fsync per commit; slower intake).'],
   ),
+  field('service.tls', 'O365_NOTIFY_SERVICE_TLS', { type: 'boolean' }, null, 'Serve the API and the settings page over HTTPS (true/false): with service.tlsCertificate, or a generated self-signed certificate', [
+    'HTTPS for the API and the settings page (needed when they are used from another machine):',
+    'service.tlsCertificate + service.tlsKey, or a generated self-signed certificate (its fingerprint is printed).',
+  ]),
+  field('service.tlsCertificate', 'O365_NOTIFY_SERVICE_TLS_CERTIFICATE', { type: 'string' }, null, 'The service\'s HTTPS certificate (PEM file, chain after it)'),
+  field('service.tlsKey', 'O365_NOTIFY_SERVICE_TLS_KEY', { type: 'string' }, null, 'The private key (PEM file) of service.tlsCertificate'),
   ...SMTP_FIELDS,
 ];
 

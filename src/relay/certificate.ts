@@ -21,7 +21,8 @@ export interface RelayCertificate {
   generated: boolean;
 }
 
-function selfSigned(names: string[]): { certPem: string; keyPem: string } {
+/** A self-signed server certificate for `names` (the first is the subject), loopback IPs included. */
+export function selfSignedCertificate(names: string[], organization = 'o365-notify SMTP relay'): { certPem: string; keyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const cert = forge.pki.createCertificate();
@@ -29,7 +30,7 @@ function selfSigned(names: string[]): { certPem: string; keyPem: string } {
   cert.serialNumber = '01' + randomBytes(15).toString('hex');
   cert.validity.notBefore = new Date(Date.now() - 60_000);
   cert.validity.notAfter = new Date(Date.now() + 825 * 86_400_000);
-  const subject = [{ name: 'commonName', value: names[0]! }, { name: 'organizationName', value: 'o365-notify SMTP relay' }];
+  const subject = [{ name: 'commonName', value: names[0]! }, { name: 'organizationName', value: organization }];
   cert.setSubject(subject);
   cert.setIssuer(subject);
   cert.setExtensions([
@@ -70,7 +71,7 @@ export async function relayCertificate(home: string, configured?: { certificate?
   if (!cert || !key) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const host = hostname().toLowerCase();
-    const made = selfSigned(host && host !== 'localhost' ? [host, 'localhost'] : ['localhost']);
+    const made = selfSignedCertificate(host && host !== 'localhost' ? [host, 'localhost'] : ['localhost']);
     await writeFileAtomic(keyPath, made.keyPem);
     await writeFileAtomic(certPath, made.certPem);
     cert = made.certPem;

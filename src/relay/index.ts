@@ -9,4 +9,4 @@ export { RelaySender, type ConnectionAccess, type RelaySenderOptions } from './r
 export { addRelayUser, listRelayUsers, removeRelayUser, RelayUserError, type AddedUser } from './users.js';
 export { buildOutgoingMime, type OutgoingMime } from './outgoing.js';
 export { isLoopbackIp } from './policy.js';
-export { relayCertificatePath } from './certificate.js';
+export { relayCertificatePath, selfSignedCertificate } from './certificate.js';

@@ -15,6 +15,8 @@ export interface AppOptions extends Omit<ApiDeps, 'maxBodyBytes'> {
   readiness(): { ready: boolean; reasons: string[] };
   /** The settings page's view of the service; undefined leaves `/` and `/ui/*` out (tests). */
   page?: PageContext;
+  /** HTTPS (service-tls.ts): the certificate and key, PEM. */
+  https?: { cert: string; key: string };
   logger: Logger;
 }
 
@@ -27,6 +29,7 @@ export { SERVICE_NAME };
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const maxBodyBytes = options.maxBodyBytes ?? EVENT_LIMITS.maxPayloadBytes;
   const app = Fastify({
+    ...(options.https ? { https: options.https } : {}),
     logger: false,
     bodyLimit: maxBodyBytes,
     // A slow client may not hold a connection forever.

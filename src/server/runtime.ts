@@ -13,6 +13,7 @@ import { buildApp } from './app.js';
 import type { PageContext } from './page/index.js';
 import { serviceStorePath } from './paths.js';
 import { rulesFromSettings } from './rules.js';
+import { serviceCertificate, wantsTls, type ServiceCertificate } from './service-tls.js';
 import { watchSignIn, type SignInProblem, type SignInWatch } from './sign-in-watch.js';
 
 export interface StartServiceOptions {
@@ -40,6 +41,8 @@ export interface StartServiceOptions {
   smtpPort?: number;
   /** Runs the SMTP relay (default: smtp.enabled, or smtpPort given). */
   smtp?: boolean;
+  /** `serve --tls`: HTTPS (default: service.tls, or service.tlsCertificate set). */
+  tls?: boolean;
 }
 
 export interface RunningService {
@@ -55,6 +58,8 @@ export interface RunningService {
   page: PageContext | undefined;
   /** The SMTP relay, when it runs. */
   relay: RunningRelay | undefined;
+  /** The HTTPS certificate, when the service runs HTTPS. */
+  certificate: ServiceCertificate | undefined;
   readonly settings: Settings;
   authStatus(): Promise<AuthStatus>;
   /** Re-reads settings.yaml: rules, the mailer, the keep-alive and the secret expiry check follow. */
@@ -88,9 +93,9 @@ function relayOpenMessages(store: Store): () => Promise<number> {
   };
 }
 
-function urlOf(address: AddressInfo): string {
+function urlOf(address: AddressInfo, https: boolean): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
+  return `${https ? 'https' : 'http'}://${host}:${address.port}`;
 }
 
 /**
@@ -269,7 +274,9 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
           reloadSettings,
           signedIn,
         };
+    const certificate = wantsTls(settings.service, options.tls) ? await serviceCertificate(home, settings.service) : undefined;
     app = await buildApp({
+      https: certificate ? { cert: certificate.cert, key: certificate.key } : undefined,
       service,
       tokens: new ApiTokenVerifier(home),
       authStatus,
@@ -286,9 +293,14 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     });
     await app.listen({ host: options.host ?? settings.service.host, port: options.port ?? settings.service.port });
     const address = app.server.address() as AddressInfo;
-    url = urlOf(address);
+    url = urlOf(address, certificate !== undefined);
     if (!['127.0.0.1', '::1', 'localhost'].includes(address.address)) {
-      logger.warn({ component: 'http', address: address.address }, 'the service listens beyond this machine: the API still needs its token, but consider a firewall');
+      logger.warn(
+        { component: 'http', address: address.address, https: certificate !== undefined },
+        certificate
+          ? 'the service listens beyond this machine (HTTPS): the API still needs its token, but consider a firewall'
+          : 'the service listens beyond this machine over plain HTTP: the API token, the admin password and the session cookie cross the network readable; turn on HTTPS (serve --tls, or service.tls: true)',
+      );
     }
     logger.info({ component: 'http', url, store: store.file }, 'o365-notify service started');
 
@@ -301,6 +313,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
       service,
       store,
       app,
+      certificate,
       page,
       relay,
       get settings() {

@@ -233,6 +233,9 @@ describe('environment overrides', () => {
       O365_NOTIFY_SERVICE_HOST: 'localhost',
       O365_NOTIFY_SERVICE_PORT: '9025',
       O365_NOTIFY_SERVICE_DURABILITY: 'power-loss',
+      O365_NOTIFY_SERVICE_TLS: 'true',
+      O365_NOTIFY_SERVICE_TLS_CERTIFICATE: '/etc/o365/service.pem',
+      O365_NOTIFY_SERVICE_TLS_KEY: '/etc/o365/service-key.pem',
       O365_NOTIFY_SMTP_ENABLED: 'yes',
       O365_NOTIFY_SMTP_HOST: '0.0.0.0',
       O365_NOTIFY_SMTP_PORT: '587',
@@ -266,7 +269,7 @@ describe('environment overrides', () => {
     assert.equal(s.mail.messagesPerMinute, 10);
     assert.equal(s.endpoints.emulator, 'https://127.0.0.1:8443');
     assert.equal(s.endpoints.emulatorCa, '/tmp/ca.pem');
-    assert.deepEqual(s.service, { host: 'localhost', port: 9025, durability: 'power-loss' });
+    assert.deepEqual(s.service, { host: 'localhost', port: 9025, durability: 'power-loss', tls: true, tlsCertificate: '/etc/o365/service.pem', tlsKey: '/etc/o365/service-key.pem' });
     assert.equal(s.smtp.enabled, true);
     assert.deepEqual(s.smtp.allowedClients, ['192.168.1.0/24', '10.0.0.5']);
     assert.deepEqual(s.smtp.allowedRecipients, ['admin@contoso.com', 'fabrikam.com']);

@@ -1,15 +1,22 @@
-import { resolveHome } from '../../config/index.js';
+import { hostname } from 'node:os';
+import { isLoopbackHost, resolveHome } from '../../config/index.js';
 import { createLogger } from '../../infra/index.js';
-import { ensureApiToken, createAdminLink, startService } from '../../server/index.js';
+import { ensureApiToken, createAdminLink, startService, type RunningService } from '../../server/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
-const usage = `Usage: o365-notify serve [--host 127.0.0.1] [--port 8025] [--smtp-port 2525]
+const usage = `Usage: o365-notify serve [--host 127.0.0.1] [--port 8025] [--smtp-port 2525] [--tls]
 
 Runs the notification service: the event API (POST /api/v1/events, /api/v1/alerts for
 Alertmanager), status, delivery history and silences under /api/v1, /healthz, /readyz,
 /metrics, the settings page at /, and the delivery worker. Host and port default to the
 settings (service.host, service.port); --port 0 picks a free port. It listens on 127.0.0.1
 unless told otherwise.
+
+--tls (or service.tls: true) serves HTTPS with service.tlsCertificate + service.tlsKey, or with a
+self-signed certificate generated into the home dir (its SHA-256 fingerprint is printed: compare
+it with what the browser shows before trusting it). Use HTTPS whenever the page or the API is used
+from another machine: over plain HTTP the token, the admin password and the session cookie cross
+the network readable, and serve says so when it listens beyond loopback.
 
 The SMTP relay (ImageManager's notification e-mails) runs when smtp.enabled is true or
 --smtp-port is given (default 127.0.0.1:2525, STARTTLS; \`o365-notify smtp user add NAME\` makes
@@ -47,12 +54,37 @@ function stopSignal(): { received: Promise<string>; dispose: () => void } {
   return { received, dispose };
 }
 
+/**
+ * How other machines reach the service, and the warning when they would do it in clear text
+ * (issue 10.9). Links printed elsewhere use localhost, which works on this machine.
+ */
+function remoteAccessLines(service: RunningService): { text: string; warning?: boolean }[] {
+  const lines: { text: string; warning?: boolean }[] = [];
+  const scheme = service.certificate ? 'https' : 'http';
+  if (service.certificate) {
+    lines.push({
+      text: `HTTPS certificate: ${service.certificate.certPath}${service.certificate.generated ? ' (self-signed, generated here)' : ''}; SHA-256 fingerprint ${service.certificate.fingerprint256}`,
+    });
+  }
+  if (isLoopbackHost(service.host)) return lines;
+  const wildcard = service.host === '0.0.0.0' || service.host === '::';
+  const remoteHost = wildcard ? hostname() : service.host.includes(':') ? `[${service.host}]` : service.host;
+  lines.push({ text: `From other machines: ${scheme}://${remoteHost}:${service.port}/ (on this machine: ${scheme}://localhost:${service.port}/)` });
+  if (!service.certificate) {
+    lines.push({
+      warning: true,
+      text: `WARNING: the service listens on ${service.host} over plain HTTP. The API token, the admin password and the settings page's session cookie cross the network readable by anyone on it. Serve HTTPS (\`o365-notify serve --tls\`, or service.tls: true in the settings), or keep --host 127.0.0.1 and reach it through an SSH tunnel.`,
+    });
+  }
+  return lines;
+}
+
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the service: event API, settings page, delivery worker',
   usage,
   async run(args: string[], ctx: CliContext): Promise<number> {
-    const { values } = parseCommandArgs(args, { host: { type: 'string' }, port: { type: 'string' }, 'smtp-port': { type: 'string' } });
+    const { values } = parseCommandArgs(args, { host: { type: 'string' }, port: { type: 'string' }, 'smtp-port': { type: 'string' }, tls: { type: 'boolean' } });
     const port = parsePort(values.port);
     const smtpPort = parsePort(values['smtp-port'], '--smtp-port');
     const home = resolveHome(ctx.home, ctx.env);
@@ -64,7 +96,7 @@ export const serveCommand: Command = {
     const stop = stopSignal();
     let service;
     try {
-      service = await startService({ home, env: ctx.env, host: values.host, port, smtpPort, logger });
+      service = await startService({ home, env: ctx.env, host: values.host, port, smtpPort, logger, tls: values.tls ? true : undefined });
     } catch (err) {
       stop.dispose();
       const code = (err as NodeJS.ErrnoException).code;
@@ -80,6 +112,7 @@ export const serveCommand: Command = {
       throw err;
     }
     writeLine(ctx.stdout, `o365-notify service listening on ${service.url}`);
+    for (const line of remoteAccessLines(service)) writeLine(line.warning ? ctx.stderr : ctx.stdout, line.text);
     writeLine(ctx.stdout, `Event API: ${service.url}/api/v1/events`);
     if (service.relay) {
       const r = service.relay;
