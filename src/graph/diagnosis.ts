@@ -15,7 +15,7 @@ const APP = 'In the Azure portal open App registrations > (your app)';
 export function mailReadWriteDiagnosis(mode: 'delegated' | 'app-only', attachments: string): Diagnosis {
   const fix =
     mode === 'delegated'
-      ? `${APP} > API permissions > Add a permission > Microsoft Graph > Delegated permissions, check Mail.ReadWrite and click Add permissions (then Grant admin consent if your tenant requires it), and sign in again with \`o365-notify login\` so the token carries it. Or send attachments under 3 MB, or turn on dropping oversize attachments.`
+      ? `${APP} > API permissions > Add a permission > Microsoft Graph > Delegated permissions, check Mail.ReadWrite, click Add permissions, and then an administrator must click "Grant admin consent for (your tenant)": \`o365-notify login\` asks only for Mail.Send, so signing in again by itself never adds Mail.ReadWrite; once an administrator has granted it, the next token carries it. Until then send attachments under 3 MB, or send without the large ones (\`send --drop-large-attachments\`).`
       : `${APP} > API permissions > Add a permission > Microsoft Graph > Application permissions, check Mail.ReadWrite, click Add permissions and then Grant admin consent for your tenant. Or send attachments under 3 MB, or turn on dropping oversize attachments.`;
   return {
     code: 'MailReadWriteRequired',

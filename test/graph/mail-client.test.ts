@@ -181,7 +181,7 @@ describe('sendMail', () => {
     const body = JSON.parse(req.body!.toString());
     assert.deepEqual(body.message.internetMessageHeaders, [{ name: 'x-o365-notify-id', value: 'evt-1' }, { name: 'x-agent', value: 'srv01' }]);
     assert.deepEqual(body.message.attachments, [
-      { '@odata.type': '#microsoft.graph.fileAttachment', name: 'empty.txt', contentType: 'application/octet-stream', contentBytes: '' },
+      { '@odata.type': '#microsoft.graph.fileAttachment', name: 'empty.txt', contentType: 'text/plain', contentBytes: '' },
       { '@odata.type': '#microsoft.graph.fileAttachment', name: 'a.txt', contentType: 'text/plain', contentBytes: 'aGVsbG8=' },
     ]);
   });

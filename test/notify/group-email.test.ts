@@ -46,3 +46,14 @@ describe('grouped e-mails (issue 9.5 and the small ones)', () => {
     assert.deepEqual(m.attachments.map((a) => a.contentType), ['application/pdf', 'application/octet-stream']);
   });
 });
+
+describe('Mail.ReadWrite advice that can work (issue 9.15)', () => {
+  it('says an administrator must grant it, never that signing in again adds it', async () => {
+    const { mailReadWriteDiagnosis } = await import('../../src/graph/diagnosis.js');
+    const d = mailReadWriteDiagnosis('delegated', 'big.zip');
+    assert.match(d.fix, /an administrator must click "Grant admin consent/);
+    assert.match(d.fix, /signing in again by itself never adds Mail\.ReadWrite/);
+    assert.doesNotMatch(d.fix, /so the token carries it/);
+    assert.match(d.fix, /--drop-large-attachments/);
+  });
+});
