@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   openAuthSession,
   signInAppOnly,
@@ -10,6 +9,7 @@ import {
   type SignInResult,
 } from '../../auth/index.js';
 import { formatDiagnosis } from '../../diagnose/index.js';
+import { openUrl } from '../open-url.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, writeLine, type CliContext, type Command } from '../command.js';
 
 const usage = `Usage: o365-notify login [--device-code] [--no-open] [--timeout SECONDS]
@@ -21,18 +21,6 @@ Signs in with the configured account (settings: account.auth).
   --no-open          print the sign-in URL instead of opening a browser
   --timeout SECONDS  give up after this long (default 300)
 App-only mode (account.auth app-only) checks the client secret and the Mail.Send application permission.`;
-
-/** Opens a URL with the desktop's browser; where there is none the URL is printed anyway. */
-function openWithDesktop(url: string): Promise<void> {
-  const [cmd, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
-  return new Promise((resolve) => {
-    const child = spawn(cmd as string, args as string[], { stdio: 'ignore', detached: true });
-    child.on('error', () => resolve());
-    child.unref();
-    resolve();
-  });
-}
 
 export function printSignInFailure(ctx: CliContext, err: unknown): number {
   if (err instanceof SignInCancelledError) {
@@ -95,7 +83,7 @@ export const loginCommand: Command = {
             const out = ctx.json ? ctx.stderr : ctx.stdout;
             writeLine(out, values['no-open'] ? 'Open this URL in a browser on this machine to sign in:' : 'Opening the sign-in page in your browser. If it does not open, visit:');
             writeLine(out, url);
-            if (!values['no-open']) await openWithDesktop(url);
+            if (!values['no-open']) await openUrl(url);
           },
         });
       }
