@@ -32,6 +32,12 @@ export interface NotificationServiceOptions {
   /** Events routed per transaction. */
   routeBatchSize?: number;
   maxAlertsPerEmail?: number;
+  /**
+   * False for a service built on the store without the running one (the CLI's fallback, with no
+   * settings of its own): it never reviews groups, which would give them default rules' (empty)
+   * recipients (issue 9.3). The running service looks at them at their next turn.
+   */
+  groupWork?: boolean;
   /** Settled events older than this are deleted (once a day). */
   eventRetentionDays?: number;
 }
@@ -104,6 +110,7 @@ export class NotificationService {
   private readonly routeBatchSize: number;
   private readonly maxAlertsPerEmail: number;
   private readonly retentionMs: number;
+  private readonly groupWork: boolean;
   private timer: NodeJS.Timeout | undefined;
   private cycleScheduled = false;
   private lastHousekeepingAt = -Infinity;
@@ -120,6 +127,7 @@ export class NotificationService {
     this.routeBatchSize = options.routeBatchSize ?? 2000;
     this.maxAlertsPerEmail = options.maxAlertsPerEmail ?? 200;
     this.retentionMs = (options.eventRetentionDays ?? 30) * DAY_MS;
+    this.groupWork = options.groupWork ?? true;
     this.intake = new EventIntake(this.store, options.intake);
     this.intake.onCommitted = (ids) => {
       this.metricsValue.eventsReceived += ids.length;
@@ -232,7 +240,7 @@ export class NotificationService {
   /** New settings: groups take their routes' new recipients and timings and are looked at again. */
   setRules(rules: NotificationRules): void {
     this.rulesValue = rules;
-    reviewAllGroups(this.pipeline(), this.clock());
+    if (this.groupWork) reviewAllGroups(this.pipeline(), this.clock());
     if (this.isRunning) this.scheduleCycle();
   }
 
@@ -331,7 +339,7 @@ export class NotificationService {
   /** Ends a silence now; what it held back goes out at its groups' next turn. */
   removeSilence(id: string): boolean {
     const removed = this.store.silences.removeById(id, this.clock());
-    if (removed) {
+    if (removed && this.groupWork) {
       reviewAllGroups(this.pipeline(), this.clock());
       if (this.isRunning) this.scheduleCycle();
     }

@@ -20,11 +20,14 @@ const NOT_RUNNING: DeliveryChannel = {
     }),
 };
 
-/** A pipeline on the home's store that never sends (its timers are not started): intake, silences. */
+/**
+ * A pipeline on the home's store that never sends (its timers are not started): intake, silences.
+ * It has no settings, so it never touches groups (issue 9.3): the running service does that.
+ */
 export async function withLocalService<T>(home: string, fn: (service: NotificationService) => Promise<T> | T): Promise<T> {
   const store = openStore(serviceStorePath(home));
   try {
-    return await fn(new NotificationService({ store, channel: NOT_RUNNING }));
+    return await fn(new NotificationService({ store, channel: NOT_RUNNING, groupWork: false }));
   } finally {
     store.close();
   }
