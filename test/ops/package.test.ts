@@ -73,7 +73,8 @@ describe('package: the tarball installs a working o365-notify', () => {
     const r = await exec(bin, ['--home', home, '--json', 'doctor'], { env: testEnv(home) });
     const out = JSON.parse(r.stdout) as { checks: { name: string; ok: boolean }[] };
     assert.deepEqual(out.checks.filter((c) => !c.ok), []);
-    assert.equal(out.checks.length, 5);
+    // Every check ran, through to the test e-mail accepted by Graph (the last one).
+    assert.equal(out.checks.at(-1)?.name, 'test send');
   });
 
   it('service install --dry-run shows a unit that runs the installed program, and changes nothing', async () => {
