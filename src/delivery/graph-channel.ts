@@ -95,7 +95,7 @@ export class GraphChannel implements DeliveryChannel {
       );
       this.logger.info(
         // Subject and masked recipients: "did the mail to X go out?" is answered from the log.
-        { id, kind, subject: email.subject, to: [...email.to, ...email.cc, ...email.bcc].map(maskAddress), recipients: email.to.length + email.cc.length + email.bcc.length, messageId: report.messageId, requests: report.requests, ms: Date.now() - started },
+        { id, kind, subject: email.subject, to: [...email.to, ...email.cc, ...email.bcc].map(maskAddress), recipients: email.to.length + email.cc.length + email.bcc.length, messageId: report.messageId, graphAttempts: report.attempts, requests: report.requests, ms: Date.now() - started },
         'e-mail accepted by Microsoft Graph',
       );
       return { kind: 'sent', messageId: report.messageId, requests: report.requests };
