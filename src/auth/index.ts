@@ -3,7 +3,7 @@ export { SignInError, diagnoseAuthFailure, diagnoseContext } from './errors.js';
 export { startKeepAlive, DEFAULT_REFRESH_AFTER_DAYS, type KeepAliveOptions } from './keep-alive.js';
 export { SignInCancelledError, type AuthorizationResponse } from './loopback.js';
 export { createNetworkClient, type RawErrorCapture } from './network-client.js';
-export { openAuthSession, type AuthSession, type OpenSessionOptions } from './session.js';
+export { openAuthSession, trustedCa, type AuthSession, type OpenSessionOptions } from './session.js';
 export {
   completeBrowserSignIn,
   createBrowserSignInRequest,

@@ -40,7 +40,7 @@ export interface OpenSessionOptions {
 }
 
 /** The emulator's CA is trusted only when the emulator is the configured target. */
-async function trustedCa(settings: Settings): Promise<string | undefined> {
+export async function trustedCa(settings: Settings): Promise<string | undefined> {
   if (!usesEmulator(settings) || !settings.endpoints.emulatorCa) return undefined;
   return readFile(settings.endpoints.emulatorCa, 'utf8');
 }

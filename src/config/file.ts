@@ -1,7 +1,6 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Document, LineCounter, isMap, isScalar, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
-import { ensureHomeDir, writeFileAtomic, withFileLock } from '../infra/index.js';
+import { ensureHomeDir, readFileIfExists, writeFileAtomic, withFileLock } from '../infra/index.js';
 import { applyEnvOverrides } from './env.js';
 import { resolveHome } from './home.js';
 import { SettingsError, SettingsFileError, errorsIn, type Problem } from './problems.js';
@@ -152,15 +151,6 @@ function settingsFromDocument(doc: Document, lines: LineCounter, file: string) {
   return { settings, problems, sources };
 }
 
-async function readText(file: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
 /**
  * The settings file alone, without environment overrides: what `setup` edits and saves back.
  * A missing file gives the defaults; broken YAML throws SettingsFileError naming the file and line.
@@ -168,7 +158,7 @@ async function readText(file: string): Promise<string | undefined> {
 export async function readSettingsFile(home: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<SettingsReadResult> {
   const dir = resolveHome(home, env);
   const file = settingsPath(dir);
-  const text = await readText(file);
+  const text = await readFileIfExists(file);
   if (text === undefined) {
     return { home: dir, path: file, exists: false, settings: defaultSettings(), problems: [], sources: {} };
   }
@@ -292,7 +282,7 @@ export async function saveSettings(home: string | undefined, settings: Settings,
   await ensureHomeDir(dir);
   // Setup and the service's settings page may save at the same time: one read-modify-write at once.
   await withFileLock(file, async () => {
-    const text = await readText(file);
+    const text = await readFileIfExists(file);
     const isNewDoc = text === undefined || text.trim() === '';
     const doc = isNewDoc ? new Document({}) : parseText(file, text).doc;
     if (isNewDoc) doc.commentBefore = FILE_HEADER;

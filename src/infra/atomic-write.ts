@@ -65,6 +65,16 @@ export async function writeFileAtomic(
   await syncDirectory(dir);
 }
 
+/** The file's text, or undefined when it does not exist (any other error is thrown). */
+export async function readFileIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
 /** Creates `dir` (and parents) owner-only; an existing directory of ours is narrowed to owner-only. */
 export async function ensurePrivateDir(dir: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });

@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
-import { writeFileAtomic } from '../infra/index.js';
+import { readFileIfExists, writeFileAtomic } from '../infra/index.js';
 
 /**
  * The relay's TLS certificate for STARTTLS and implicit TLS: the one in the settings
@@ -43,15 +43,6 @@ export function selfSignedCertificate(names: string[], organization = 'o365-noti
   return { certPem: forge.pki.certificateToPem(cert), keyPem };
 }
 
-async function readIfThere(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
 /** Where the generated certificate lives (what `smtp test` and clients that verify trust). */
 export function relayCertificatePath(home: string): string {
   return join(home, 'relay-tls', 'relay-cert.pem');
@@ -66,8 +57,8 @@ export async function relayCertificate(home: string, configured?: { certificate?
   const dir = join(home, 'relay-tls');
   const certPath = relayCertificatePath(home);
   const keyPath = join(dir, 'relay-key.pem');
-  let cert = await readIfThere(certPath);
-  let key = await readIfThere(keyPath);
+  let cert = await readFileIfExists(certPath);
+  let key = await readFileIfExists(keyPath);
   if (!cert || !key) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const host = hostname().toLowerCase();

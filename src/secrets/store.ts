@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ensureHomeDir, ensurePrivateDir, writeFileAtomic, withFileLock, type LockOptions, registerSecretForRedaction, registerTokenCacheForRedaction } from '../infra/index.js';
+import { ensureHomeDir, ensurePrivateDir, readFileIfExists, writeFileAtomic, withFileLock, type LockOptions, registerSecretForRedaction, registerTokenCacheForRedaction } from '../infra/index.js';
 import { open, parseEnvelope, seal, SecretDecryptError, type KeySource, type SecretPurpose } from './envelope.js';
 import { systemKeyring, type Keyring } from './keyring.js';
 import { MasterKeyError, MasterKeyProvider } from './master-key.js';
@@ -40,15 +40,6 @@ export interface SecretStoreOptions {
   lock?: LockOptions;
 }
 
-async function readIfExists(file: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
 class EncryptedFileStore implements SecretStore {
   constructor(
     readonly home: string,
@@ -71,7 +62,7 @@ class EncryptedFileStore implements SecretStore {
 
   private async read(purpose: SecretPurpose): Promise<string | undefined> {
     const file = this.file(purpose);
-    const text = await readIfExists(file);
+    const text = await readFileIfExists(file);
     if (text === undefined) return undefined;
     const key = await this.keys.load();
     if (!key) {
@@ -96,7 +87,7 @@ class EncryptedFileStore implements SecretStore {
     if (existing) return existing;
     for (const purpose of Object.keys(SECRET_FILES) as SecretPurpose[]) {
       const other = this.file(purpose);
-      const text = await readIfExists(other);
+      const text = await readFileIfExists(other);
       if (text === undefined) continue;
       const envelope = parseEnvelope(other, purpose, text);
       throw new MasterKeyError(
@@ -116,7 +107,7 @@ class EncryptedFileStore implements SecretStore {
   }
 
   async hasClientSecret(): Promise<boolean> {
-    return (await readIfExists(this.file('client-secret'))) !== undefined;
+    return (await readFileIfExists(this.file('client-secret'))) !== undefined;
   }
 
   async getClientSecret(): Promise<string | undefined> {

@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ServiceSettings } from '../config/index.js';
-import { writeFileAtomic } from '../infra/index.js';
+import { readFileIfExists, writeFileAtomic } from '../infra/index.js';
 import { selfSignedCertificate } from '../relay/index.js';
 
 /**
@@ -25,15 +25,6 @@ export function wantsTls(service: ServiceSettings, requested?: boolean): boolean
   return requested ?? Boolean(service.tls || (service.tlsCertificate && service.tlsKey));
 }
 
-async function readIfThere(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
 export function serviceCertificatePath(home: string): string {
   return join(home, 'service-tls', 'service-cert.pem');
 }
@@ -49,8 +40,8 @@ export async function serviceCertificate(home: string, service: ServiceSettings)
   }
   const certPath = serviceCertificatePath(home);
   const keyPath = join(home, 'service-tls', 'service-key.pem');
-  let cert = await readIfThere(certPath);
-  let key = await readIfThere(keyPath);
+  let cert = await readFileIfExists(certPath);
+  let key = await readFileIfExists(keyPath);
   if (!cert || !key) {
     await mkdir(join(home, 'service-tls'), { recursive: true, mode: 0o700 });
     const host = hostname().toLowerCase();

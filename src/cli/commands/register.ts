@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import {
   ACCOUNT_TYPES,
   AUTH_MODES,
@@ -15,6 +14,7 @@ import {
   type AccountType,
   type AuthMode,
 } from '../../config/index.js';
+import { trustedCa } from '../../auth/index.js';
 import { parseDuration } from '../../notify/index.js';
 import { exchangeScopeLines, GRAPH_CLI_TOOLS_APP_ID, register, RegistrationError } from '../../registration/index.js';
 import { openSecretStore } from '../../secrets/index.js';
@@ -94,7 +94,7 @@ export const registerCommand: Command = {
     const settings = read.settings;
     if (values.emulator !== undefined) settings.endpoints.emulator = values.emulator;
     if (values['emulator-ca'] !== undefined) settings.endpoints.emulatorCa = values['emulator-ca'];
-    const ca = usesEmulator(settings) && settings.endpoints.emulatorCa ? await readFile(settings.endpoints.emulatorCa, 'utf8') : undefined;
+    const ca = await trustedCa(settings);
     const secrets = await openSecretStore(read.home, ctx.env);
     const needSecret = auth === 'app-only' && (values['client-id'] === undefined || !(await secrets.hasClientSecret()));
     try {

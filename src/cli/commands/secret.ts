@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { openAuthSession, signInAppOnly } from '../../auth/index.js';
+import { openAuthSession, signInAppOnly, trustedCa } from '../../auth/index.js';
 import { authorityHost, graphBaseUrl, loadSettings, resolveHome, saveSettings, usesEmulator } from '../../config/index.js';
 import { parseDuration } from '../../notify/index.js';
 import { GRAPH_CLI_TOOLS_APP_ID, RegistrationError, rotateSecret } from '../../registration/index.js';
@@ -37,7 +36,7 @@ export const secretCommand: Command = {
     }
     const secrets = await openSecretStore(home, ctx.env);
     const previous = await secrets.getClientSecret();
-    const ca = usesEmulator(settings) && settings.endpoints.emulatorCa ? await readFile(settings.endpoints.emulatorCa, 'utf8') : undefined;
+    const ca = await trustedCa(settings);
     try {
       const result = await rotateSecret({
         appId: clientId,
