@@ -1,5 +1,5 @@
 import { authorityHost, type Settings } from '../config/index.js';
-import { diagnose, type DiagnoseContext, type Diagnosis } from '../diagnose/index.js';
+import { diagnose, WEB_PLATFORM_CODE_REDEMPTION, type DiagnoseContext, type Diagnosis } from '../diagnose/index.js';
 import type { AuthSession } from './session.js';
 
 /** A sign-in or token failure, with the diagnosis that says which guide step to fix. */
@@ -45,4 +45,15 @@ export function authError(session: AuthSession, message: string, err: unknown): 
   const diagnosis = diagnoseAuthFailure(session, err);
   const detail = diagnosis ? ` ${diagnosis.title}` : err instanceof Error ? ` ${err.message}` : '';
   return new SignInError(`${message}${detail}`, diagnosis);
+}
+
+/**
+ * A failed redemption of a browser sign-in code. AADSTS7000218 there means the redirect URI matched
+ * under Web (the code flow with a Mobile and desktop URI needs no secret), so the diagnosis names the
+ * platform instead of "Allow public client flows" (issue 13.2).
+ */
+export function codeRedemptionError(session: AuthSession, err: unknown): SignInError {
+  const diagnosis = diagnoseAuthFailure(session, err);
+  if (diagnosis?.code !== 'AADSTS7000218') return authError(session, 'Sign-in failed.', err);
+  return new SignInError(`Sign-in failed. ${WEB_PLATFORM_CODE_REDEMPTION.title}`, { ...diagnosis, ...WEB_PLATFORM_CODE_REDEMPTION });
 }

@@ -4,7 +4,7 @@ import { CryptoProvider, type AccountInfo, type AuthenticationResult, type Devic
 export type DeviceCodeInfo = Parameters<DeviceCodeRequest['deviceCodeCallback']>[0];
 import { DELEGATED_SCOPES, APP_ONLY_SCOPES, MAIL_SEND_SCOPE } from '../config/index.js';
 import { updateAuthState } from './auth-state.js';
-import { authError, diagnoseAuthFailure, hasAadstsCode, SignInError } from './errors.js';
+import { authError, codeRedemptionError, diagnoseAuthFailure, hasAadstsCode, SignInError } from './errors.js';
 import { startLoopbackListener, type AuthorizationResponse } from './loopback.js';
 import type { AuthSession } from './session.js';
 
@@ -136,11 +136,11 @@ async function redeemAuthorizationResponse(session: AuthSession, request: Browse
   try {
     result = await first.acquireTokenByCode(redeem);
   } catch (err) {
-    if (!confidential || !hasAadstsCode(session, err, 700025)) throw authError(session, 'Sign-in failed.', err);
+    if (!confidential || !hasAadstsCode(session, err, 700025)) throw codeRedemptionError(session, err);
     try {
       result = await session.publicClient().acquireTokenByCode(redeem);
     } catch (retryErr) {
-      throw authError(session, 'Sign-in failed.', retryErr);
+      throw codeRedemptionError(session, retryErr);
     }
     clientKind = 'public';
     notes.push(SECRET_NOT_NEEDED_NOTE);

@@ -16,6 +16,21 @@ const CONSENT_FIX =
 const LOGIN = 'Run `o365-notify login` and sign in again with the account that sends the notifications.';
 const ACCOUNT_TYPE_WHERE = 'Supported account types (App registrations > (your app) > Authentication)';
 
+/**
+ * AADSTS7000218 when the sign-in code is redeemed (browser sign-in): the code came back to an
+ * http://localhost URI that Entra matched under the Web platform (it ignores localhost ports on every
+ * platform, https://learn.microsoft.com/entra/identity-platform/reply-url "Localhost exceptions"), and
+ * a Web redirect makes the redemption confidential. Allow public client flows plays no part here, so
+ * this replaces the code's general entry for that one case (src/auth uses it).
+ */
+export const WEB_PLATFORM_CODE_REDEMPTION: Pick<CatalogEntry, 'title' | 'cause' | 'fix' | 'guideStep'> = {
+  title: 'http://localhost is registered under the Web platform',
+  cause:
+    'The browser sign-in came back to http://localhost, which the app registration lists under Web (Entra ID ignores the port of localhost redirect URIs, so any http://localhost entry there matches), and a Web redirect URI makes Entra ID want a client secret when o365-notify redeems the sign-in code. o365-notify signs in as a desktop application: the URI belongs under Mobile and desktop applications.',
+  fix: `${APP} > Authentication, under Web delete http://localhost (and any http://localhost:PORT), then Add a platform > Mobile and desktop applications, enter http://localhost under Custom redirect URIs and click Configure. Run \`o365-notify login\` again.`,
+  guideStep: 'redirect-uri',
+};
+
 export const entraEntries: readonly CatalogEntry[] = [
   // --- redirect URI -------------------------------------------------------------------------
   {
