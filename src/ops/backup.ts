@@ -57,7 +57,8 @@ export class BackupError extends Error {
 
 // Never in a backup: the master key, earlier backups, logs, the Windows service wrapper, the demo's emulator.
 const SKIPPED_DIRS = new Set([KEYS_DIR_NAME, 'backups', 'logs', 'service', 'emulator']);
-const SKIPPED_FILES = /(-wal|-shm|-journal|\.lock|\.tmp)$/;
+// service.json: the running service's address record (issue 9.4), never restored.
+const SKIPPED_FILES = /(-wal|-shm|-journal|\.lock|\.tmp)$|^service\.json$/;
 
 const SECRET_ACCESS: Record<SecretPurpose, { read(s: SecretStore): Promise<string | undefined>; write(s: SecretStore, v: string): Promise<void> }> = {
   'client-secret': { read: (s) => s.getClientSecret(), write: (s, v) => s.setClientSecret(v) },

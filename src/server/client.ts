@@ -1,8 +1,10 @@
 import { readSettings, type Settings } from '../config/index.js';
+import { readServiceRecord, recordedProcessAlive, type ServiceRecord } from './service-record.js';
 
 /**
- * How the CLI talks to a running service: find it at the address in the settings, and call its
- * API with the token. Used by `event` and `silence`, which fall back to the store when no service runs.
+ * How the CLI talks to a running service: find it at the address it recorded in the home (any
+ * port), else at the address in the settings, and call its API with the token. Used by `event`
+ * and `silence`, which fall back to the store only when no service owns it.
  */
 
 /** What /healthz says its name is: how the CLI knows the service on a port is ours. */
@@ -66,6 +68,11 @@ export function describeApiError(answer: ApiAnswer): string[] {
 export interface ServiceConnection {
   url: string;
   running: boolean;
+  /**
+   * Set when a service process of this home is alive (its record in the home says so) but did not
+   * answer: the store is its own, so the CLI must not write it (issue 9.4).
+   */
+  owner?: ServiceRecord;
   /** From --token, else O365_NOTIFY_API_TOKEN. */
   token: string | undefined;
 }
@@ -76,7 +83,15 @@ export async function connectToService(
   env: NodeJS.ProcessEnv,
   options: { url?: string; token?: string } = {},
 ): Promise<ServiceConnection> {
-  const url = options.url ?? serviceUrl((await readSettings(home, env)).settings);
   const token = options.token ?? (env.O365_NOTIFY_API_TOKEN?.trim() || undefined);
-  return { url, running: await serviceRunning(url), token };
+  const record = await readServiceRecord(home);
+  const owner = record && recordedProcessAlive(record) ? record : undefined;
+  if (options.url !== undefined) {
+    const running = await serviceRunning(options.url);
+    return { url: options.url, running, token, owner: running ? undefined : owner };
+  }
+  if (owner && (await serviceRunning(owner.url))) return { url: owner.url, running: true, token };
+  const url = serviceUrl((await readSettings(home, env)).settings);
+  if (url !== owner?.url && (await serviceRunning(url))) return { url, running: true, token };
+  return { url, running: false, token, owner };
 }

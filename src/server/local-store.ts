@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import { NotificationService } from '../notify/index.js';
 import { type DeliveryChannel } from '../delivery/index.js';
 import { openStore, type QueueDepth, type Store, type StoredDiagnosis } from '../store/index.js';
-import { serviceStorePath } from './paths.js';
+import { serviceRecordPath, serviceStorePath } from './paths.js';
+import { readServiceRecord, recordedProcessAlive, type ServiceRecord } from './service-record.js';
 
 /**
  * The store without a running service (the CLI's fallback): SQLite in WAL mode with a busy
@@ -20,11 +21,36 @@ const NOT_RUNNING: DeliveryChannel = {
     }),
 };
 
+/** What the CLI says when a service owns the store but does not answer: nothing was written. */
+export function storeOwnedMessage(home: string, owner: ServiceRecord): string {
+  return (
+    `An o365-notify service owns this home's store (process ${owner.pid} on ${owner.hostname}, started ${owner.startedAt || 'at an unknown time'}, ` +
+    `recorded at ${owner.url}) but does not answer there, so the CLI leaves the store alone: it never writes the store while a service runs. ` +
+    'Check in its log that it is not stopping or hung, pass its address with --url (an HTTPS service with its own certificate: ' +
+    'set NODE_EXTRA_CA_CERTS to that certificate), or stop it and run the command again. ' +
+    `If no such service runs any more (a home shared with another machine), delete ${serviceRecordPath(home)}.`
+  );
+}
+
+/** Thrown instead of opening the store behind a running service's back (issue 9.4). */
+export class StoreOwnedError extends Error {
+  constructor(
+    readonly home: string,
+    readonly owner: ServiceRecord,
+  ) {
+    super(storeOwnedMessage(home, owner));
+    this.name = 'StoreOwnedError';
+  }
+}
+
 /**
  * A pipeline on the home's store that never sends (its timers are not started): intake, silences.
  * It has no settings, so it never touches groups (issue 9.3): the running service does that.
+ * Refused (StoreOwnedError) while a service process of this home lives (issue 9.4).
  */
 export async function withLocalService<T>(home: string, fn: (service: NotificationService) => Promise<T> | T): Promise<T> {
+  const record = await readServiceRecord(home);
+  if (record && recordedProcessAlive(record)) throw new StoreOwnedError(home, record);
   const store = openStore(serviceStorePath(home));
   try {
     return await fn(new NotificationService({ store, channel: NOT_RUNNING, groupWork: false }));

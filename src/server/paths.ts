@@ -12,3 +12,11 @@ export function serviceStorePath(home: string): string {
 export function apiTokenPath(home: string): string {
   return path.join(home, 'api-token.json');
 }
+
+/**
+ * Where the running service records its address (issue 9.4): written once it listens, removed at
+ * shutdown, so `event` and `silence` find it on any port and never write the store behind its back.
+ */
+export function serviceRecordPath(home: string): string {
+  return path.join(home, 'service.json');
+}

@@ -12,6 +12,7 @@ import { ApiTokenVerifier } from './api-token.js';
 import { buildApp } from './app.js';
 import type { PageContext } from './page/index.js';
 import { serviceStorePath } from './paths.js';
+import { removeServiceRecord, writeServiceRecord, type ServiceRecord } from './service-record.js';
 import { rulesFromSettings } from './rules.js';
 import { serviceCertificate, wantsTls, type ServiceCertificate } from './service-tls.js';
 import { watchSignIn, type SignInProblem, type SignInWatch } from './sign-in-watch.js';
@@ -96,6 +97,12 @@ function relayOpenMessages(store: Store): () => Promise<number> {
 function urlOf(address: AddressInfo, https: boolean): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `${https ? 'https' : 'http'}://${host}:${address.port}`;
+}
+
+/** The address this machine's CLI reaches the service at: a wildcard listen address on loopback. */
+function localUrlOf(address: AddressInfo, https: boolean): string {
+  const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+  return urlOf({ ...address, address: host }, https);
 }
 
 /**
@@ -229,6 +236,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   const timers: NodeJS.Timeout[] = [];
   let app: FastifyInstance | undefined;
   let relay: RunningRelay | undefined;
+  let record: ServiceRecord | undefined;
   try {
     await service.start();
     restartKeepAlive();
@@ -302,6 +310,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
           : 'the service listens beyond this machine over plain HTTP: the API token, the admin password and the session cookie cross the network readable; turn on HTTPS (serve --tls, or service.tls: true)',
       );
     }
+    record = await writeServiceRecord(home, localUrlOf(address, certificate !== undefined));
     logger.info({ component: 'http', url, store: store.file }, 'o365-notify service started');
 
     let closing: Promise<void> | undefined;
@@ -334,6 +343,8 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
           await service.stop();
           channel.close();
           store.close();
+          // Last: until the store is closed, the CLI must not take it for its own.
+          if (record) await removeServiceRecord(home, record).catch(() => undefined);
           logger.info({}, 'o365-notify service stopped');
         })();
         return closing;
@@ -349,6 +360,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     await service.stop().catch(() => undefined);
     channel.close();
     store.close();
+    if (record) await removeServiceRecord(home, record).catch(() => undefined);
     throw err;
   }
 }

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { readSettingsFile, saveSettings } from '../../src/config/index.js';
-import { apiTokenPath } from '../../src/server/paths.js';
+import { apiTokenPath, serviceRecordPath } from '../../src/server/paths.js';
 import { runCli, testEnv } from '../support/cli.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { TEAM, inbox, request, serviceHome, startTestService, waitFor } from './helpers.js';
@@ -71,6 +72,7 @@ describe('CLI: serve, event, silence, token, preview, status', () => {
     try {
       const [, url] = await serve.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
       const [, token] = await serve.waitFor(/^\s+(o365n_\S+)$/m);
+      await waitFor(() => existsSync(serviceRecordPath(home)), 'the address record in the home (issue 9.4)');
       // The settings page is mounted, with a one-time sign-in link printed for it.
       await serve.waitFor(/^\s+http:\/\/localhost:\d+\/\?login=\S+$/m);
       const page = await request(url!, 'GET', '/');
@@ -123,6 +125,7 @@ describe('CLI: serve, event, silence, token, preview, status', () => {
       serve.child.kill('SIGTERM');
       assert.equal(await serve.exited, 0, serve.output());
       assert.match(serve.output(), /o365-notify service stopped\./);
+      assert.equal(existsSync(serviceRecordPath(home)), false, 'the address record is removed at shutdown');
       const logLines = serve.output().split('\n').filter((l) => l.startsWith('{'));
       assert.ok(logLines.length > 0 && logLines.every((l) => JSON.parse(l).level !== undefined), 'logs are JSON lines');
       assert.ok(!logLines.some((l) => l.includes(token!) || l.includes(fresh!)), 'tokens never logged');

@@ -1,7 +1,7 @@
 import { resolveHome } from '../../config/index.js';
 import { EventValidationError } from '../../intake/index.js';
 import { StoreSaturatedError } from '../../store/index.js';
-import { callApi, connectToService, describeApiError, type ServiceConnection, withLocalService, serviceStorePath } from '../../server/index.js';
+import { callApi, connectToService, describeApiError, type ServiceConnection, withLocalService, serviceStorePath, storeOwnedMessage } from '../../server/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
 const usage = `Usage: o365-notify event --type TYPE [--severity info|warning|critical] [--agent A] [--folder F]
@@ -10,14 +10,25 @@ const usage = `Usage: o365-notify event --type TYPE [--severity info|warning|cri
 
 Submits one event: TYPE is an ImageManager type (imagemanager.verification_failed, ...) or
 custom.<name>; the severity defaults to the type's usual one; --resolved reports that the check
-recovered. It goes to the running service (settings service.host/port, or --url) with the API
-token from --token or O365_NOTIFY_API_TOKEN. When no service answers there, the event is written
-to the store directly and the service sends its e-mail when it starts (not with --url: that
-address must answer). Exit 0 once it is stored.`;
+recovered. It goes to the running service (the address it recorded in the home, else settings
+service.host/port, or --url) with the API token from --token or O365_NOTIFY_API_TOKEN. When no
+service runs, the event is written to the store directly and the service sends its e-mail when it
+starts (not with --url: that address must answer). While a service runs but does not answer, the
+store is left alone and the command fails. Exit 0 once it is stored.`;
 
 /** An explicit --url must answer: falling back to this machine's store would hide a wrong address. */
 export function unreachableUrlMessage(url: string): string {
   return `No o365-notify service answers at ${url}. Check the address (and that \`o365-notify serve\` runs there), or leave out --url to use the local one.`;
+}
+
+/**
+ * A service of this home runs but did not answer: the store is its own (issue 9.4), so the CLI
+ * says so and writes nothing. True when it refused.
+ */
+export function refusedBesideService(ctx: CliContext, home: string, conn: ServiceConnection): boolean {
+  if (!conn.owner) return false;
+  writeLine(ctx.stderr, storeOwnedMessage(home, conn.owner));
+  return true;
 }
 
 export function missingTokenMessage(conn: ServiceConnection): string {
@@ -83,6 +94,7 @@ export const eventCommand: Command = {
       return EXIT_OK;
     }
 
+    if (refusedBesideService(ctx, home, conn)) return EXIT_FAILED;
     let ids: number[];
     try {
       ids = await withLocalService(home, (service) => service.submit(event));

@@ -3,7 +3,7 @@ import { MATCHER_LABELS, SilenceValidationError, describeMatchers, parseDuration
 import type { SilenceRow } from '../../store/index.js';
 import { callApi, connectToService, describeApiError, type ServiceConnection, withLocalService } from '../../server/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
-import { missingTokenMessage, unreachableUrlMessage } from './event.js';
+import { missingTokenMessage, refusedBesideService, unreachableUrlMessage } from './event.js';
 
 const usage = `Usage: o365-notify silence add --match LABEL=PATTERN [--match ...] (--until ISO-8601 | --for DURATION) [--comment C]
        o365-notify silence list
@@ -13,8 +13,9 @@ const usage = `Usage: o365-notify silence add --match LABEL=PATTERN [--match ...
 A silence holds back the e-mails of matching alerts until it ends (they still count in status and
 the daily report). LABEL is one of ${MATCHER_LABELS.join(', ')}; * in PATTERN matches anything, e.g.
 --match type=imagemanager.* --match agent=SRV1 --until 2026-12-01T00:00Z, or --for 2h.
-Goes through the running service's API (token from --token or O365_NOTIFY_API_TOKEN), or
-straight to the store when no service runs. Silences written in settings.yaml are listed too.`;
+Goes through the running service's API (the address it recorded in the home, else the settings,
+or --url; token from --token or O365_NOTIFY_API_TOKEN), or straight to the store when no service
+runs (never while one runs but does not answer). Silences written in settings.yaml are listed too.`;
 
 interface SilenceView {
   id: string;
@@ -114,6 +115,7 @@ export const silenceCommand: Command = {
         if (!answer) return EXIT_FAILED;
         silence = answer.body as SilenceView;
       } else {
+        if (refusedBesideService(ctx, home, conn)) return EXIT_FAILED;
         try {
           silence = view(await withLocalService(home, (s) => s.addSilence(input)));
         } catch (err) {
@@ -142,6 +144,7 @@ export const silenceCommand: Command = {
         const body = answer.body as { silences: SilenceView[]; fromSettings: SilenceView[] };
         printList(ctx, body.silences, body.fromSettings);
       } else {
+        if (refusedBesideService(ctx, home, conn)) return EXIT_FAILED;
         const { store, settings } = await withLocalService(home, (s) => s.listSilences());
         const now = Date.now();
         printList(ctx, store.filter((s) => s.removedAt === null && s.endsAt > now).map(view), settings.filter((s) => s.endsAt > now).map(view));
@@ -170,6 +173,7 @@ export const silenceCommand: Command = {
         }
         removed = answer.status === 204;
       } else {
+        if (refusedBesideService(ctx, home, conn)) return EXIT_FAILED;
         removed = await withLocalService(home, (s) => s.removeSilence(id));
       }
       if (!removed) {
