@@ -17,6 +17,23 @@ const LOGIN = 'Run `o365-notify login` and sign in again with the account that s
 const ACCOUNT_TYPE_WHERE = 'Supported account types (App registrations > (your app) > Authentication)';
 
 /**
+ * Entra's answer for a personal-only app on /common: `invalid_request` with this text and no AADSTS
+ * code, on the redirect (issue 13.6). Matched on the text (diagnose.ts), so it is not in the index.
+ */
+export const USER_AUDIENCE_TEXT = /'userAudience' configuration/i;
+export const USER_AUDIENCE_CONSUMER: CatalogEntry = {
+  code: 'invalid_request',
+  source: 'oauth',
+  title: 'App registered for personal accounts only, used through /common',
+  microsoftText:
+    "The request is not valid for the application's 'userAudience' configuration. In order to use /common/ endpoint, the application must not be configured with 'Consumer' as the user audience. The userAudience should be configured with 'All' to use /common/ endpoint.",
+  cause:
+    'o365-notify signs in through /common (account type multi-tenant-personal), but the app registration\'s Supported account types is "Personal Microsoft accounts only", which Entra ID refuses there and which o365-notify does not support.',
+  fix: `Change ${ACCOUNT_TYPE_WHERE} to "Accounts in any organizational directory and personal Microsoft accounts" (or register the app again with that choice and enter its Client ID with \`o365-notify setup\`), then run \`o365-notify login\` again.`,
+  guideStep: 'account-type',
+};
+
+/**
  * AADSTS7000218 when the sign-in code is redeemed (browser sign-in): the code came back to an
  * http://localhost URI that Entra matched under the Web platform (it ignores localhost ports on every
  * platform, https://learn.microsoft.com/entra/identity-platform/reply-url "Localhost exceptions"), and
@@ -212,6 +229,18 @@ export const entraEntries: readonly CatalogEntry[] = [
       'The app was registered with Supported account types = Personal Microsoft accounts only, which o365-notify does not support (the guide: "Personal Microsoft accounts only is NOT supported").',
     fix:
       `Register the app again (App registrations > New registration) with one of the supported account types: Single tenant, Multitenant, or Multitenant and personal Microsoft accounts, and enter its Client ID with \`o365-notify setup\`. (Changing ${ACCOUNT_TYPE_WHERE} also works when nothing in the app prevents it.)`,
+    guideStep: 'account-type',
+  },
+  {
+    code: 'AADSTS500200',
+    source: 'entra',
+    title: 'Personal account on an app for work or school accounts',
+    microsoftText:
+      "User account '{user}' is a personal Microsoft account. Personal Microsoft accounts are not supported for this application unless explicitly invited to an organization. Try signing out and signing back in with an organizational account.",
+    cause:
+      'A personal Microsoft account (Outlook.com, Hotmail, Live) signed in through /common, but the app registration accepts only work or school accounts (Supported account types = Single tenant or Multitenant).',
+    fix:
+      `Sign in with the work or school account that sends the notifications (\`o365-notify login\`). If a personal account must send, change ${ACCOUNT_TYPE_WHERE} to "Accounts in any organizational directory and personal Microsoft accounts" and keep \`o365-notify setup --account-type multi-tenant-personal\`.`,
     guideStep: 'account-type',
   },
   {

@@ -1,3 +1,4 @@
+import { USER_AUDIENCE_CONSUMER, USER_AUDIENCE_TEXT } from './catalog-entra.js';
 import { DEVICE_CODE_STATES } from './catalog-oauth.js';
 import {
   ADMIN_CONSENT_URL_PLACEHOLDER,
@@ -51,6 +52,8 @@ export function diagnose(input: unknown, context: DiagnoseContext = {}): Diagnos
 }
 
 export function diagnoseRaw(raw: RawError, context: DiagnoseContext = {}): Diagnosis | null {
+  // The one Entra answer that names no code, only this text (a personal-only app on /common).
+  if (USER_AUDIENCE_TEXT.test(raw.description ?? raw.message ?? '')) return fromEntry(USER_AUDIENCE_CONSUMER, raw, context);
   const oauth = raw.oauthError ? findOAuthError(raw.oauthError) : undefined;
   if (oauth && DEVICE_CODE_STATES.includes(raw.oauthError!.toLowerCase())) return fromEntry(oauth, raw, context);
 

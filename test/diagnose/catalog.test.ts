@@ -25,6 +25,7 @@ const REQUIRED_AADSTS: Record<string, string> = {
   50194: 'account-type',
   9002331: 'account-type',
   50020: 'account-type',
+  500200: 'account-type',
   65001: 'admin-consent',
   90094: 'admin-consent',
   700082: 'sign-in-again',

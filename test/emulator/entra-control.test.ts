@@ -175,7 +175,7 @@ describe('Entra ID emulator: directory control API', () => {
 
     const personal = await approveDeviceCode(emu, await code(DEMO_APPS.multiTenant, 'common'), 'alex@outlook.com');
     assert.equal(personal.status, 403);
-    assert.match(personal.json().error, /^AADSTS50020: /);
+    assert.match(personal.json().error, /^AADSTS500200: /, 'a personal account on an organizations-only app through /common (issue 13.6)');
 
     // Consent missing and the user may consent: approved with the user's consent recorded.
     const fresh = await emu.call('POST', '/_emulator/apps', { displayName: 'Fresh', tenant: DEMO_DOMAIN, signInAudience: 'AzureADMyOrg', allowPublicClientFlows: true, delegatedPermissions: ['Mail.Send'] });

@@ -143,9 +143,9 @@ describe('Entra ID emulator: each guide step done wrong gives Entra\'s error', (
       assert.ok(errors.all().some((e) => e.aadsts.includes(50194) && e.url.endsWith('/common/oauth2/v2.0/devicecode')));
     });
 
-    it('personal accounts only (not supported by the guide) outside /consumers: AADSTS9002331; an organizations-only app on /consumers: AADSTS9002332', async () => {
+    it('personal accounts only (not supported by the guide) on /organizations: AADSTS9002331 (on /common: fidelity-account-types.test.ts); an organizations-only app on /consumers: AADSTS9002332', async () => {
       const { clientId } = await register(emu, { signInAudience: 'PersonalMicrosoftAccount', consent: [] });
-      const { url } = await authCodeUrl(emu, 'common', clientId);
+      const { url } = await authCodeUrl(emu, 'organizations', clientId);
       const step = await openPage(emu, url);
       assert.equal(step.kind === 'page' && aadstsOnPage(step.html), 9002331);
       const consumers = await authCodeUrl(emu, 'consumers', DEMO_APPS.multiTenant);
@@ -153,13 +153,13 @@ describe('Entra ID emulator: each guide step done wrong gives Entra\'s error', (
       assert.equal(page.kind === 'page' && aadstsOnPage(page.html), 9002332);
     });
 
-    it('a personal account on an organizations-only app: AADSTS50020', async () => {
+    it('a personal account on an organizations-only app through /common: AADSTS500200 (issue 13.6)', async () => {
       const { url } = await authCodeUrl(emu, 'common', DEMO_APPS.multiTenant);
       const step = await signIn(emu, url, PERSONAL, { typed: true });
       assert.equal(step.kind, 'page');
       if (step.kind !== 'page') return;
-      assert.equal(aadstsOnPage(step.html), 50020);
-      assert.match(step.html, /User account &#39;alex@outlook\.com&#39; from identity provider &#39;live\.com&#39; does not exist in tenant &#39;Microsoft Services&#39;/);
+      assert.equal(aadstsOnPage(step.html), 500200);
+      assert.match(step.html, /User account &#39;alex@outlook\.com&#39; is a personal Microsoft account\. Personal Microsoft accounts are not supported for this application unless explicitly invited to an organization\./);
     });
 
     it('a work account of another tenant on a single-tenant app: AADSTS50020', async () => {

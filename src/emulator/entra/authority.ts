@@ -44,6 +44,14 @@ function appArgs(app: AppRegistration) {
   return { clientId: app.clientId, appName: app.displayName };
 }
 
+/**
+ * A personal-only app on /common passes /authorize and is refused after the account step, on the
+ * redirect, with USER_AUDIENCE_CONSUMER_ON_COMMON (signin.ts); other endpoints keep AADSTS9002331.
+ */
+export function personalOnlyOnCommon(app: AppRegistration, authority: Authority): boolean {
+  return app.signInAudience === 'PersonalMicrosoftAccount' && authority.family === 'common';
+}
+
 /** Supported account types against the authority: the portal setting the guide's first step chooses. */
 export function checkAppAuthority(app: AppRegistration, authority: Authority): EntraError | undefined {
   const orgOnly = app.signInAudience === 'AzureADMyOrg' || app.signInAudience === 'AzureADMultipleOrgs';
@@ -82,9 +90,8 @@ export function checkAccount(directory: Directory, app: AppRegistration, authori
   });
   if (authority.family === 'tenant' && authority.tenant!.id !== user.tenantId) return refuse(authority.tenant!.displayName);
   const orgOnly = app.signInAudience === 'AzureADMyOrg' || app.signInAudience === 'AzureADMultipleOrgs';
-  if (personal && orgOnly) {
-    return refuse(authority.family === 'tenant' ? authority.tenant!.displayName : 'Microsoft Services');
-  }
+  // Through /common (a tenant authority was refused above): AADSTS500200, as Entra answers now.
+  if (personal && orgOnly) return { kind: 'error', error: aadsts(500200, { upn: user.upn }) };
   if (!personal && app.signInAudience === 'PersonalMicrosoftAccount') return refuse('Microsoft Services');
   if (!personal && app.signInAudience === 'AzureADMyOrg' && user.tenantId !== app.homeTenantId) {
     const home = directory.tenants.get(app.homeTenantId);

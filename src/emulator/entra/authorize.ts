@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EmulatorContext } from '../context.js';
 import type { AppRegistration } from '../directory.js';
-import { checkAppAuthority, directoryName, parseAuthority, type Authority } from './authority.js';
+import { checkAppAuthority, directoryName, parseAuthority, personalOnlyOnCommon, type Authority } from './authority.js';
 import { aadsts, EntraError, traceIds } from './errors.js';
 import type { ResponseMode } from './flows.js';
 import { sendErrorPage } from './html.js';
@@ -35,7 +35,8 @@ function trust(ctx: EmulatorContext, tenantSegment: string, q: ParamReader): Tru
   if (!clientId) return aadsts(900144, { name: 'client_id' });
   const app = ctx.directory.findApp(clientId);
   if (!app) return aadsts(700016, { clientId, directory: directoryName(authority) });
-  const wrongAuthority = checkAppAuthority(app, authority);
+  // A personal-only app on /common is refused after the account step (signin.ts), not here.
+  const wrongAuthority = personalOnlyOnCommon(app, authority) ? undefined : checkAppAuthority(app, authority);
   if (wrongAuthority) return wrongAuthority;
   if (!hasRedirectUris(app)) return aadsts(500113);
   const redirectUri = q('redirect_uri') ?? defaultRedirectUri(app)!;

@@ -67,6 +67,14 @@ export const AADSTS = {
     text: (a) =>
       `Application ${app(a)} is configured for use by Azure Active Directory users only. Please do not use the /consumers endpoint to serve this request.`,
   },
+  // Bodies pasted in public issues and docs (e.g. "User account 'x@hotmail.com' is a personal Microsoft
+  // account. ..."): what a personal account meets on an organizations-only app reached through /common.
+  500200: {
+    error: 'invalid_request',
+    status: 400,
+    text: (a) =>
+      `User account '${a.upn}' is a personal Microsoft account. Personal Microsoft accounts are not supported for this application unless explicitly invited to an organization. Try signing out and signing back in with an organizational account.`,
+  },
   50020: {
     error: 'invalid_request',
     status: 400,
@@ -319,6 +327,15 @@ export function traceIds(request: FastifyRequest, nowMs: number): TraceIds {
 }
 
 /** The description with Entra's trailer, as in every error_description. */
+/**
+ * A personal-only app (signInAudience PersonalMicrosoftAccount) on /common: Entra now sends this on the
+ * redirect after the account is entered, as `invalid_request` with no AADSTS code (texts pasted in
+ * public repositories' troubleshooting notes; issue 13.6). The older AADSTS9002331 stays on /organizations
+ * and the tenant endpoints.
+ */
+export const USER_AUDIENCE_CONSUMER_ON_COMMON =
+  "The request is not valid for the application's 'userAudience' configuration. In order to use /common/ endpoint, the application must not be configured with 'Consumer' as the user audience. The userAudience should be configured with 'All' to use /common/ endpoint.";
+
 export function describe(err: EntraError, ids: TraceIds): string {
   return `AADSTS${err.code}: ${err.text}\r\nTrace ID: ${ids.traceId}\r\nCorrelation ID: ${ids.correlationId}\r\nTimestamp: ${ids.timestamp}`;
 }

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EmulatorContext } from '../context.js';
 import type { AppRegistration, User } from '../directory.js';
-import { checkAccount, type Authority } from './authority.js';
+import { checkAccount, personalOnlyOnCommon, type Authority } from './authority.js';
 import { decideConsent, recordConsent } from './consent.js';
 import { approveDeviceCode, authorityRef, declineDeviceCode, deviceCodeState } from './device-approval.js';
-import { aadsts, traceIds, type EntraError } from './errors.js';
+import { aadsts, traceIds, USER_AUDIENCE_CONSUMER_ON_COMMON, type EntraError } from './errors.js';
 import type { AdminConsentFlow, AuthorizeFlow, SignInFlow } from './flows.js';
 import { html, sendErrorPage, sendPage } from './html.js';
 import {
@@ -210,6 +210,13 @@ export async function registerSignInRoutes(server: FastifyInstance, ctx: Emulato
           ? "That Microsoft account doesn't exist. Enter a different account or get a new one."
           : 'This username may be incorrect. Make sure you typed it correctly. Otherwise, contact your admin.';
       return showAccountStep(reply, ctx, flow, app, { error, prefill: typed });
+    }
+    if (flow.kind === 'authorize' && personalOnlyOnCommon(app, flow.authority)) {
+      return respondToRedirectUri(reply, flow.redirectUri, flow.responseMode, {
+        error: 'invalid_request',
+        error_description: USER_AUDIENCE_CONSUMER_ON_COMMON,
+        state: flow.state,
+      });
     }
     const refusal = checkAccount(ctx.directory, app, flow.authority, user);
     if (refusal?.kind === 'page') return showAccountStep(reply, ctx, flow, app, { error: refusal.message, prefill: typed });
