@@ -1,10 +1,11 @@
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
+import { fdLogDestination } from './log-destination.js';
 import { REDACT_PATHS, REDACTED, redact, scrubText } from './redact.js';
 
 export interface LoggerOptions {
   level?: Level | 'silent';
   name?: string;
-  /** Where the JSON lines go (default stdout); tests pass a stream to read them. */
+  /** Where the JSON lines go (default stdout, written synchronously: fdLogDestination); tests pass a stream to read them. */
   destination?: DestinationStream;
   /** Fields on every line. */
   base?: Record<string, unknown>;
@@ -33,5 +34,5 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       },
     },
   };
-  return options.destination ? pino(settings, options.destination) : pino(settings);
+  return pino(settings, options.destination ?? fdLogDestination(1));
 }
