@@ -4,7 +4,7 @@ import { EVENT_LIMITS } from '../intake/index.js';
 import { apiRoutes, type ApiDeps } from './api-routes.js';
 import { requireApiToken } from './auth-hook.js';
 import { SERVICE_NAME } from './client.js';
-import { installErrorHandler } from './http.js';
+import { installErrorHandler, sendError } from './http.js';
 import { registerSettingsPage, type PageContext } from './page/index.js';
 
 export interface AppOptions extends Omit<ApiDeps, 'maxBodyBytes'> {
@@ -37,6 +37,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
   installErrorHandler(app, options.logger);
+  // Fastify's own 404 body is { message, error: 'Not Found', statusCode }: answer in the documented
+  // { error, message } form outside /api/v1 too (issue 10.8; the API sets its own, with its routes).
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 404, 'not-found', `Nothing at ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}. The settings page is at /, the API under /api/v1 (GET /api/v1/status, POST /api/v1/events).`),
+  );
 
   app.get('/healthz', async () => ({ status: 'ok', service: SERVICE_NAME }));
 

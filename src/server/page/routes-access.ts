@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { SignInError } from '../../auth/index.js';
 import { PAGE_SCRIPT } from './client-script.js';
+import { FAVICON_PATH, FAVICON_SVG } from './favicon.js';
 import { isLoopbackPeer, isSameOrigin } from './guard.js';
 import { html } from './html.js';
 import { takeLinkToken } from './link-file.js';
@@ -29,6 +30,9 @@ export async function registerAccessRoutes(app: FastifyInstance, page: PageRunti
     reply.header('cache-control', 'no-cache').type('text/javascript; charset=utf-8').send(PAGE_SCRIPT),
   );
   app.get('/ui/page.css', async (_request, reply) => reply.header('cache-control', 'no-cache').type('text/css; charset=utf-8').send(PAGE_CSS));
+  for (const path of [FAVICON_PATH, '/favicon.ico']) {
+    app.get(path, async (_request, reply) => reply.header('cache-control', 'public, max-age=86400').type('image/svg+xml').send(FAVICON_SVG));
+  }
 
   app.get<{ Querystring: Record<string, unknown> }>('/', async (request, reply) => {
     const query = request.query ?? {};

@@ -1,3 +1,4 @@
+import { FAVICON_PATH } from './favicon.js';
 import { html, raw, type Html } from './html.js';
 
 /** The document around every page: the stylesheet and script are the service's own files. */
@@ -12,6 +13,7 @@ export function documentPage(options: { title: string; body: Html; csrfToken?: s
 ${csrfToken ? html`<meta name="csrf-token" content="${csrfToken}">` : ''}
 ${refreshTo ? html`<meta http-equiv="refresh" content="${`${refreshSeconds};url=${refreshTo}`}">` : ''}
 <title>${title}</title>
+<link rel="icon" type="image/svg+xml" href="${FAVICON_PATH}">
 <link rel="stylesheet" href="/ui/page.css">
 ${csrfToken ? raw('<script src="/ui/page.js" defer></script>') : ''}
 </head>
