@@ -58,8 +58,11 @@ export interface SilenceInput {
 }
 
 export class SilenceValidationError extends Error {
-  constructor(message: string) {
+  /** What was refused, for forms that show it next to their field: a matcher label, 'matchers', 'endsAt' or 'startsAt'. */
+  readonly field: string;
+  constructor(message: string, field: string) {
     super(message);
+    this.field = field;
     this.name = 'SilenceValidationError';
   }
 }
@@ -303,25 +306,25 @@ export class NotificationService {
     const matchers: Matchers = {};
     for (const [key, value] of Object.entries(input.matchers ?? {})) {
       if (!(MATCHER_LABELS as readonly string[]).includes(key)) {
-        throw new SilenceValidationError(`"${key}" is not a silence matcher; use ${MATCHER_LABELS.join(', ')}`);
+        throw new SilenceValidationError(`"${key}" is not a silence matcher; use ${MATCHER_LABELS.join(', ')}`, key);
       }
       if (typeof value !== 'string' || value === '' || value.length > 1024 || hasControlCharacters(value)) {
-        throw new SilenceValidationError(`the ${key} matcher must be a non-empty pattern on one line (* matches anything)`);
+        throw new SilenceValidationError(`the ${key} matcher must be a non-empty pattern on one line (* matches anything)`, key);
       }
       matchers[key as keyof Matchers] = value;
     }
     if (Object.keys(matchers).length === 0) {
-      throw new SilenceValidationError('a silence needs at least one of type, agent, folder, severity: a silence of everything would hide every alert');
+      throw new SilenceValidationError('a silence needs at least one of type, agent, folder, severity: a silence of everything would hide every alert', 'matchers');
     }
-    const toMs = (v: number | string | undefined, name: string): number | undefined => {
+    const toMs = (v: number | string | undefined, name: string, field: string): number | undefined => {
       if (v === undefined) return undefined;
       const ms = typeof v === 'number' ? v : Date.parse(v);
-      if (!Number.isFinite(ms)) throw new SilenceValidationError(`${name} must be a date-time such as 2025-07-01T18:00:00Z`);
+      if (!Number.isFinite(ms)) throw new SilenceValidationError(`${name} must be a date-time such as 2025-07-01T18:00:00Z`, field);
       return ms;
     };
-    const endsAt = toMs(input.endsAt, 'the end time')!;
-    const startsAt = toMs(input.startsAt, 'the start time') ?? now;
-    if (endsAt <= now || endsAt <= startsAt) throw new SilenceValidationError('the end time must be in the future (and after the start)');
+    const endsAt = toMs(input.endsAt, 'the end time', 'endsAt')!;
+    const startsAt = toMs(input.startsAt, 'the start time', 'startsAt') ?? now;
+    if (endsAt <= now || endsAt <= startsAt) throw new SilenceValidationError('the end time must be in the future (and after the start)', 'endsAt');
     const silence: SilenceRow = {
       id: randomUUID(),
       matchers,

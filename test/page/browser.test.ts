@@ -118,7 +118,7 @@ describe('the settings page in a real browser', { skip }, () => {
     await page.waitForFunction(() => document.querySelector('[data-field="account.tenantId"] .msg')?.textContent === '');
     assert.equal(await page.locator('#redirect-uri').textContent(), 'http://localhost');
     await page.getByRole('button', { name: 'Save account settings' }).click();
-    await page.locator('#flash', { hasText: 'Account settings saved' }).waitFor();
+    await page.locator('#account-form .answer', { hasText: 'Account settings saved' }).waitFor();
     const file = await readFile(join(svc.home, 'settings.yaml'), 'utf8');
     assert.match(file, /type: single-tenant/);
     assert.match(file, new RegExp(`clientId: ${DEMO_APPS.singleTenant}`));
@@ -159,7 +159,7 @@ describe('the settings page in a real browser', { skip }, () => {
     await page.getByLabel('Wait before the first e-mail').fill('1s');
     await page.getByRole('checkbox', { name: 'Images in backup-store root' }).uncheck();
     await page.getByRole('button', { name: 'Save notifications' }).click();
-    await page.locator('#flash', { hasText: 'Notification settings saved' }).waitFor();
+    await page.locator('#notifications-form .answer', { hasText: 'Notification settings saved' }).waitFor();
     const saved = await readFile(join(svc.home, 'settings.yaml'), 'utf8');
     assert.match(saved, /group_wait: 1s/);
     assert.match(saved, /imagemanager\.images_in_store_root: false/);
@@ -202,7 +202,7 @@ describe('the settings page in a real browser', { skip }, () => {
       await page.getByLabel('Client ID').fill(clientId);
       await page.locator('label[for="auth-device-code"]').click();
       await page.getByRole('button', { name: 'Save account settings' }).click();
-      await page.locator('#flash', { hasText: 'Account settings saved' }).waitFor();
+      await page.locator('#account-form .answer', { hasText: 'Account settings saved' }).waitFor();
 
       await page.getByRole('button', { name: 'Sign in with Microsoft (code)' }).click();
       // Entra answers the first poll with AADSTS7000218: the page reloads with the outcome.

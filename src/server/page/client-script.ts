@@ -48,22 +48,70 @@ function pageScript(): void {
     return node;
   };
 
-  const flash = (message: string): void => {
-    sessionStorage.setItem(FLASH_KEY, message);
+  /** The answer line next to a form's submit button (made on first use). */
+  const answerOf = (holder: HTMLElement): HTMLElement => {
+    const actions = holder.tagName === 'FORM' ? holder.querySelector<HTMLElement>('.actions') : null;
+    let line = (actions ?? holder).querySelector<HTMLElement>(':scope > .answer');
+    if (!line) {
+      line = el('p', 'answer');
+      line.setAttribute('role', 'status');
+      line.setAttribute('aria-live', 'polite');
+      const heading = holder.querySelector(':scope > h2');
+      if (actions) actions.append(line);
+      else if (heading) heading.after(line);
+      else holder.prepend(line);
+    }
+    return line;
   };
 
-  const reloadWith = (message: string): void => {
-    flash(message);
+  const answer = (holder: HTMLElement, kind: 'ok' | 'failed' | 'pending', message: string): HTMLElement => {
+    const line = answerOf(holder);
+    line.replaceChildren(el('span', kind, message));
+    line.dataset.kind = kind;
+    return line;
+  };
+
+  /** Where a button's answer goes: its form, else its section (the silences table's "End now"). */
+  const holderOf = (node: Element): HTMLElement | null => node.closest<HTMLElement>('form[id]') ?? node.closest<HTMLElement>('section[id]');
+
+  // After a save the page reloads; the message is shown where the button was pressed, not at the top.
+  const reloadWith = (message: string, near?: HTMLElement | null): void => {
+    sessionStorage.setItem(FLASH_KEY, JSON.stringify({ message, near: near?.id ?? '' }));
+    if (near) history.scrollRestoration = 'manual';
     window.location.reload();
   };
 
   const showFlash = (): void => {
-    const message = sessionStorage.getItem(FLASH_KEY);
-    const holder = document.getElementById('flash');
-    if (!message || !holder) return;
+    const stored = sessionStorage.getItem(FLASH_KEY);
+    if (!stored) return;
     sessionStorage.removeItem(FLASH_KEY);
-    holder.textContent = message;
+    let flash: { message: string; near: string };
+    try {
+      flash = JSON.parse(stored) as { message: string; near: string };
+    } catch {
+      flash = { message: stored, near: '' };
+    }
+    const near = flash.near ? document.getElementById(flash.near) : null;
+    if (near) {
+      answer(near, 'ok', flash.message).scrollIntoView({ block: 'center' });
+      return;
+    }
+    const holder = document.getElementById('flash');
+    if (!holder) return;
+    holder.textContent = flash.message;
     holder.hidden = false;
+  };
+
+  /** A refused submit: the reason next to the button, focus on the first field in error. */
+  const refused = (form: HTMLElement, message: string): void => {
+    const line = answer(form, 'failed', message);
+    const first = form.querySelector<HTMLElement>('.has-error input:not([type="hidden"]), .has-error select, .has-error textarea');
+    if (first) {
+      first.focus({ preventScroll: true });
+      first.scrollIntoView({ block: 'center' });
+    } else {
+      line.scrollIntoView({ block: 'nearest' });
+    }
   };
 
   /** The form's fields as JSON: repeated names become lists; `data-multi` groups are always lists. */
@@ -191,6 +239,12 @@ function pageScript(): void {
       window.clearTimeout(timer);
       timer = window.setTimeout(() => void check(), 250);
     };
+    // A refusal is answered; once the person edits again, the live check takes over.
+    const stale = (): void => {
+      const line = account.querySelector<HTMLElement>('.answer');
+      if (line?.dataset.kind === 'failed') line.replaceChildren();
+    };
+    account.addEventListener('input', stale);
     account.addEventListener('input', later);
     account.addEventListener('change', later);
     follow();
@@ -198,8 +252,9 @@ function pageScript(): void {
       event.preventDefault();
       void (async () => {
         const { status, data } = await api('POST', '/ui/api/account', formJson(account));
-        if (status === 200) reloadWith(String(data.message ?? 'Saved.'));
-        else showProblems(account, (data.problems as ProblemJson[] | undefined) ?? [{ field: '', severity: 'error', message: String(data.error ?? 'Not saved.') }], isAccountField);
+        if (status === 200) return reloadWith(String(data.message ?? 'Saved.'), account);
+        showProblems(account, (data.problems as ProblemJson[] | undefined) ?? [], isAccountField);
+        refused(account, String(data.error ?? `Not saved (HTTP ${status}).`));
       })();
     });
   }
@@ -223,8 +278,9 @@ function pageScript(): void {
             void refreshLive();
             return;
           }
-          if (status === 200) reloadWith(String(data.message ?? 'Saved.'));
-          else showProblems(form, (data.problems as ProblemJson[] | undefined) ?? [{ field: '', severity: 'error', message: String(data.error ?? 'Not saved.') }]);
+          if (status === 200) return reloadWith(String(data.message ?? 'Saved.'), form);
+          showProblems(form, (data.problems as ProblemJson[] | undefined) ?? []);
+          refused(form, String(data.error ?? `Not saved (HTTP ${status}).`));
         } finally {
           if (button) button.disabled = false;
         }
@@ -241,10 +297,12 @@ function pageScript(): void {
     button.disabled = true;
     void (async () => {
       const { status, data } = await api(button.dataset.method ?? 'POST', button.dataset.post ?? '');
-      if (status === 200) reloadWith(String(data.message ?? 'Done.'));
+      const near = holderOf(button);
+      if (status === 200) reloadWith(String(data.message ?? 'Done.'), near);
       else {
         button.disabled = false;
-        window.alert(String(data.error ?? `Failed (HTTP ${status}).`));
+        if (near) answer(near, 'failed', String(data.error ?? `Failed (HTTP ${status}).`)).scrollIntoView({ block: 'nearest' });
+        else window.alert(String(data.error ?? `Failed (HTTP ${status}).`));
       }
     })();
   });
@@ -277,7 +335,7 @@ function pageScript(): void {
       void (async () => {
         const { data } = await api('GET', '/ui/api/signin/status');
         if (data.state === 'waiting') pollDeviceCode();
-        else if (data.state === 'signed-in') reloadWith(`Signed in as ${String(data.account)}.`);
+        else if (data.state === 'signed-in') reloadWith(`Signed in as ${String(data.account)}.`, document.getElementById('signin'));
         else window.location.reload();
       })();
     }, 1500);
@@ -320,7 +378,7 @@ function pageScript(): void {
           return;
         }
         if (status === 200 && data.ok !== false && data.state !== 'failed') {
-          reloadWith(String(data.message ?? 'Signed in.'));
+          reloadWith(String(data.message ?? 'Signed in.'), document.getElementById('signin'));
           return;
         }
         result?.replaceChildren(el('p', 'failed', String(data.error ?? data.message ?? 'Sign-in failed.')));

@@ -44,6 +44,24 @@ function refuse(reply: FastifyReply, status: number, error: string, problems: Pr
   return reply.code(status).send({ ok: false, error, problems });
 }
 
+/** The Silences form's labels for what the service refused (the same check, in the page's words). */
+const SILENCE_LABELS: Record<string, string> = { agent: 'Agent', folder: 'Folder', type: 'Event type', severity: 'Severity' };
+
+function silenceProblem(err: SilenceValidationError, noEnd: boolean): Problem {
+  const label = SILENCE_LABELS[err.field];
+  const message =
+    err.field === 'matchers'
+      ? 'fill in at least one of Agent, Folder or Event type: a silence of everything would hide every alert.'
+      : err.field === 'endsAt'
+        ? noEnd
+          ? 'choose when the silence ends (Ends at).'
+          : 'Ends at must be in the future.'
+        : label
+          ? `${label} must be one line of text (* matches anything).`
+          : `${err.message}.`;
+  return { field: err.field === 'matchers' ? 'agent' : err.field, severity: 'error', message, guideStep: null };
+}
+
 /** A stored diagnosis with its guide step's place in the portal, as the page shows it. */
 function shownDiagnosis(d: StoredDiagnosis | null | undefined, consentUrl: string | undefined) {
   if (!d) return undefined;
@@ -124,7 +142,10 @@ export async function registerApiRoutes(app: FastifyInstance, page: PageRuntime)
     try {
       context.service.addSilence({ matchers, endsAt: textOf(body.endsAt), comment: textOf(body.comment), createdBy: 'settings page' });
     } catch (err) {
-      if (err instanceof SilenceValidationError) return refuse(reply, 400, `Not added: ${err.message}.`);
+      if (err instanceof SilenceValidationError) {
+        const problem = silenceProblem(err, textOf(body.endsAt) === '');
+        return refuse(reply, 400, `Not added: ${problem.message}`, [problem]);
+      }
       throw err;
     }
     return { ok: true, message: 'Silence added.' };

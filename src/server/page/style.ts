@@ -108,9 +108,12 @@ dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .device { border: 2px solid var(--primary); border-radius: 8px; padding: .8rem 1rem; margin-top: .9rem; background: #f5f9ff; }
 .device .code { font: 700 1.7rem/1.2 ui-monospace, Consolas, monospace; letter-spacing: .12em; margin: .3rem 0; }
-.result .ok { color: var(--done); font-weight: 600; }
-.result .failed { color: var(--failed); font-weight: 600; }
-.result .pending { color: var(--muted); }
+.result .ok, .answer .ok { color: var(--done); font-weight: 600; }
+.result .failed, .answer .failed { color: var(--failed); font-weight: 600; }
+.result .pending, .answer .pending { color: var(--muted); }
+/* A submit's answer sits next to its button (wrapping under it on a narrow screen). */
+.answer { margin: 0; flex: 1 1 14rem; }
+.answer:empty { display: none; }
 
 /* Events table and deliveries */
 .table-wrap { overflow-x: auto; }

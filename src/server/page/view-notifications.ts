@@ -116,12 +116,12 @@ ${fromFile.map((s) => html`<tr><td>${describeMatchers(s.matchers)}</td><td>${end
 <form id="silence-form" data-api="/ui/api/silences" novalidate>
 <h3>Add a silence</h3>
 <div class="row">
-<div class="field"><label for="silence-agent">Agent</label><input type="text" id="silence-agent" name="agent" placeholder="e.g. SRV-OLD or LON-*"></div>
-<div class="field"><label for="silence-folder">Folder</label><input type="text" id="silence-folder" name="folder" placeholder="any"></div>
-<div class="field"><label for="silence-type">Event type</label><input type="text" id="silence-type" name="type" placeholder="e.g. imagemanager.inactive_folder"></div>
+<div class="field" data-field="agent"><label for="silence-agent">Agent</label><input type="text" id="silence-agent" name="agent" placeholder="e.g. SRV-OLD or LON-*"><span class="msg" role="status"></span></div>
+<div class="field" data-field="folder"><label for="silence-folder">Folder</label><input type="text" id="silence-folder" name="folder" placeholder="any"><span class="msg" role="status"></span></div>
+<div class="field" data-field="type"><label for="silence-type">Event type</label><input type="text" id="silence-type" name="type" placeholder="e.g. imagemanager.inactive_folder"><span class="msg" role="status"></span></div>
 </div>
 <div class="row">
-<div class="field"><label for="silence-ends">Ends at</label><input type="datetime-local" id="silence-ends" name="endsAt" required></div>
+<div class="field" data-field="endsAt"><label for="silence-ends">Ends at</label><input type="datetime-local" id="silence-ends" name="endsAt" required><span class="msg" role="status"></span></div>
 <div class="field"><label for="silence-comment">Comment</label><input type="text" id="silence-comment" name="comment" maxlength="500"></div>
 </div>
 <div class="problems" role="status" aria-live="polite"></div>
