@@ -113,7 +113,7 @@ export async function startRelayListener(o: RelayListenerOptions): Promise<Relay
       const ip = ipOf(session);
       if (!plainAllowed(session)) return fail(cb, replies.authNeedsTls(), session, 'auth');
       const locked = lockout.lockedUntil(ip);
-      if (locked) return fail(cb, replies.lockedOut(ip, locked), session, 'auth');
+      if (locked) return fail(cb, replies.lockedOut(ip, locked, smtp.authFailuresBeforeLockout), session, 'auth');
       const username = auth.username ?? '';
       void (async () => {
         const user = username ? await o.relay.user(username) : undefined;
@@ -141,9 +141,8 @@ export async function startRelayListener(o: RelayListenerOptions): Promise<Relay
         if (from !== '' && !isEmailAddress(from)) return fail(cb, replies.badSender(from), session, 'mail');
         const identity = await o.identity();
         if (!identity.canSend) return fail(cb, replies.notSignedIn(identity.reason ?? 'not signed in'), session, 'mail');
-        if (!allowedBy(smtp.allowedFrom, from) || (st.user && !allowedBy(st.user.allowedFrom, from))) {
-          return fail(cb, replies.senderNotAllowed(from, identity.mailbox), session, 'mail');
-        }
+        if (!allowedBy(smtp.allowedFrom, from)) return fail(cb, replies.senderNotAllowed(from, identity.mailbox), session, 'mail');
+        if (st.user && !allowedBy(st.user.allowedFrom, from)) return fail(cb, replies.senderNotAllowedForUser(from, st.user.name, st.user.allowedFrom), session, 'mail');
         if (smtp.fromPolicy === 'reject' && identity.mailbox && !sameAddress(from, identity.mailbox)) {
           return fail(cb, replies.sendAsRejected(from, identity.mailbox), session, 'mail');
         }
@@ -160,9 +159,8 @@ export async function startRelayListener(o: RelayListenerOptions): Promise<Relay
       const st = state(session);
       if (!isEmailAddress(to)) return fail(cb, replies.badRecipient(to), session, 'rcpt');
       if (session.envelope.rcptTo.length >= smtp.maxRecipients) return fail(cb, replies.tooManyRecipients(smtp.maxRecipients), session, 'rcpt');
-      if (!allowedBy(smtp.allowedRecipients, to) || (st.user && !allowedBy(st.user.allowedRecipients, to))) {
-        return fail(cb, replies.recipientNotAllowed(to), session, 'rcpt');
-      }
+      if (!allowedBy(smtp.allowedRecipients, to)) return fail(cb, replies.recipientNotAllowed(to), session, 'rcpt');
+      if (st.user && !allowedBy(st.user.allowedRecipients, to)) return fail(cb, replies.recipientNotAllowedForUser(to, st.user.name, st.user.allowedRecipients), session, 'rcpt');
       cb();
     },
     onData(stream: Readable & { sizeExceeded?: boolean }, session, cb) {

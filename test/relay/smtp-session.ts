@@ -24,6 +24,11 @@ export class RawSmtp {
     return new RawSmtp(socket);
   }
 
+  /** A session over a socket already connected (e.g. from a chosen local address). */
+  static wrap(socket: net.Socket): RawSmtp {
+    return new RawSmtp(socket);
+  }
+
   /** The next complete reply (all its lines), or '' when the server closed the connection. */
   async reply(timeoutMs = 10_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;

@@ -6,10 +6,10 @@ import { serviceStorePath } from '../../src/server/paths.js';
 import type { TestEmulator } from '../support/emulator.js';
 
 /** An SMTP user in the home's store (what `smtp user add` does). */
-export async function addUser(home: string, name: string, password: string): Promise<void> {
+export async function addUser(home: string, name: string, password: string, lists: { allowedFrom?: string[]; allowedRecipients?: string[] } = {}): Promise<void> {
   const store = openStore(serviceStorePath(home));
   try {
-    await addRelayUser(store.relay, { name, password });
+    await addRelayUser(store.relay, { name, password, ...lists });
   } finally {
     store.close();
   }
