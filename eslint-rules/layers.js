@@ -12,7 +12,7 @@ import process from 'node:process';
 const BASE = ['infra', 'diagnose', 'shared'];
 export const LAYERS = {
   cli: ['ops', 'registration', 'server', 'relay', 'intake', 'notify', 'delivery', 'store', 'graph', 'auth', 'config', 'secrets', ...BASE],
-  server: ['relay', 'intake', 'notify', 'delivery', 'store', 'graph', 'auth', 'config', 'secrets', ...BASE],
+  server: ['registration', 'relay', 'intake', 'notify', 'delivery', 'store', 'graph', 'auth', 'config', 'secrets', ...BASE],
   // Moves-only checkpoint: notify, delivery and intake still reach the SQLite store's types
   // directly (and notify the intake's validator) until the store port and the service split land.
   intake: ['notify', 'delivery', 'config', 'store', ...BASE],

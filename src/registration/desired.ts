@@ -1,4 +1,4 @@
-import type { AccountType, AuthMode } from '../config/index.js';
+import type { AccountType, AuthMode, GuideStep } from '../config/index.js';
 
 /**
  * The app registration the guide describes, as Graph's application object, and how an existing
@@ -18,7 +18,7 @@ export const SIGN_IN_AUDIENCE: Record<AccountType, string> = {
   'multi-tenant-personal': 'AzureADandPersonalMicrosoftAccount',
 };
 
-const AUDIENCE_WORDS: Record<string, string> = {
+export const AUDIENCE_WORDS: Record<string, string> = {
   AzureADMyOrg: 'Accounts in this organizational directory only (Single tenant)',
   AzureADMultipleOrgs: 'Accounts in any organizational directory (Any Microsoft Entra ID tenant - Multitenant)',
   AzureADandPersonalMicrosoftAccount: 'Accounts in any organizational directory and personal Microsoft accounts',
@@ -53,6 +53,7 @@ export interface GraphApplication {
   spa?: { redirectUris?: string[] };
   requiredResourceAccess?: { resourceAppId: string; resourceAccess: ResourceAccess[] }[];
   passwordCredentials?: { keyId: string; displayName?: string | null; endDateTime?: string | null; hint?: string | null }[];
+  keyCredentials?: { keyId: string; displayName?: string | null; endDateTime?: string | null; type?: string; usage?: string; customKeyIdentifier?: string | null }[];
 }
 
 function wantedAccess(wanted: RegistrationWanted): ResourceAccess[] {
@@ -77,13 +78,15 @@ export function desiredApplication(wanted: RegistrationWanted): Record<string, u
 /** One difference from the guide: where it is in the portal, what it is, what it must be. */
 export interface Drift {
   where: string;
+  /** The guide step this setting belongs to (for doctor and the page's checklist). */
+  guideStep: GuideStep;
   now: string;
   wanted: string;
   /** The PATCH body that fixes it. */
   patch: Record<string, unknown>;
 }
 
-function graphAccess(app: GraphApplication): ResourceAccess[] {
+export function graphAccess(app: GraphApplication): ResourceAccess[] {
   return (app.requiredResourceAccess ?? []).filter((r) => r.resourceAppId === GRAPH_RESOURCE_APP_ID).flatMap((r) => r.resourceAccess);
 }
 
@@ -93,7 +96,7 @@ const PERMISSION_WORDS: Record<string, string> = {
   [`${MAIL_SEND_ROLE_ID}|Role`]: 'Mail.Send (Application)',
 };
 
-function permissionWords(access: ResourceAccess[]): string {
+export function permissionWords(access: ResourceAccess[]): string {
   return access.map((a) => PERMISSION_WORDS[`${a.id}|${a.type}`] ?? `${a.id} (${a.type === 'Scope' ? 'Delegated' : 'Application'})`).join(', ') || 'none';
 }
 
@@ -101,13 +104,14 @@ export function findDrift(app: GraphApplication, wanted: RegistrationWanted): Dr
   const drift: Drift[] = [];
   const audience = SIGN_IN_AUDIENCE[wanted.accountType];
   if (app.signInAudience !== audience) {
-    drift.push({ where: 'Authentication > Supported account types', now: AUDIENCE_WORDS[app.signInAudience] ?? app.signInAudience, wanted: AUDIENCE_WORDS[audience]!, patch: { signInAudience: audience } });
+    drift.push({ where: 'Authentication > Supported account types', guideStep: 'account-type', now: AUDIENCE_WORDS[app.signInAudience] ?? app.signInAudience, wanted: AUDIENCE_WORDS[audience]!, patch: { signInAudience: audience } });
   }
   if (wanted.auth !== 'app-only') {
     const publicUris = app.publicClient?.redirectUris ?? [];
     if (!publicUris.includes(wanted.redirectUri)) {
       drift.push({
         where: 'Authentication > Mobile and desktop applications > Redirect URIs',
+        guideStep: 'redirect-uri',
         now: publicUris.join(', ') || 'none',
         wanted: wanted.redirectUri,
         patch: { publicClient: { redirectUris: [...publicUris, wanted.redirectUri] } },
@@ -117,13 +121,14 @@ export function findDrift(app: GraphApplication, wanted: RegistrationWanted): Dr
     if (webUris.includes(wanted.redirectUri)) {
       drift.push({
         where: 'Authentication > Web > Redirect URIs',
+        guideStep: 'redirect-uri',
         now: `${wanted.redirectUri} (under Web, where a desktop sign-in cannot use it)`,
         wanted: 'not under Web',
         patch: { web: { redirectUris: webUris.filter((u) => u !== wanted.redirectUri) } },
       });
     }
     if (app.isFallbackPublicClient !== true) {
-      drift.push({ where: 'Authentication > Advanced settings > Allow public client flows', now: 'No', wanted: 'Yes', patch: { isFallbackPublicClient: true } });
+      drift.push({ where: 'Authentication > Advanced settings > Allow public client flows', guideStep: 'public-client-flows', now: 'No', wanted: 'Yes', patch: { isFallbackPublicClient: true } });
     }
   }
   const have = graphAccess(app);
@@ -132,6 +137,7 @@ export function findDrift(app: GraphApplication, wanted: RegistrationWanted): Dr
     const other = (app.requiredResourceAccess ?? []).filter((r) => r.resourceAppId !== GRAPH_RESOURCE_APP_ID);
     drift.push({
       where: 'API permissions > Microsoft Graph',
+      guideStep: 'api-permissions',
       now: permissionWords(have),
       wanted: permissionWords([...have, ...missing]),
       patch: { requiredResourceAccess: [...other, { resourceAppId: GRAPH_RESOURCE_APP_ID, resourceAccess: [...have, ...missing] }] },

@@ -110,4 +110,15 @@ export class DirectoryClient {
   async assignAppRole(clientSpId: string, graphSpId: string, appRoleId: string): Promise<void> {
     await this.call('POST', `/servicePrincipals/${encodeURIComponent(graphSpId)}/appRoleAssignedTo`, 'grant admin consent for the application permission', { principalId: clientSpId, resourceId: graphSpId, appRoleId }, 'consent');
   }
+
+  /** Delegated permission grants of the app's enterprise application (consent for all users or one). */
+  async delegatedGrants(clientSpId: string): Promise<{ consentType: string; scope: string }[]> {
+    const filter = encodeURIComponent(`clientId eq '${clientSpId}'`);
+    return (await this.call<{ value: { consentType: string; scope: string }[] }>('GET', `/oauth2PermissionGrants?$filter=${filter}`, 'read the admin consent (API permissions)', undefined, 'consent')).json?.value ?? [];
+  }
+
+  /** App roles (application permissions) granted to the app's enterprise application. */
+  async appRoleAssignments(clientSpId: string): Promise<{ appRoleId: string }[]> {
+    return (await this.call<{ value: { appRoleId: string }[] }>('GET', `/servicePrincipals/${encodeURIComponent(clientSpId)}/appRoleAssignments`, 'read the admin consent (API permissions)', undefined, 'consent')).json?.value ?? [];
+  }
 }

@@ -12,6 +12,7 @@ import {
   type RegistrationWanted,
 } from './desired.js';
 import { DirectoryClient, RegistrationError } from './directory-client.js';
+import { readRegistration, type RegistrationRecord } from './record.js';
 import { SECRET_DISPLAY_NAME } from './rotate.js';
 
 export interface RegisterOptions {
@@ -47,6 +48,8 @@ export interface RegisterResult {
   /** The enterprise application's object id, when consent made or found it. */
   servicePrincipalId?: string;
   administrator: string;
+  /** The registration as Graph shows it after the changes, for doctor and the page. */
+  record?: RegistrationRecord;
 }
 
 /** An AllPrincipals grant or app role assignment that exists already answers 409: that is "done". */
@@ -111,7 +114,8 @@ export async function register(options: RegisterOptions): Promise<RegisterResult
         options.onProgress(`Expired: Certificates & secrets > client secret "${s.displayName ?? s.keyId}" (${s.hint ?? ''}...) expired on ${s.endDateTime!.slice(0, 10)}.`);
       }
       if (changes.length === 0) options.onProgress(`The app registration "${app.displayName}" (${app.appId}) follows the guide.`);
-      return { appId: app.appId, tenantId: admin.tenantId, displayName: app.displayName, created: false, changes, consent: 'not-asked', administrator: admin.username };
+      const record = await readRegistration(directory, app.appId, 'register --check', { withConsent: false, now: now() });
+      return { appId: app.appId, tenantId: admin.tenantId, displayName: app.displayName, created: false, changes, consent: 'not-asked', administrator: admin.username, record };
     }
     if (!app) {
       app = await directory.createApplication(desiredApplication(options.wanted));
@@ -142,7 +146,8 @@ export async function register(options: RegisterOptions): Promise<RegisterResult
           : await idempotent(() => directory.grantDelegated(client.id, graph.id, options.wanted.largeAttachments ? 'Mail.Send Mail.ReadWrite' : 'Mail.Send'));
       options.onProgress(consent === 'granted' ? 'Granted admin consent (API permissions > Grant admin consent).' : 'Admin consent was already granted.');
     }
-    return { appId: app.appId, tenantId: admin.tenantId, displayName: app.displayName, created, changes, secret, consent, servicePrincipalId, administrator: admin.username };
+    const record = await readRegistration(directory, app.appId, 'register', { withConsent: options.grantAdminConsent, now: now() });
+    return { appId: app.appId, tenantId: admin.tenantId, displayName: app.displayName, created, changes, secret, consent, servicePrincipalId, administrator: admin.username, record };
   } finally {
     transport.close();
   }

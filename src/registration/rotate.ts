@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createHttpsTransport } from '../graph/index.js';
 import { signInAdministrator } from './admin-sign-in.js';
 import { DirectoryClient, RegistrationError } from './directory-client.js';
+import { readRegistration, type RegistrationRecord } from './record.js';
 
 /** The display name of the secrets o365-notify adds; rotation removes only these. */
 export const SECRET_DISPLAY_NAME = 'o365-notify';
@@ -29,6 +30,8 @@ export interface RotateOptions {
 export interface RotateResult {
   endDateTime: string;
   removed: number;
+  /** The registration after the rotation, for doctor and the page. */
+  record?: RegistrationRecord;
 }
 
 /**
@@ -74,7 +77,8 @@ export async function rotateSecret(options: RotateOptions): Promise<RotateResult
     const old = (app.passwordCredentials ?? []).filter((c) => c.displayName === SECRET_DISPLAY_NAME && c.keyId !== added.keyId);
     for (const c of old) await directory.removePassword(app.id, c.keyId);
     options.onProgress(old.length > 0 ? `Removed ${old.length} previous o365-notify secret(s) from the app.` : 'No previous o365-notify secret to remove.');
-    return { endDateTime: added.endDateTime, removed: old.length };
+    const record = await readRegistration(directory, app.appId, 'secret rotate', { withConsent: false, now: now() });
+    return { endDateTime: added.endDateTime, removed: old.length, record };
   } finally {
     transport.close();
   }

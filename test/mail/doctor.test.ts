@@ -22,7 +22,7 @@ describe('doctor: live checks in order, stopping at the first failure', () => {
     const r = await runCli(['--json', 'doctor'], { home });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const out = JSON.parse(r.stdout);
-    assert.deepEqual(out.checks.map((c: { name: string }) => c.name), ['settings', 'authority', 'token', 'public client flows', 'Mail.Send', 'test send']);
+    assert.deepEqual(out.checks.map((c: { name: string }) => c.name), ['settings', 'registration', 'authority', 'token', 'public client flows', 'Mail.Send', 'test send']);
     assert.ok(out.checks.every((c: { ok: boolean }) => c.ok));
     const inbox = (await emu.call('GET', `/_emulator/mailboxes/it-team@${DEMO_DOMAIN}/messages`)).json();
     assert.ok(inbox.some((m: { subject: string }) => m.subject.includes('doctor')));

@@ -1,6 +1,16 @@
 import { openSecretStore } from '../../secrets/index.js';
 import { probePublicClientFlows, readAuthState, SignInError, diagnoseAuthFailure } from '../../auth/index.js';
-import { authorityFor, readSettings } from '../../config/index.js';
+import { authorityFor, authorityHost, graphBaseUrl, readSettings, usesEmulator, type Settings } from '../../config/index.js';
+import { trustedCa } from '../../auth/index.js';
+import {
+  GRAPH_CLI_TOOLS_APP_ID,
+  loadRegistrationRecord,
+  readRegistrationAsAdmin,
+  RegistrationError,
+  reviewRegistration,
+  saveRegistrationRecord,
+  type RegistrationRecord,
+} from '../../registration/index.js';
 import { settingsProblems } from '../../notify/index.js';
 import { formatDiagnosis, type Diagnosis } from '../../diagnose/index.js';
 import { GraphSendError, grantedPermissions } from '../../graph/index.js';
@@ -10,28 +20,42 @@ import { EXIT_FAILED, EXIT_OK, parseCommandArgs, writeLine, type CliContext, typ
 interface Check {
   name: string;
   ok: boolean;
+  /** Not checked (nothing to check it from): neither a pass nor a failure. */
+  skipped?: boolean;
   detail: string;
   diagnosis?: Diagnosis | null;
 }
 
-const usage = `Usage: o365-notify doctor [--no-send] [--to ADDRESS]
+const usage = `Usage: o365-notify doctor [--no-send] [--to ADDRESS] [--read-registration [--bootstrap-client-id ID]]
 
 Live checks, in order, stopping at the first failure with what to fix:
-  1. settings follow the guide          4. Mail.Send is in the token
-  2. the sign-in authority answers      5. a test e-mail is accepted by Graph (skip with --no-send)
-  3. an access token can be obtained    (browser and device-code: "Allow public client flows" = Yes)`;
+  1. settings follow the guide          4. an access token can be obtained
+  2. the app registration follows the   (browser and device-code: "Allow public client flows" = Yes)
+     guide (see below)                  5. Mail.Send is in the token
+  3. the sign-in authority answers      6. a test e-mail is accepted by Graph (skip with --no-send)
+
+The app registration is checked from the registration itself: as \`register\` or \`secret rotate\`
+last read it, or, with --read-registration, read now by an account that may read app registrations
+(Application Administrator, Cloud Application Administrator, Global Reader...), who signs in once by
+device code to Microsoft Graph Command Line Tools. Without either, the later checks show the same
+steps from Entra ID's answers.`;
 
 export const doctorCommand: Command = {
   name: 'doctor',
   summary: 'live checks: settings, authority, token, Mail.Send, test send',
   usage,
   async run(args: string[], ctx: CliContext): Promise<number> {
-    const { values } = parseCommandArgs(args, { 'no-send': { type: 'boolean' }, to: { type: 'string' } });
+    const { values } = parseCommandArgs(args, {
+      'no-send': { type: 'boolean' },
+      to: { type: 'string' },
+      'read-registration': { type: 'boolean', default: false },
+      'bootstrap-client-id': { type: 'string', default: GRAPH_CLI_TOOLS_APP_ID },
+    });
     const checks: Check[] = [];
     const report = (check: Check): boolean => {
       checks.push(check);
       if (!ctx.json) {
-        writeLine(ctx.stdout, `${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}`);
+        writeLine(ctx.stdout, `${check.skipped ? 'skip' : check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}`);
         if (check.diagnosis) writeLine(ctx.stdout, '\n' + formatDiagnosis(check.diagnosis) + '\n');
       }
       return check.ok;
@@ -50,11 +74,15 @@ export const doctorCommand: Command = {
       return finish(EXIT_FAILED);
     }
 
+    // 2. The app registration itself, against the guide.
+    const registration = await registrationCheck(read.home, read.settings, values['read-registration'], values['bootstrap-client-id'], ctx);
+    if (!report(registration)) return finish(EXIT_FAILED);
+
     let mailer: GraphConnection | undefined;
     try {
       mailer = await openGraphConnection({ home: read.home, env: ctx.env, settings: read.settings });
       const { session } = mailer;
-      // 2. The authority's discovery document: proves the tenant exists and the host is reachable and trusted.
+      // 3. The authority's discovery document: proves the tenant exists and the host is reachable and trusted.
       const authority = authorityFor(read.settings);
       session.errors.clear();
       try {
@@ -68,7 +96,7 @@ export const doctorCommand: Command = {
         return finish(EXIT_FAILED);
       }
 
-      // 3. A token through the configured sign-in (from the cache when valid).
+      // 4. A token through the configured sign-in (from the cache when valid).
       let token;
       try {
         token = await mailer.tokens.getAccessToken();
@@ -78,7 +106,7 @@ export const doctorCommand: Command = {
       }
       report({ name: 'token', ok: true, detail: `valid until ${token.expiresOn.toISOString()}${token.account ? ` for ${token.account}` : ''}` });
 
-      // 3b. "Allow public client flows = Yes": the service's silent refresh of a device-code or
+      // 4b. "Allow public client flows = Yes": the service's silent refresh of a device-code or
       // browser sign-in fails with AADSTS7000218 without it, so ask Entra now (the page's probe).
       if (read.settings.account.auth !== 'app-only') {
         const probe = await probePublicClientFlows(read.settings).catch((err: Error) => ({ allowed: null, diagnosis: undefined, error: err.message }));
@@ -93,7 +121,7 @@ export const doctorCommand: Command = {
         }
       }
 
-      // 4. Mail.Send granted (delegated scope or application role).
+      // 5. Mail.Send granted (delegated scope or application role).
       const granted = grantedPermissions(token);
       const hasMailSend = granted === undefined || granted.has('mail.send');
       if (!report({
@@ -105,7 +133,7 @@ export const doctorCommand: Command = {
         return finish(EXIT_FAILED);
       }
 
-      // 5. A real test e-mail.
+      // 6. A real test e-mail.
       if (values['no-send']) return finish(EXIT_OK);
       const state = await readAuthState(read.home);
       const to = values.to ?? read.settings.mail.to[0] ?? (read.settings.account.auth === 'app-only' ? read.settings.account.sender : state.account?.username);
@@ -126,3 +154,44 @@ export const doctorCommand: Command = {
     }
   },
 };
+
+/** The record `register` left, or a fresh read by an administrator; the guide's steps it breaks. */
+async function registrationCheck(home: string, settings: Settings, readNow: boolean, bootstrapClientId: string, ctx: CliContext): Promise<Check> {
+  const clientId = settings.account.clientId ?? '';
+  let record: RegistrationRecord | undefined;
+  if (readNow) {
+    try {
+      record = await readRegistrationAsAdmin({
+        appId: clientId,
+        tenant: settings.account.tenantId ?? 'organizations',
+        bootstrapClientId,
+        loginHost: authorityHost(settings),
+        graphBase: graphBaseUrl(settings),
+        ca: await trustedCa(settings),
+        emulator: usesEmulator(settings),
+        readBy: 'doctor --read-registration',
+        onCode: (message) => writeLine(ctx.json ? ctx.stderr : ctx.stdout, message),
+      });
+    } catch (err) {
+      if (!(err instanceof RegistrationError)) throw err;
+      return { name: 'registration', ok: false, detail: err.message };
+    }
+    await saveRegistrationRecord(home, record);
+  } else {
+    record = await loadRegistrationRecord(home, clientId);
+  }
+  if (!record) {
+    return {
+      name: 'registration',
+      ok: true,
+      skipped: true,
+      detail: 'not read (no `register` run here for this Client ID): the next checks find the same mistakes from Entra ID\'s answers. `o365-notify doctor --read-registration` reads it as an administrator.',
+    };
+  }
+  const review = reviewRegistration(record, settings, Date.now(), (ms) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC');
+  const errors = review.problems.filter((p) => p.severity === 'error');
+  const warnings = review.problems.filter((p) => p.severity === 'warning');
+  const steps = (list: typeof errors) => list.map((p, i) => `\n      ${i + 1}. ${p.message}`).join('');
+  if (errors.length > 0) return { name: 'registration', ok: false, detail: `${review.source} differs from the guide:${steps([...errors, ...warnings])}` };
+  return { name: 'registration', ok: true, detail: `${review.source} follows the guide${warnings.length > 0 ? `; to look at:${steps(warnings)}` : '.'}` };
+}

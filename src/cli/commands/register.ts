@@ -16,7 +16,7 @@ import {
 } from '../../config/index.js';
 import { trustedCa } from '../../auth/index.js';
 import { parseDuration } from '../../notify/index.js';
-import { exchangeScopeLines, GRAPH_CLI_TOOLS_APP_ID, register, RegistrationError } from '../../registration/index.js';
+import { exchangeScopeLines, GRAPH_CLI_TOOLS_APP_ID, register, RegistrationError, saveRegistrationRecord } from '../../registration/index.js';
 import { openSecretStore } from '../../secrets/index.js';
 import { isEmailAddress } from '../../shared/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
@@ -113,6 +113,7 @@ export const registerCommand: Command = {
         onCode: (message) => writeLine(ctx.stdout, message),
         onProgress: (line) => writeLine(ctx.stdout, line),
       });
+      if (result.record) await saveRegistrationRecord(read.home, result.record);
       if (values.check) return result.changes.length === 0 ? EXIT_OK : EXIT_FAILED;
       if (result.secret) await secrets.setClientSecret(result.secret.value);
       settings.account = {

@@ -1,7 +1,7 @@
 import { openAuthSession, signInAppOnly, trustedCa } from '../../auth/index.js';
 import { authorityHost, graphBaseUrl, loadSettings, resolveHome, saveSettings, usesEmulator } from '../../config/index.js';
 import { parseDuration } from '../../notify/index.js';
-import { GRAPH_CLI_TOOLS_APP_ID, RegistrationError, rotateSecret } from '../../registration/index.js';
+import { GRAPH_CLI_TOOLS_APP_ID, RegistrationError, rotateSecret, saveRegistrationRecord } from '../../registration/index.js';
 import { openSecretStore } from '../../secrets/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
@@ -55,6 +55,7 @@ export const secretCommand: Command = {
         onCode: (message) => writeLine(ctx.stdout, message),
         onProgress: (line) => writeLine(ctx.stdout, line),
       });
+      if (result.record) await saveRegistrationRecord(home, result.record);
       settings.account.secretExpires = result.endDateTime.slice(0, 10);
       await saveSettings(home, settings, ctx.env);
       writeLine(ctx.stdout, `The new secret is in use; account.secretExpires is ${settings.account.secretExpires}.`);

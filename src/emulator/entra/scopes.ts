@@ -36,6 +36,7 @@ export const GRAPH_DELEGATED: Record<string, { description: string; adminOnly?: 
   // What `register` asks for (https://learn.microsoft.com/graph/permissions-reference): admin consent required.
   'Application.Read.All': { description: 'Read applications', adminOnly: true },
   'Application.ReadWrite.All': { description: 'Read and write all applications', adminOnly: true },
+  'DelegatedPermissionGrant.Read.All': { description: 'Read all delegated permission grants', adminOnly: true },
   'DelegatedPermissionGrant.ReadWrite.All': { description: 'Manage all delegated permission grants', adminOnly: true },
   'AppRoleAssignment.ReadWrite.All': { description: 'Manage app permission grants and app role assignments', adminOnly: true },
 };

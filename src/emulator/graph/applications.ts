@@ -329,6 +329,45 @@ export function registerApplicationRoutes(ctx: EmulatorContext) {
       });
     }
 
+    // Reading consent: GET /oauth2PermissionGrants?$filter=clientId eq '{sp id}'
+    // (https://learn.microsoft.com/graph/api/oauth2permissiongrant-list: DelegatedPermissionGrant.Read.All)
+    // and GET /servicePrincipals/{id}/appRoleAssignments
+    // (https://learn.microsoft.com/graph/api/serviceprincipal-list-approleassignments: Application.Read.All).
+    scope.get('/oauth2PermissionGrants', config('graph.oauth2PermissionGrants'), async (request) => {
+      const caller = callerOf(request);
+      requirePermission(ctx, caller, ['DelegatedPermissionGrant.Read.All', 'DelegatedPermissionGrant.ReadWrite.All', 'Directory.Read.All'], () => true);
+      const filter = (request.query as Record<string, string | undefined>).$filter;
+      const m = filter === undefined ? null : /^\s*clientId\s+eq\s+'([^']*)'\s*$/i.exec(filter);
+      if (filter !== undefined && !m) throw badRequest(`Unsupported or invalid query filter clause specified for property '${filter.slice(0, 60)}'.`);
+      const resourceId = graphServicePrincipal(caller.tenantId);
+      const value = directory.consents
+        .filter((c) => c.tenantId === caller.tenantId && c.delegated.length > 0)
+        .map((c) => ({ c, spId: servicePrincipalId(caller.tenantId, c.clientId) }))
+        .filter(({ spId }) => spId !== undefined && (m === null || spId === m[1]))
+        .map(({ c, spId }) => ({
+          id: `${spId}|${c.userId ?? 'all'}`,
+          clientId: spId,
+          consentType: c.userId === undefined ? 'AllPrincipals' : 'Principal',
+          principalId: c.userId ?? null,
+          resourceId,
+          scope: c.delegated.join(' '),
+        }));
+      return { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#oauth2PermissionGrants', value };
+    });
+
+    scope.get('/servicePrincipals/:key/appRoleAssignments', config('graph.appRoleAssignments'), async (request) => {
+      const caller = callerOf(request);
+      requirePermission(ctx, caller, ['Application.Read.All', 'Application.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All', 'Directory.Read.All'], () => true);
+      const spId = byKey(request);
+      const appId = spById(caller.tenantId, spId);
+      if (!appId) throw notFound(spId);
+      const resourceId = graphServicePrincipal(caller.tenantId);
+      const value = [...directory.consentedApplication(caller.tenantId, appId)].flatMap((role) =>
+        roleIdOf(role) ? [{ id: `${spId}|${role}`, appRoleId: roleIdOf(role), principalId: spId, principalType: 'ServicePrincipal', resourceId, resourceDisplayName: 'Microsoft Graph' }] : [],
+      );
+      return { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#appRoleAssignments', value };
+    });
+
     scope.post('/oauth2PermissionGrants', config('graph.oauth2PermissionGrants'), async (request, reply) => {
       const caller = callerOf(request);
       grantConsent(caller, 'DelegatedPermissionGrant.ReadWrite.All');

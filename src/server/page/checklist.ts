@@ -2,6 +2,7 @@ import type { AuthStatus } from '../../auth/index.js';
 import { ACCOUNT_TYPE_LABELS, MAIL_SEND_SCOPE, redirectUri, type Problem, type Settings } from '../../config/index.js';
 import { GUIDE_STEP_INFO, isGuideStep, type GuideStep } from '../../diagnose/index.js';
 import type { DeliveryRecord, ServiceStatus } from '../../notify/index.js';
+import type { RegistrationReview } from '../../registration/index.js';
 import type { PageEvidence } from './evidence.js';
 
 /**
@@ -69,6 +70,8 @@ export interface ChecklistInput {
   adminConsentUrl?: string;
   /** Formats a time for people. */
   formatTime: (ms: number) => string;
+  /** The app registration itself checked against the guide (as `register` or doctor last read it). */
+  registration?: RegistrationReview;
 }
 
 /** Which checklist step a guide step (of a settings problem or a diagnosis) belongs to. */
@@ -175,15 +178,27 @@ export function buildChecklist(input: ChecklistInput): ChecklistStep[] {
     return section === 'account' && name !== undefined && (account as unknown as Record<string, unknown>)[name] === undefined;
   };
 
-  /** Settings errors or a current diagnosis fail a step; otherwise `ok` decides. */
+  const review = input.registration;
+  const fromRegistration = (id: ChecklistStepId) => (review?.problems ?? []).filter((p) => p.guideStep !== null && stepOfDiagnosis({ code: '', guideStep: p.guideStep }) === id);
+  const registrationFact = (id: ChecklistStepId) =>
+    Object.entries(review?.facts ?? {}).find(([key]) => (key === 'registered' ? 'registered' : isGuideStep(key) ? STEP_OF[key] : undefined) === id)?.[1];
+
+  /**
+   * Settings errors, the registration's differences from the guide or a current diagnosis fail a
+   * step; otherwise `ok` decides, and what the registration shows confirms a step still to check.
+   */
   const judge = (id: ChecklistStepId, ok: () => [StepState, string]): ChecklistStep => {
     const problems = settingsErrors(id);
     const diagnosis = diagnosisFor(id);
+    const registered = fromRegistration(id);
     if (problems.length > 0 && !diagnosis && problems.every(isMissing)) return step(id, 'todo', 'Still to enter:', problems);
     if (problems.length > 0) return step(id, 'failed', 'The settings do not follow the guide here:', problems, diagnosis);
-    if (diagnosis) return step(id, 'failed', 'Microsoft answered with an error that this step fixes:', [], diagnosis);
+    if (registered.some((p) => p.severity === 'error')) return step(id, 'failed', `In ${review!.source}:`, registered, diagnosis);
+    if (diagnosis) return step(id, 'failed', 'Microsoft answered with an error that this step fixes:', registered, diagnosis);
     const [state, text] = ok();
-    return step(id, state, text);
+    const fact = registrationFact(id);
+    if (fact && state === 'todo') return step(id, 'done', `${fact} (From ${review!.source}.)`, registered);
+    return step(id, state, text, registered);
   };
 
   const tokenHasMailSend = appOnly ? auth.signedIn : hasMailSend(input.tokenScopes) || hasMailSend(evidence.lastSignIn?.scopes);

@@ -14,6 +14,7 @@ import {
 } from '../../config/index.js';
 import { adminConsentUrl } from '../../diagnose/index.js';
 import { type DeliveryRecord, type NotificationService, type ServiceStatus, formatTime } from '../../notify/index.js';
+import { loadRegistrationRecord, reviewRegistration } from '../../registration/index.js';
 import { openSecretStore, type SecretStore } from '../../secrets/index.js';
 import type { StoredEvent } from '../../store/index.js';
 import { buildChecklist, type ChecklistStep } from './checklist.js';
@@ -170,7 +171,9 @@ export async function gatherPageData(sources: PageDataSources): Promise<PageData
   const deliveries = service.deliveries({ limit: 25 });
   const lastTest = deliveries.find((d) => d.notification.kind === 'test') ?? service.deliveries({ limit: 500 }).find((d) => d.notification.kind === 'test');
   const context = diagnoseContext(settings);
+  const registrationRecord = await loadRegistrationRecord(home, settings.account.clientId);
   const checklist = buildChecklist({
+    registration: registrationRecord ? reviewRegistration(registrationRecord, settings, now, (ms) => time(ms)) : undefined,
     settings,
     problems,
     auth,
