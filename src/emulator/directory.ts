@@ -117,6 +117,13 @@ function newSecretValue(): string {
 
 export class DirectoryError extends Error {}
 
+export interface DurableDirectory {
+  tenants: Tenant[];
+  users: User[];
+  apps: AppRegistration[];
+  consents: Consent[];
+}
+
 export class Directory {
   readonly tenants = new Map<string, Tenant>();
   readonly users = new Map<string, User>();
@@ -336,6 +343,24 @@ export class Directory {
     const app = this.findApp(clientId);
     if (!app) throw new DirectoryError(`unknown app ${clientId}`);
     return app;
+  }
+
+  /** Tenants, users, apps (secrets by hash) and consents: what the data dir's tenant file keeps. */
+  durable(): DurableDirectory {
+    return {
+      tenants: [...this.tenants.values()],
+      users: [...this.users.values()],
+      apps: [...this.apps.values()].filter((a) => !a.firstParty),
+      consents: this.consents,
+    };
+  }
+
+  /** Puts back what `durable()` gave (the built-in tenants and first-party apps stay). */
+  restoreDirectory(state: DurableDirectory): void {
+    for (const t of state.tenants) this.tenants.set(t.id, t);
+    for (const u of state.users) this.users.set(u.id, u);
+    for (const a of state.apps) this.apps.set(a.clientId, a);
+    this.consents = state.consents;
   }
 
   /** Everything but secret values (hashes are dropped too), for GET /_emulator/state. */

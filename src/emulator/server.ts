@@ -6,13 +6,15 @@ import { Clock } from './clock.js';
 import { DEFAULT_BEHAVIOUR, DEFAULT_LIMITS, type EmulatorContext, type EndpointConfig, type EntraBehaviour, type GraphLimits } from './context.js';
 import { registerControlRoutes } from './control/index.js';
 import { Directory } from './directory.js';
-import { registerEntraRoutes } from './entra/index.js';
+import { entraState, registerEntraRoutes } from './entra/index.js';
 import { Faults, type FaultSpec } from './faults.js';
 import { stampRequestIds } from './graph/errors.js';
+import { exportDirectoryObjects, importDirectoryObjects } from './graph/applications.js';
 import { registerGraphRoutes } from './graph/index.js';
 import { applySeed, defaultSeed, type SeededSecret, type SeedFile } from './seed.js';
 import { TokenSigner } from './signer.js';
 import { Stats } from './stats.js';
+import { readTenantFile, removeTenantFile, seedFingerprint, tenantFilePath, TenantFileWriter } from './tenant-file.js';
 import { ensureTlsMaterial } from './tls.js';
 
 export interface EmulatorOptions {
@@ -27,6 +29,8 @@ export interface EmulatorOptions {
   tls?: { certPem: string; keyPem: string };
   limits?: Partial<GraphLimits>;
   behaviour?: Partial<EntraBehaviour>;
+  /** Forget the tenant stored in the data dir and make a new one from the seed. */
+  reset?: boolean;
 }
 
 export interface RunningEmulator {
@@ -38,6 +42,10 @@ export interface RunningEmulator {
   caPath: string;
   /** Client secret values created from the seed (shown once, as the portal does). */
   seededSecrets: SeededSecret[];
+  /** The tenant came back from the data dir's tenant file (same ids, secrets, sign-ins); no secrets are shown again. */
+  restored: boolean;
+  /** Where the tenant is kept. */
+  tenantFile: string;
   context: EmulatorContext;
   app: FastifyInstance;
   close(): Promise<void>;
@@ -73,6 +81,9 @@ function faultAnswer(request: FastifyRequest, reply: FastifyReply, endpoint: str
   };
 }
 
+/** Mail routes never change the directory or sessions: no tenant-file check after them. */
+const MAIL_ENDPOINTS = /^graph\.(me|sendMail|createMessage|getMessage|deleteMessage|addAttachment|createUploadSession|sendDraft|uploadSession)$/;
+
 /** Faults that hit a request after its handler ran ('resetAfter', 'errorAfter'). */
 const afterFaults = new WeakMap<FastifyRequest, FaultSpec>();
 
@@ -81,7 +92,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const tls = options.tls ? { ...options.tls, caPem: '', caPath: '' } : await ensureTlsMaterial(`${options.dataDir}/tls`);
   const clock = new Clock();
   const directory = new Directory();
-  const seededSecrets = applySeed(directory, options.seed ?? defaultSeed(), clock.now());
+  const seed = options.seed ?? defaultSeed();
+  const tenantFile = tenantFilePath(options.dataDir);
+  if (options.reset) removeTenantFile(tenantFile);
+  // The same seed on the same data dir is the same tenant; a changed seed makes a new one.
+  const stored = readTenantFile(tenantFile);
+  const restored = stored !== undefined && stored.seedSha256 === seedFingerprint(seed);
+  if (restored) directory.restoreDirectory(stored.directory);
+  const seededSecrets = restored ? [] : applySeed(directory, seed, clock.now());
   const context: EmulatorContext = {
     clock,
     directory,
@@ -145,6 +163,24 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   await registerGraphRoutes(app, context);
   await registerControlRoutes(app, context);
 
+  const { grants } = entraState(context);
+  if (restored) {
+    grants.restoreDurable(stored.grants);
+    importDirectoryObjects(context, stored.graphObjects);
+  }
+  const tenantWriter = new TenantFileWriter(tenantFile, () => ({
+    version: 1,
+    seedSha256: seedFingerprint(seed),
+    directory: directory.durable(),
+    graphObjects: exportDirectoryObjects(context),
+    grants: grants.durable(),
+  }));
+  tenantWriter.saveIfChanged();
+  app.addHook('onResponse', async (request: FastifyRequest) => {
+    const endpoint = (request.routeOptions.config as Partial<EndpointConfig> | undefined)?.endpoint;
+    if (endpoint && !MAIL_ENDPOINTS.test(endpoint)) tenantWriter.saveIfChanged();
+  });
+
   await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
   const host = options.host ?? '127.0.0.1';
@@ -154,8 +190,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     caPem: tls.caPem,
     caPath: tls.caPath,
     seededSecrets,
+    restored,
+    tenantFile,
     context,
     app,
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      tenantWriter.saveIfChanged();
+    },
   };
 }

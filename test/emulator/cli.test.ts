@@ -8,7 +8,7 @@ import { ensureTlsMaterial } from '../../src/emulator/tls.js';
 import { httpsCall } from '../support/emulator.js';
 
 /** Starts `o365-notify --json emulator ...` as a real process; resolves with its first JSON line. */
-function startEmulatorProcess(args: string[]): Promise<{ child: ChildProcess; info: { url: string; caPath: string; secrets: { value: string }[] } }> {
+function startEmulatorProcess(args: string[]): Promise<{ child: ChildProcess; info: { url: string; caPath: string; restored: boolean; secrets: { value: string }[] } }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', '--json', 'emulator', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -83,5 +83,27 @@ describe('o365-notify emulator (standalone process)', () => {
     dirs.push(dir);
     await writeFile(join(dir, 'bad.yaml'), 'users:\n  - upn: x@nowhere.example\n    tenant: nowhere.example\n');
     await assert.rejects(startEmulatorProcess(['--data', join(dir, 'data'), '--seed', join(dir, 'bad.yaml')]), /unknown tenant "nowhere\.example"/);
+  });
+
+  it('a restart on the same --data is the same tenant (no secrets shown again); --reset makes a new one (issue 13.15)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'o365-emu-cli-'));
+    dirs.push(dir);
+    const run = async (extra: string[]) => {
+      const { child, info } = await startEmulatorProcess(['--data', join(dir, 'data'), ...extra]);
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      return info;
+    };
+    const first = await run([]);
+    assert.equal(first.restored, false);
+    assert.ok(first.secrets.length > 0);
+    const again = await run([]);
+    assert.equal(again.restored, true);
+    assert.deepEqual(again.secrets, []);
+    const reset = await run(['--reset']);
+    assert.equal(reset.restored, false);
+    assert.ok(reset.secrets.length > 0);
+    assert.notEqual(reset.secrets[0]!.value, first.secrets[0]!.value);
   });
 });

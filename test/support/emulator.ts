@@ -44,7 +44,7 @@ export function httpsCall(
 /** Starts an in-process emulator on a free loopback port with a fresh data dir. */
 export async function startTestEmulator(options: Partial<EmulatorOptions> = {}): Promise<TestEmulator> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'o365-emu-')));
-  const emulator = await startEmulator({ ...options, dataDir, port: 0 });
+  const emulator = await startEmulator({ ...options, dataDir, port: options.port ?? 0 });
   const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     let payload: string | undefined;
     const h = { ...headers };

@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import { defaultSeed, readSeedFile, startEmulator } from '../../emulator/index.js';
 import { parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
-const usage = `Usage: o365-notify emulator [--port N] [--host 127.0.0.1] [--data DIR] [--seed FILE] [--tls-cert F --tls-key F]
+const usage = `Usage: o365-notify emulator [--port N] [--host 127.0.0.1] [--data DIR] [--seed FILE] [--reset] [--tls-cert F --tls-key F]
 
 Runs the Entra ID + Microsoft Graph mail emulator alone (HTTPS).
   --port N        port to listen on (default 8443; 0 picks a free one)
   --host ADDR     address to bind (default 127.0.0.1)
-  --data DIR      where the CA, server certificate and signing key live (default <home>/emulator)
+  --data DIR      where the CA, server certificate, signing key and tenant live (default <home>/emulator);
+                  a restart on the same DIR and seed is the same tenant: ids, secrets and sign-ins stay
   --seed FILE     directory contents (JSON or YAML); default: the demo tenant contoso.onmicrosoft.com
+  --reset         forget the tenant kept in DIR and make a new one from the seed (new ids and secrets)
   --tls-cert F    serve this certificate (PEM) instead of the generated one; needs --tls-key`;
 
 function defaultEmulatorDataDir(home: string | undefined): string {
@@ -27,6 +29,7 @@ export const emulatorCommand: Command = {
       host: { type: 'string', default: '127.0.0.1' },
       data: { type: 'string' },
       seed: { type: 'string' },
+      reset: { type: 'boolean', default: false },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
     });
@@ -37,12 +40,18 @@ export const emulatorCommand: Command = {
       ? { certPem: await readFile(values['tls-cert'], 'utf8'), keyPem: await readFile(values['tls-key'], 'utf8') }
       : undefined;
     const seed = values.seed ? await readSeedFile(values.seed) : defaultSeed();
-    const emulator = await startEmulator({ dataDir: values.data ?? defaultEmulatorDataDir(ctx.home), port, host: values.host, seed, tls });
+    const emulator = await startEmulator({ dataDir: values.data ?? defaultEmulatorDataDir(ctx.home), port, host: values.host, seed, tls, reset: values.reset });
 
     if (ctx.json) {
-      writeLine(ctx.stdout, JSON.stringify({ url: emulator.url, caPath: emulator.caPath, secrets: emulator.seededSecrets }));
+      writeLine(ctx.stdout, JSON.stringify({ url: emulator.url, caPath: emulator.caPath, restored: emulator.restored, secrets: emulator.seededSecrets }));
     } else {
       writeLine(ctx.stdout, `Entra ID + Graph emulator listening on ${emulator.url}`);
+      writeLine(
+        ctx.stdout,
+        emulator.restored
+          ? `  Tenant restored from ${emulator.tenantFile}: same ids, secrets and sign-ins as before (secret values were shown when they were made; --reset makes a new tenant)`
+          : `  New tenant from the seed, kept in ${emulator.tenantFile}`,
+      );
       if (emulator.caPath) writeLine(ctx.stdout, `  CA certificate (trust it in clients): ${emulator.caPath}`);
       writeLine(ctx.stdout, `  Mailboxes page:        ${emulator.url}/_emulator/`);
       writeLine(ctx.stdout, `  OpenID configuration:  ${emulator.url}/organizations/v2.0/.well-known/openid-configuration`);

@@ -6,8 +6,16 @@ import type { Platform } from './redirect-uris.js';
 /**
  * What Entra remembers between requests: authorization codes, refresh tokens, device codes,
  * and per user the "TokensValidFrom" date that revoking sessions moves forward. Refresh tokens
- * are kept by hash only. In memory: a restart signs everyone out, like a revoked session.
+ * are kept by hash only. Refresh tokens and TokensValidFrom are durable (`durable()` /
+ * `restoreDurable()`, kept in the data dir's tenant file): a restart keeps sessions, as a tenant
+ * does; codes and device codes live minutes and stay in memory.
  */
+
+/** What outlives a restart: refresh tokens by hash, and each user's TokensValidFrom. */
+export interface DurableGrants {
+  refreshTokens: [string, RefreshTokenRecord][];
+  tokensValidFrom: [string, number][];
+}
 
 export interface AuthorityRef {
   family: AuthorityFamily;
@@ -86,6 +94,15 @@ export class GrantStore {
   private tokensValidFrom = new Map<string, number>();
 
   constructor(private readonly clock: Clock) {}
+
+  durable(): DurableGrants {
+    return { refreshTokens: [...this.refreshTokens], tokensValidFrom: [...this.tokensValidFrom] };
+  }
+
+  restoreDurable(state: DurableGrants): void {
+    this.refreshTokens = new Map(state.refreshTokens);
+    this.tokensValidFrom = new Map(state.tokensValidFrom);
+  }
 
   issueCode(grant: AuthorizationCode): string {
     this.prune();

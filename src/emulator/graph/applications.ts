@@ -403,3 +403,23 @@ export function registerApplicationRoutes(ctx: EmulatorContext) {
     });
   };
 }
+
+/** Object ids, service principals and creation dates as plain data, for the tenant file. */
+export function exportDirectoryObjects(ctx: EmulatorContext): Record<keyof DirectoryObjects, [string, string][]> {
+  const o = objects(ctx);
+  return {
+    applicationIds: [...o.applicationIds],
+    servicePrincipals: [...o.servicePrincipals],
+    notes: [...o.notes],
+    createdAt: [...o.createdAt],
+  };
+}
+
+export function importDirectoryObjects(ctx: EmulatorContext, data: Partial<Record<keyof DirectoryObjects, [string, string][]>>): void {
+  objectsOf.set(ctx, {
+    applicationIds: new Map(data.applicationIds ?? []),
+    servicePrincipals: new Map(data.servicePrincipals ?? []),
+    notes: new Map(data.notes ?? []),
+    createdAt: new Map(data.createdAt ?? []),
+  });
+}
