@@ -41,6 +41,12 @@ export const emulatorCommand: Command = {
       : undefined;
     const seed = values.seed ? await readSeedFile(values.seed) : defaultSeed();
     const emulator = await startEmulator({ dataDir: values.data ?? defaultEmulatorDataDir(ctx.home), port, host: values.host, seed, tls, reset: values.reset });
+    // Listen for Ctrl-C / SIGTERM before printing the URL: whoever reads it may stop us at once.
+    const stopped = new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
 
     if (ctx.json) {
       writeLine(ctx.stdout, JSON.stringify({ url: emulator.url, caPath: emulator.caPath, restored: emulator.restored, secrets: emulator.seededSecrets }));
@@ -68,11 +74,7 @@ export const emulatorCommand: Command = {
       }
       writeLine(ctx.stdout, 'Press Ctrl-C to stop.');
     }
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await stopped;
     await emulator.close();
     return 0;
   },
