@@ -17,6 +17,11 @@ export interface AuthState {
   lastRefreshAt?: string;
   accessTokenExpiresAt?: string;
   /**
+   * Last time the token endpoint issued a token (sign-in, refresh or client credentials): the
+   * evidence that ends warnings about refusals it answered before (issue 9.12).
+   */
+  lastTokenAt?: string;
+  /**
    * Something the administrator must fix, with the diagnosis. `signInRequired`: silent refresh
    * can no longer work and `o365-notify login` is needed (after fixing the cause).
    */

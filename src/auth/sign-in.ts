@@ -53,10 +53,12 @@ function rolesOf(accessToken: string): string[] {
 
 async function recordSignIn(session: AuthSession, result: AuthenticationResult, clientKind: 'public' | 'confidential', notes: string[]): Promise<SignInResult> {
   const account = accountOf(result);
+  const now = new Date().toISOString();
   await updateAuthState(session.home, () => ({
     account,
     clientKind,
-    signedInAt: new Date().toISOString(),
+    signedInAt: now,
+    lastTokenAt: now,
     accessTokenExpiresAt: result.expiresOn?.toISOString(),
     notes,
   }));
@@ -247,10 +249,12 @@ export async function signInAppOnly(session: AuthSession): Promise<SignInResult>
     requireMailSend(session, result, true);
     const sender = session.settings.account.sender ?? '';
     const account = { username: sender, homeAccountId: '', tenantId: result.tenantId || session.settings.account.tenantId || '' };
+    const now = new Date().toISOString();
     await updateAuthState(session.home, () => ({
       account,
       clientKind: 'confidential',
-      signedInAt: new Date().toISOString(),
+      signedInAt: now,
+      lastTokenAt: now,
       accessTokenExpiresAt: result.expiresOn?.toISOString(),
     }));
     return { account, scopes: rolesOf(result.accessToken), expiresOn: result.expiresOn, notes: [] };

@@ -84,6 +84,7 @@ export function createTokenProvider(session: AuthSession): SessionTokenProvider 
       await updateAuthState(session.home, (s) => ({
         ...s,
         lastRefreshAt: appOnly ? s.lastRefreshAt : now,
+        lastTokenAt: now,
         accessTokenExpiresAt: result.expiresOn?.toISOString(),
         problem: undefined,
       }));

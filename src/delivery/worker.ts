@@ -87,6 +87,8 @@ export class DeliveryWorker {
   private readonly logger: NotifyLogger;
   readonly owner: string;
   private blocked = false;
+  /** Resumed without proof that sending works (retryAfterChange): the next success is that proof. */
+  private unproven = false;
   private running = 0;
   private readonly inFlightSends = new Set<Promise<unknown>>();
   /** Attempts given up on whose channel may still answer (recorded when it does). */
@@ -138,7 +140,18 @@ export class DeliveryWorker {
   /** The sign-in works again: waiting e-mails are due at once. */
   resumeAfterSignIn(now: number): number {
     this.blocked = false;
+    this.unproven = false;
     return this.store.outbox.resumeWaiting(now);
+  }
+
+  /**
+   * Something changed that may have fixed the refusal (new settings): waiting e-mails get another
+   * try, and the first one that goes out counts as the proof (onSignInHealthy), as after a block.
+   */
+  retryAfterChange(now: number): number {
+    const resumed = this.resumeAfterSignIn(now);
+    this.unproven = true;
+    return resumed;
   }
 
   /** Claims as many due rows as there are free slots and sends them; resolves when those are done. */
@@ -285,7 +298,7 @@ export class DeliveryWorker {
           return s;
         }),
       );
-      if (this.blocked) {
+      if (this.blocked || this.unproven) {
         // Proof that sending works again (someone signed in): release the waiting e-mails.
         this.resumeAfterSignIn(at);
         this.logger.info({ id }, 'an e-mail went out again; e-mails waiting for a sign-in are queued');

@@ -15,6 +15,11 @@ export const HEALTH_NOTICE_KINDS = [
   'secret-expiring',
   /** Admin consent for Mail.Send was revoked or is missing. */
   'consent-revoked',
+  /**
+   * A setting of the app registration refuses the sign-in (Allow public client flows, the redirect
+   * URI's platform, ...): the fix is in the Azure portal, not `o365-notify login`.
+   */
+  'app-registration',
 ] as const;
 export type HealthNoticeKind = (typeof HEALTH_NOTICE_KINDS)[number];
 
@@ -85,7 +90,9 @@ export function healthEmailView(notice: HealthNotice, id: string, now: number, t
         : `The client secret expires in ${notice.threshold === '1d' ? '1 day' : notice.threshold === '7d' ? '7 days' : '30 days'}`
       : notice.kind === 'consent-revoked'
         ? 'Consent for sending mail was revoked'
-        : 'The sign-in for sending mail needs renewal';
+        : notice.kind === 'app-registration'
+          ? `The app registration refuses the sign-in: ${info?.title ?? notice.diagnosis?.title ?? 'a setting'}`
+          : 'The sign-in for sending mail needs renewal';
   return {
     id,
     generatedAt: formatTime(now, timeZone),
@@ -99,5 +106,93 @@ export function healthEmailView(notice: HealthNotice, id: string, now: number, t
     code: notice.diagnosis?.code ?? '',
     guideStep: info?.title ?? step ?? '',
     where: info?.where ?? '',
+  };
+}
+
+/** Guide steps whose refusal only a person can fix (o365-notify cannot retry its way out). */
+const REFUSAL_STEPS: readonly string[] = ['sign-in-again', 'conditional-access', 'admin-consent', 'client-secret', 'public-client-flows', 'redirect-uri', 'api-permissions'];
+
+/**
+ * The one notice for Microsoft refusing the sign-in or a send, whoever saw it (the delivery
+ * worker or the token refresh): its kind and message follow the guide step of the diagnosis, so
+ * each names its real fix. Null when the refusal is not one a person must fix (a network error).
+ */
+export function signInRefusalNotice(diagnosis: StoredDiagnosis | null | undefined, signInRequired: boolean): HealthNotice | null {
+  const step = diagnosis?.guideStep;
+  if (!signInRequired && !(step && REFUSAL_STEPS.includes(step))) return null;
+  const subject = diagnosis?.code ?? '';
+  const base = { subject, diagnosis: diagnosis ?? null };
+  if (step === 'admin-consent') {
+    return { ...base, kind: 'consent-revoked', threshold: '', message: 'Microsoft 365 refused because consent for Mail.Send is missing or was revoked. E-mails wait until it is granted again.' };
+  }
+  if (step === 'client-secret') {
+    return { ...base, kind: 'secret-expiring', threshold: 'expired', message: 'Microsoft 365 refused the client secret (expired or wrong). E-mails wait until a new secret is entered.' };
+  }
+  if (step && step !== 'sign-in-again' && step !== 'conditional-access' && isGuideStep(step)) {
+    const info = GUIDE_STEP_INFO[step];
+    return {
+      ...base,
+      kind: 'app-registration',
+      threshold: '',
+      message: `Microsoft 365 refused the sign-in because of the app registration's ${info.title} setting. E-mails wait until it is changed in the Azure portal (${info.where}); signing in again does not help before that.`,
+    };
+  }
+  return { ...base, kind: 'sign-in-renewal', threshold: '', message: 'Microsoft 365 refused the saved sign-in. E-mails wait until you run `o365-notify login`.' };
+}
+
+/**
+ * Whether a new token from the token endpoint proves this refusal gone: it came from the token
+ * endpoint itself (an AADSTS code, an OAuth error, nobody signed in). A refusal by Graph (403
+ * ErrorAccessDenied) or a token without the permission needs a successful send instead.
+ */
+export function endsWithNewToken(notice: { subject: string }): boolean {
+  return /^AADSTS\d+$/.test(notice.subject) || /^[a-z]+(_[a-z]+)+$/.test(notice.subject) || notice.subject === 'NotSignedIn';
+}
+
+/** Notices about a refusal (they end when sending or a token works again), as opposed to dated warnings. */
+export function isRefusalNotice(notice: { kind: string; subject: string; threshold: string }): boolean {
+  if (notice.kind === 'secret-expiring') return notice.threshold === 'expired' && !/^\d{4}-\d{2}-\d{2}$/.test(notice.subject);
+  return notice.kind === 'sign-in-renewal' || notice.kind === 'consent-revoked' || notice.kind === 'app-registration';
+}
+
+/** What was fixed, in one sentence per notice, for the "resolved" e-mail. */
+export function fixedSentence(notice: { kind: string; subject: string; diagnosis: StoredDiagnosis | null }): string {
+  const step = notice.diagnosis?.guideStep;
+  switch (notice.kind) {
+    case 'secret-expiring':
+      return /^\d{4}-\d{2}-\d{2}$/.test(notice.subject)
+        ? `The client secret that expires on ${notice.subject} is no longer the one recorded: a new Expires date was entered.`
+        : 'Microsoft 365 accepts the client secret again.';
+    case 'consent-revoked':
+      return 'Consent for Mail.Send is in place again.';
+    case 'app-registration':
+      return `The app registration's ${step && isGuideStep(step) ? GUIDE_STEP_INFO[step].title : 'setting'} no longer refuses the sign-in${notice.diagnosis?.code ? ` (${notice.diagnosis.code} is gone)` : ''}.`;
+    default:
+      return 'The sign-in works again.';
+  }
+}
+
+/** Subject, headline and fields for the one e-mail that says notices are over (the health template). */
+export function healthResolvedEmailView(
+  notices: readonly { kind: string; subject: string; diagnosis: StoredDiagnosis | null }[],
+  evidence: string,
+  id: string,
+  now: number,
+  timeZone?: string,
+): Record<string, unknown> {
+  const sentences = notices.map(fixedSentence);
+  return {
+    id,
+    generatedAt: formatTime(now, timeZone),
+    eyebrow: 'o365-notify · service health',
+    accent: '#067647',
+    subjectTag: 'Resolved',
+    headline: notices.length === 1 ? sentences[0]!.replace(/\.$/, '') : 'The warnings about sending mail are over',
+    message: `${sentences.join(' ')} How o365-notify knows: ${evidence}. E-mails are sent again; nothing else needs doing.`,
+    fix: '',
+    cause: '',
+    code: notices.map((n) => n.diagnosis?.code).filter(Boolean).join(', '),
+    guideStep: '',
+    where: '',
   };
 }

@@ -59,6 +59,7 @@ export {
   SECRET_EXPIRY_THRESHOLDS_DAYS,
   secretExpiryNotice,
   secretExpiryThreshold,
+  signInRefusalNotice,
   type HealthNotice,
   type HealthNoticeKind,
 } from './health.js';

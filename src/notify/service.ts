@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventIntake, type EventIntakeOptions, type DeliveryAttemptRow, type HealthNoticeRow, type NotificationRow, type NotificationStatus, type SilenceRow, type StoredDiagnosis, type QueueDepth, type Store } from '../store/index.js';
 import { formatTime } from './format.js';
-import { healthEmailView, secretExpiryNotice, type HealthNotice, type HealthNoticeKind } from './health.js';
+import { endsWithNewToken, healthEmailView, healthResolvedEmailView, isRefusalNotice, secretExpiryNotice, signInRefusalNotice, type HealthNotice, type HealthNoticeKind } from './health.js';
 import { EventValidationError, toNewEvent, validateEvents, type ValidEvent } from '../intake/index.js';
 import { noopLogger, type NotifyLogger } from '../infra/index.js';
 import { hasControlCharacters } from '../shared/index.js';
@@ -211,23 +211,79 @@ export class NotificationService {
     return { routed, queued, deliveries };
   }
 
-  /** The sign-in works again (after `login`): waiting e-mails go out, sign-in notices close. */
+  /** The sign-in works again (after `login`): waiting e-mails go out, the refusal notices close. */
   resumeAfterSignIn(): number {
     const now = this.clock();
-    // A warning that the sign-in needs renewal, still unsent, is no longer true: take it back.
-    for (const notice of this.store.health.listActive()) {
-      if ((notice.kind === 'sign-in-renewal' || notice.kind === 'consent-revoked') && notice.notificationId) {
-        if (this.store.outbox.withdraw(notice.notificationId)) {
-          this.logger.info({ kind: notice.kind }, 'withdrew the unsent warning about the sign-in: it works again');
-        }
-      }
-    }
+    this.endRefusals('a new sign-in succeeded', now);
     const resumed = this.worker.resumeAfterSignIn(now);
-    this.store.health.resolveKind('sign-in-renewal', now);
-    this.store.health.resolveKind('consent-revoked', now);
     this.logger.info({ resumed }, 'sign-in healthy; e-mails waiting for it are queued again');
     if (this.isRunning) this.kickDelivery();
     return resumed;
+  }
+
+  /**
+   * The token endpoint issued a token at `at` (a refresh or client credentials): refusals it
+   * answered before then are over. Graph's own refusals wait for a successful send.
+   */
+  tokenWorks(at: number): number {
+    return this.endRefusals('Microsoft Entra ID issued a new token', this.clock(), (n) => endsWithNewToken(n) && n.lastSeenAt <= at);
+  }
+
+  /** Settings changed (maybe the fix, e.g. a new secret): e-mails waiting for a sign-in get one more try. */
+  retryWaiting(): number {
+    if (!this.worker.signInBlocked && this.store.outbox.countByStatus().waitingSignIn === 0) return 0;
+    const resumed = this.worker.retryAfterChange(this.clock());
+    if (this.isRunning) this.kickDelivery();
+    return resumed;
+  }
+
+  /**
+   * Closes the open refusal notices the evidence covers. A warning still unsent is withdrawn (it is
+   * no longer true); for the ones that went out, the administrators get one "resolved" e-mail that
+   * names what was fixed. Returns how many notices closed.
+   */
+  private endRefusals(evidence: string, now: number, covers: (n: HealthNoticeRow) => boolean = () => true): number {
+    return this.endNotices(evidence, now, (n) => isRefusalNotice(n) && covers(n));
+  }
+
+  /** Closes the selected open notices; one "resolved" e-mail for those whose warning went out. */
+  private endNotices(evidence: string, now: number, select: (n: HealthNoticeRow) => boolean): number {
+    const result = this.store.transaction(() => {
+      const told: HealthNoticeRow[] = [];
+      let closed = 0;
+      for (const notice of this.store.health.listActive()) {
+        if (!select(notice) || !this.store.health.resolveOne(notice.kind, notice.subject, notice.threshold, now)) continue;
+        closed++;
+        const withdrawn = notice.notificationId !== null && this.store.outbox.withdraw(notice.notificationId);
+        const sameTold = told.some((t) => t.kind === notice.kind && t.subject === notice.subject);
+        if (notice.notificationId !== null && !withdrawn && !sameTold) told.push(notice);
+      }
+      return { closed, email: told.length > 0 ? this.queueResolvedEmail(told, evidence, now) : null };
+    });
+    if (result.closed > 0) this.logger.info({ closed: result.closed, emailed: result.email !== null, evidence }, 'health warnings are over');
+    if (result.email) {
+      this.metricsValue.emailQueued('health');
+      if (this.isRunning) this.kickDelivery();
+    }
+    return result.closed;
+  }
+
+  /** Queues the one "resolved" e-mail for notices whose warning went out; null without admin recipients. */
+  private queueResolvedEmail(notices: HealthNoticeRow[], evidence: string, now: number): string | null {
+    if (this.rulesValue.adminRecipients.length === 0) return null;
+    const id = randomUUID();
+    const email = this.templates.render(['health'], healthResolvedEmailView(notices, evidence, id, now, this.rulesValue.dailyReport.timeZone), 'normal');
+    this.store.outbox.add({
+      id,
+      kind: 'health',
+      groupKey: `health-resolved|${notices.map((n) => `${n.kind}|${n.subject}`).join(',')}|${now}`,
+      to: this.rulesValue.adminRecipients,
+      cc: [],
+      bcc: [],
+      ...email,
+      createdAt: now,
+    });
+    return id;
   }
 
   get waitingForSignIn(): boolean {
@@ -293,9 +349,19 @@ export class NotificationService {
 
   /** Checks the client secret's Expires date (YYYY-MM-DD); warns once per threshold (30, 7, 1 days, expired). */
   checkSecretExpiry(expiresOn: string | undefined): { emailed: boolean; notificationId: string | null } | null {
+    this.endOldSecretDates(expiresOn);
     if (!expiresOn) return null;
     const notice = secretExpiryNotice(expiresOn, this.clock());
     return notice && this.recordHealthNotice(notice);
+  }
+
+  /**
+   * A new Expires date was recorded (a new secret): the warnings about the old date are over. One
+   * "resolved" e-mail tells the administrators; a date being removed (no secret) ends them too.
+   */
+  private endOldSecretDates(expiresOn: string | undefined): void {
+    const evidence = expiresOn ? `the settings now record the client secret's Expires date as ${expiresOn}` : 'the settings no longer record a client secret expiry';
+    this.endNotices(evidence, this.clock(), (n) => n.kind === 'secret-expiring' && !isRefusalNotice(n) && n.subject !== expiresOn);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -561,27 +627,13 @@ export class NotificationService {
   }
 
   private onSignInNeeded(failure: DeliveryProblem): void {
-    const step = failure.diagnosis?.guideStep;
-    const kind: HealthNoticeKind = step === 'admin-consent' ? 'consent-revoked' : step === 'client-secret' ? 'secret-expiring' : 'sign-in-renewal';
-    const message =
-      kind === 'consent-revoked'
-        ? 'Microsoft 365 refused to send because consent for Mail.Send is missing or was revoked. E-mails wait until it is granted again.'
-        : kind === 'secret-expiring'
-          ? 'Microsoft 365 refused the client secret (expired or wrong). E-mails wait until a new secret is entered.'
-          : 'Microsoft 365 refused the saved sign-in. E-mails wait until you run `o365-notify login`.';
-    this.recordHealthNotice({
-      kind,
-      subject: failure.code ?? '',
-      threshold: kind === 'secret-expiring' ? 'expired' : '',
-      message,
-      diagnosis: failure.diagnosis,
-    });
+    const notice = signInRefusalNotice(failure.diagnosis ? { ...failure.diagnosis, code: failure.diagnosis.code || failure.code || '' } : null, true);
+    if (notice) this.recordHealthNotice(notice);
   }
 
   private onSignInHealthy(): void {
-    const now = this.clock();
-    this.store.health.resolveKind('sign-in-renewal', now);
-    this.store.health.resolveKind('consent-revoked', now);
+    // A send went out after sending was refused: whatever refused it is fixed.
+    this.endRefusals('an e-mail was accepted by Microsoft 365 again', this.clock());
     if (this.isRunning) this.kickDelivery();
   }
 }

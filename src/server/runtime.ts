@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { readAuthStatus, startKeepAlive, type AuthStatus } from '../auth/index.js';
 import { loadSettings, resolveHome, smtpOptions, type Settings } from '../config/index.js';
-import { openGraphConnection, type GraphConnection, SIGN_IN_GUIDE_STEPS, type DeliveryOptions, GraphChannel } from '../delivery/index.js';
-import { NotificationService, templatesDir, type HealthNoticeKind } from '../notify/index.js';
+import { openGraphConnection, type GraphConnection, type DeliveryOptions, GraphChannel } from '../delivery/index.js';
+import { NotificationService, signInRefusalNotice, templatesDir } from '../notify/index.js';
 import { createLogger } from '../infra/index.js';
 import { openStore, type EventIntakeOptions, type Store } from '../store/index.js';
 import { RelaySender, startRelay, type RelayIdentity, type RunningRelay } from '../relay/index.js';
@@ -73,14 +73,6 @@ export interface RunningService {
 
 const SECOND = 1000;
 const DAY = 24 * 60 * 60 * SECOND;
-
-function noticeKind(problem: SignInProblem): HealthNoticeKind | undefined {
-  const step = problem.diagnosis?.guideStep;
-  if (step === 'admin-consent') return 'consent-revoked';
-  if (step === 'client-secret') return 'secret-expiring';
-  if (problem.signInRequired || (step !== undefined && SIGN_IN_GUIDE_STEPS.includes(step))) return 'sign-in-renewal';
-  return undefined;
-}
 
 /** Relay messages not sent yet, counted at most once a second (the relay asks for every message). */
 function relayOpenMessages(store: Store): () => Promise<number> {
@@ -203,34 +195,29 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
       service.setRules(rulesFromSettings(settings, logger));
       await freshMailer();
       checkSecretExpiry();
+      // The change may be the fix (a new secret): a fresh token proves it before the e-mails waiting
+      // for it (and the warning about it) get another try.
+      if (service.waitingForSignIn) {
+        const works = await channel.connection.tokens.getAccessToken({ forceRefresh: true }).then(() => true, () => false);
+        if (works) service.tokenWorks(Date.now());
+        service.retryWaiting();
+      }
       logger.info({ component: 'settings' }, 'settings reloaded');
     });
 
   const authStatus = async () => readAuthStatus(home, settings, await channel.connection.session.secrets.hasClientSecret());
 
   const onSignInProblem = (problem: SignInProblem) => {
-    const kind = noticeKind(problem);
+    const notice = signInRefusalNotice(problem.diagnosis, problem.signInRequired);
     logger.warn(
       { component: 'sign-in', signInRequired: problem.signInRequired, diagnosis: problem.diagnosis && { code: problem.diagnosis.code, title: problem.diagnosis.title, fix: problem.diagnosis.fix, guideStep: problem.diagnosis.guideStep } },
       `sign-in problem: ${problem.reason}`,
     );
-    if (!kind) return;
+    if (!notice) return;
     // The delivery worker may have recorded the same trouble already (from a refused send). For the
     // secret, only an `expired` notice is the same trouble (a "30 days left" one is not).
-    const threshold = kind === 'secret-expiring' ? 'expired' : '';
-    if (store.health.listActive().some((n) => n.kind === kind && (kind !== 'secret-expiring' || n.threshold === threshold))) return;
-    service.recordHealthNotice({
-      kind,
-      subject: problem.diagnosis?.code ?? '',
-      threshold,
-      message:
-        kind === 'consent-revoked'
-          ? 'Microsoft 365 refused the sign-in because consent for Mail.Send is missing or was revoked. E-mails wait until it is granted again.'
-          : kind === 'secret-expiring'
-            ? 'Microsoft 365 refused the client secret (expired or wrong). E-mails wait until a new secret is entered.'
-            : 'The saved sign-in no longer works. E-mails wait until you run `o365-notify login`.',
-      diagnosis: problem.diagnosis ?? null,
-    });
+    if (store.health.listActive().some((n) => n.kind === notice.kind && (notice.kind !== 'secret-expiring' || n.threshold === notice.threshold))) return;
+    service.recordHealthNotice(notice);
   };
 
   const timers: NodeJS.Timeout[] = [];
@@ -252,6 +239,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
         await signedIn();
       },
       onProblem: onSignInProblem,
+      onTokenWorks: (at) => service.tokenWorks(at),
       onError: (err) => logger.error({ err }, 'reading the sign-in state failed'),
     });
 

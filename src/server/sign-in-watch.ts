@@ -10,6 +10,8 @@ export interface SignInWatchOptions {
   onSignedIn: (why: 'new-sign-in' | 'problem-cleared') => Promise<void>;
   /** The token provider recorded a new problem (a refresh refused, consent revoked...). */
   onProblem: (problem: SignInProblem) => void;
+  /** The token endpoint issued a token at `at` and no problem is recorded: the evidence that ends refusal warnings. */
+  onTokenWorks?: (at: number) => void;
   onError?: (err: unknown) => void;
 }
 
@@ -28,12 +30,20 @@ export interface SignInWatch {
 export async function watchSignIn(options: SignInWatchOptions): Promise<SignInWatch> {
   let signedInAt: string | undefined;
   let problemSince: string | undefined;
+  let tokenAt: string | undefined;
   let checking: Promise<void> | undefined;
   let stopped = false;
 
   const take = (state: AuthState) => {
     signedInAt = state.signedInAt;
     problemSince = state.problem?.since;
+  };
+  // Told once per new token, and only while no problem is recorded (a later refusal wins).
+  const tokenEvidence = (state: AuthState) => {
+    if (state.problem || !state.lastTokenAt || state.lastTokenAt === tokenAt) return;
+    tokenAt = state.lastTokenAt;
+    const at = Date.parse(state.lastTokenAt);
+    if (Number.isFinite(at)) options.onTokenWorks?.(at);
   };
 
   const runCheck = async () => {
@@ -43,6 +53,7 @@ export async function watchSignIn(options: SignInWatchOptions): Promise<SignInWa
     const newProblem = state.problem !== undefined && state.problem.since !== problemSince ? state.problem : undefined;
     take(state);
     if (stopped) return;
+    tokenEvidence(state);
     if (newProblem) options.onProblem(newProblem);
     else if (newSignIn) await options.onSignedIn('new-sign-in');
     else if (cleared) await options.onSignedIn('problem-cleared');
@@ -61,6 +72,7 @@ export async function watchSignIn(options: SignInWatchOptions): Promise<SignInWa
   take(initial);
   // A problem recorded before the service started is reported at once.
   if (initial.problem) options.onProblem(initial.problem);
+  tokenEvidence(initial);
 
   const timer = setInterval(() => void check(), options.everyMs);
   timer.unref();

@@ -44,6 +44,7 @@ export class HealthNoticeRepository {
   private readonly reopen: Database.Statement;
   private readonly attach: Database.Statement;
   private readonly resolve: Database.Statement;
+  private readonly resolveKey: Database.Statement;
   private readonly active: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
@@ -63,6 +64,9 @@ export class HealthNoticeRepository {
     );
     this.resolve = db.prepare(
       'UPDATE health_notices SET resolved_at = ? WHERE kind = ? AND (? IS NULL OR subject = ?) AND resolved_at IS NULL',
+    );
+    this.resolveKey = db.prepare(
+      'UPDATE health_notices SET resolved_at = ? WHERE kind = ? AND subject = ? AND threshold = ? AND resolved_at IS NULL',
     );
     this.active = db.prepare('SELECT * FROM health_notices WHERE resolved_at IS NULL ORDER BY first_seen_at');
   }
@@ -94,6 +98,11 @@ export class HealthNoticeRepository {
   resolveKind(kind: string, at: number, subject?: string): number {
     const s = subject ?? null;
     return this.resolve.run(at, kind, s, s).changes;
+  }
+
+  /** Closes one open notice; false when it was not open. */
+  resolveOne(kind: string, subject: string, threshold: string, at: number): boolean {
+    return this.resolveKey.run(at, kind, subject, threshold).changes > 0;
   }
 
   listActive(): HealthNoticeRow[] {
