@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventIntake, type EventIntakeOptions, type DeliveryAttemptRow, type HealthNoticeRow, type NotificationRow, type NotificationStatus, type SilenceRow, type StoredDiagnosis, type QueueDepth, type Store } from '../store/index.js';
+import { EventIntake, type EventIntakeOptions, type DeliveryAttemptRow, type HealthNoticeRow, type NotificationKind, type NotificationRow, type NotificationStatus, type SilenceRow, type StoredDiagnosis, type QueueDepth, type Store } from '../store/index.js';
 import { formatTime } from './format.js';
 import { endsWithNewToken, healthEmailView, healthResolvedEmailView, isRefusalNotice, secretExpiryNotice, signInRefusalNotice, type HealthNotice, type HealthNoticeKind } from './health.js';
 import { EventValidationError, toNewEvent, validateEvents, type ValidEvent } from '../intake/index.js';
@@ -430,10 +430,11 @@ export class NotificationService {
   status(): ServiceStatus {
     const last = this.store.outbox.lastSentNotification();
     const problem = this.store.outbox.lastProblemAttempt();
+    const queue = this.store.queueDepth();
     return {
       running: this.isRunning,
-      waitingForSignIn: this.worker.signInBlocked || this.store.outbox.countByStatus().waitingSignIn > 0,
-      queue: this.store.queueDepth(),
+      waitingForSignIn: this.worker.signInBlocked || queue.outbox.waitingSignIn > 0,
+      queue,
       oldestUndeliveredEvent: this.store.events.oldestUndeliveredEvent() ?? null,
       lastDelivery: last ? { id: last.id, subject: last.subject, sentAt: last.sentAt, to: last.to } : null,
       lastError: problem
@@ -446,15 +447,16 @@ export class NotificationService {
   }
 
   /** Delivery history, newest first: each e-mail with the events it carried and its attempts. */
-  deliveries(query: { limit?: number; before?: { createdAt: number; id: string }; status?: NotificationStatus; includeBodies?: boolean } = {}): DeliveryRecord[] {
-    return this.store.outbox.page({ limit: query.limit ?? 50, before: query.before, status: query.status }).map((n) => {
-      const { html, text, ...rest } = n;
-      return {
-        notification: query.includeBodies ? { ...rest, html, text } : rest,
-        eventIds: this.store.outbox.eventIds(n.id),
-        attempts: this.store.outbox.attempts(n.id),
-      };
-    });
+  deliveries(
+    query: { limit?: number; before?: { createdAt: number; id: string }; status?: NotificationStatus; kind?: NotificationKind; includeBodies?: boolean } = {},
+  ): DeliveryRecord[] {
+    const pageQuery = { limit: query.limit ?? 50, before: query.before, status: query.status, kind: query.kind };
+    // Bodies only when asked for; attempts and events of the whole page in one query each.
+    const rows = query.includeBodies ? this.store.outbox.page(pageQuery) : this.store.outbox.pageSummaries(pageQuery);
+    const ids = rows.map((n) => n.id);
+    const attempts = this.store.outbox.attemptsFor(ids);
+    const events = this.store.outbox.eventIdsFor(ids);
+    return rows.map((n) => ({ notification: n, eventIds: events.get(n.id) ?? [], attempts: attempts.get(n.id) ?? [] }));
   }
 
   metrics(): NotifyMetricsSnapshot {

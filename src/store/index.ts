@@ -11,6 +11,8 @@ export {
   type Lease,
   type ClaimedNotification,
   type DeliveryPageQuery,
+  type LastSent,
+  type NotificationSummary,
   type OutboxCounts,
 } from './outbox.js';
 export { RelayRepository, type NewRelayMessage, type RelayMessageRow, type RelayUserRow } from './relay.js';

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { PROBLEM_RESULTS_SQL } from './history-migration.js';
 import { jsonOrNull, parseJsonColumn } from './json.js';
 import type {
   AttemptResult,
@@ -10,6 +11,10 @@ import type {
   NotificationStatus,
   StoredDiagnosis,
 } from './rows.js';
+
+/** Every column but the bodies: what lists and summaries read. */
+const SUMMARY_COLUMNS =
+  'id, kind, group_key, recipients, cc, bcc, subject, importance, status, attempts, next_attempt_at, last_error, diagnosis, message_id, created_at, sent_at, updated_at';
 
 interface NotificationRecord {
   id: string;
@@ -34,6 +39,10 @@ interface NotificationRecord {
 }
 
 function toNotification(r: NotificationRecord): NotificationRow {
+  return { ...toSummary(r), html: r.html, text: r.text };
+}
+
+function toSummary(r: Omit<NotificationRecord, 'html' | 'text'>): NotificationSummary {
   return {
     id: r.id,
     kind: r.kind,
@@ -42,8 +51,6 @@ function toNotification(r: NotificationRecord): NotificationRow {
     cc: parseJsonColumn<string[]>(r.cc, []),
     bcc: parseJsonColumn<string[]>(r.bcc, []),
     subject: r.subject,
-    html: r.html,
-    text: r.text,
     importance: r.importance,
     status: r.status,
     attempts: r.attempts,
@@ -141,11 +148,24 @@ export interface OutboxCounts {
   waitingSignIn: number;
 }
 
+/** An outbox row without its bodies. */
+export type NotificationSummary = Omit<NotificationRow, 'html' | 'text'>;
+
+/** The last e-mail that went out, as the status shows it. */
+export interface LastSent {
+  id: string;
+  subject: string;
+  sentAt: number | null;
+  to: string[];
+}
+
 export interface DeliveryPageQuery {
   limit: number;
   /** Rows created before this time (paging backwards); absent means the newest. */
   before?: { createdAt: number; id: string };
   status?: NotificationStatus;
+  /** Only e-mails of this kind (the settings page's last test e-mail). */
+  kind?: NotificationKind;
 }
 
 /** The outbox: one row per e-mail to send, the events it carries, and every attempt to send it. */
@@ -170,15 +190,15 @@ export class OutboxRepository {
   private readonly counts: Database.Statement;
   private readonly attemptsOf: Database.Statement;
   private readonly eventsOf: Database.Statement;
-  private readonly pageNewest: Database.Statement;
-  private readonly pageBefore: Database.Statement;
-  private readonly pageNewestByStatus: Database.Statement;
-  private readonly pageBeforeByStatus: Database.Statement;
+  private readonly attemptsOfMany: Database.Statement;
+  private readonly eventsOfMany: Database.Statement;
   private readonly lastSent: Database.Statement;
   private readonly lastProblem: Database.Statement;
   private readonly nextDue: Database.Statement;
   private readonly oldestOpen: Database.Statement;
   private readonly retriesOf: Database.Statement;
+  /** The page's statements, prepared on first use (one per filter combination). */
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(private readonly db: Database.Database) {
     this.insert = db.prepare(`
@@ -188,8 +208,10 @@ export class OutboxRepository {
         @createdAt, @createdAt)`);
     this.linkEvent = db.prepare('INSERT OR IGNORE INTO notification_events (notification_id, event_id) VALUES (?, ?)');
     this.byId = db.prepare('SELECT * FROM notifications WHERE id = ?');
+    // Ids only, through the index made for this order (INDEXED BY: a missing index is an error,
+    // not a silent sort of the whole queue); the bodies are read for the claimed rows alone.
     this.due = db.prepare(
-      "SELECT * FROM notifications WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?",
+      "SELECT id FROM notifications INDEXED BY notifications_claim WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?",
     );
     this.claim = db.prepare(
       "UPDATE notifications SET status = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued'",
@@ -241,24 +263,26 @@ export class OutboxRepository {
       if (deleted) detachNotice.run(id);
       return deleted;
     });
-    this.counts = db.prepare('SELECT status, count(*) AS n FROM notifications GROUP BY status');
+    // Kept by triggers on every write (history-migration.ts): no count over the table.
+    this.counts = db.prepare('SELECT status, n FROM notification_counts');
     this.attemptsOf = db.prepare('SELECT * FROM delivery_attempts WHERE notification_id = ? ORDER BY id');
     this.eventsOf = db.prepare('SELECT event_id FROM notification_events WHERE notification_id = ? ORDER BY event_id');
-    this.pageNewest = db.prepare('SELECT * FROM notifications ORDER BY created_at DESC, id DESC LIMIT ?');
-    this.pageBefore = db.prepare(
-      'SELECT * FROM notifications WHERE (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?',
+    // One query each for a whole page's attempts and events (the ids as a JSON array), not two per e-mail.
+    this.attemptsOfMany = db.prepare(
+      'SELECT * FROM delivery_attempts WHERE notification_id IN (SELECT value FROM json_each(?)) ORDER BY notification_id, id',
     );
-    this.pageNewestByStatus = db.prepare(
-      'SELECT * FROM notifications WHERE status = ? ORDER BY created_at DESC, id DESC LIMIT ?',
+    this.eventsOfMany = db.prepare(
+      'SELECT notification_id, event_id FROM notification_events WHERE notification_id IN (SELECT value FROM json_each(?)) ORDER BY notification_id, event_id',
     );
-    this.pageBeforeByStatus = db.prepare(
-      'SELECT * FROM notifications WHERE status = ? AND (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?',
+    this.lastSent = db.prepare(
+      "SELECT id, subject, sent_at, recipients FROM notifications INDEXED BY notifications_sent WHERE status = 'sent' ORDER BY sent_at DESC LIMIT 1",
     );
-    this.lastSent = db.prepare("SELECT * FROM notifications WHERE status = 'sent' ORDER BY sent_at DESC LIMIT 1");
     this.lastProblem = db.prepare(
-      "SELECT * FROM delivery_attempts WHERE result IN ('retry', 'failed', 'waiting-sign-in', 'interrupted') ORDER BY id DESC LIMIT 1",
+      `SELECT * FROM delivery_attempts INDEXED BY delivery_attempts_problems WHERE result IN ${PROBLEM_RESULTS_SQL} ORDER BY id DESC LIMIT 1`,
     );
-    this.nextDue = db.prepare("SELECT min(next_attempt_at) AS at FROM notifications WHERE status = 'queued'");
+    this.nextDue = db.prepare(
+      "SELECT min(next_attempt_at) AS at FROM notifications INDEXED BY notifications_claim WHERE status = 'queued'",
+    );
     this.retriesOf = db.prepare("SELECT count(*) AS n FROM delivery_attempts WHERE notification_id = ? AND result = 'retry'");
     this.oldestOpen = db.prepare(
       "SELECT min(created_at) AS at FROM notifications WHERE status IN ('queued', 'sending', 'waiting-sign-in')",
@@ -288,10 +312,9 @@ export class OutboxRepository {
   claimDue(now: number, limit: number, lease: Lease = NO_LEASE): ClaimedNotification[] {
     if (limit <= 0) return [];
     return this.db.transaction(() => {
-      const rows = (this.due.all(now, limit) as NotificationRecord[]).map(toNotification);
       const claimed: ClaimedNotification[] = [];
-      for (const row of rows) {
-        const c = this.claimRow(row, now, lease);
+      for (const { id } of this.due.all(now, limit) as { id: string }[]) {
+        const c = this.claimRow(id, now, lease);
         if (c) claimed.push(c);
       }
       return claimed;
@@ -304,16 +327,17 @@ export class OutboxRepository {
       const row = this.get(id);
       if (!row || (row.status !== 'queued' && row.status !== 'waiting-sign-in')) return undefined;
       this.db.prepare("UPDATE notifications SET status = 'queued' WHERE id = ?").run(id);
-      return this.claimRow(row, now, lease);
+      return this.claimRow(id, now, lease);
     }).immediate();
   }
 
-  private claimRow(row: NotificationRow, now: number, lease: Lease): ClaimedNotification | undefined {
-    if (this.claim.run(now, row.id).changes === 0) return undefined;
-    const attempt = row.attempts + 1;
-    const attemptId = Number(this.insertAttempt.run(row.id, attempt, now, lease.owner || null).lastInsertRowid);
-    this.setClaim.run({ id: row.id, attemptId, owner: lease.owner || null, expiresAt: lease.owner ? lease.expiresAt : null });
-    return { notification: { ...row, status: 'sending', attempts: attempt, updatedAt: now }, attemptId, lease };
+  /** Moves one queued row to `sending` with its in-flight attempt; reads its bodies (the sender needs them). */
+  private claimRow(id: string, now: number, lease: Lease): ClaimedNotification | undefined {
+    if (this.claim.run(now, id).changes === 0) return undefined;
+    const row = this.get(id)!;
+    const attemptId = Number(this.insertAttempt.run(id, row.attempts, now, lease.owner || null).lastInsertRowid);
+    this.setClaim.run({ id, attemptId, owner: lease.owner || null, expiresAt: lease.owner ? lease.expiresAt : null });
+    return { notification: row, attemptId, lease };
   }
 
   /**
@@ -430,23 +454,67 @@ export class OutboxRepository {
     return (this.eventsOf.all(notificationId) as { event_id: number }[]).map((r) => r.event_id);
   }
 
-  /** Newest first; page on with `before` = the last row's createdAt and id. */
-  page(query: DeliveryPageQuery): NotificationRow[] {
-    const limit = Math.max(1, Math.min(500, Math.floor(query.limit)));
-    const { before, status } = query;
-    const rows = status
-      ? before
-        ? this.pageBeforeByStatus.all(status, before.createdAt, before.id, limit)
-        : this.pageNewestByStatus.all(status, limit)
-      : before
-        ? this.pageBefore.all(before.createdAt, before.id, limit)
-        : this.pageNewest.all(limit);
-    return (rows as NotificationRecord[]).map(toNotification);
+  /** A page's attempts, per e-mail, in one query. */
+  attemptsFor(notificationIds: readonly string[]): Map<string, DeliveryAttemptRow[]> {
+    const out = new Map<string, DeliveryAttemptRow[]>(notificationIds.map((id) => [id, []]));
+    if (notificationIds.length === 0) return out;
+    for (const r of this.attemptsOfMany.all(JSON.stringify(notificationIds)) as AttemptRecord[]) out.get(r.notification_id)?.push(toAttempt(r));
+    return out;
   }
 
-  lastSentNotification(): NotificationRow | undefined {
-    const r = this.lastSent.get() as NotificationRecord | undefined;
-    return r && toNotification(r);
+  /** A page's event ids, per e-mail, in one query. */
+  eventIdsFor(notificationIds: readonly string[]): Map<string, number[]> {
+    const out = new Map<string, number[]>(notificationIds.map((id) => [id, []]));
+    if (notificationIds.length === 0) return out;
+    for (const r of this.eventsOfMany.all(JSON.stringify(notificationIds)) as { notification_id: string; event_id: number }[]) {
+      out.get(r.notification_id)?.push(r.event_id);
+    }
+    return out;
+  }
+
+  /** Newest first; page on with `before` = the last row's createdAt and id. */
+  page(query: DeliveryPageQuery): NotificationRow[] {
+    return (this.pageRows(query, '*') as NotificationRecord[]).map(toNotification);
+  }
+
+  /** As `page`, without reading the bodies. */
+  pageSummaries(query: DeliveryPageQuery): NotificationSummary[] {
+    return (this.pageRows(query, SUMMARY_COLUMNS) as NotificationRecord[]).map(toSummary);
+  }
+
+  /**
+   * One statement per filter combination, each served by an index in the page's order:
+   * notifications_created, notifications_status (status, created_at) or notifications_kind.
+   */
+  private pageRows(query: DeliveryPageQuery, columns: string): unknown[] {
+    const limit = Math.max(1, Math.min(500, Math.floor(query.limit)));
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (query.status) {
+      where.push('status = ?');
+      params.push(query.status);
+    }
+    if (query.kind) {
+      where.push('kind = ?');
+      params.push(query.kind);
+    }
+    if (query.before) {
+      where.push('(created_at, id) < (?, ?)');
+      params.push(query.before.createdAt, query.before.id);
+    }
+    const sql = `SELECT ${columns} FROM notifications ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    return this.statement(sql).all(...params, limit);
+  }
+
+  private statement(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
+  lastSentNotification(): LastSent | undefined {
+    const r = this.lastSent.get() as { id: string; subject: string; sent_at: number | null; recipients: string } | undefined;
+    return r && { id: r.id, subject: r.subject, sentAt: r.sent_at, to: parseJsonColumn<string[]>(r.recipients, []) };
   }
 
   lastProblemAttempt(): DeliveryAttemptRow | undefined {

@@ -32,6 +32,8 @@ export interface StoreOptions {
   durability?: Durability;
   /** How long a write waits for another process holding the write lock (the CLI writing directly). */
   busyTimeoutMs?: number;
+  /** Called with every statement run, parameters filled in (tests check the query plans of hot paths). */
+  trace?: (sql: string) => void;
 }
 
 export interface IntegrityReport {
@@ -75,7 +77,7 @@ export class Store {
   constructor(file: string, options: StoreOptions = {}) {
     this.file = file;
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
-    this.db = new Database(file);
+    this.db = new Database(file, options.trace ? { verbose: (sql) => options.trace!(String(sql)) } : undefined);
     // Event texts and addresses are nobody else's business; SQLite gives the -wal/-shm files the same mode.
     if (file !== ':memory:' && process.platform !== 'win32') fs.chmodSync(file, 0o600);
     this.durability = options.durability ?? 'power-loss';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { NotificationService, type NotificationServiceOptions } from '../../src/notify/service.js';
 import { outcomeOfError, type DeliveryChannel, type DeliveryOutcome, type OutgoingMessage } from '../../src/delivery/index.js';
 import { parseNotificationRules, type NotificationRules } from '../../src/notify/rules.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { openStore, type Store, type StoreOptions } from '../../src/store/index.js';
 import { tempDir } from '../store/helpers.js';
 
 export { tempDir };
@@ -78,15 +78,15 @@ export interface Harness {
 /** A service on a temporary store with a fake clock and sender; the daily report is off unless asked for. */
 export function harness(
   section: unknown = {},
-  options: Partial<Omit<NotificationServiceOptions, 'clock' | 'sender'>> & { clock?: FakeClock; sender?: FakeSender; dir?: string } = {},
+  options: Partial<Omit<NotificationServiceOptions, 'clock' | 'sender'>> & { clock?: FakeClock; sender?: FakeSender; dir?: string; storeOptions?: StoreOptions } = {},
 ): Harness {
   const tmp = options.dir ? { dir: options.dir, cleanup: () => undefined } : tempDir('o365-notify-svc-');
   const file = path.join(tmp.dir, 'store.db');
-  const store = openStore(file);
+  const store = openStore(file, options.storeOptions);
   const clock = options.clock ?? new FakeClock();
   const sender = options.sender ?? new FakeSender();
   const withoutReport = section !== null && typeof section === 'object' && !('daily_report' in section) ? { ...section, daily_report: false } : section;
-  const { clock: _clock, sender: _sender, dir: _dir, ...rest } = options;
+  const { clock: _clock, sender: _sender, dir: _dir, storeOptions: _storeOptions, ...rest } = options;
   const service = new NotificationService({
     ...rest,
     store,

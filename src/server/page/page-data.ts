@@ -169,7 +169,8 @@ export async function gatherPageData(sources: PageDataSources): Promise<PageData
   const timeZone = service.rules.dailyReport.timeZone;
   const time = (ms: number | null | undefined) => formatTime(ms, timeZone);
   const deliveries = service.deliveries({ limit: 25 });
-  const lastTest = deliveries.find((d) => d.notification.kind === 'test') ?? service.deliveries({ limit: 500 }).find((d) => d.notification.kind === 'test');
+  // An indexed lookup (notifications_kind), not a scan of the latest 500 e-mails.
+  const lastTest = deliveries.find((d) => d.notification.kind === 'test') ?? service.deliveries({ kind: 'test', limit: 1 })[0];
   const context = diagnoseContext(settings);
   const registrationRecord = await loadRegistrationRecord(home, settings.account.clientId);
   const checklist = buildChecklist({
