@@ -1,4 +1,4 @@
-import { cleanText } from '../shared/index.js';
+import { badRecipientMessage, cleanText } from '../shared/index.js';
 import type { GuideStep } from './guide-step.js';
 import {
   CONSUMER_TENANT_ID,
@@ -274,14 +274,14 @@ function checkAppOnly(settings: Settings, type: AccountType | undefined, out: Pr
 
 function checkMail(settings: Settings, out: ProblemList): void {
   // Each bad address is its own problem; the service leaves out only that one and mails the rest.
+  const othersRemain = settings.mail.to.some((address) => emailAddressProblem(address) === undefined);
   for (const address of settings.mail.to) {
     const why = emailAddressProblem(address);
     if (why === undefined) continue;
     out.add(
       'mail.to',
       'recipients',
-      `mail.to "${cleanText(address.slice(0, 100))}" is not an e-mail address (${why}): it gets nothing, the other addresses still do. ` +
-        'Correct it in settings.yaml or with `o365-notify setup --to`.',
+      `mail.to: ${badRecipientMessage(cleanText(address.slice(0, 100)), why, othersRemain)} Correct it in settings.yaml or with \`o365-notify setup --to\`.`,
     );
   }
   if (settings.mail.to.length === 0) {

@@ -1,5 +1,5 @@
 import type { Problem } from '../config/index.js';
-import { cleanText, hasControlCharacters, isEmailAddress } from '../shared/index.js';
+import { badRecipientMessage, cleanText, emailAddressProblem, hasControlCharacters, isEmailAddress } from '../shared/index.js';
 import { SEVERITIES, type Severity } from '../store/index.js';
 import { CUSTOM_TYPE_PATTERN, IMAGEMANAGER_EVENT_TYPES, isCatalogType } from './catalog.js';
 import { formatDuration, parseDuration } from './duration.js';
@@ -190,10 +190,15 @@ function parseRecipients(p: Problems, field: string, value: unknown, { required 
     return undefined;
   }
   // One bad address drops only itself (reported): the others still get the e-mails.
+  const othersRemain = validAddresses(list).length > 0;
   const out = validAddresses(list, (item) =>
     p.error(
       field,
-      `"${typeof item === 'string' ? cleanText(item.slice(0, 100)) : describe(item)}" is not an e-mail address (write it as name@example.com) and gets nothing; the other addresses are used`,
+      badRecipientMessage(
+        typeof item === 'string' ? cleanText(item.trim().slice(0, 100)) : describe(item),
+        typeof item === 'string' ? (emailAddressProblem(item.trim()) ?? 'it needs the form name@domain') : 'it is not text',
+        othersRemain,
+      ),
       'recipients',
     ),
   );

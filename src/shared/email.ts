@@ -39,3 +39,12 @@ export function emailAddressProblem(address: string): string | undefined {
 export function isEmailAddress(value: string): boolean {
   return emailAddressProblem(value) === undefined;
 }
+
+/**
+ * One bad entry of a recipient list, said the same way by every check of one (mail.to, the
+ * notifications' recipients): what it is, why, and that it alone is left out.
+ * `shown` is the entry as printable text; `othersRemain` whether a valid address is still listed.
+ */
+export function badRecipientMessage(shown: string, why: string, othersRemain: boolean): string {
+  return `"${shown}" is not an e-mail address (${why}): it gets nothing; ${othersRemain ? 'the other addresses still do' : 'no other address is listed, so nobody is e-mailed'}.`;
+}

@@ -31,7 +31,7 @@ describe('config check runs every check the service runs (issue 9.9)', () => {
       await writeFile(join(home, 'settings.yaml'), SETTINGS, { mode: 0o600 });
       const r = await runCli(['config', 'check'], { home });
       assert.equal(r.code, 1, r.stdout + r.stderr);
-      assert.match(r.stdout, /mail\.to "ops@contoso\.com\." is not an e-mail address .*the other addresses still do/);
+      assert.match(r.stdout, /mail\.to: "ops@contoso\.com\." is not an e-mail address .*the other addresses still do/);
       assert.match(r.stdout, /notifications\.group_wait: must be a duration such as 30s/);
       assert.match(r.stdout, /notifications\.rules\[0\]\.match\.agnet: is not a label to match on .*Did you mean agent\?/);
       assert.doesNotMatch(r.stdout, /no problems/);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createAdminLink } from '../../src/server/page/index.js';
 import { runCli } from '../support/cli.js';
+import { pageProblems } from '../../src/server/page/page-words.js';
 import { adminSession, call, startPageService, type PageService } from './helpers.js';
 
 const CLIENT_ID = '6731de76-14a6-49ae-97bc-6eba6914391e';
@@ -192,7 +193,9 @@ describe('settings page access', () => {
     await writeFile(join(svc.home, 'settings.yaml'), yaml);
     const cli = await runCli(['--json', 'config', 'check'], { home: svc.home, env: svc.env });
     const fromCli = JSON.parse(cli.stdout).problems.filter((p: any) => p.field.startsWith('account.'));
-    assert.deepEqual(live.map((p: any) => p.message), fromCli.map((p: any) => p.message));
+    // The same checks; the page says them with its own labels (issue 10.3).
+    assert.deepEqual(live.map((p: any) => p.message), pageProblems(fromCli).map((p) => p.message));
+    assert.ok(live.every((p: any) => !/account\.|`/.test(p.message)), JSON.stringify(live));
     await rm(join(svc.home, 'settings.yaml'));
 
     const saved = await pageCall(session, 'POST', '/ui/api/account', {

@@ -18,6 +18,7 @@ import { loadRegistrationRecord, reviewRegistration } from '../../registration/i
 import { openSecretStore, type SecretStore } from '../../secrets/index.js';
 import type { StoredEvent } from '../../store/index.js';
 import { buildChecklist, type ChecklistStep } from './checklist.js';
+import { pageProblems } from './page-words.js';
 import { cachedTokenScopes, evidenceFor, readEvidence } from './evidence.js';
 import { notificationsFormValues, parseRules, type NotificationsFormValues } from './notifications-form.js';
 import type { DeviceCodeView } from './sign-in-flows.js';
@@ -155,11 +156,11 @@ export async function gatherPageData(sources: PageDataSources): Promise<PageData
   }
   const stored = await readStoredSecret(home, env);
   const unreadable = new Set(readProblems.filter((p) => p.severity === 'error').map((p) => p.field));
-  const problems = [
+  const problems = pageProblems([
     ...readProblems,
     ...(stored.problem ? [stored.problem] : []),
     ...checkSettings(settings, { clientSecret: stored.secret }).filter((p) => !unreadable.has(p.field)),
-  ];
+  ]);
   const secretConfigured = stored.secret !== undefined && stored.secret !== '';
   const auth = await readAuthStatus(home, settings, secretConfigured);
   const authState = await readAuthState(home);
@@ -200,7 +201,7 @@ export async function gatherPageData(sources: PageDataSources): Promise<PageData
     settings,
     sources: settingsSources,
     problems,
-    notificationProblems: parseRules(fileSettings, now).problems,
+    notificationProblems: pageProblems(parseRules(fileSettings, now).problems),
     secretConfigured,
     auth,
     checklist,

@@ -11,6 +11,7 @@ import {
 } from '../../config/index.js';
 import { adminConsentUrl, GUIDE_STEP_INFO, isGuideStep } from '../../diagnose/index.js';
 import { SilenceValidationError } from '../../notify/index.js';
+import { cleanText, emailAddressProblem } from '../../shared/index.js';
 import { openSecretStore } from '../../secrets/index.js';
 import type { StoredDiagnosis } from '../../store/index.js';
 import { PasswordError } from './access.js';
@@ -18,6 +19,7 @@ import { applyAccountForm, checkAccount, copySettings, isAccountField, readAccou
 import { isLoopbackPeer, requestOrigin } from './guard.js';
 import { applyNotificationsForm } from './notifications-form.js';
 import type { PageRuntime } from './runtime.js';
+import { pageProblems } from './page-words.js';
 import { liveFragments } from './view-page.js';
 
 /**
@@ -41,7 +43,7 @@ function errorsIn(problems: Problem[]): Problem[] {
 }
 
 function refuse(reply: FastifyReply, status: number, error: string, problems: Problem[] = []): FastifyReply {
-  return reply.code(status).send({ ok: false, error, problems });
+  return reply.code(status).send({ ok: false, error, problems: pageProblems(problems) });
 }
 
 /** The Silences form's labels for what the service refused (the same check, in the page's words). */
@@ -111,7 +113,7 @@ export async function registerApiRoutes(app: FastifyInstance, page: PageRuntime)
 
   app.post('/ui/api/check', api, async (request) => {
     const { settings, problems } = await accountCandidate(request.body);
-    return { ok: errorsIn(problems).length === 0, problems, redirectUri: redirectUri(settings) };
+    return { ok: errorsIn(problems).length === 0, problems: pageProblems(problems), redirectUri: redirectUri(settings) };
   });
 
   app.post('/ui/api/account', api, async (request, reply) => {
@@ -123,7 +125,7 @@ export async function registerApiRoutes(app: FastifyInstance, page: PageRuntime)
     if (form.secret) await store.setClientSecret(form.secret);
     await context.reloadSettings();
     const secretNote = form.secret ? ' The client secret is stored encrypted.' : form.clearSecret ? ' The client secret was removed.' : '';
-    return { ok: true, message: `Account settings saved.${secretNote}`, problems };
+    return { ok: true, message: `Account settings saved.${secretNote}`, problems: pageProblems(problems) };
   });
 
   app.post('/ui/api/notifications', api, async (request, reply) => {
@@ -132,7 +134,7 @@ export async function registerApiRoutes(app: FastifyInstance, page: PageRuntime)
     if (errorsIn(problems).length > 0) return refuse(reply, 400, 'Not saved: some notification settings cannot be used.', problems);
     await saveSettings(context.home, settings, context.env);
     await context.reloadSettings();
-    return { ok: true, message: 'Notification settings saved.', problems };
+    return { ok: true, message: 'Notification settings saved.', problems: pageProblems(problems) };
   });
 
   app.post('/ui/api/silences', api, async (request, reply) => {
@@ -232,7 +234,10 @@ export async function registerApiRoutes(app: FastifyInstance, page: PageRuntime)
       .split(/[,;\s]+/)
       .filter((a) => a !== '');
     const bad = to.filter((a) => !isEmailAddress(a));
-    if (bad.length > 0) return refuse(reply, 400, `Not sent: ${bad.map((a) => `"${a}"`).join(', ')} ${bad.length === 1 ? 'is not an e-mail address' : 'are not e-mail addresses'}.`);
+    if (bad.length > 0) {
+      const why = bad.map((a) => `"${cleanText(a.slice(0, 100))}" is not an e-mail address (${emailAddressProblem(a)})`);
+      return refuse(reply, 400, `Not sent: ${why.join('; ')}.`, [{ field: 'to', severity: 'error', message: `${why.join('; ')}.`, guideStep: 'recipients' }]);
+    }
     let result;
     try {
       result = await context.service.sendTestEmail({ to });

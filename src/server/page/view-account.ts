@@ -75,7 +75,7 @@ export function accountSection(data: PageData): Html {
   return html`<section class="card" id="account" aria-labelledby="account-title">
 <h2 id="account-title">Microsoft 365 account</h2>
 <p class="muted">Enter what you collected while following the guide <em>Office365 Account Configuration</em> in the Azure portal.
-Saved to <code>${data.settingsFile}</code>, the file <code>o365-notify setup</code> writes.</p>
+Saved to <code>${data.settingsFile}</code>, the same file the command line reads and writes.</p>
 <form id="account-form" novalidate>
 <fieldset data-field="account.type" class="${fieldClass(problems, 'account.type')}">
 <legend>Supported account types</legend>
@@ -165,7 +165,7 @@ ${AUTH_MODES.map(
 
 <div class="problems" role="status" aria-live="polite"></div>
 <div class="actions"><button type="submit" class="primary">Save account settings</button>
-<span class="muted">Checked against the guide as you type, with the same messages as <code>o365-notify config check</code>.</span></div>
+<span class="muted">Checked against the guide as you type (the same checks as the command line's config check).</span></div>
 </form>
 </section>`;
 }
