@@ -1,6 +1,7 @@
 import type { FromPolicy } from '../config/index.js';
 import { formatAddress, formatAddressList, parseAddressList, sameAddress, type HeaderAddress } from './addresses.js';
 import { fieldText, findField, parseHeaderBlock, removeFields, serializeHeaders, textField, type HeaderField } from './headers.js';
+import { repairLongLines } from './long-lines.js';
 import { splitMessage } from './message-parts.js';
 
 /**
@@ -12,7 +13,8 @@ import { splitMessage } from './message-parts.js';
  * - envelope recipients missing from To/Cc become Bcc; the sender's own Bcc header is dropped
  *   (Exchange never shows Bcc to recipients);
  * - no To and no Cc left: `To: undisclosed-recipients:;` (an only-Bcc message).
- * The From follows smtp.fromPolicy.
+ * The From follows smtp.fromPolicy. Parts with body lines over 998 octets are re-encoded
+ * (long-lines.ts).
  */
 export interface OutgoingInput {
   raw: Buffer;
@@ -31,6 +33,8 @@ export interface OutgoingMime {
   cc: string[];
   bcc: string[];
   from: string | undefined;
+  /** Parts re-encoded because of lines over 998 octets. */
+  reencoded: string[];
 }
 
 function addressesOf(fields: HeaderField[], name: string): HeaderAddress[] {
@@ -81,6 +85,6 @@ export function buildOutgoingMime(input: OutgoingInput): OutgoingMime {
   if (bcc.length > 0) edited.push(textField('Bcc', formatAddressList(bcc.map((address) => ({ name: '', address })))));
   edited.push(textField('X-O365-Notify-Id', input.id));
   const policy = applyFromPolicy(fields, input);
-  const mime = Buffer.concat([serializeHeaders([...policy.fields, ...edited]), Buffer.from('\r\n'), body]);
-  return { mime, to: to.map((a) => a.address), cc: cc.map((a) => a.address), bcc, from: policy.from };
+  const { mime, reencoded } = repairLongLines(Buffer.concat([serializeHeaders([...policy.fields, ...edited]), Buffer.from('\r\n'), body]));
+  return { mime, to: to.map((a) => a.address), cc: cc.map((a) => a.address), bcc, from: policy.from, reencoded };
 }

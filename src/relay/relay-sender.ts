@@ -55,7 +55,10 @@ export class RelaySender implements DeliveryChannel {
     const identity = await this.o.identity();
     const out = buildOutgoingMime({ raw, recipients: row.recipients, envelopeFrom: row.envelopeFrom, mailbox: identity.mailbox, fromPolicy: this.o.fromPolicy(), id });
     const result = await this.o.inner.use((connection) => (mimeFits(out.mime.length) ? connection.client.sendMime(out.mime, id) : this.sendLarge(connection, out, id, signal)));
-    this.logger.info({ component: 'smtp', id, path: result.path, recipients: row.recipients.length, bytes: out.mime.length }, 'relayed message accepted by Microsoft Graph');
+    this.logger.info(
+      { component: 'smtp', id, path: result.path, recipients: row.recipients.length, bytes: out.mime.length, ...(out.reencoded.length > 0 ? { reencoded: out.reencoded } : {}) },
+      'relayed message accepted by Microsoft Graph',
+    );
     await this.cleanUp(row);
     return { kind: 'sent', messageId: result.messageId, requests: result.requests };
   }

@@ -122,6 +122,12 @@ describe('Graph emulator: MIME sendMail, MIME drafts and the recipients lookup',
     assert.equal(graphError(notMessage).code, 'ErrorMimeContentInvalid');
     const huge = await sendMime('/v1.0/me/sendMail', b64(mimeMessage({ From: ALERTS, To: IT_TEAM, Subject: 'big' }, 'x'.repeat(3_200_000))));
     assert.equal(huge.status, 413);
+    const longLine = await sendMime('/v1.0/me/sendMail', b64(mimeMessage({ From: ALERTS, To: IT_TEAM, Subject: 'long line' }, `${'y'.repeat(999)}\r\n`)));
+    assert.equal(longLine.status, 400);
+    assert.deepEqual([graphError(longLine).code, graphError(longLine).message], ['ErrorMimeContentInvalid', 'The MIME content is not a valid message: line 7 is longer than 998 characters.']);
+    const atLimit = await sendMime('/v1.0/me/sendMail', b64(mimeMessage({ From: ALERTS, To: IT_TEAM, Subject: 'at the limit' }, `${'y'.repeat(998)}\r\n`)));
+    assert.equal(atLimit.status, 202, atLimit.text);
+    assert.equal((await emu.call('DELETE', '/_emulator/mailboxes')).status, 204);
     const draftBad = await sendMime('/v1.0/me/messages', '%%%');
     assert.equal(graphError(draftBad).code, 'ErrorMimeContentInvalidBase64String');
     assert.deepEqual(await messagesOf(emu, IT_TEAM).catch(() => []), []);

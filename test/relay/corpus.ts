@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { DEMO_DOMAIN } from '../../src/emulator/index.js';
 
 /** Messages the way devices (printers, NAS boxes, old backup tools) really send them. */
@@ -12,6 +13,19 @@ export interface CorpusSample {
 
 const from = `alerts@${DEMO_DOMAIN}`;
 const to = `it-team@${DEMO_DOMAIN}`;
+
+// Lines over 998 octets (RFC 5322 section 2.1.1): what tools that write a report on one line send.
+const LONG_TEXT = 'A'.repeat(4990) + ' =end= ' + 'tab\tend';
+const LONG_HTML = `<html><body><table>${Array.from({ length: 120 }, (_, i) => `<tr><td>Überprüfung ${i}</td><td>OK €</td></tr>`).join('')}</table></body></html>`;
+const LONG_ATTACHMENT = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) % 256));
+
+/** Equal text, with a short failure message (these bodies are thousands of characters). */
+function sameText(actual: string, expected: string): void {
+  if (actual === expected) return;
+  let at = 0;
+  while (at < actual.length && actual[at] === expected[at]) at++;
+  assert.fail(`the delivered body differs from the sent one at character ${at} of ${expected.length}: got ${JSON.stringify(actual.slice(at, at + 40))}, sent ${JSON.stringify(expected.slice(at, at + 40))}`);
+}
 
 export const DEVICE_CORPUS: CorpusSample[] = [
   {
@@ -42,10 +56,37 @@ export const DEVICE_CORPUS: CorpusSample[] = [
     check: (m) => assert.equal(m.from.address, from),
   },
   {
-    name: 'a very long body line (no line breaks for 5,000 characters)',
-    raw: Buffer.from(`From: ${from}\r\nTo: ${to}\r\nSubject: corpus long line\r\n\r\n${'A'.repeat(5000)}\r\n`),
+    name: 'a very long body line (no line breaks for 5,000 characters), no MIME headers',
+    raw: Buffer.from(`From: ${from}\r\nTo: ${to}\r\nSubject: corpus long line\r\n\r\n${LONG_TEXT}\r\nsecond line  \r\n`),
     expectSubject: 'corpus long line',
-    check: (m) => assert.ok(m.body.content.includes('A'.repeat(5000))),
+    check: (m) => sameText(m.body.content, `${LONG_TEXT}\nsecond line  \n`),
+  },
+  {
+    name: 'an HTML report on one 8-bit UTF-8 line of 6,000 octets (Content-Transfer-Encoding: 8bit)',
+    raw: Buffer.from(
+      `From: ${from}\r\nTo: ${to}\r\nSubject: corpus long html\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${LONG_HTML}\r\n`,
+      'utf8',
+    ),
+    expectSubject: 'corpus long html',
+    check: (m) => {
+      assert.equal(m.body.contentType, 'html');
+      sameText(m.body.content, `${LONG_HTML}\n`);
+    },
+  },
+  {
+    name: 'text/HTML alternatives and a base64 attachment, each on one long line',
+    raw: Buffer.from(
+      `From: ${from}\r\nTo: ${to}\r\nSubject: corpus long parts\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="m"\r\n\r\n` +
+        `--m\r\nContent-Type: multipart/alternative; boundary="a"\r\n\r\n--a\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${LONG_TEXT}\r\n` +
+        `--a\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${LONG_HTML}\r\n--a--\r\n` +
+        `--m\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="report.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n${LONG_ATTACHMENT.toString('base64')}\r\n--m--\r\n`,
+      'utf8',
+    ),
+    expectSubject: 'corpus long parts',
+    check: (m) => {
+      sameText(m.body.content, LONG_HTML);
+      assert.deepEqual(m.attachments.map((a: any) => [a.name, a.size, a.sha256]), [['report.bin', LONG_ATTACHMENT.length, createHash('sha256').update(LONG_ATTACHMENT).digest('hex')]]);
+    },
   },
   {
     name: 'no headers at all (a script that pipes only a body)',

@@ -95,3 +95,40 @@ describe('receiving a message (line endings, repairs, spooling)', () => {
     }
   });
 });
+
+describe('body lines over 998 octets are re-encoded, content unchanged', () => {
+  const long = 'Z'.repeat(1500);
+  it('a long text part becomes quoted-printable, a long base64 line is re-wrapped; other parts keep their bytes', async () => {
+    const { repairLongLines } = await import('../../src/relay/long-lines.js');
+    const short = '--m\r\nContent-Type: text/plain\r\n\r\nshort line\r\n';
+    const bin = Buffer.from(Array.from({ length: 1200 }, (_, i) => i % 256));
+    const raw = Buffer.from(
+      'From: a@contoso.com\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="m"\r\n\r\npreamble\r\n' +
+        short +
+        `--m\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n<p>${long} \u00fc</p>\r\n` +
+        `--m\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n${bin.toString('base64')}\r\n--m--\r\nepilogue\r\n`,
+      'utf8',
+    );
+    const { mime, reencoded } = repairLongLines(raw);
+    assert.deepEqual(reencoded, ['text/html as quoted-printable', 'application/octet-stream as base64']);
+    const text = mime.toString('latin1');
+    assert.ok(text.split('\r\n').every((l) => l.length <= 998), 'no line over 998 octets');
+    assert.ok(text.includes(`preamble\r\n${short}--m\r\n`), 'the preamble and the short part are byte for byte the same');
+    assert.ok(text.endsWith('\r\n--m--\r\nepilogue\r\n'));
+    const { simpleParser } = await import('mailparser');
+    const [before, after] = await Promise.all([simpleParser(raw), simpleParser(mime)]);
+    assert.equal(after.html, before.html);
+    assert.ok(typeof after.html === 'string' && after.html.includes(`<p>${long} \u00fc</p>`));
+    assert.ok(after.attachments[0]!.content.equals(bin));
+    assert.match(text, /Content-Type: text\/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n<p>Z{70}/);
+  });
+
+  it('a message without MIME headers gets MIME-Version with its Content-Transfer-Encoding; a message without long lines is the same Buffer', async () => {
+    const { repairLongLines } = await import('../../src/relay/long-lines.js');
+    const { mime } = repairLongLines(crlf(`From: a@contoso.com\nSubject: s\n\n${long}\n`));
+    assert.deepEqual(headerOf(mime, 'MIME-Version'), ['1.0']);
+    assert.deepEqual(headerOf(mime, 'Content-Transfer-Encoding'), ['quoted-printable']);
+    const plain = crlf('From: a@contoso.com\n\nshort\n');
+    assert.equal(repairLongLines(plain).mime, plain);
+  });
+});
