@@ -41,6 +41,12 @@ export interface EntraBehaviour {
   refreshTokenInactivityDays: number;
   /** Authorization codes are short-lived (Entra: about 10 minutes). */
   authorizationCodeLifetimeSeconds: number;
+  /**
+   * How long an app made through Graph (POST /applications) and a secret added with addPassword stay
+   * unknown to the sign-in endpoints (AADSTS700016 / AADSTS7000215): Entra replicates them first.
+   * 0 by default (docs/emulator.md: Microsoft gives no figure).
+   */
+  propagationDelaySeconds: number;
 }
 
 export const DEFAULT_BEHAVIOUR: EntraBehaviour = {
@@ -49,6 +55,7 @@ export const DEFAULT_BEHAVIOUR: EntraBehaviour = {
   accessTokenLifetimeSeconds: 3600,
   refreshTokenInactivityDays: 90,
   authorizationCodeLifetimeSeconds: 600,
+  propagationDelaySeconds: 0,
 };
 
 /** What the emulator's route modules share. */

@@ -60,6 +60,8 @@ export interface ClientSecret {
   hint: string;
   valueSha256: string;
   expiresAt: string; // ISO 8601
+  /** Before this time (ms) the token service does not know the secret yet: replication after addPassword. */
+  knownFromMs?: number;
 }
 
 export interface AppRegistration {
@@ -77,6 +79,8 @@ export interface AppRegistration {
   applicationPermissions: string[];
   /** A Microsoft first-party app present in every tenant (not listed in the emulator's state). */
   firstParty?: boolean;
+  /** Before this time (ms) the sign-in endpoints do not know the app yet: replication after POST /applications. */
+  knownFromMs?: number;
 }
 
 /** Microsoft's own tenant, home of its first-party apps. */
@@ -266,8 +270,14 @@ export class Directory {
     return this.apps.get(clientId.toLowerCase());
   }
 
+  /** The app as the sign-in endpoints see it: not yet, while a new app replicates (AADSTS700016). */
+  findAppForSignIn(clientId: string, nowMs: number): AppRegistration | undefined {
+    const app = this.findApp(clientId);
+    return app && (app.knownFromMs === undefined || app.knownFromMs <= nowMs) ? app : undefined;
+  }
+
   /** Certificates & secrets > New client secret. Returns the value: it is shown only this once. */
-  addSecret(clientId: string, input: { displayName?: string; expiresAt: string; value?: string }): { secret: ClientSecret; value: string } {
+  addSecret(clientId: string, input: { displayName?: string; expiresAt: string; value?: string; knownFromMs?: number }): { secret: ClientSecret; value: string } {
     const app = this.requireApp(clientId);
     const value = input.value ?? newSecretValue();
     const secret: ClientSecret = {
@@ -276,6 +286,7 @@ export class Directory {
       hint: value.slice(0, 3),
       valueSha256: hashSecret(value),
       expiresAt: new Date(input.expiresAt).toISOString(),
+      ...(input.knownFromMs === undefined ? {} : { knownFromMs: input.knownFromMs }),
     };
     app.secrets.push(secret);
     return { secret, value };
@@ -285,7 +296,8 @@ export class Directory {
   checkSecret(app: AppRegistration, presented: string, nowMs: number): SecretCheck {
     const presentedHash = Buffer.from(hashSecret(presented), 'hex');
     const match = app.secrets.find((s) => timingSafeEqual(Buffer.from(s.valueSha256, 'hex'), presentedHash));
-    if (!match) return 'wrong';
+    // A secret still replicating is refused like a wrong one (AADSTS7000215), as Entra does for a while.
+    if (!match || (match.knownFromMs ?? 0) > nowMs) return 'wrong';
     return Date.parse(match.expiresAt) <= nowMs ? 'expired' : 'ok';
   }
 

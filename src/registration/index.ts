@@ -6,3 +6,4 @@ export { rotateSecret, type RotateOptions, type RotateResult } from './rotate.js
 export { loadRegistrationRecord, saveRegistrationRecord, type RegistrationRecord } from './record.js';
 export { READ_SCOPES, readRegistrationAsAdmin } from './read-as-admin.js';
 export { reviewRegistration, type RegistrationReview, type RegistrationStep } from './review.js';
+export { NOT_YET_PROPAGATED, PROPAGATION_WAIT_MS, waitForTokenService, type PropagationOutcome } from './propagation.js';

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createHttpsTransport } from '../graph/index.js';
 import { signInAdministrator } from './admin-sign-in.js';
 import { DirectoryClient, RegistrationError } from './directory-client.js';
+import { PROPAGATION_WAIT_MS, waitForTokenService } from './propagation.js';
 import { readRegistration, type RegistrationRecord } from './record.js';
 
 /** The display name of the secrets o365-notify adds; rotation removes only these. */
@@ -16,8 +16,8 @@ export interface RotateOptions {
   graphBase: string;
   ca?: string;
   emulator: boolean;
-  /** Makes `value` the secret in use and proves it gets a token; throws when it does not (yet). */
-  tryNewSecret(value: string): Promise<void>;
+  /** Makes `value` the secret in use and asks for a token: undefined when it got one, else Entra's error code. */
+  tryNewSecret(value: string): Promise<string | undefined>;
   /** Puts the previous secret back (after the new one never worked). */
   restoreOldSecret(): Promise<void>;
   /** How long a new secret may take to reach the token service (Entra replicates it). */
@@ -57,22 +57,20 @@ export async function rotateSecret(options: RotateOptions): Promise<RotateResult
     if (!app) throw new RegistrationError(`No app registration with the Application (client) ID ${options.appId} in tenant ${admin.tenantId}: check account.clientId.`);
     const added = await directory.addPassword(app.id, SECRET_DISPLAY_NAME, new Date(now() + options.lifetimeMs).toISOString());
     options.onProgress(`Added a new client secret, valid until ${added.endDateTime.slice(0, 10)}.`);
-    const deadline = now() + (options.propagationMs ?? 120_000);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await options.tryNewSecret(added.secretText);
-        break;
-      } catch (err) {
-        if (now() + 5000 > deadline) {
-          await options.restoreOldSecret();
-          await directory.removePassword(app.id, added.keyId);
-          throw new RegistrationError(
-            `The new client secret did not get a token (${(err as Error).message}), so it was removed again and the previous secret stays in use. Run \`o365-notify secret rotate\` again later.`,
-          );
-        }
-        options.onProgress(`Waiting for the new secret to reach the token service (attempt ${attempt})...`);
-        await sleep(5000);
-      }
+    const outcome = await waitForTokenService({
+      check: () => options.tryNewSecret(added.secretText),
+      waitMs: options.propagationMs ?? PROPAGATION_WAIT_MS,
+      what: 'the new client secret',
+      now,
+      onProgress: options.onProgress,
+    });
+    if (outcome.code !== undefined) {
+      await options.restoreOldSecret();
+      await directory.removePassword(app.id, added.keyId);
+      const why = outcome.gaveUp ? `still ${outcome.code} after ${Math.round(outcome.waitedMs / 1000)} s` : outcome.code;
+      throw new RegistrationError(
+        `The new client secret did not get a token (${why}), so it was removed again and the previous secret stays in use. Run \`o365-notify secret rotate\` again later.`,
+      );
     }
     const old = (app.passwordCredentials ?? []).filter((c) => c.displayName === SECRET_DISPLAY_NAME && c.keyId !== added.keyId);
     for (const c of old) await directory.removePassword(app.id, c.keyId);

@@ -16,14 +16,16 @@ import {
 } from '../../config/index.js';
 import { trustedCa } from '../../auth/index.js';
 import { parseDuration } from '../../notify/index.js';
-import { exchangeScopeLines, GRAPH_CLI_TOOLS_APP_ID, register, RegistrationError, saveRegistrationRecord } from '../../registration/index.js';
+import { exchangeScopeLines, GRAPH_CLI_TOOLS_APP_ID, register, RegistrationError, saveRegistrationRecord, waitForTokenService } from '../../registration/index.js';
 import { openSecretStore } from '../../secrets/index.js';
 import { isEmailAddress } from '../../shared/index.js';
+import { appOnlyAnswer, delegatedAnswer, propagationWait } from './token-service-answer.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
 const usage = `Usage: o365-notify register [--account-type single-tenant] [--auth device-code] [--tenant-id ID]
                           [--client-id ID] [--name ImageManager] [--grant-admin-consent] [--check]
                           [--large-attachments] [--secret-expires 180d] [--sender ADDRESS]
+                          [--propagation-wait 5m]
                           [--to ADDRESS] [--bootstrap-client-id ID] [--emulator URL --emulator-ca FILE]
 
 Does the guide's portal work for you: an administrator of the tenant signs in once (device code)
@@ -37,6 +39,9 @@ never shown). --grant-admin-consent also grants admin consent. Run again, it fin
 each change in the portal's words. Then it writes the settings, as \`setup\` does. --check only reads
 the registration and lists what differs from the guide (and expired secrets), changing nothing;
 exit 1 when something differs.
+
+A new app or secret takes a while to reach Entra ID's sign-in service (AADSTS700016 / AADSTS7000215
+meanwhile): register then asks it every few seconds, saying so, for up to --propagation-wait.
 
 The administrator needs Application Administrator or Cloud Application Administrator (or "Users can
 register applications" left on), and for consent Privileged Role Administrator, Cloud Application
@@ -69,6 +74,7 @@ export const registerCommand: Command = {
       check: { type: 'boolean', default: false },
       'large-attachments': { type: 'boolean', default: false },
       'secret-expires': { type: 'string', default: '180d' },
+      'propagation-wait': { type: 'string', default: '5m' },
       sender: { type: 'string' },
       to: { type: 'string', multiple: true },
       'bootstrap-client-id': { type: 'string', default: GRAPH_CLI_TOOLS_APP_ID },
@@ -83,6 +89,7 @@ export const registerCommand: Command = {
     for (const id of [values['client-id'], values['bootstrap-client-id']]) {
       if (id !== undefined && !isGuid(id)) throw new UsageError(`"${id}" is not an Application (client) ID (a GUID from the app's Overview page)`);
     }
+    const propagationMs = propagationWait(values['propagation-wait']);
     const lifetimeMs = parseDuration(values['secret-expires']);
     if (lifetimeMs === undefined || lifetimeMs <= 0) throw new UsageError(`--secret-expires must be a duration such as 180d, not "${values['secret-expires']}"`);
     for (const address of [...(values.to ?? []), ...(values.sender ? [values.sender] : [])]) {
@@ -128,6 +135,22 @@ export const registerCommand: Command = {
       if (values.to) settings.mail.to = values.to;
       const file = await saveSettings(read.home, settings, ctx.env);
       writeLine(ctx.stdout, `Settings written to ${file}.`);
+      if (result.created || result.secret) {
+        const what = result.created ? 'the new app' : 'the new client secret';
+        const outcome = await waitForTokenService({
+          check: () => (auth === 'app-only' ? appOnlyAnswer(read.home, ctx.env, settings, secrets) : delegatedAnswer(settings)),
+          waitMs: propagationMs,
+          what,
+          onProgress: (line) => writeLine(ctx.stdout, line),
+        });
+        writeLine(
+          ctx.stdout,
+          outcome.gaveUp
+            ? `Entra ID's sign-in service does not know ${what} yet (still ${outcome.code} after ${Math.round(outcome.waitedMs / 1000)} s). ` +
+                'That happens for a while after App registrations changes; wait a few minutes before the next step (or run register again with a longer --propagation-wait).'
+            : `Entra ID's sign-in service knows ${what}.`,
+        );
+      }
       if (auth === 'app-only' && result.consent !== 'not-asked' && result.servicePrincipalId && values.sender) {
         writeLine(ctx.stdout, '\nGraph cannot limit an app-only app to one mailbox; Exchange Online can (run in Exchange Online PowerShell):');
         for (const line of exchangeScopeLines(result.appId, result.servicePrincipalId, values.sender)) writeLine(ctx.stdout, `  ${line}`);

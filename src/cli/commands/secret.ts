@@ -1,15 +1,16 @@
-import { openAuthSession, signInAppOnly, trustedCa } from '../../auth/index.js';
+import { trustedCa } from '../../auth/index.js';
 import { authorityHost, graphBaseUrl, loadSettings, resolveHome, saveSettings, usesEmulator } from '../../config/index.js';
 import { parseDuration } from '../../notify/index.js';
 import { GRAPH_CLI_TOOLS_APP_ID, RegistrationError, rotateSecret, saveRegistrationRecord } from '../../registration/index.js';
 import { openSecretStore } from '../../secrets/index.js';
+import { appOnlyAnswer, propagationWait } from './token-service-answer.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
-const usage = `Usage: o365-notify secret rotate [--secret-expires 180d] [--bootstrap-client-id ID]
+const usage = `Usage: o365-notify secret rotate [--secret-expires 180d] [--propagation-wait 5m] [--bootstrap-client-id ID]
 
 App-only: replaces the client secret without a gap. An administrator signs in once (device code,
 as for \`register\`); a new secret is added to the app (Certificates & secrets), o365-notify
-switches to it once it gets a token (waiting up to 2 minutes for Entra to replicate it), then
+switches to it once it gets a token (waiting up to --propagation-wait for Entra to replicate it), then
 removes the previous secrets it added itself (secrets named "o365-notify"; others stay). If the new
 secret never works, it is removed again and the old one stays. A running service picks up the new
 secret at its next token. The new Expires date goes into account.secretExpires.`;
@@ -23,10 +24,12 @@ export const secretCommand: Command = {
     if (action !== 'rotate') throw new UsageError(action === undefined ? 'secret needs an action: rotate' : `Unknown secret action "${action}".`);
     const { values } = parseCommandArgs(rest, {
       'secret-expires': { type: 'string', default: '180d' },
+      'propagation-wait': { type: 'string', default: '5m' },
       'bootstrap-client-id': { type: 'string', default: GRAPH_CLI_TOOLS_APP_ID },
     });
     const lifetimeMs = parseDuration(values['secret-expires']);
     if (lifetimeMs === undefined || lifetimeMs <= 0) throw new UsageError(`--secret-expires must be a duration such as 180d, not "${values['secret-expires']}"`);
+    const propagationMs = propagationWait(values['propagation-wait']);
     const home = resolveHome(ctx.home, ctx.env);
     const settings = await loadSettings(home, ctx.env);
     const { clientId, tenantId, auth } = settings.account;
@@ -49,8 +52,9 @@ export const secretCommand: Command = {
         emulator: usesEmulator(settings),
         tryNewSecret: async (value) => {
           await secrets.setClientSecret(value);
-          await signInAppOnly(await openAuthSession({ home, env: ctx.env, settings, secrets }));
+          return appOnlyAnswer(home, ctx.env, settings, secrets);
         },
+        propagationMs,
         restoreOldSecret: async () => (previous === undefined ? secrets.clearClientSecret() : secrets.setClientSecret(previous)),
         onCode: (message) => writeLine(ctx.stdout, message),
         onProgress: (line) => writeLine(ctx.stdout, line),

@@ -66,7 +66,9 @@ export async function registerControlRoutes(app: FastifyInstance, ctx: EmulatorC
       const body = (request.body ?? {}) as Record<string, unknown>;
       for (const [key, value] of Object.entries(body)) {
         if (!(key in target)) return reply.code(400).send({ error: `unknown setting "${key}"; known: ${Object.keys(target).join(', ')}` });
-        if (typeof value !== 'number' || !(value > 0)) return reply.code(400).send({ error: `${key}: a positive number` });
+        // A delay may be switched off (0); every other setting must be positive.
+        const least = key === 'propagationDelaySeconds' ? 0 : Number.MIN_VALUE;
+        if (typeof value !== 'number' || !(value >= least)) return reply.code(400).send({ error: `${key}: a ${least === 0 ? 'non-negative' : 'positive'} number` });
       }
       Object.assign(target, body);
       return target;

@@ -33,7 +33,7 @@ function trust(ctx: EmulatorContext, tenantSegment: string, q: ParamReader): Tru
   if (authority instanceof EntraError) return authority;
   const clientId = q('client_id');
   if (!clientId) return aadsts(900144, { name: 'client_id' });
-  const app = ctx.directory.findApp(clientId);
+  const app = ctx.directory.findAppForSignIn(clientId, ctx.clock.now());
   if (!app) return aadsts(700016, { clientId, directory: directoryName(authority) });
   // A personal-only app on /common is refused after the account step (signin.ts), not here.
   const wrongAuthority = personalOnlyOnCommon(app, authority) ? undefined : checkAppAuthority(app, authority);

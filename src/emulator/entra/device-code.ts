@@ -26,7 +26,7 @@ export async function registerDeviceCodeRoutes(server: FastifyInstance, ctx: Emu
     if (authority instanceof EntraError) return fail(authority);
     const clientId = form('client_id');
     if (!clientId) return fail(aadsts(900144, { name: 'client_id' }));
-    const app = ctx.directory.findApp(clientId);
+    const app = ctx.directory.findAppForSignIn(clientId, ctx.clock.now());
     if (!app) return fail(aadsts(700016, { clientId, directory: directoryName(authority) }));
     const wrongAuthority = checkAppAuthority(app, authority);
     if (wrongAuthority) return fail(wrongAuthority);

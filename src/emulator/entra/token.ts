@@ -44,7 +44,7 @@ async function tokenRequest(ctx: EmulatorContext, request: FastifyRequest<{ Para
   if (!grant) return { grant: '', result: aadsts(70003, { grantType }) };
   const identity = clientIdentity(request, form);
   if (!identity.clientId) return { grant: grant.name, result: aadsts(900144, { name: 'client_id' }) };
-  const app = ctx.directory.findApp(identity.clientId);
+  const app = ctx.directory.findAppForSignIn(identity.clientId, ctx.clock.now());
   if (!app) return { grant: grant.name, result: aadsts(700016, { clientId: identity.clientId, directory: directoryName(authority) }) };
   const wrongAuthority = checkAppAuthority(app, authority);
   if (wrongAuthority) return { grant: grant.name, result: wrongAuthority };
