@@ -18,6 +18,8 @@ import { ACCOUNT_TYPE_LABELS, ACCOUNT_TYPES, type AccountType, type Settings } f
 export const SECRET_EXPIRY_WARNING_DAYS = 30;
 /** Exchange Online's sending limit per mailbox. */
 export const EXCHANGE_MESSAGES_PER_MINUTE = 30;
+/** Graph's Outlook limit per app and mailbox (https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits). */
+export const GRAPH_REQUESTS_PER_10_MINUTES = 10_000;
 
 export interface CheckContext {
   /**
@@ -298,6 +300,16 @@ function checkMail(settings: Settings, out: ProblemList): void {
       'throttling',
       `mail.messagesPerMinute ${settings.mail.messagesPerMinute} is over Exchange Online's limit of ` +
         `${EXCHANGE_MESSAGES_PER_MINUTE} messages a minute per mailbox: the excess would be throttled.`,
+      'warning',
+    );
+  }
+  if (settings.mail.requestsPer10Minutes > GRAPH_REQUESTS_PER_10_MINUTES) {
+    out.add(
+      'mail.requestsPer10Minutes',
+      'throttling',
+      `mail.requestsPer10Minutes ${settings.mail.requestsPer10Minutes} is over Microsoft Graph's limit of ` +
+        `${GRAPH_REQUESTS_PER_10_MINUTES} requests per 10 minutes per app and mailbox: Graph would answer 429 (throttled). ` +
+        `Set it to ${GRAPH_REQUESTS_PER_10_MINUTES} or less in settings.yaml.`,
       'warning',
     );
   }

@@ -44,6 +44,11 @@ export interface MailSettings {
   to: string[];
   /** Pacing towards Exchange Online (its limit is 30 a minute per mailbox). */
   messagesPerMinute: number;
+  /**
+   * Graph requests per 10 minutes per app and mailbox at most (Graph's Outlook limit: 10,000,
+   * https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits).
+   */
+  requestsPer10Minutes: number;
 }
 
 export interface EndpointSettings {
@@ -90,7 +95,7 @@ export type SettingsSection = (typeof SETTINGS_SECTIONS)[number];
 export function defaultSettings(): Settings {
   return {
     account: { auth: 'browser' },
-    mail: { to: [], messagesPerMinute: 30 },
+    mail: { to: [], messagesPerMinute: 30, requestsPer10Minutes: 10_000 },
     endpoints: {},
     service: { host: '127.0.0.1', port: 8025, durability: 'process-crash' },
     smtp: {},
@@ -227,6 +232,17 @@ export const SETTING_FIELDS: readonly FieldSpec[] = [
     'throttling',
     'Messages sent per minute at most (Exchange Online allows 30 per mailbox)',
     ['Messages sent per minute at most (Exchange Online allows 30 per mailbox).'],
+  ),
+  field(
+    'mail.requestsPer10Minutes',
+    'O365_NOTIFY_REQUESTS_PER_TEN_MINUTES',
+    { type: 'positive-integer' },
+    'throttling',
+    'Microsoft Graph requests per 10 minutes at most (Graph allows 10,000 per app and mailbox)',
+    [
+      'Microsoft Graph requests per 10 minutes at most, every request of a send counted (token refresh excluded).',
+      'Graph allows 10,000 per app and mailbox; lower it when other apps share the mailbox\'s budget.',
+    ],
   ),
   field(
     'endpoints.emulator',

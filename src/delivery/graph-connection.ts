@@ -36,7 +36,7 @@ export async function openGraphConnection(options: OpenGraphConnectionOptions = 
     tokenProvider: tokens,
     mode: settings.account.auth === 'app-only' ? 'app-only' : 'delegated',
     sender: settings.account.sender,
-    pacing: { messagesPerMinute: settings.mail.messagesPerMinute },
+    pacing: { messagesPerMinute: settings.mail.messagesPerMinute, requestsPer10Minutes: settings.mail.requestsPer10Minutes },
     dropOversizeAttachments: options.dropOversizeAttachments,
     diagnoseContext: diagnoseContext(settings),
     retries: options.retries,

@@ -71,6 +71,8 @@ export interface GraphSendReport {
 export interface MailClientStats extends ClientCounters {
   /** Most requests seen in flight at once, per mailbox. */
   peakConcurrency: Record<string, number>;
+  /** Requests waiting now for their turn in the 10-minute request budget, per mailbox. */
+  waitingForRequestBudget: Record<string, number>;
 }
 
 export interface SendOptions {
@@ -142,8 +144,12 @@ class GraphMailClient implements MailClient {
 
   stats(): MailClientStats {
     const peakConcurrency: Record<string, number> = {};
-    for (const [key, pacer] of this.pacers) peakConcurrency[key] = pacer.slots.peak;
-    return { ...this.counters, peakConcurrency };
+    const waitingForRequestBudget: Record<string, number> = {};
+    for (const [key, pacer] of this.pacers) {
+      peakConcurrency[key] = pacer.slots.peak;
+      waitingForRequestBudget[key] = pacer.requests.waiting;
+    }
+    return { ...this.counters, peakConcurrency, waitingForRequestBudget };
   }
 
   close(): void {

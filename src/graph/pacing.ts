@@ -13,7 +13,11 @@ export interface PacingOptions {
   messagesPerMinute?: number;
   /** Messages sent back to back before the pace applies (default 1: evenly spread). */
   messageBurst?: number;
-  /** Requests per 10 minutes per app and mailbox (Graph: 10,000). */
+  /**
+   * Requests per 10 minutes per app and mailbox (Graph: 10,000,
+   * https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits); the setting
+   * `mail.requestsPer10Minutes`.
+   */
   requestsPer10Minutes?: number;
   /** Requests sent back to back before that pace applies (default 10 % of the budget). */
   requestBurst?: number;
@@ -40,6 +44,8 @@ export class TokenBucket {
   readonly capacity: number;
   private tokens: number;
   private last: number;
+  /** Callers sleeping in `take` for their turn now. */
+  waiting = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -63,7 +69,14 @@ export class TokenBucket {
 
   async take(): Promise<number> {
     const wait = this.reserve();
-    if (wait > 0) await this.clock.sleep(wait);
+    if (wait > 0) {
+      this.waiting += 1;
+      try {
+        await this.clock.sleep(wait);
+      } finally {
+        this.waiting -= 1;
+      }
+    }
     return wait;
   }
 

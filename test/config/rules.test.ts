@@ -227,6 +227,11 @@ describe('checkSettings: mail, endpoints, service', () => {
     assertOne(problemsFor(settings(ok, (s) => (s.mail.messagesPerMinute = 60))), 'mail.messagesPerMinute', 'warning', 'throttling', /30/);
   });
 
+  it('warns above Microsoft Graph\'s 10,000 requests per 10 minutes, accepts a lower budget', () => {
+    assertOne(problemsFor(settings(ok, (s) => (s.mail.requestsPer10Minutes = 20_000))), 'mail.requestsPer10Minutes', 'warning', 'throttling', /10000 requests per 10 minutes/);
+    assert.deepEqual(only(problemsFor(settings(ok, (s) => (s.mail.requestsPer10Minutes = 600))), 'mail.requestsPer10Minutes'), []);
+  });
+
   it('the emulator must be https; its CA alone is ignored', () => {
     assertOne(problemsFor(settings(ok, (s) => (s.endpoints.emulator = 'http://127.0.0.1:8443'))), 'endpoints.emulator', 'error', null, /https/);
     assertOne(problemsFor(settings(ok, (s) => (s.endpoints.emulatorCa = '/tmp/ca.pem'))), 'endpoints.emulatorCa', 'warning', null, /ignored/);
