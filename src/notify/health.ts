@@ -174,13 +174,14 @@ export function fixedSentence(notice: { kind: string; subject: string; diagnosis
 
 /** Subject, headline and fields for the one e-mail that says notices are over (the health template). */
 export function healthResolvedEmailView(
-  notices: readonly { kind: string; subject: string; diagnosis: StoredDiagnosis | null }[],
+  notices: readonly { kind: string; subject: string; diagnosis: StoredDiagnosis | null; firstSeenAt: number }[],
   evidence: string,
   id: string,
   now: number,
   timeZone?: string,
 ): Record<string, unknown> {
   const sentences = notices.map(fixedSentence);
+  const since = Math.min(...notices.map((n) => n.firstSeenAt));
   return {
     id,
     generatedAt: formatTime(now, timeZone),
@@ -188,7 +189,7 @@ export function healthResolvedEmailView(
     accent: '#067647',
     subjectTag: 'Resolved',
     headline: notices.length === 1 ? sentences[0]!.replace(/\.$/, '') : 'The warnings about sending mail are over',
-    message: `${sentences.join(' ')} How o365-notify knows: ${evidence}. E-mails are sent again; nothing else needs doing.`,
+    message: `${sentences.join(' ')} How o365-notify knows: ${evidence}. The warning began at ${formatTime(since, timeZone)}; e-mails held back since then are sent now, nothing else needs doing.`,
     fix: '',
     cause: '',
     code: notices.map((n) => n.diagnosis?.code).filter(Boolean).join(', '),

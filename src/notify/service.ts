@@ -254,9 +254,11 @@ export class NotificationService {
       for (const notice of this.store.health.listActive()) {
         if (!select(notice) || !this.store.health.resolveOne(notice.kind, notice.subject, notice.threshold, now)) continue;
         closed++;
-        const withdrawn = notice.notificationId !== null && this.store.outbox.withdraw(notice.notificationId);
-        const sameTold = told.some((t) => t.kind === notice.kind && t.subject === notice.subject);
-        if (notice.notificationId !== null && !withdrawn && !sameTold) told.push(notice);
+        if (notice.notificationId === null) continue; // nobody was warned (no admin recipients)
+        // A warning still unsent is no longer true: it is withdrawn, and the one "resolved" e-mail
+        // says what happened instead (sending was refused from then until now).
+        this.store.outbox.withdraw(notice.notificationId);
+        if (!told.some((t) => t.kind === notice.kind && t.subject === notice.subject)) told.push(notice);
       }
       return { closed, email: told.length > 0 ? this.queueResolvedEmail(told, evidence, now) : null };
     });
