@@ -131,13 +131,15 @@ describe('delivery worker', () => {
       assert.equal(h.store.health.listActive().length, 1);
 
       signedIn = true;
-      // The four alert e-mails go out; the unsent warning that the sign-in needs renewal is withdrawn.
+      // The four alert e-mails go out; the unsent warning that the sign-in needs renewal is withdrawn,
+      // and one "resolved" e-mail says what happened instead (issue 9.12).
       assert.equal(h.service.resumeAfterSignIn(), 4);
       await h.service.tick(h.clock.now);
       depth = h.service.queueDepth();
-      assert.equal(depth.outbox.sent, 4);
+      assert.equal(depth.outbox.sent, 5);
       const afterResume = h.sender.calls.slice(callsWhenBlocked);
-      assert.equal(afterResume.length, 4);
+      assert.equal(afterResume.length, 5);
+      assert.equal(afterResume.filter((c) => /^\[Resolved\] The sign-in works again$/.test(c.subject)).length, 1);
       assert.ok(afterResume.every((c) => !/Action needed/i.test(c.subject)), 'no stale warning after the sign-in works');
       assert.equal(depth.undeliveredEvents, 0);
       assert.equal(h.service.waitingForSignIn, false);

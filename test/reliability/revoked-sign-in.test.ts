@@ -95,8 +95,9 @@ describe('a revoked sign-in', () => {
     assert.equal(counts.size, 31, 'the first e-mail and the 30 that waited');
     assert.ok([...counts.values()].every((c) => c === 1), 'each once');
     const health = messages.filter((m) => notifyKind(m) === 'health').map((m) => m.subject as string);
-    // The warning could not go out while the sign-in was broken; once renewed, it is stale.
-    assert.deepEqual(health, [], 'no "sign in again" warning arrives after the sign-in was renewed');
+    // The warning could not go out while the sign-in was broken; once renewed, it is stale: it is
+    // withdrawn, and one "resolved" e-mail says what happened instead (issue 9.12).
+    assert.deepEqual(health, ['[Resolved] The sign-in works again'], 'no "sign in again" warning arrives after the sign-in was renewed, one "resolved" e-mail does');
     await closeOrExit(() => svc!.close());
     svc = undefined;
     const store = inspectStore(home, [...warmUp, ...queued, ...more]);
