@@ -97,14 +97,12 @@ Sent by o365-notify at {{generatedAt}}. Notification ID {{id}}.
 const GROUP_HTML = page(`<tr><td style="padding:4px 24px 4px 24px;"><p style="margin:0;">{{intro}}</p></td></tr>
 <tr><td style="padding:8px 24px 20px 24px;">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;font-size:13px;">
-<tr style="background-color:#f9fafb;"><th style="${HEAD_CELL}width:95px;">Status</th><th style="${HEAD_CELL}">Problem</th><th style="${HEAD_CELL}width:150px;">Agent / folder</th><th style="${HEAD_CELL}width:95px;">Since</th></tr>
+<tr style="background-color:#f9fafb;"><th style="${HEAD_CELL}width:90px;">Status</th><th style="${HEAD_CELL}">Problem</th></tr>
 {{#each alerts}}<tr>
-<td style="${CELL}"><span style="${BADGE}color:{{stateColor}};background-color:{{stateBg}};">{{stateLabel}}</span><br><span style="font-size:12px;color:{{severityColor}};font-weight:600;">{{severityLabel}}</span></td>
-<td style="${CELL}word-break:break-word;"><strong>{{title}}</strong><br><span style="color:#475467;">{{summary}}</span>{{#each details}}<br><span style="font-size:12px;color:#475467;">{{name}}: {{value}}</span>{{/each}}{{#unless isResolved}}<div style="margin-top:6px;padding:6px 8px;background-color:#f9fafb;border-left:3px solid #d0d5dd;font-size:12px;color:#344054;">What to do: {{advice}}</div>{{/unless}}</td>
-<td style="${CELL}word-break:break-word;">{{agent}}{{#if folder}}<br><span style="color:#475467;">{{folder}}</span>{{/if}}</td>
-<td style="${CELL}font-size:12px;color:#475467;">{{#if resolvedAt}}resolved {{resolvedAt}}{{else}}{{since}}{{/if}}</td>
+<td style="${CELL}width:90px;"><span style="${BADGE}color:{{stateColor}};background-color:{{stateBg}};">{{stateLabel}}</span><br><span style="font-size:12px;color:{{severityColor}};font-weight:600;">{{severityLabel}}</span></td>
+<td style="${CELL}word-break:break-word;"><strong>{{title}}</strong><br><span style="font-size:12px;color:#475467;">{{agent}}{{#if folder}} &middot; {{folder}}{{/if}} &middot; {{#if resolvedAt}}resolved {{resolvedAt}}{{else}}since {{since}}{{/if}}</span><br><span style="color:#475467;">{{summary}}</span>{{#each details}}<br><span style="font-size:12px;color:#475467;">{{name}}: {{value}}</span>{{/each}}{{#unless isResolved}}<div style="margin-top:6px;padding:6px 8px;background-color:#f9fafb;border-left:3px solid #d0d5dd;font-size:12px;color:#344054;">What to do: {{advice}}</div>{{/unless}}</td>
 </tr>{{/each}}
-{{#if more}}<tr><td colspan="4" style="${CELL}color:#475467;">... and {{more}} more not shown here.</td></tr>{{/if}}
+{{#if more}}<tr><td colspan="2" style="${CELL}color:#475467;">... and {{more}} more not shown here.</td></tr>{{/if}}
 </table>
 </td></tr>`);
 
@@ -128,14 +126,12 @@ const REPORT_HTML = page(`<tr><td style="padding:4px 24px 8px 24px;"><p style="m
 <tr><td style="padding:8px 24px 8px 24px;"><h2 style="margin:0;font-size:15px;">Current state</h2></td></tr>
 <tr><td style="padding:0 24px 16px 24px;">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;font-size:13px;">
-<tr style="background-color:#f9fafb;"><th style="${HEAD_CELL}width:110px;">Agent</th><th style="${HEAD_CELL}width:150px;">Folder</th><th style="${HEAD_CELL}">State</th><th style="${HEAD_CELL}">Problems</th></tr>
+<tr style="background-color:#f9fafb;"><th style="${HEAD_CELL}width:40%;">Agent / folder</th><th style="${HEAD_CELL}">State and problems</th></tr>
 {{#each rows}}<tr>
-<td style="${CELL}word-break:break-word;">{{agent}}</td>
-<td style="${CELL}word-break:break-word;">{{folder}}</td>
-<td style="${CELL}white-space:nowrap;"><span style="${BADGE}color:{{stateColor}};background-color:{{stateBg}};">{{stateLabel}}</span></td>
-<td style="${CELL}">{{#each problems}}{{#unless @first}}<br>{{/unless}}{{this}}{{/each}}</td>
-</tr>{{else}}<tr><td colspan="4" style="${CELL}color:#475467;">No agent has reported to o365-notify yet.</td></tr>{{/each}}
-{{#if moreRows}}<tr><td colspan="4" style="${CELL}color:#475467;">... and {{moreRows}} more not shown here.</td></tr>{{/if}}
+<td style="${CELL}word-break:break-word;"><strong>{{agent}}</strong>{{#if folder}}<br><span style="color:#475467;">{{folder}}</span>{{/if}}</td>
+<td style="${CELL}"><span style="${BADGE}color:{{stateColor}};background-color:{{stateBg}};">{{stateLabel}}</span>{{#each problems}}<br>{{this}}{{/each}}</td>
+</tr>{{else}}<tr><td colspan="2" style="${CELL}color:#475467;">No agent has reported to o365-notify yet.</td></tr>{{/each}}
+{{#if moreRows}}<tr><td colspan="2" style="${CELL}color:#475467;">... and {{moreRows}} more not shown here.</td></tr>{{/if}}
 </table>
 </td></tr>
 <tr><td style="padding:8px 24px 8px 24px;"><h2 style="margin:0;font-size:15px;">Events {{windowLabel}}</h2></td></tr>

@@ -112,10 +112,11 @@ export async function enterDeviceCode(page: Page, code: string, upn: string): Pr
  * to a temp dir, so a test run does not rewrite tracked files (ports and times differ per run).
  */
 const DOCS_IMAGES = fileURLToPath(new URL('../../docs/images/', import.meta.url));
-export async function screenshot(page: Page, name: string, scratch: string, options: { fullPage?: boolean } = {}): Promise<string> {
+export async function screenshot(page: Page, name: string, scratch: string, options: { fullPage?: boolean; element?: string } = {}): Promise<string> {
   const docsPath = join(DOCS_IMAGES, name);
   const target = process.env.UPDATE_SCREENSHOTS === '1' || !existsSync(docsPath) ? docsPath : join(scratch, name);
   await mkdir(join(target, '..'), { recursive: true });
-  await page.screenshot({ path: target, ...options });
+  if (options.element) await page.locator(options.element).first().screenshot({ path: target });
+  else await page.screenshot({ path: target, fullPage: options.fullPage });
   return target;
 }

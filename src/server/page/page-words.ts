@@ -36,12 +36,12 @@ const typeLabel = (type: string): string => `"${ACCOUNT_TYPE_LABELS[type as keyo
 /** Command-line steps -> the page's step, applied before the keys are renamed. */
 const PHRASES: [RegExp, string | ((...groups: string[]) => string)][] = [
   [/ Correct it in settings\.yaml or with `o365-notify setup --to`\./g, ''],
-  [/ ?\(add them with `o365-notify setup --to`\)/g, ': enter them under Recipients'],
-  [/ Set notifications\.recipients or mail\.to \(`o365-notify setup --to \.\.\.`\)\./g, ' Enter them under Recipients.'],
+  [/ ?\(add them with `o365-notify setup --to`\)/g, ' (enter them under Notifications > Recipients)'],
+  [/ Set notifications\.recipients or mail\.to \(`o365-notify setup --to \.\.\.`\)\./g, ' Enter them under Notifications > Recipients.'],
   [/then enter its Value and Expires date with `o365-notify setup`/g, 'then paste its Value under Client secret and its date under Secret expires on'],
   [/and enter it( again)? with `o365-notify setup`/g, 'and paste it under Client secret'],
   [/Remove account\.tenantId/g, 'Leave Tenant ID blank'],
-  [new RegExp(`\\(${ACCOUNT_TYPES.join(', ')}\\)`, 'g'), '(one of the choices above)'],
+  [new RegExp(`\\(${ACCOUNT_TYPES.join(', ')}\\)`, 'g'), '(one of the choices under Microsoft 365 account)'],
   [new RegExp(`account\\.type to (${TYPES})\\b`, 'g'), (_m, type) => `Supported account types to ${typeLabel(type)}`],
   [/account\.auth (app-only|browser|device-code)\b/g, (_m, mode) => `Sign-in method "${mode === 'app-only' ? 'App-only' : mode === 'browser' ? 'Browser' : 'Device code'}"`],
 ];

@@ -139,9 +139,11 @@ ul.events { margin: .2rem 0 0; padding-left: 1.1rem; color: var(--muted); font-s
   .brand span { display: block; margin: 0; }
   dl.facts { grid-template-columns: 1fr; }
   dl.facts dt { margin-top: .3rem; }
-  table.deliveries thead { display: none; }
-  table.deliveries tr { display: block; border-bottom: 1px solid var(--line); padding: .3rem 0; }
-  table.deliveries td { display: block; border: 0; padding: .15rem .2rem; }
-  table.deliveries td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-weight: 600; }
+  /* Tables with a column per field become one block per row: nothing hides in a sideways scroll. */
+  table.stack thead { display: none; }
+  table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: .3rem 0; }
+  table.stack td { display: block; border: 0; padding: .15rem .2rem; }
+  table.stack td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-weight: 600; }
+  table.stack td select { max-width: 100%; width: auto; }
 }
 `;

@@ -39,7 +39,7 @@ export function deliveriesFragment(data: PageData): Html {
 ${
   data.deliveries.length === 0
     ? html`<p>No e-mail sent yet.</p>`
-    : html`<div class="table-wrap"><table class="deliveries">
+    : html`<div class="table-wrap"><table class="deliveries stack">
 <thead><tr><th scope="col">Created</th><th scope="col">E-mail</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Diagnosis</th></tr></thead>
 <tbody>${data.deliveries.map((d) => {
         const n = d.notification;

@@ -42,13 +42,13 @@ export function notificationsSection(data: PageData): Html {
 
 <fieldset>
 <legend>Which events</legend>
-<div class="table-wrap"><table>
+<div class="table-wrap"><table class="stack events-table">
 <thead><tr><th scope="col">ImageManager event</th><th scope="col">Send</th><th scope="col">Minimum severity</th></tr></thead>
 <tbody>${n.events.map(
     (e) => html`<tr>
 <td><label for="ev-${e.id}">${e.title}</label><br><code class="muted">${e.id}</code></td>
-<td><input type="checkbox" id="ev-${e.id}" name="event.${e.id}.enabled"${attr('checked', e.enabled)}></td>
-<td><select name="event.${e.id}.minSeverity" aria-label="Minimum severity for ${e.title}">${severityOptions(e.minSeverity, 'as above')}</select></td>
+<td data-label="Send"><input type="checkbox" id="ev-${e.id}" name="event.${e.id}.enabled"${attr('checked', e.enabled)}></td>
+<td data-label="Minimum severity"><select name="event.${e.id}.minSeverity" aria-label="Minimum severity for ${e.title}">${severityOptions(e.minSeverity, 'as above')}</select></td>
 </tr>`,
   )}</tbody>
 </table></div>
@@ -105,12 +105,12 @@ export function silencesSection(data: PageData): Html {
 ${
   active.length + fromFile.length === 0
     ? html`<p>No silence is active.</p>`
-    : html`<div class="table-wrap"><table><thead><tr><th scope="col">Matches</th><th scope="col">Ends</th><th scope="col">Comment</th><th scope="col"><span class="muted">Remove</span></th></tr></thead><tbody>
+    : html`<div class="table-wrap"><table class="stack silences-table"><thead><tr><th scope="col">Matches</th><th scope="col">Ends</th><th scope="col">Comment</th><th scope="col"><span class="muted">Remove</span></th></tr></thead><tbody>
 ${active.map(
-  (s) => html`<tr data-silence="${s.id}"><td>${describeMatchers(s.matchers)}</td><td>${ends(data, s.endsAt)}</td><td>${s.comment}</td>
+  (s) => html`<tr data-silence="${s.id}"><td>${describeMatchers(s.matchers)}</td><td data-label="Ends">${ends(data, s.endsAt)}</td><td data-label="Comment">${s.comment}</td>
 <td><button type="button" class="small" data-post="/ui/api/silences/${s.id}" data-method="DELETE" aria-label="End the silence ${describeMatchers(s.matchers)}">End now</button></td></tr>`,
 )}
-${fromFile.map((s) => html`<tr><td>${describeMatchers(s.matchers)}</td><td>${ends(data, s.endsAt)}</td><td>${s.comment}</td><td class="muted">in the settings file</td></tr>`)}
+${fromFile.map((s) => html`<tr><td>${describeMatchers(s.matchers)}</td><td data-label="Ends">${ends(data, s.endsAt)}</td><td data-label="Comment">${s.comment}</td><td class="muted">in the settings file</td></tr>`)}
 </tbody></table></div>`
 }
 <form id="silence-form" data-api="/ui/api/silences" novalidate>

@@ -41,7 +41,7 @@ export function relaySection(data: PageData): Html {
     ['Port', String(r.port)],
     ['Security', 'STARTTLS'],
     ['User name', r.users.length > 0 ? r.users.join(' or ') : 'make one: o365-notify smtp user add imagemanager'],
-    ['Password', 'the one `smtp user add` showed (only its hash is stored)'],
+    ['Password', 'the one smtp user add showed (only its hash is stored)'],
     ['From address', from],
   ];
   if (r.tlsPort) rows.splice(2, 0, ['Port (implicit TLS / SMTPS)', String(r.tlsPort)]);
@@ -54,9 +54,9 @@ export function relaySection(data: PageData): Html {
 ${
   r.recent.length === 0
     ? html`<p class="muted">None yet. Try: o365-notify smtp test</p>`
-    : html`<table><thead><tr><th>Received</th><th>From</th><th>To</th><th>Subject</th><th>Status</th></tr></thead><tbody>${r.recent.map(
-        (m) => html`<tr><td>${data.time(m.receivedAt)}</td><td>${m.envelopeFrom || '<>'}</td><td>${m.recipients.join(', ')}</td><td>${m.subject}</td><td>${m.status}${m.lastError ? html`: ${m.lastError}` : ''}</td></tr>`,
-      )}</tbody></table>`
+    : html`<div class="table-wrap"><table class="stack"><thead><tr><th>Received</th><th>From</th><th>To</th><th>Subject</th><th>Status</th></tr></thead><tbody>${r.recent.map(
+        (m) => html`<tr><td data-label="Received">${data.time(m.receivedAt)}</td><td data-label="From">${m.envelopeFrom || '<>'}</td><td data-label="To">${m.recipients.join(', ')}</td><td data-label="Subject">${m.subject}</td><td data-label="Status">${m.status}${m.lastError ? html`: ${m.lastError}` : ''}</td></tr>`,
+      )}</tbody></table></div>`
 }
 </section>`;
 }
