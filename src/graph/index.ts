@@ -5,7 +5,7 @@
 export { createMailClient, mimeFits, type MailClient, type MailClientOptions, type MailClientStats, type SendMode, type GraphSendReport, type SendOptions } from './mail-client.js';
 export { GraphSendError, type Diagnosis, type GraphSendErrorFields } from './errors.js';
 export { grantedPermissions, type AccessTokenResult, type TokenProvider } from './token-provider.js';
-export { prepareMessage, NOTIFY_ID_HEADER, type Importance, type MailAttachment, type MailMessage, type PreparedMessage } from './message.js';
+export { prepareMessage, NOTIFY_ID_HEADER, type Importance, type MailAttachment, type MailMessage, type PreparedAttachment, type PreparedMessage } from './message.js';
 export type { AddressInput, Mailbox } from './addresses.js';
 export { addressProblem, parseAddress } from './addresses.js';
 export { DEFAULT_PACING, type PacingOptions } from './pacing.js';

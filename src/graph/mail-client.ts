@@ -6,12 +6,12 @@ import { createHttpsTransport, type HttpResponse, type HttpTransport } from './h
 import { escapeHtml } from '../shared/index.js';
 import { prepareMessage, type MailMessage, type PreparedAttachment, type PreparedMessage } from './message.js';
 import { MailboxPacer, type PacingOptions } from './pacing.js';
-import { fileAttachment, graphMessage, MAX_REQUEST_BYTES, sendMailBody, sendMailSize } from './payload.js';
+import { fileAttachment, graphMessage, inlineFields, MAX_REQUEST_BYTES, sendMailBody, sendMailSize } from './payload.js';
 import { GraphRequester, newTrace, type ClientCounters, type GraphCall, type RetryOwner, type SendTrace } from './requester.js';
 import { DEFAULT_RETRY, isTransientNetworkError, type RetryOptions } from './retry.js';
 import { TokenSource } from './token-source.js';
 import { grantedPermissions, type TokenProvider } from './token-provider.js';
-import { checkChunkBytes, DEFAULT_CHUNK_BYTES, nextRange, parseNextExpected, planDelivery, type DeliveryPlan } from './upload-plan.js';
+import { checkChunkBytes, DEFAULT_CHUNK_BYTES, needsUploadSession, nextRange, parseNextExpected, planDelivery, type DeliveryPlan } from './upload-plan.js';
 
 /**
  * The mail client: one message model in, Graph's 202 out. Small messages go in one sendMail;
@@ -90,6 +90,14 @@ export interface MailClient {
    * Only while the base64 fits Graph's 4 MB request limit (mimeFits); larger ones go through send().
    */
   sendMime(mime: Buffer, id: string): Promise<GraphSendReport>;
+  /**
+   * A MIME message over the request limit, its largest parts taken out (`mime` must fit): a draft
+   * from the MIME (user-post-messages, "JSON or MIME format"), so the text/HTML alternatives and
+   * the inline images left in it stay as the sender wrote them; the parts go on as attachments
+   * (upload sessions from 3 MB, inline ones with isInline and contentId); then the draft is sent.
+   * Needs Mail.ReadWrite, as send()'s draft path.
+   */
+  sendMimeThroughDraft(mime: Buffer, attachments: PreparedAttachment[], id: string, options?: SendOptions): Promise<GraphSendReport>;
   stats(): MailClientStats;
   /** Closes kept-alive connections. */
   close(): void;
@@ -235,6 +243,17 @@ class GraphMailClient implements MailClient {
     plan: Extract<DeliveryPlan, { kind: 'draft' }>,
     trace: SendTrace,
   ): Promise<{ msg: PreparedMessage; plan: DeliveryPlan; dropped: string[] } | undefined> {
+    const missing = await this.withoutReadWrite();
+    if (!missing) return undefined;
+    if (this.options.dropOversizeAttachments) {
+      const reduced = dropUntilInline(msg);
+      return { ...reduced, plan: planDelivery(reduced.msg) };
+    }
+    throw this.readWriteRequired(plan.uploadedAttachments.length > 0 ? plan.uploadedAttachments : msg.attachments, missing.account, trace);
+  }
+
+  /** Undefined when the token carries Mail.ReadWrite (or does not say); else whose token it is. */
+  private async withoutReadWrite(): Promise<{ account: string | undefined } | undefined> {
     let token;
     try {
       token = (await this.tokens.get()).token;
@@ -253,21 +272,52 @@ class GraphMailClient implements MailClient {
     }
     const permissions = grantedPermissions(token);
     if (!permissions || permissions.has('mail.readwrite')) return undefined;
+    return { account: token.account };
+  }
 
-    if (this.options.dropOversizeAttachments) {
-      const reduced = dropUntilInline(msg);
-      return { ...reduced, plan: planDelivery(reduced.msg) };
-    }
-    const names = describeAttachments(plan.uploadedAttachments.length > 0 ? plan.uploadedAttachments : msg.attachments);
-    throw new GraphSendError({
+  private readWriteRequired(attachments: PreparedAttachment[], account: string | undefined, trace: SendTrace): GraphSendError {
+    const names = describeAttachments(attachments);
+    return new GraphSendError({
       status: 0,
       code: 'MailReadWriteRequired',
-      message: `Not sent: with ${names} the request is over Graph's 4 MB limit, so it must go through a draft and an upload session, which needs the Microsoft Graph permission Mail.ReadWrite; the access token${token.account ? ` of ${token.account}` : ''} does not carry it.`,
+      message: `Not sent: with ${names} the request is over Graph's 4 MB limit, so it must go through a draft and an upload session, which needs the Microsoft Graph permission Mail.ReadWrite; the access token${account ? ` of ${account}` : ''} does not carry it.`,
       attempts: 0,
       requestIds: trace.requestIds,
       retryable: false,
       diagnosis: mailReadWriteDiagnosis(this.options.mode, names),
     });
+  }
+
+  async sendMimeThroughDraft(mime: Buffer, attachments: PreparedAttachment[], id: string, options: SendOptions = {}): Promise<GraphSendReport> {
+    const trace = newTrace(this.clock.now(), options.signal);
+    const missing = await this.withoutReadWrite();
+    if (missing && this.options.dropOversizeAttachments) {
+      // What fits one request goes out; the parts taken out are reported as left out.
+      return { ...(await this.sendMime(mime, id)), droppedAttachments: attachments.map((a) => a.name) };
+    }
+    try {
+      if (missing) throw this.readWriteRequired(attachments, missing.account, trace);
+      if (!mimeFits(mime.length)) {
+        throw new GraphSendError({ status: 0, code: 'MimeTooLarge', message: `the MIME message without its attachments is ${megabytes(mime.length)}, over Graph's 4 MB request limit`, attempts: 0, retryable: false });
+      }
+      const body = Buffer.from(mime.toString('base64'), 'latin1');
+      const posted = attachments.filter((a) => !needsUploadSession(a));
+      const uploaded = attachments.filter((a) => needsUploadSession(a));
+      const created = await this.createDraft(this.call('create the draft (MIME)', 'POST', '/messages', undefined, { body, contentType: 'text/plain', okStatuses: [201] }), uploaded.length > 0 ? uploaded : attachments, trace);
+      const { attempts } = await this.completeDraft(created, posted, uploaded, trace);
+      const totalMs = this.clock.now() - trace.startedAt;
+      return {
+        messageId: id,
+        attempts,
+        requestIds: trace.requestIds,
+        path: 'draft',
+        droppedAttachments: [],
+        requests: trace.requests,
+        timings: { totalMs, httpMs: trace.httpMs, pacingWaitMs: trace.pacingWaitMs, retryWaitMs: trace.retryWaitMs },
+      };
+    } catch (err) {
+      throw withDiagnosis(err, this.options.diagnoseContext, trace);
+    }
   }
 
   private call(step: string, method: GraphCall['method'], path: string, json?: unknown, extra: Partial<GraphCall> = {}): GraphCall {
@@ -289,27 +339,41 @@ class GraphMailClient implements MailClient {
   }
 
   private async sendThroughDraft(msg: PreparedMessage, plan: Extract<DeliveryPlan, { kind: 'draft' }>, trace: SendTrace): Promise<{ attempts: number }> {
-    const pacer = this.pacer();
-    let created: Awaited<ReturnType<GraphRequester['execute']>>;
+    const call = this.call('create the draft', 'POST', '/messages', graphMessage(msg, plan.draftAttachments), { okStatuses: [201] });
+    const created = await this.createDraft(call, plan.uploadedAttachments.length > 0 ? plan.uploadedAttachments : msg.attachments, trace);
+    return this.completeDraft(created, plan.postedAttachments, plan.uploadedAttachments, trace);
+  }
+
+  private async createDraft(call: GraphCall, attachments: PreparedAttachment[], trace: SendTrace): Promise<Awaited<ReturnType<GraphRequester['execute']>>> {
     try {
-      created = await this.requester.execute(this.call('create the draft', 'POST', '/messages', graphMessage(msg, plan.draftAttachments), { okStatuses: [201] }), pacer, trace);
+      return await this.requester.execute(call, this.pacer(), trace);
     } catch (err) {
       // The token did not say which permissions it has (an opaque token): Graph's 403 here means Mail.ReadWrite.
       if (err instanceof GraphSendError && err.status === 403 && err.code === 'ErrorAccessDenied') {
-        err.diagnosis = mailReadWriteDiagnosis(this.options.mode, describeAttachments(plan.uploadedAttachments.length > 0 ? plan.uploadedAttachments : msg.attachments));
+        err.diagnosis = mailReadWriteDiagnosis(this.options.mode, describeAttachments(attachments));
       }
       throw err;
     }
+  }
+
+  /** The draft's attachments (posted, then uploaded), then its send; an unsent draft is deleted. */
+  private async completeDraft(
+    created: Awaited<ReturnType<GraphRequester['execute']>>,
+    posted: PreparedAttachment[],
+    uploaded: PreparedAttachment[],
+    trace: SendTrace,
+  ): Promise<{ attempts: number }> {
+    const pacer = this.pacer();
     const draftId = jsonField(created.response, 'id');
     if (typeof draftId !== 'string' || draftId === '') {
       throw new GraphSendError({ status: created.response.status, code: 'InvalidResponse', message: 'create the draft: Graph answered without a message id', attempts: created.attempts, requestIds: trace.requestIds, retryable: true });
     }
     const draftPath = `/messages/${encodeURIComponent(draftId)}`;
     try {
-      for (const a of plan.postedAttachments) {
+      for (const a of posted) {
         await this.requester.execute(this.call(`attach ${a.name}`, 'POST', `${draftPath}/attachments`, fileAttachment(a), { okStatuses: [201] }), pacer, trace);
       }
-      for (const a of plan.uploadedAttachments) await this.upload(draftPath, a, trace);
+      for (const a of uploaded) await this.upload(draftPath, a, trace);
       const sent = await this.requester.execute(this.call('send the draft', 'POST', `${draftPath}/send`, undefined, { countsAsMessage: true, okStatuses: [202], body: Buffer.alloc(0) }), pacer, trace);
       return { attempts: sent.attempts };
     } catch (err) {
@@ -324,7 +388,7 @@ class GraphMailClient implements MailClient {
     const size = a.content.length;
     const session = await this.requester.execute(
       this.call(`create an upload session for ${a.name}`, 'POST', `${draftPath}/attachments/createUploadSession`, {
-        AttachmentItem: { attachmentType: 'file', name: a.name, size, contentType: a.contentType },
+        AttachmentItem: { attachmentType: 'file', name: a.name, size, contentType: a.contentType, ...inlineFields(a) },
       }, { okStatuses: [200, 201] }),
       pacer,
       trace,

@@ -40,6 +40,10 @@ export interface PreparedAttachment {
   name: string;
   contentType: string;
   content: Buffer;
+  /** An image the HTML shows through `cid:` (the relay's large-message path keeps them so). */
+  isInline?: boolean;
+  /** Its Content-ID, without angle brackets. */
+  contentId?: string;
 }
 
 export interface PreparedMessage {

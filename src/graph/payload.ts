@@ -19,6 +19,8 @@ export interface GraphFileAttachment {
   name: string;
   contentType: string;
   contentBytes: string;
+  isInline?: boolean;
+  contentId?: string;
 }
 
 export type GraphMessage = Record<string, unknown>;
@@ -38,7 +40,13 @@ export function fileAttachment(a: PreparedAttachment, withContent = true): Graph
     name: a.name,
     contentType: a.contentType,
     contentBytes: withContent ? a.content.toString('base64') : '',
+    ...inlineFields(a),
   };
+}
+
+/** isInline and contentId of an inline image (fileAttachment and attachmentItem both have them). */
+export function inlineFields(a: PreparedAttachment): { isInline?: boolean; contentId?: string } {
+  return { ...(a.isInline ? { isInline: true } : {}), ...(a.contentId ? { contentId: a.contentId } : {}) };
 }
 
 /** The `message` resource for sendMail or a draft, with the given attachments embedded. */

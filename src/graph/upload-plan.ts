@@ -33,7 +33,7 @@ export interface Range {
   end: number;
 }
 
-function needsUploadSession(a: PreparedAttachment, maxRequestBytes = MAX_REQUEST_BYTES): boolean {
+export function needsUploadSession(a: PreparedAttachment, maxRequestBytes = MAX_REQUEST_BYTES): boolean {
   return a.content.length >= UPLOAD_SESSION_THRESHOLD || attachmentRequestSize(a) >= maxRequestBytes;
 }
 

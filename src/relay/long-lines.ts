@@ -30,7 +30,7 @@ export function hasLongLine(bytes: Buffer, max = MAX_LINE): boolean {
 }
 
 /** The part's content as the sender meant it (its transfer encoding undone). */
-function decodedContent(body: Buffer, encoding: string): Buffer {
+export function decodedContent(body: Buffer, encoding: string): Buffer {
   if (encoding === 'base64') return Buffer.from(body.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
   if (encoding === 'quoted-printable') {
     const text = body.toString('latin1').replace(/=\r\n/g, '');

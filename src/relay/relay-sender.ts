@@ -6,6 +6,7 @@ import { GraphSendError, mimeFits, type MailMessage } from '../graph/index.js';
 import { noopLogger, type NotifyLogger } from '../infra/index.js';
 import type { RelayMessageRow, RelayRepository } from '../store/index.js';
 import type { RelayIdentity } from './listener.js';
+import { splitForDraft } from './large-message.js';
 import { buildOutgoingMime, type OutgoingMime } from './outgoing.js';
 
 /** What the relay needs from the delivery side: the connection in use, held while a call runs. */
@@ -83,10 +84,18 @@ export class RelaySender implements DeliveryChannel {
   }
 
   /**
-   * Over Graph's 4 MB request limit: the message is parsed into the mail client's model (text and
-   * HTML bodies, every attachment) and goes through a draft and upload sessions.
+   * Over Graph's 4 MB request limit: a MIME draft without the largest parts, which follow as
+   * attachments (upload sessions), so alternatives and inline images stay as sent
+   * (large-message.ts). Only when no choice of parts fits (a huge body, a one-part message) is the
+   * message converted into the mail client's model (its HTML or text body, every attachment).
    */
   private async sendLarge(connection: GraphConnection, out: OutgoingMime, id: string, signal: AbortSignal) {
+    const parts = splitForDraft(out.mime, (bytes) => mimeFits(bytes));
+    if (parts) return connection.client.sendMimeThroughDraft(parts.mime, parts.attachments, id, { signal });
+    return this.sendConverted(connection, out, id, signal);
+  }
+
+  private async sendConverted(connection: GraphConnection, out: OutgoingMime, id: string, signal: AbortSignal) {
     const parsed = await simpleParser(out.mime, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
     const addresses = (a: AddressObject | AddressObject[] | undefined) =>
       (Array.isArray(a) ? a : a ? [a] : []).flatMap((o) => o.value).filter((v) => v.address).map((v) => ({ address: v.address!, name: v.name || undefined }));
