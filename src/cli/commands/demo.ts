@@ -66,11 +66,14 @@ export const demoCommand: Command = {
       );
       const emu = emulator;
 
-      // The settings a person would enter with `setup` after following the guide.
+      // The settings a person would enter with `setup` after following the guide. The account and
+      // endpoints are the demo tenant's at every start (the emulator's port may change); recipients
+      // and notification settings saved on the page are kept from one start to the next.
       const file = await readSettingsFile(home, env);
       const settings = file.settings;
       settings.account = { type: 'single-tenant', clientId: DEMO_APPS.singleTenant, tenantId: DEMO_TENANT_ID, auth: 'device-code' };
-      settings.mail.to = [RECIPIENT];
+      const firstStart = !file.exists;
+      if (firstStart || settings.mail.to.length === 0) settings.mail.to = [RECIPIENT];
       settings.endpoints = { emulator: emu.url, emulatorCa: emu.caPath };
       settings.service = { ...settings.service, host: '127.0.0.1', port: Number(values.port) };
       // Short waits so the demo's e-mails show up within seconds.
@@ -107,7 +110,8 @@ export const demoCommand: Command = {
       say(`  Service:            ${service.url}   (API under /api/v1, /healthz, /metrics)`);
       say(`  Settings page:      ${adminLink}   (one-time sign-in link, valid 15 minutes)`);
       say(`  Mailboxes:          ${emu.url}/_emulator/   (the emulator's CA: ${emu.caPath})`);
-      say(`  API token:          ${token}`);
+      say(`  API token:          ${token}   (new at each demo start: the previous one no longer works)`);
+      if (!firstStart) say(`  Kept from before:   recipients (${settings.mail.to.join(', ')}) and notification settings; the account is reset to the demo tenant`);
       if (service.relay) say(`  SMTP relay:         ${service.relay.host} port ${service.relay.port} (STARTTLS; no AUTH needed from this machine)`);
       say();
       say('Post an ImageManager event; the e-mail appears on the mailbox page within seconds:');
