@@ -75,6 +75,14 @@ export interface ServiceSettings {
   tlsKey?: string;
 }
 
+/** The notification store's history (issue 14): how long it is kept, so the database does not grow without bound. */
+export interface StoreSettings {
+  /** Days delivered e-mails and settled events are kept (default 90). */
+  retentionDays: number;
+  /** Days e-mails that failed for good, and their events, are kept (default 365: the evidence of a problem outlives the routine). */
+  failedRetentionDays: number;
+}
+
 export interface Settings {
   account: AccountSettings;
   mail: MailSettings;
@@ -82,6 +90,7 @@ export interface Settings {
   service: ServiceSettings;
   /** The SMTP relay (src/config/smtp.ts); every field optional, defaults from smtpOptions(). */
   smtp: SmtpSettings;
+  store: StoreSettings;
   /**
    * Top-level sections this version does not model (e.g. `notifications` from a later issue):
    * kept as parsed and written back unchanged, so older code never drops newer settings.
@@ -89,7 +98,7 @@ export interface Settings {
   otherSections: Record<string, unknown>;
 }
 
-export const SETTINGS_SECTIONS = ['account', 'mail', 'endpoints', 'service', 'smtp'] as const;
+export const SETTINGS_SECTIONS = ['account', 'mail', 'endpoints', 'service', 'smtp', 'store'] as const;
 export type SettingsSection = (typeof SETTINGS_SECTIONS)[number];
 
 export function defaultSettings(): Settings {
@@ -99,6 +108,7 @@ export function defaultSettings(): Settings {
     endpoints: {},
     service: { host: '127.0.0.1', port: 8025, durability: 'process-crash' },
     smtp: {},
+    store: { retentionDays: 90, failedRetentionDays: 365 },
     otherSections: {},
   };
 }
@@ -281,6 +291,22 @@ export const SETTING_FIELDS: readonly FieldSpec[] = [
   field('service.tlsCertificate', 'O365_NOTIFY_SERVICE_TLS_CERTIFICATE', { type: 'string' }, null, 'The service\'s HTTPS certificate (PEM file, chain after it)'),
   field('service.tlsKey', 'O365_NOTIFY_SERVICE_TLS_KEY', { type: 'string' }, null, 'The private key (PEM file) of service.tlsCertificate'),
   ...SMTP_FIELDS,
+  field(
+    'store.retentionDays',
+    'O365_NOTIFY_STORE_RETENTION_DAYS',
+    { type: 'positive-integer' },
+    null,
+    'Days delivered e-mails and settled events are kept in the history (default 90)',
+    ['Days delivered e-mails and settled events are kept (default 90); older ones are deleted once a day.'],
+  ),
+  field(
+    'store.failedRetentionDays',
+    'O365_NOTIFY_STORE_FAILED_RETENTION_DAYS',
+    { type: 'positive-integer' },
+    null,
+    'Days e-mails that failed for good, and their events, are kept (default 365)',
+    ['Days e-mails that failed for good, and their events, are kept (default 365).'],
+  ),
 ];
 
 export const SECTION_COMMENTS: Record<SettingsSection, string> = {
@@ -289,6 +315,7 @@ export const SECTION_COMMENTS: Record<SettingsSection, string> = {
   endpoints: ' Where Microsoft is: unset for the real service.',
   service: ' The notification service (`o365-notify serve`).',
   smtp: SMTP_SECTION_COMMENT,
+  store: ' The notification history (e-mails, attempts, events).',
 };
 
 /** Reads a field by its spec; the model's sections are plain records underneath. */

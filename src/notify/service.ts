@@ -38,8 +38,12 @@ export interface NotificationServiceOptions {
    * recipients (issue 9.3). The running service looks at them at their next turn.
    */
   groupWork?: boolean;
-  /** Settled events older than this are deleted (once a day). */
-  eventRetentionDays?: number;
+  /**
+   * History kept (settings store.retentionDays / failedRetentionDays): sent e-mails and settled
+   * events for `days` (default 90), e-mails that failed for good and their events for `failedDays`
+   * (default 365). Deleted once a day, a batch per tick.
+   */
+  retention?: { days?: number; failedDays?: number };
 }
 
 export interface TickReport {
@@ -87,6 +91,8 @@ export interface ServiceStatus {
 }
 
 const LAST_PRUNE_META_KEY = 'prune.last_day';
+/** Rows of each kind deleted per transaction by the retention. */
+const PRUNE_BATCH = 500;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
@@ -113,6 +119,7 @@ export class NotificationService {
   private readonly routeBatchSize: number;
   private readonly maxAlertsPerEmail: number;
   private readonly retentionMs: number;
+  private readonly failedRetentionMs: number;
   private readonly groupWork: boolean;
   private timer: NodeJS.Timeout | undefined;
   private cycleScheduled = false;
@@ -129,7 +136,8 @@ export class NotificationService {
     this.tickIntervalMs = options.tickIntervalMs ?? 1000;
     this.routeBatchSize = options.routeBatchSize ?? 2000;
     this.maxAlertsPerEmail = options.maxAlertsPerEmail ?? 200;
-    this.retentionMs = (options.eventRetentionDays ?? 30) * DAY_MS;
+    this.retentionMs = (options.retention?.days ?? 90) * DAY_MS;
+    this.failedRetentionMs = (options.retention?.failedDays ?? 365) * DAY_MS;
     this.groupWork = options.groupWork ?? true;
     this.intake = new EventIntake(this.store, options.intake);
     this.intake.onCommitted = (ids) => {
@@ -569,13 +577,21 @@ export class NotificationService {
     });
   }
 
+  /**
+   * Retention: once a day, the history older than the retention is deleted, PRUNE_BATCH rows of
+   * each kind per transaction and one transaction per tick, so a long backlog never blocks the
+   * event loop; the day counts as done when a batch came back short.
+   */
   private maybePrune(now: number): void {
     const day = String(Math.floor(now / DAY_MS));
     if (this.store.meta.get(LAST_PRUNE_META_KEY) === day) return;
     this.store.transaction(() => {
-      const pruned = this.store.events.pruneSettledBefore(now - this.retentionMs);
-      this.store.meta.set(LAST_PRUNE_META_KEY, day);
-      if (pruned > 0) this.logger.info({ pruned }, 'deleted settled events older than the retention period');
+      const sentBefore = now - this.retentionMs;
+      const failedBefore = now - this.failedRetentionMs;
+      const emails = this.store.outbox.pruneFinished({ sentBefore, failedBefore }, PRUNE_BATCH);
+      const events = this.store.events.pruneSettledBefore(sentBefore, failedBefore, PRUNE_BATCH);
+      if (emails < PRUNE_BATCH && events < PRUNE_BATCH) this.store.meta.set(LAST_PRUNE_META_KEY, day);
+      if (emails + events > 0) this.logger.info({ emails, events }, 'deleted history older than the retention period (store.retentionDays)');
     });
   }
 

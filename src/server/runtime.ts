@@ -136,6 +136,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     tickIntervalMs: options.tickIntervalMs,
     intake: options.intake,
     delivery: options.delivery,
+    retention: { days: settings.store.retentionDays, failedDays: settings.store.failedRetentionDays },
   });
 
   let stopKeepAlive: (() => void) | undefined;

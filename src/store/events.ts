@@ -61,6 +61,7 @@ export class EventRepository {
   private readonly countUndeliveredStmt: Database.Statement;
   private readonly oldestUndelivered: Database.Statement;
   private readonly prune: Database.Statement;
+  private readonly pruneFailed: Database.Statement;
   /**
    * Events not yet delivered nor settled, kept in memory so the API's 429 check costs nothing.
    * Exact because this connection is the only writer; Store.transaction recounts after a rollback.
@@ -105,8 +106,15 @@ export class EventRepository {
          UNION ALL SELECT min(id) FROM events WHERE outcome = 'pending'
          UNION ALL SELECT min(id) FROM events WHERE outcome = 'queued'))`,
     );
+    // A batch at a time (LIMIT), oldest first through events_received_at; events of e-mails that
+    // failed for good are kept as long as those e-mails (their own cutoff).
     this.prune = db.prepare(
-      "DELETE FROM events WHERE received_at < ? AND outcome IS NOT NULL AND outcome NOT IN ('pending', 'queued')",
+      `DELETE FROM events WHERE id IN (SELECT id FROM events INDEXED BY events_received_at WHERE received_at < @before
+         AND outcome IS NOT NULL AND outcome NOT IN ('pending', 'queued', 'failed') ORDER BY received_at LIMIT @limit)`,
+    );
+    this.pruneFailed = db.prepare(
+      `DELETE FROM events WHERE id IN (SELECT id FROM events INDEXED BY events_received_at WHERE received_at < @before
+         AND outcome = 'failed' ORDER BY received_at LIMIT @limit)`,
     );
     this.recount();
   }
@@ -210,8 +218,11 @@ export class EventRepository {
     return r && { id: r.id, receivedAt: r.received_at };
   }
 
-  /** Deletes settled events received before `before`; pending and queued ones are kept. */
-  pruneSettledBefore(before: number): number {
-    return this.prune.run(before).changes;
+  /**
+   * Deletes settled events received before `before` (those of failed e-mails: before
+   * `failedBefore`, default the same), at most `limit` of each; pending and queued ones are kept.
+   */
+  pruneSettledBefore(before: number, failedBefore: number = before, limit = Number.MAX_SAFE_INTEGER): number {
+    return this.prune.run({ before, limit }).changes + this.pruneFailed.run({ before: failedBefore, limit }).changes;
   }
 }

@@ -197,6 +197,9 @@ export class OutboxRepository {
   private readonly nextDue: Database.Statement;
   private readonly oldestOpen: Database.Statement;
   private readonly retriesOf: Database.Statement;
+  private readonly sentBefore: Database.Statement;
+  private readonly failedBefore: Database.Statement;
+  private readonly deleteMany: (ids: string[]) => number;
   /** The page's statements, prepared on first use (one per filter combination). */
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -264,6 +267,21 @@ export class OutboxRepository {
       return deleted;
     });
     // Kept by triggers on every write (history-migration.ts): no count over the table.
+    // Retention (store.retentionDays / failedRetentionDays): the oldest finished rows, by index, a batch at a time.
+    this.sentBefore = db.prepare(
+      "SELECT id FROM notifications INDEXED BY notifications_sent WHERE status = 'sent' AND sent_at < ? ORDER BY sent_at LIMIT ?",
+    );
+    this.failedBefore = db.prepare(
+      "SELECT id FROM notifications INDEXED BY notifications_status WHERE status = 'failed' AND created_at < ? ORDER BY created_at LIMIT ?",
+    );
+    const detachNotices = db.prepare('UPDATE health_notices SET notification_id = NULL WHERE notification_id IN (SELECT value FROM json_each(?))');
+    const deleteIds = db.prepare('DELETE FROM notifications WHERE id IN (SELECT value FROM json_each(?))');
+    this.deleteMany = (ids) => {
+      if (ids.length === 0) return 0;
+      const list = JSON.stringify(ids);
+      detachNotices.run(list);
+      return deleteIds.run(list).changes;
+    };
     this.counts = db.prepare('SELECT status, n FROM notification_counts');
     this.attemptsOf = db.prepare('SELECT * FROM delivery_attempts WHERE notification_id = ? ORDER BY id');
     this.eventsOf = db.prepare('SELECT event_id FROM notification_events WHERE notification_id = ? ORDER BY event_id');
@@ -435,6 +453,20 @@ export class OutboxRepository {
 
   resumeWaiting(now: number): number {
     return this.resume.run(now, now).changes;
+  }
+
+  /**
+   * Deletes up to `limit` e-mails sent before `sentBefore` and up to `limit` failed for good
+   * before `failedBefore`, with their attempts, event links and relayed messages (ON DELETE
+   * CASCADE; a relayed message's spool file becomes an orphan the spool sweep removes). Queued,
+   * sending and waiting e-mails are never touched. Returns how many were deleted.
+   */
+  pruneFinished(cutoffs: { sentBefore: number; failedBefore: number }, limit: number): number {
+    return this.db.transaction(() => {
+      const sent = (this.sentBefore.all(cutoffs.sentBefore, limit) as { id: string }[]).map((r) => r.id);
+      const failed = (this.failedBefore.all(cutoffs.failedBefore, limit) as { id: string }[]).map((r) => r.id);
+      return this.deleteMany([...sent, ...failed]);
+    })();
   }
 
   countByStatus(): OutboxCounts {

@@ -78,6 +78,8 @@ describe('query plans of the hot paths (issue 14)', () => {
       h.service.deliveries({ limit: 25, status: 'failed', before: { createdAt: last.createdAt, id: last.id } });
       h.service.deliveries({ kind: 'test', limit: 1 });
       h.service.deliveries({ limit: 5, includeBodies: true });
+      // The retention's deletions, a year on.
+      await h.service.tick(h.clock.advance(400 * 24 * 60 * MINUTE));
       recording = false;
 
       const statements = [...recorded.values()];
@@ -86,6 +88,7 @@ describe('query plans of the hot paths (issue 14)', () => {
       }
       assert.ok(statements.some((s) => /INDEXED BY notifications_claim/.test(s)), 'the claim query ran');
       assert.ok(statements.some((s) => /FROM delivery_attempts INDEXED BY delivery_attempts_problems/.test(s)), 'the last-problem query ran');
+      assert.ok(statements.some((s) => /^DELETE FROM notifications WHERE id IN/.test(s)), 'the retention ran');
       assert.deepEqual(planProblems(h.store.db, statements), []);
     } finally {
       h.close();
