@@ -7,6 +7,8 @@ export class SignInError extends Error {
   constructor(
     message: string,
     readonly diagnosis: Diagnosis | null = null,
+    /** How long to wait before asking again (a throttled token endpoint); the outbox worker reads it. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'SignInError';

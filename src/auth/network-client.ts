@@ -31,6 +31,8 @@ export interface RawErrorResponse {
   aadsts: number[];
   /** The OAuth `error` value, when the body is an OAuth error. */
   error?: string;
+  /** Retry-After in seconds, when the answer had one (a throttled token endpoint). */
+  retryAfterSeconds?: number;
   at: string;
 }
 
@@ -161,7 +163,7 @@ export class HttpsNetworkClient implements INetworkModule {
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
-          if (status >= 400) this.record(method, target, status, text);
+          if (status >= 400) this.record(method, target, status, text, res.headers['retry-after']);
           let parsed: T;
           try {
             parsed = JSON.parse(text) as T;
@@ -188,7 +190,8 @@ export class HttpsNetworkClient implements INetworkModule {
     });
   }
 
-  private record(method: 'GET' | 'POST', target: URL, status: number, body: string): void {
+  private record(method: 'GET' | 'POST', target: URL, status: number, body: string, retryAfter: string | undefined): void {
+    const retryAfterSeconds = retryAfter !== undefined && /^\d{1,6}$/.test(retryAfter.trim()) ? Number(retryAfter.trim()) : undefined;
     const item: RawErrorResponse = {
       method,
       url: `${target.origin}${target.pathname}`,
@@ -196,6 +199,7 @@ export class HttpsNetworkClient implements INetworkModule {
       body,
       aadsts: aadstsCodesIn(body),
       error: oauthError(body),
+      ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
       at: new Date().toISOString(),
     };
     this.ring.add(item);

@@ -5,6 +5,7 @@ import type { AccessTokenResult, TokenProvider } from '../graph/index.js';
 import { readAuthState, updateAuthState, type AuthState } from './auth-state.js';
 import { authError, SignInError } from './errors.js';
 import type { AuthSession } from './session.js';
+import { TokenEndpointPause } from './token-pause.js';
 
 /** Tokens this close to expiry are renewed before use. */
 const RENEW_BEFORE_EXPIRY_MS = 5 * 60_000;
@@ -34,6 +35,7 @@ export function createTokenProvider(session: AuthSession): SessionTokenProvider 
   let current: AccessTokenResult | undefined;
   let pending: Promise<AccessTokenResult> | undefined;
   let endpointCalls = 0;
+  const pause = new TokenEndpointPause();
 
   /** The signed-in account (the one auth-state names, else the cache's only one): one cache read. */
   async function delegatedAccount(state: AuthState): Promise<AccountInfo> {
@@ -58,13 +60,17 @@ export function createTokenProvider(session: AuthSession): SessionTokenProvider 
 
   async function fetchToken(forceRefresh: boolean): Promise<AccessTokenResult> {
     let result: AuthenticationResult;
+    // Throttled: the token endpoint is not asked again until Retry-After has passed.
+    const blocked = pause.blocked();
+    if (blocked) throw blocked;
     session.errors.clear();
     try {
       result = await acquire(forceRefresh);
     } catch (err) {
-      const error = err instanceof SignInError ? err : authError(session, 'Could not get an access token.', err);
+      const error = pause.afterFailure(err instanceof SignInError ? err : authError(session, 'Could not get an access token.', err), session.errors.latest());
+      const throttled = error.diagnosis?.guideStep === 'throttling';
       const signInRequired =
-        err instanceof InteractionRequiredAuthError ||
+        (err instanceof InteractionRequiredAuthError && !throttled) ||
         error.diagnosis?.guideStep === 'sign-in-again' ||
         error.diagnosis?.guideStep === 'admin-consent' ||
         // AADSTS70043 (sign-in frequency) comes as invalid_grant + token_expired, which msal does not
@@ -78,6 +84,7 @@ export function createTokenProvider(session: AuthSession): SessionTokenProvider 
       }
       throw error;
     }
+    pause.clear();
     if (!result.fromCache) {
       endpointCalls += 1;
       const now = new Date().toISOString();

@@ -596,7 +596,28 @@ export const entraEntries: readonly CatalogEntry[] = [
     microsoftText:
       'The server terminated an operation because it encountered a client request loop. Please contact your app vendor.',
     cause: 'The same token request was repeated too often in a short time, so Entra ID stopped answering it for a while.',
-    fix: 'Wait a few minutes before signing in again; if it recurs, report it: o365-notify caches its tokens and should not loop.',
+    fix: 'Nothing to change in the portal: o365-notify stops asking for tokens for a minute and the e-mails wait in the queue. If it recurs, another program may be signing in with the same app registration and account in a loop; stop it, or give it its own app registration.',
+    guideStep: 'throttling',
+  },
+  {
+    code: 'AADSTS90055',
+    source: 'entra',
+    title: 'Entra ID is throttling this tenant',
+    microsoftText: 'TenantThrottlingError - There are too many incoming requests. This exception is thrown for blocked tenants.',
+    cause: 'Microsoft Entra ID is refusing sign-in requests for the whole tenant for a while because the tenant sent too many; o365-notify is one of the senders, not necessarily the cause.',
+    fix: 'Nothing to change in o365-notify: it stops asking for tokens for a minute at a time and the e-mails wait in the queue. If it lasts, an administrator can look for the app flooding sign-ins in the Entra admin center > Identity > Monitoring & health > Sign-in logs.',
     guideStep: 'throttling',
   },
 ];
+
+/**
+ * A 429 (or 503) from the token endpoint itself, which has no AADSTS code (Entra answers a client
+ * that asks too often with "Too Many Requests" and Retry-After): the Graph-worded HTTP429 entry would
+ * point at the message rate instead.
+ */
+export const TOKEN_ENDPOINT_THROTTLED: Pick<CatalogEntry, 'title' | 'cause' | 'fix' | 'guideStep'> = {
+  title: 'Entra ID throttled the token requests',
+  cause: 'Microsoft Entra ID answered the token request with 429 Too Many Requests: it does so to an app registration that asks for tokens too often.',
+  fix: 'Nothing to change in the portal: o365-notify asks for no token until the Retry-After time has passed (a minute when Entra gives none) and the e-mails wait in the queue. If it recurs, another program may be using the same app registration without caching its tokens; give it its own app registration.',
+  guideStep: 'throttling',
+};

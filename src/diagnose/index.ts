@@ -15,7 +15,7 @@ export {
   type CatalogEntry,
   type ErrorSource,
 } from './catalog.js';
-export { WEB_PLATFORM_CODE_REDEMPTION } from './catalog-entra.js';
+export { TOKEN_ENDPOINT_THROTTLED, WEB_PLATFORM_CODE_REDEMPTION } from './catalog-entra.js';
 export { parseRawError, parseRawInput, parseRetryAfter, type RawError } from './parse.js';
 export {
   adminConsentUrl,

@@ -53,7 +53,7 @@ export function validateFaultSpec(body: unknown): string[] {
       problems.push(`${key}: a non-negative number`);
     }
   }
-  if (spec.code !== undefined && (typeof spec.code !== 'string' || !/^[A-Za-z][A-Za-z0-9_.]{0,99}$/.test(spec.code))) problems.push('code: a Graph error code like "ErrorQuotaExceeded"');
+  if (spec.code !== undefined && (typeof spec.code !== 'string' || !/^[A-Za-z][A-Za-z0-9_.]{0,99}$/.test(spec.code))) problems.push('code: a Graph error code like "ErrorQuotaExceeded", or on entra.token an AADSTS code like "AADSTS50196"');
   if (spec.message !== undefined && (typeof spec.message !== 'string' || spec.message.length > 1000)) problems.push('message: a string of at most 1000 characters');
   if (spec.probability !== undefined && (typeof spec.probability !== 'number' || spec.probability < 0 || spec.probability > 1)) {
     problems.push('probability: a number from 0 to 1');

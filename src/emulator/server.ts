@@ -6,6 +6,7 @@ import { Clock } from './clock.js';
 import { DEFAULT_BEHAVIOUR, DEFAULT_LIMITS, type EmulatorContext, type EndpointConfig, type EntraBehaviour, type GraphLimits } from './context.js';
 import { registerControlRoutes } from './control/index.js';
 import { Directory } from './directory.js';
+import { AADSTS, aadsts, errorBody, setTokenHeaders, traceIds, type AadstsCode } from './entra/errors.js';
 import { entraState, registerEntraRoutes } from './entra/index.js';
 import { Faults, type FaultSpec } from './faults.js';
 import { stampRequestIds } from './graph/errors.js';
@@ -67,6 +68,10 @@ function faultAnswer(request: FastifyRequest, reply: FastifyReply, endpoint: str
           : 'The service is temporarily unavailable. Please retry later.');
     return { status, body: { error: { code, message, innerError: { 'request-id': requestId, date: new Date(nowMs).toISOString(), 'client-request-id': clientRequestId } } } };
   }
+  if (endpoint === 'entra.token') {
+    const entra = tokenEndpointFault(request, reply, fault, nowMs);
+    if (entra) return entra;
+  }
   const requestId = crypto.randomUUID();
   return {
     status,
@@ -83,6 +88,28 @@ function faultAnswer(request: FastifyRequest, reply: FastifyReply, endpoint: str
 
 /** Mail routes never change the directory or sessions: no tenant-file check after them. */
 const MAIL_ENDPOINTS = /^graph\.(me|sendMail|createMessage|getMessage|deleteMessage|addAttachment|createUploadSession|sendDraft|uploadSession)$/;
+
+/**
+ * Token-endpoint throttling as Entra answers it (issue 13.11). `throttle`: 429 with Retry-After (60 s
+ * unless given) and the body "Too Many Requests", not JSON - Microsoft's MSAL.NET docs give the 429 and
+ * `Retry-After: 60` (https://learn.microsoft.com/entra/msal/dotnet/advanced/client-and-server-throttling),
+ * MSAL.NET's maintainers the body (AzureAD/microsoft-authentication-library-for-dotnet#2855). `error` with
+ * `code: "AADSTS50196"` / `"AADSTS90055"` (any catalogued code without arguments): that error in Entra's JSON.
+ */
+function tokenEndpointFault(request: FastifyRequest, reply: FastifyReply, fault: FaultSpec, nowMs: number): { status: number; body: unknown } | undefined {
+  if (fault.kind === 'throttle') {
+    if (fault.retryAfterSeconds === undefined) reply.header('Retry-After', '60');
+    reply.type('text/plain; charset=utf-8');
+    return { status: fault.status ?? 429, body: 'Too Many Requests' };
+  }
+  const code = /^AADSTS(\d+)$/.exec(fault.code ?? '')?.[1];
+  if (fault.kind !== 'error' || !code || !(Number(code) in AADSTS)) return undefined;
+  const err = aadsts(Number(code) as AadstsCode);
+  const ids = traceIds(request, nowMs);
+  setTokenHeaders(reply, request, ids);
+  reply.type('application/json; charset=utf-8');
+  return { status: fault.status ?? err.status, body: errorBody(err, ids) };
+}
 
 /** Faults that hit a request after its handler ran ('resetAfter', 'errorAfter'). */
 const afterFaults = new WeakMap<FastifyRequest, FaultSpec>();

@@ -8,7 +8,7 @@ import { prepareMessage, type MailMessage, type PreparedAttachment, type Prepare
 import { MailboxPacer, type PacingOptions } from './pacing.js';
 import { fileAttachment, graphMessage, inlineFields, MAX_REQUEST_BYTES, sendMailBody, sendMailSize } from './payload.js';
 import { GraphRequester, newTrace, type ClientCounters, type GraphCall, type RetryOwner, type SendTrace } from './requester.js';
-import { DEFAULT_RETRY, isTransientNetworkError, type RetryOptions } from './retry.js';
+import { DEFAULT_RETRY, tokenFailureRetry, type RetryOptions } from './retry.js';
 import { TokenSource } from './token-source.js';
 import { grantedPermissions, type TokenProvider } from './token-provider.js';
 import { checkChunkBytes, DEFAULT_CHUNK_BYTES, needsUploadSession, nextRange, parseNextExpected, planDelivery, type DeliveryPlan } from './upload-plan.js';
@@ -264,7 +264,7 @@ class GraphMailClient implements MailClient {
         code: 'TokenAcquisitionFailed',
         message: `no access token could be obtained: ${e?.message ?? String(err)}`,
         attempts: 0,
-        retryable: isTransientNetworkError(e?.code, e?.message),
+        ...tokenFailureRetry(err),
         cause: err,
       });
       error.diagnosis = diagnoseFailure(error, { cause: err }, this.options.diagnoseContext);

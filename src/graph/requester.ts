@@ -5,7 +5,7 @@ import { diagnoseFailure } from './diagnosis.js';
 import { GraphSendError, parseGraphError } from './errors.js';
 import type { HttpResponse, HttpTransport } from './http.js';
 import type { MailboxPacer } from './pacing.js';
-import { decideRetry, isTransientNetworkError, parseRetryAfter, type Outcome, type RetryOptions } from './retry.js';
+import { decideRetry, tokenFailureRetry, parseRetryAfter, type Outcome, type RetryOptions } from './retry.js';
 import type { HeldToken, TokenSource } from './token-source.js';
 
 /**
@@ -273,7 +273,7 @@ export class GraphRequester {
         message: `${step}: no access token could be obtained${rejected ? ' after Graph refused the cached one' : ''}: ${e?.message ?? String(err)}`,
         requestIds: [...trace.requestIds],
         attempts: attemptsSoFar,
-        retryable: isTransientNetworkError(e?.code, e?.message),
+        ...tokenFailureRetry(err),
         requests: trace.requests,
         cause: err,
       });

@@ -56,6 +56,18 @@ export function isTransientNetworkError(code: string | undefined, message = ''):
   return /socket hang up|ECONNRESET|timed? ?out/i.test(message);
 }
 
+/**
+ * Whether a failure to get an access token is worth another try, and when: a network failure is, and
+ * so is a throttled token endpoint, whose error says how long to wait (`retryAfterSeconds` on the
+ * sign-in module's errors, issue 13.11). Anything else (consent, sign-in) is not retried here.
+ */
+export function tokenFailureRetry(err: unknown): { retryable: boolean; retryAfterMs: number | undefined } {
+  const e = (err ?? {}) as { code?: string; message?: string; retryAfterSeconds?: unknown };
+  const seconds = typeof e.retryAfterSeconds === 'number' && Number.isFinite(e.retryAfterSeconds) ? e.retryAfterSeconds : undefined;
+  if (seconds !== undefined) return { retryable: true, retryAfterMs: seconds * 1000 };
+  return { retryable: isTransientNetworkError(e.code, e.message), retryAfterMs: undefined };
+}
+
 /** 429/503/504 carry Retry-After when Graph knows how long to wait. */
 const RETRY_AFTER_STATUSES = new Set([429, 503, 504]);
 

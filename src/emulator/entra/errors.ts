@@ -256,6 +256,17 @@ export const AADSTS = {
     status: 400,
     text: () => "The provided value for the input parameter 'device_code' is not valid. This device code has expired.",
   },
+  // Token-endpoint throttling (issue 13.11). 50196 for user-facing grants, as MSAL.NET's maintainers
+  // document it: invalid_grant with this text (https://learn.microsoft.com/entra/msal/dotnet/advanced/client-and-server-throttling;
+  // the wording of the text as pasted in pnp/PnP-PowerShell#3026).
+  50196: {
+    error: 'invalid_grant',
+    status: 400,
+    text: () => 'The server terminated an operation because it encountered a client request loop. Please contact your app vendor.',
+  },
+  // "TenantThrottlingError - There are too many incoming requests. This exception is thrown for blocked
+  // tenants." (AADSTS reference). No public body: 400 without Retry-After, so the product must go by the code.
+  90055: { error: 'invalid_request', status: 400, text: () => 'There are too many incoming requests. Please try again later.' },
   70018: {
     error: 'bad_verification_code',
     status: 400,
