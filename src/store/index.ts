@@ -35,3 +35,6 @@ export {
   type EventIntakeOptions,
   type GroupCommitOptions,
 } from './group-commit.js';
+// PostgreSQL (issue 16): loaded only when asked for, so commands on SQLite never load the `pg` driver.
+export type { PgLocation, PgMigrationResult, PgOutbox, PgStore } from './postgres/index.js';
+export const loadPostgresStore = () => import('./postgres/index.js');

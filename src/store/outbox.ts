@@ -16,7 +16,7 @@ import type {
 const SUMMARY_COLUMNS =
   'id, kind, group_key, recipients, cc, bcc, subject, importance, status, attempts, next_attempt_at, last_error, diagnosis, message_id, created_at, sent_at, updated_at';
 
-interface NotificationRecord {
+export interface NotificationRecord {
   id: string;
   kind: NotificationKind;
   group_key: string;
@@ -38,7 +38,7 @@ interface NotificationRecord {
   updated_at: number;
 }
 
-function toNotification(r: NotificationRecord): NotificationRow {
+export function toNotification(r: NotificationRecord): NotificationRow {
   return { ...toSummary(r), html: r.html, text: r.text };
 }
 
@@ -64,7 +64,7 @@ function toSummary(r: Omit<NotificationRecord, 'html' | 'text'>): NotificationSu
   };
 }
 
-interface AttemptRecord {
+export interface AttemptRecord {
   id: number;
   notification_id: string;
   attempt: number;
@@ -79,7 +79,7 @@ interface AttemptRecord {
   lease_owner: string | null;
 }
 
-function toAttempt(r: AttemptRecord): DeliveryAttemptRow {
+export function toAttempt(r: AttemptRecord): DeliveryAttemptRow {
   return {
     id: r.id,
     notificationId: r.notification_id,
