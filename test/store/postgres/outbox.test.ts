@@ -26,7 +26,7 @@ async function twoInstances(postgres: TestPostgres): Promise<{ a: PgOutbox; b: P
 
 describe('PgOutbox: leased claims shared by instances', { skip: skipReason(started) }, () => {
   let postgres: TestPostgres;
-  let pools: pg.Pool[] = [];
+  const pools: pg.Pool[] = [];
   before(() => {
     assert.ok(started.ok);
     postgres = started.postgres;
