@@ -202,6 +202,22 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    description: 'indexes for claims, last sent e-mail, last problem and retention',
+    // SQLite's version 4 also keeps e-mail counts per status in notification_counts, updated by
+    // triggers on every status change. Not here: with several instances every claim and finish would
+    // queue on those five rows (and two transactions taking them in opposite orders deadlock), while
+    // PostgreSQL counts the statuses from notifications_status with an index-only scan.
+    sql: `
+      DROP INDEX IF EXISTS notifications_due;
+      CREATE INDEX notifications_claim ON notifications (next_attempt_at, created_at) WHERE status = 'queued';
+      CREATE INDEX notifications_sent ON notifications (sent_at) WHERE status = 'sent';
+      CREATE INDEX notifications_kind ON notifications (kind, created_at);
+      CREATE INDEX delivery_attempts_problems ON delivery_attempts (id)
+        WHERE result IN ('retry', 'failed', 'waiting-sign-in', 'interrupted');
+    `,
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]!.version;
@@ -220,6 +236,9 @@ export const STORE_TABLES = [
   'relay_messages',
   'relay_users',
 ] as const;
+
+/** SQLite tables that are derived data there and have no PostgreSQL twin (see version 4); a copy skips them. */
+export const SQLITE_ONLY_TABLES = ['notification_counts'] as const;
 
 /** Tables whose ids come from an identity column: after a copy it must continue past the copied ids. */
 export const IDENTITY_TABLES = ['events', 'delivery_attempts'] as const;

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { MIGRATIONS } from '../../../src/store/index.js';
-import { createPgPool, migratePg, PG_MIGRATIONS, pgSchemaVersion, PgStoreVersionError, STORE_TABLES } from '../../../src/store/postgres/index.js';
+import { createPgPool, migratePg, PG_MIGRATIONS, pgSchemaVersion, PgStoreVersionError, SQLITE_ONLY_TABLES, STORE_TABLES } from '../../../src/store/postgres/index.js';
 import { parseStoreUrl } from '../../../src/shared/index.js';
 import { skipReason, startTestPostgres, type TestPostgres } from '../../support/postgres.js';
 
@@ -16,15 +16,17 @@ function location(url: string) {
 }
 
 /** Column names per table, from a SQLite store migrated in memory: the schema PostgreSQL must match. */
-function sqliteColumns(): Map<string, string[]> {
+function sqliteSchema(): { tables: Map<string, string[]>; indexes: string[] } {
   const db = new Database(':memory:');
   for (const m of MIGRATIONS) m.up(db);
   const tables = new Map<string, string[]>();
   for (const { name } of db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]) {
+    if ((SQLITE_ONLY_TABLES as readonly string[]).includes(name)) continue;
     tables.set(name, (db.pragma(`table_info(${name})`) as { name: string }[]).map((c) => c.name).sort());
   }
+  const indexes = (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((r) => r.name);
   db.close();
-  return tables;
+  return { tables, indexes: indexes.sort() };
 }
 
 describe('PostgreSQL store migrations', { skip: skipReason(started) }, () => {
@@ -44,7 +46,7 @@ describe('PostgreSQL store migrations', { skip: skipReason(started) }, () => {
       assert.deepEqual(applied, PG_MIGRATIONS.map((m) => m.version), 'every version applied once, by one of them');
       for (const r of results) assert.equal(r.version, PG_MIGRATIONS.at(-1)!.version);
       const { rows } = await pools[0]!.query<{ version: number }>('SELECT version FROM o365_notify_schema ORDER BY version');
-      assert.deepEqual(rows.map((r) => r.version), [1, 2, 3]);
+      assert.deepEqual(rows.map((r) => r.version), PG_MIGRATIONS.map((m) => m.version));
       // A later start applies nothing.
       assert.deepEqual((await migratePg(pools[1]!, location(url))).applied, []);
     } finally {
@@ -77,7 +79,11 @@ describe('PostgreSQL store migrations', { skip: skipReason(started) }, () => {
     try {
       await migratePg(pool, location(url));
       assert.equal(PG_MIGRATIONS.at(-1)!.version, MIGRATIONS.at(-1)!.version, 'the two migration lists move in step');
-      const expected = sqliteColumns();
+      const { tables: expected, indexes } = sqliteSchema();
+      const pgIndexes = await pool.query<{ indexname: string }>(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND indexname NOT LIKE '%_pkey' ORDER BY indexname",
+      );
+      assert.deepEqual(pgIndexes.rows.map((r) => r.indexname).sort(), indexes, 'the same indexes');
       assert.deepEqual([...expected.keys()].sort(), [...STORE_TABLES].sort(), 'STORE_TABLES lists every SQLite table');
       for (const [table, columns] of expected) {
         const { rows } = await pool.query<{ column_name: string }>(
@@ -109,7 +115,7 @@ describe('PostgreSQL store migrations', { skip: skipReason(started) }, () => {
       assert.equal(await pgSchemaVersion(pool), 99);
       await assert.rejects(migratePg(pool, location(url)), (err: Error) => {
         assert.ok(err instanceof PgStoreVersionError);
-        assert.match(err.message, /schema version 99.*up to 3.*newer o365-notify/);
+        assert.match(err.message, new RegExp(`schema version 99.*up to ${PG_MIGRATIONS.at(-1)!.version}.*newer o365-notify`));
         assert.ok(!err.message.includes(postgres.password), 'no password in the message');
         return true;
       });
