@@ -1,5 +1,7 @@
+import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Problem } from './problems.js';
 
 export const APP_DIR_NAME = 'o365-notify';
 
@@ -25,4 +27,22 @@ export function resolveHome(
   const xdg = env.XDG_CONFIG_HOME?.trim();
   const configHome = xdg && path.isAbsolute(xdg) ? xdg : path.join(userHome, '.config');
   return path.join(configHome, APP_DIR_NAME);
+}
+
+/**
+ * The one check of the home directory's mode: it holds the encrypted secrets, the token cache and
+ * the store, so other users have no business listing it. An existing directory is never changed
+ * (it may be shared on purpose, e.g. a --home chosen by hand); the problem says how to fix it.
+ * Undefined when it is owner-only, missing, or on Windows (ACLs, not modes).
+ */
+export async function homeDirModeProblem(home: string, platform: NodeJS.Platform = process.platform): Promise<Problem | undefined> {
+  if (platform === 'win32') return undefined;
+  const mode = await stat(home).then((s) => s.mode & 0o777, () => undefined);
+  if (mode === undefined || (mode & 0o077) === 0) return undefined;
+  return {
+    field: 'home',
+    severity: 'warning',
+    message: `The home directory ${home} has mode ${mode.toString(8).padStart(4, '0')}: other users can open it. Run \`chmod 700 ${home}\` (o365-notify creates it owner-only; an existing directory is not changed).`,
+    guideStep: null,
+  };
 }

@@ -23,7 +23,7 @@ export {
   type SettingsReadResult,
 } from './file.js';
 export type { GuideStep } from './guide-step.js';
-export { APP_DIR_NAME, resolveHome } from './home.js';
+export { APP_DIR_NAME, homeDirModeProblem, resolveHome } from './home.js';
 export { CONSUMER_TENANT_ID, DATE_FORMS, isDomainName, isEmailAddress, isGuid, isLoopbackHost, isNetworkRange, parseCalendarDate } from './identifiers.js';
 export { FROM_POLICIES, SMTP_DEFAULTS, smtpOptions, type FromPolicy, type SmtpOptions, type SmtpSettings } from './smtp.js';
 export { errorsIn, SettingsError, SettingsFileError, type Problem, type Severity } from './problems.js';

@@ -61,6 +61,12 @@ describe('test and send through the configured path (CLI, against the emulator)'
     const r = await runCli(['send', '--to', TEAM, '--subject', 'Big one', '--text', 'x', '--attach', file], { home });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /Mail\.ReadWrite/);
+    // Issue 9.15: the advice can work: an administrator grants it; `login` alone never adds it.
+    assert.match(r.stderr, /an administrator must click "Grant admin consent/);
+    assert.doesNotMatch(r.stderr, /so the token carries it/);
+    // Issue 9 small ones: "Not sent:" once, and the option that sends without the large file named.
+    assert.equal(r.stderr.match(/Not sent:/g)?.length, 1, r.stderr);
+    assert.match(r.stderr, /--drop-large-attachments/);
     assert.equal((await inbox(TEAM)).filter((m) => m.subject === 'Big one').length, 0);
     const dropped = await runCli(['send', '--to', TEAM, '--subject', 'Big one', '--text', 'x', '--attach', file, '--drop-large-attachments'], { home });
     assert.equal(dropped.code, 0, dropped.stderr);

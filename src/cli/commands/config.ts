@@ -3,6 +3,7 @@ import {
   ACCOUNT_TYPE_LABELS,
   authorityFor,
   graphBaseUrl,
+  homeDirModeProblem,
   readSettings,
   redirectUri,
   resolveHome,
@@ -141,16 +142,8 @@ async function storedProblems(home: string, result: SettingsReadResult, ctx: Cli
       problems.push({ field: 'tokenCache', severity: 'error', message: (err as Error).message, guideStep: 'sign-in-again' });
     }
   }
-  // The home holds the encrypted secrets and the token cache: other users have no business listing it.
-  const mode = process.platform === 'win32' ? undefined : await fs.stat(home).then((s) => s.mode & 0o777, () => undefined);
-  if (mode !== undefined && (mode & 0o077) !== 0) {
-    problems.push({
-      field: 'home',
-      severity: 'warning',
-      message: `The home directory ${home} has mode ${mode.toString(8).padStart(4, '0')}: other users can open it. Run \`chmod 700 ${home}\` (o365-notify creates it owner-only; an existing directory is not changed).`,
-      guideStep: null,
-    });
-  }
+  const homeMode = await homeDirModeProblem(home);
+  if (homeMode) problems.push(homeMode);
   const { emulator, emulatorCa } = result.settings.endpoints;
   if (emulator !== undefined && emulatorCa !== undefined && !(await fileExists(emulatorCa))) {
     problems.push({

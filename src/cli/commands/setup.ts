@@ -4,6 +4,7 @@ import {
   ACCOUNT_TYPES,
   AUTH_MODES,
   DATE_FORMS,
+  homeDirModeProblem,
   parseCalendarDate,
   readSettingsFile,
   redirectUri,
@@ -161,6 +162,9 @@ export const setupCommand: Command = {
 
     // The service's API token: made once, shown once, kept only as a hash.
     const apiToken = await ensureApiToken(file.home);
+    // The secret was just written there: a home other users can open is said now, not only by `config check`.
+    const homeMode = await homeDirModeProblem(file.home);
+    if (homeMode) problems.push(homeMode);
 
     if (ctx.json) {
       writeLine(ctx.stdout, JSON.stringify({ saved: path, redirectUri: redirectUri(settings), problems, ...(apiToken.token && { apiToken: apiToken.token }) }));
