@@ -174,8 +174,8 @@ export interface ServiceProcess {
 }
 
 /** `o365-notify serve --port 0` in its own Node process, as an administrator runs it. */
-export async function startServiceProcess(home: string, extraEnv: Record<string, string> = {}): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'serve', '--port', '0'], {
+export async function startServiceProcess(home: string, extraEnv: Record<string, string> = {}, extraArgs: string[] = []): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bin.ts', 'serve', '--port', '0', ...extraArgs], {
     cwd: ROOT,
     env: { ...testEnv(home), O365_NOTIFY_HOME: home, O365_NOTIFY_KEYRING: 'off', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { readSettingsFile, saveSettings } from '../../src/config/index.js';
+import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import type { RunningService } from '../../src/server/index.js';
+import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { runCli, tempHome, testEnv } from '../support/cli.js';
+import { ADMIN, SENDER, TEAM, serviceHome, startTestService, waitFor } from '../server/helpers.js';
+import { mailer, receivedBy } from './support.js';
+import { RawSmtp } from './smtp-session.js';
+
+const MAX_RECIPIENTS = 3;
+
+describe('SMTP relay session rules: ESMTP extensions, smtp.maxRecipients, not signed in yet', () => {
+  let emu: TestEmulator;
+  let home: { home: string; cleanup: () => Promise<void> };
+  let svc: RunningService;
+
+  before(async () => {
+    emu = await startTestEmulator();
+    home = await serviceHome(emu);
+    const { settings } = await readSettingsFile(home.home, testEnv(home.home));
+    settings.smtp = { maxRecipients: MAX_RECIPIENTS };
+    await saveSettings(home.home, settings, testEnv(home.home));
+    ({ svc } = await startTestService(home.home, { smtpPort: 0 }));
+  });
+  after(async () => {
+    await svc?.close();
+    await home?.cleanup();
+    await emu?.stop();
+  });
+
+  it('EHLO offers PIPELINING, 8BITMIME, SMTPUTF8, SIZE (35 MB), ENHANCEDSTATUSCODES, STARTTLS and AUTH PLAIN LOGIN', async () => {
+    const s = await RawSmtp.connect(svc.relay!.port);
+    assert.match(await s.reply(), /^220 .*o365-notify SMTP relay/);
+    const ehlo = (await s.command('EHLO device.local')).split(/\r?\n/).map((l) => l.slice(4));
+    for (const ext of ['PIPELINING', '8BITMIME', 'SMTPUTF8', `SIZE ${35 * 1024 * 1024}`, 'ENHANCEDSTATUSCODES', 'STARTTLS', 'AUTH PLAIN LOGIN']) {
+      assert.ok(ehlo.includes(ext), `EHLO lists ${ext}: ${ehlo.join(' | ')}`);
+    }
+    s.close();
+  });
+
+  it(`RCPT ${MAX_RECIPIENTS + 1} gets 452 4.5.3 naming smtp.maxRecipients; the accepted recipients get the message`, async () => {
+    const t = await mailer(svc.relay!.port, svc.relay!.certificatePath);
+    const subject = `max recipients ${Date.now()}`;
+    const extra = `fourth@${DEMO_DOMAIN}`;
+    const info = await t.sendMail({ from: SENDER, to: [TEAM, ADMIN, `third@${DEMO_DOMAIN}`, extra], subject, text: 'x' });
+    t.close();
+    assert.deepEqual(info.rejected, [extra]);
+    const rcpt = (info.rejectedErrors?.[0] as { response?: string } | undefined)?.response ?? '';
+    assert.match(rcpt, new RegExp(`^452 4\\.5\\.3 Too many recipients: at most ${MAX_RECIPIENTS} per message \\(smtp\\.maxRecipients; Exchange Online's limit is 500\\): send the rest in another message`));
+    const got = await waitFor(async () => {
+      const r = await receivedBy(emu, subject);
+      return r.has(TEAM) && r.has(ADMIN) ? r : undefined;
+    }, 'the accepted recipients got it');
+    assert.ok(!got.has(extra));
+  });
+
+  it('before anyone signed in, MAIL FROM gets 451 4.7.0 (temporary: the sender retries) naming `o365-notify login`', async () => {
+    const fresh = await tempHome();
+    try {
+      const setup = await runCli(
+        ['setup', '--non-interactive', '--emulator', emu.url, '--emulator-ca', emu.caPath, '--account-type', 'single-tenant', '--client-id', DEMO_APPS.singleTenant,
+          '--tenant-id', DEMO_TENANT_ID, '--auth', 'device-code', '--to', TEAM],
+        { home: fresh.home },
+      );
+      assert.equal(setup.code, 0, setup.stderr);
+      const { svc: unsigned } = await startTestService(fresh.home, { smtpPort: 0 });
+      try {
+        const s = await RawSmtp.connect(unsigned.relay!.port);
+        await s.reply();
+        await s.command('EHLO x');
+        const mail = await s.command(`MAIL FROM:<${SENDER}>`);
+        assert.match(mail, /^451 4\.7\.0 o365-notify cannot send through Microsoft 365 yet \(nobody has signed in yet\): messages are taken again once it can; run `o365-notify login`/);
+        s.close();
+      } finally {
+        await unsigned.close();
+      }
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+});
