@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { EmulatorContext } from '../context.js';
 import { graphStateFor } from '../graph/index.js';
 import { PAGE_CSP, renderMailboxPage } from '../graph/mailbox-page.js';
+import { MAILBOX_SCRIPT, MAILBOX_SCRIPT_PATH } from '../graph/mailbox-script.js';
 import type { EmailAddress } from '../graph/message.js';
 import { FOLDERS, type FolderName, type Mailbox, type StoredMessage } from '../graph/store.js';
 
@@ -149,6 +150,10 @@ export async function registerMailControlRoutes(app: FastifyInstance, ctx: Emula
   });
 
   app.get('/_emulator', { config: { endpoint: 'control.page' } }, async (_request, reply) => reply.redirect('/_emulator/'));
+
+  app.get(MAILBOX_SCRIPT_PATH, { config: { endpoint: 'control.page' } }, async (_request, reply) =>
+    reply.header('X-Content-Type-Options', 'nosniff').header('Cache-Control', 'no-cache').type('text/javascript; charset=utf-8').send(MAILBOX_SCRIPT),
+  );
 
   app.get('/_emulator/', { config: { endpoint: 'control.page' } }, async (request, reply) => {
     const selectedAddress = (request.query as { mailbox?: string }).mailbox;
