@@ -35,6 +35,7 @@ export {
   type CheckContext,
 } from './rules.js';
 export { parseFieldValue } from './values.js';
+export { assertServiceStoreAvailable, checkStore, storeLocation, StoreNotAvailableError } from './store.js';
 export {
   ACCOUNT_TYPE_LABELS,
   ACCOUNT_TYPES,

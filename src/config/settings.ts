@@ -81,6 +81,11 @@ export interface StoreSettings {
   retentionDays: number;
   /** Days e-mails that failed for good, and their events, are kept (default 365: the evidence of a problem outlives the routine). */
   failedRetentionDays: number;
+  /**
+   * Where the store lives (issue 16): unset or `sqlite:` the embedded SQLite file, `postgres://...` a
+   * database several instances share. As given (it can hold a password): shown only through redactStoreUrl.
+   */
+  url?: string;
 }
 
 export interface Settings {
@@ -126,7 +131,9 @@ export type FieldKind =
   /** IP addresses or CIDR ranges. */
   | { type: 'network-list' }
   /** E-mail addresses or domain names. */
-  | { type: 'address-or-domain-list' };
+  | { type: 'address-or-domain-list' }
+  /** sqlite: or a postgres:// URL (src/shared/store-url.ts); its password is never shown. */
+  | { type: 'store-url' };
 
 /** One setting: where it lives, its environment variable, and how it is explained. */
 export interface FieldSpec {
@@ -306,6 +313,18 @@ export const SETTING_FIELDS: readonly FieldSpec[] = [
     null,
     'Days e-mails that failed for good, and their events, are kept (default 365)',
     ['Days e-mails that failed for good, and their events, are kept (default 365).'],
+  ),
+  field(
+    'store.url',
+    'O365_NOTIFY_STORE_URL',
+    { type: 'store-url' },
+    null,
+    'Where the store lives: sqlite: (default, the file in the home directory) or postgres://USER@HOST/DATABASE (store migrate/copy; serve cannot run on it yet)',
+    [
+      'Where the store lives: sqlite: (default: o365-notify.db in the home directory), or',
+      'postgres://USER@HOST:5432/DATABASE for several instances on one database (`o365-notify store migrate`,',
+      '`store copy`; serve cannot run on it yet). Keep the password in PGPASSWORD or ~/.pgpass rather than here.',
+    ],
   ),
 ];
 

@@ -1,4 +1,5 @@
 import { DATE_FORMS, isDomainName, isEmailAddress, isNetworkRange, parseCalendarDate } from './identifiers.js';
+import { parseStoreUrl } from '../shared/index.js';
 import type { FieldSpec } from './settings.js';
 
 export type ParsedValue = { ok: true; value: unknown } | { ok: false; expected: string };
@@ -75,6 +76,12 @@ export function parseFieldValue(spec: FieldSpec, raw: unknown): ParsedValue {
       const bad = values.find((v) => !valid(v));
       if (bad !== undefined) return { ok: false, expected: `a list of ${what}; ${show(bad)} is not one` };
       return { ok: true, value: network ? values : values.map((v) => v.replace(/^@/, '').toLowerCase()) };
+    }
+    case 'store-url': {
+      // Never echoed: the value can hold a password.
+      if (text === undefined) return { ok: false, expected: 'sqlite: or a postgres:// URL written as text' };
+      const parsed = parseStoreUrl(text);
+      return parsed.ok ? { ok: true, value: text } : { ok: false, expected: `sqlite: or a postgres:// URL, but the value given ${parsed.problem.replace(/\.$/, '')}` };
     }
     case 'list': {
       const items = Array.isArray(raw) ? raw : text !== undefined ? splitList(text) : undefined;

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { readAuthStatus, startKeepAlive, type AuthStatus } from '../auth/index.js';
-import { homeDirModeProblem, loadSettings, resolveHome, smtpOptions, type Settings } from '../config/index.js';
+import { assertServiceStoreAvailable, homeDirModeProblem, loadSettings, resolveHome, smtpOptions, type Settings } from '../config/index.js';
 import { openGraphConnection, type GraphConnection, type DeliveryOptions, GraphChannel } from '../delivery/index.js';
 import { NotificationService, signInRefusalNotice, templatesDir } from '../notify/index.js';
 import { createLogger } from '../infra/index.js';
@@ -106,6 +106,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   const home = resolveHome(options.home, env);
   const logger = options.logger ?? createLogger({ name: 'o365-notify' });
   let settings = await loadSettings(home, env);
+  assertServiceStoreAvailable(settings.store);
   const homeMode = await homeDirModeProblem(home);
   if (homeMode) logger.warn({ component: 'settings', home }, homeMode.message);
 

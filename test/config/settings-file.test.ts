@@ -240,6 +240,7 @@ describe('environment overrides', () => {
       O365_NOTIFY_REQUESTS_PER_TEN_MINUTES: '5000',
       O365_NOTIFY_STORE_RETENTION_DAYS: '30',
       O365_NOTIFY_STORE_FAILED_RETENTION_DAYS: '400',
+      O365_NOTIFY_STORE_URL: 'postgres://notify@db.contoso.local/o365',
       O365_NOTIFY_SMTP_HOST: '0.0.0.0',
       O365_NOTIFY_SMTP_PORT: '587',
       O365_NOTIFY_SMTP_TLS_PORT: '465',
@@ -271,7 +272,7 @@ describe('environment overrides', () => {
     assert.deepEqual(s.mail.to, ['a@contoso.com', 'b@contoso.com', 'c@contoso.com']);
     assert.equal(s.mail.messagesPerMinute, 10);
     assert.equal(s.mail.requestsPer10Minutes, 5000);
-    assert.deepEqual(s.store, { retentionDays: 30, failedRetentionDays: 400 });
+    assert.deepEqual(s.store, { retentionDays: 30, failedRetentionDays: 400, url: 'postgres://notify@db.contoso.local/o365' });
     assert.equal(s.endpoints.emulator, 'https://127.0.0.1:8443');
     assert.equal(s.endpoints.emulatorCa, '/tmp/ca.pem');
     assert.deepEqual(s.service, { host: 'localhost', port: 9025, durability: 'power-loss', tls: true, tlsCertificate: '/etc/o365/service.pem', tlsKey: '/etc/o365/service-key.pem' });

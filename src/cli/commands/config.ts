@@ -15,6 +15,7 @@ import {
 } from '../../config/index.js';
 import { settingsProblems } from '../../notify/index.js';
 import { openSecretStore, type SecretStore } from '../../secrets/index.js';
+import { redactStoreUrl } from '../../shared/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
 const usage = `Usage: o365-notify config show [--json]
@@ -50,8 +51,9 @@ function derived(settings: Settings): { redirectUri: string; authority: string |
   return { redirectUri: redirectUri(settings), authority, graphBaseUrl: graphBaseUrl(settings) };
 }
 
-function displayValue(value: unknown): string {
+function displayValue(value: unknown, spec?: (typeof SETTING_FIELDS)[number]): string {
   if (value === undefined) return '(not set)';
+  if (spec?.kind.type === 'store-url' && typeof value === 'string') return redactStoreUrl(value);
   if (Array.isArray(value)) return value.length === 0 ? '(none)' : value.join(', ');
   return String(value);
 }
@@ -59,6 +61,11 @@ function displayValue(value: unknown): string {
 function sourceNote(source: string | undefined): string {
   if (source === undefined || source === 'file') return '';
   return source === 'default' ? '  [default]' : `  [from ${source}]`;
+}
+
+/** The store section as shown: a password in store.url never leaves the process. */
+function maskedStore(settings: Settings): Settings['store'] {
+  return settings.store.url === undefined ? settings.store : { ...settings.store, url: redactStoreUrl(settings.store.url) };
 }
 
 async function show(ctx: CliContext): Promise<number> {
@@ -77,7 +84,7 @@ async function show(ctx: CliContext): Promise<number> {
           home,
           path: result.path,
           exists: result.exists,
-          settings: { ...sections, ...otherSections },
+          settings: { ...sections, store: maskedStore(settings), ...otherSections },
           sources: result.sources,
           clientSecret,
           keySource: store?.keySource ?? null,
@@ -93,7 +100,7 @@ async function show(ctx: CliContext): Promise<number> {
   const rows: Array<[string, string]> = [];
   for (const spec of SETTING_FIELDS) {
     const value = (settings[spec.section] as unknown as Record<string, unknown>)[spec.name];
-    let text = displayValue(value);
+    let text = displayValue(value, spec);
     if (spec.key === 'account.type' && typeof value === 'string') {
       text += ` (${ACCOUNT_TYPE_LABELS[value as keyof typeof ACCOUNT_TYPE_LABELS]})`;
     }
