@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { secretExpiryThreshold } from '../../src/notify/health.js';
+import { secretExpiryThreshold, signInRefusalNotice } from '../../src/notify/health.js';
 import { NotificationService } from '../../src/notify/service.js';
 import { openStore } from '../../src/store/index.js';
 import { FakeClock, FakeSender, HOUR, harness, rulesFrom } from './helpers.js';
@@ -78,6 +78,51 @@ describe('health notices', () => {
       assert.equal(h.sender.sent.length, 2);
       assert.match(h.sender.sent[0]!.subject, /sign-in for sending mail needs renewal/);
       assert.match(h.sender.sent[0]!.html, /80 days old/);
+    } finally {
+      h.close();
+    }
+  });
+
+  it('a new secret Expires date ends the old date\'s warnings with one "resolved" e-mail (issue 9.12)', async () => {
+    const h = harness({ admin_recipients: ['it@contoso.com'], daily_report: false }, { clock: new FakeClock(Date.UTC(2025, 5, 25, 9)) });
+    try {
+      assert.equal(h.service.checkSecretExpiry('2025-07-01')!.emailed, true, '7 days left: warned');
+      await h.service.tick(h.clock.now);
+      assert.equal(h.service.checkSecretExpiry('2026-06-01'), null, 'the new secret is far off');
+      assert.deepEqual(h.service.status().healthNotices, [], 'the old date\'s warning is over');
+      assert.equal(h.service.checkSecretExpiry('2026-06-01'), null);
+      await h.service.tick(h.clock.now);
+      assert.deepEqual(h.sender.sent.map((m) => m.subject), [
+        '[Action needed] The client secret expires in 7 days',
+        '[Resolved] The client secret that expires on 2025-07-01 is no longer the one recorded: a new Expires date was entered',
+      ]);
+      assert.match(h.sender.sent[1]!.text, /Expires date as 2026-06-01/);
+    } finally {
+      h.close();
+    }
+  });
+
+  it('a new token ends refusals the token endpoint answered, not a refusal by Graph; a send after the refusal ends that one (issue 9.12)', async () => {
+    const h = harness({ admin_recipients: ['it@contoso.com'], daily_report: false });
+    try {
+      const diagnosis = (code: string, guideStep: string) => ({ code, title: code, cause: 'c', fix: 'f', guideStep });
+      const t0 = h.clock.now;
+      h.service.recordHealthNotice(signInRefusalNotice(diagnosis('AADSTS65001', 'admin-consent'), true)!);
+      h.clock.advance(1000);
+      h.service.recordHealthNotice(signInRefusalNotice(diagnosis('AADSTS7000218', 'public-client-flows'), false)!);
+      h.service.recordHealthNotice({ ...signInRefusalNotice(diagnosis('ErrorAccessDenied', 'api-permissions'), true)!, kind: 'app-registration' });
+      await h.service.tick(h.clock.now);
+      assert.equal(h.sender.sent.length, 3);
+      assert.match(h.sender.sent[1]!.text, /Authentication > Advanced settings/);
+      assert.doesNotMatch(h.sender.sent[1]!.text, /run `o365-notify login`/);
+
+      assert.equal(h.service.tokenWorks(t0), 1, 'a token from before the later refusals ends only the first');
+      assert.equal(h.service.tokenWorks(h.clock.now), 1, 'the Graph refusal (ErrorAccessDenied) waits for a send');
+      assert.deepEqual(h.service.status().healthNotices.map((n) => n.subject), ['ErrorAccessDenied']);
+      assert.equal(h.service.tokenWorks(h.clock.now), 0, 'nothing twice');
+      await h.service.tick(h.clock.now);
+      const resolved = h.sender.sent.filter((m) => m.subject.startsWith('[Resolved]'));
+      assert.deepEqual(resolved.map((m) => m.subject), ['[Resolved] Consent for Mail.Send is in place again', '[Resolved] The app registration\'s Allow public client flows no longer refuses the sign-in (AADSTS7000218 is gone)']);
     } finally {
       h.close();
     }
