@@ -113,8 +113,10 @@ describe('health notices', () => {
       h.service.recordHealthNotice({ ...signInRefusalNotice(diagnosis('ErrorAccessDenied', 'api-permissions'), true)!, kind: 'app-registration' });
       await h.service.tick(h.clock.now);
       assert.equal(h.sender.sent.length, 3);
-      assert.match(h.sender.sent[1]!.text, /Authentication > Advanced settings/);
-      assert.doesNotMatch(h.sender.sent[1]!.text, /run `o365-notify login`/);
+      const flows = h.sender.sent.find((m) => /Allow public client flows/.test(m.subject))!;
+      assert.equal(flows.subject, '[Action needed] The app registration refuses the sign-in: Allow public client flows');
+      assert.match(flows.text, /Authentication > Advanced settings/);
+      assert.doesNotMatch(flows.text, /run `o365-notify login`/);
 
       assert.equal(h.service.tokenWorks(t0), 1, 'a token from before the later refusals ends only the first');
       assert.equal(h.service.tokenWorks(h.clock.now), 1, 'the Graph refusal (ErrorAccessDenied) waits for a send');
@@ -122,7 +124,7 @@ describe('health notices', () => {
       assert.equal(h.service.tokenWorks(h.clock.now), 0, 'nothing twice');
       await h.service.tick(h.clock.now);
       const resolved = h.sender.sent.filter((m) => m.subject.startsWith('[Resolved]'));
-      assert.deepEqual(resolved.map((m) => m.subject), ['[Resolved] Consent for Mail.Send is in place again', '[Resolved] The app registration\'s Allow public client flows no longer refuses the sign-in (AADSTS7000218 is gone)']);
+      assert.deepEqual(resolved.map((m) => m.subject).sort(), ['[Resolved] Consent for Mail.Send is in place again', '[Resolved] The app registration\'s Allow public client flows no longer refuses the sign-in (AADSTS7000218 is gone)']);
     } finally {
       h.close();
     }
