@@ -36,6 +36,7 @@ export async function openGraphConnection(options: OpenGraphConnectionOptions = 
     tokenProvider: tokens,
     mode: settings.account.auth === 'app-only' ? 'app-only' : 'delegated',
     sender: settings.account.sender,
+    appId: settings.account.clientId,
     pacing: { messagesPerMinute: settings.mail.messagesPerMinute, requestsPer10Minutes: settings.mail.requestsPer10Minutes },
     dropOversizeAttachments: options.dropOversizeAttachments,
     diagnoseContext: diagnoseContext(settings),

@@ -7,8 +7,14 @@ import type { Stats } from './stats.js';
 
 /** Graph service limits the emulator enforces per app and mailbox (configurable for benchmarks). */
 export interface GraphLimits {
-  /** Concurrent requests per app and mailbox (Graph: 4). */
+  /** Concurrent Outlook requests (Graph: 4), counted per `concurrencyScope`. */
   concurrentRequestsPerMailbox: number;
+  /**
+   * What the concurrency limit counts: `app` (default), every request of the app ID whichever mailbox
+   * it reaches, as the newer revision of Graph's throttling limits and Microsoft's answer on Q&A say
+   * ("irrespective of the target mailboxes"); `app+mailbox` the older reading, per app and mailbox.
+   */
+  concurrencyScope: 'app' | 'app+mailbox';
   /** Messages sent per mailbox per minute (Exchange Online: 30). */
   messagesPerMinute: number;
   /** Requests per app and mailbox per 10 minutes (Graph: 10,000). */
@@ -23,6 +29,7 @@ export interface GraphLimits {
 
 export const DEFAULT_LIMITS: GraphLimits = {
   concurrentRequestsPerMailbox: 4,
+  concurrencyScope: 'app',
   messagesPerMinute: 30,
   requestsPer10Minutes: 10_000,
   maxRequestBytes: 4 * 1024 * 1024,

@@ -5,7 +5,7 @@ import { GraphSendError } from './errors.js';
 import { createHttpsTransport, type HttpResponse, type HttpTransport } from './http.js';
 import { escapeHtml } from '../shared/index.js';
 import { prepareMessage, type MailMessage, type PreparedAttachment, type PreparedMessage } from './message.js';
-import { MailboxPacer, type PacingOptions } from './pacing.js';
+import { appConcurrencyLimiter, DEFAULT_PACING, MailboxPacer, type PacingOptions } from './pacing.js';
 import { fileAttachment, graphMessage, inlineFields, MAX_REQUEST_BYTES, sendMailBody, sendMailSize } from './payload.js';
 import { GraphRequester, newTrace, type ClientCounters, type GraphCall, type RetryOwner, type SendTrace } from './requester.js';
 import { DEFAULT_RETRY, tokenFailureRetry, type RetryOptions } from './retry.js';
@@ -32,6 +32,11 @@ export interface MailClientOptions {
   /** App-only: the mailbox that sends (UPN or object id). */
   sender?: string;
   pacing?: PacingOptions;
+  /**
+   * The Client ID: the mail clients of one app in this process share Graph's concurrency limit,
+   * which counts per app whichever mailbox (appConcurrencyLimiter). Without it, per mailbox.
+   */
+  appId?: string;
   retry?: Partial<RetryOptions>;
   /**
    * `internal` (default): the client waits and retries as retry.ts decides (direct sends).
@@ -167,7 +172,9 @@ class GraphMailClient implements MailClient {
   private pacer(): MailboxPacer {
     let pacer = this.pacers.get(this.mailboxKey);
     if (!pacer) {
-      pacer = new MailboxPacer(this.clock, this.options.pacing);
+      const { appId, pacing } = this.options;
+      const shared = appId ? appConcurrencyLimiter(`${this.options.baseUrl}|${appId.toLowerCase()}`, pacing?.concurrency ?? DEFAULT_PACING.concurrency) : undefined;
+      pacer = new MailboxPacer(this.clock, pacing, shared);
       this.pacers.set(this.mailboxKey, pacer);
     }
     return pacer;

@@ -7,7 +7,7 @@ import type { Clock } from './clock.js';
  */
 
 export interface PacingOptions {
-  /** Requests in flight per mailbox (Graph: 4). */
+  /** Requests in flight per mailbox, or per app when the client names its app (Graph: 4 per app). */
   concurrency?: number;
   /** Messages per minute per mailbox (Exchange Online: 30). */
   messagesPerMinute?: number;
@@ -124,6 +124,24 @@ export class ConcurrencyLimiter {
   }
 }
 
+/**
+ * Graph counts its 4 concurrent Outlook requests per app ID, whichever mailboxes they reach
+ * (https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits): every mail client of
+ * one app in this process (one per sender mailbox, the service's and a test send from the page)
+ * takes its slots from one limiter.
+ */
+const appLimiters = new Map<string, ConcurrencyLimiter>();
+
+export function appConcurrencyLimiter(appKey: string, max: number): ConcurrencyLimiter {
+  const key = `${appKey}|${max}`;
+  let limiter = appLimiters.get(key);
+  if (!limiter) {
+    limiter = new ConcurrencyLimiter(max);
+    appLimiters.set(key, limiter);
+  }
+  return limiter;
+}
+
 /** What a request waited for before it went out (for overhead figures). */
 export interface SlotWait {
   release: () => void;
@@ -140,9 +158,11 @@ export class MailboxPacer {
   constructor(
     private readonly clock: Clock,
     options: PacingOptions = {},
+    /** Slots shared with the app's other mailboxes (appConcurrencyLimiter); default: this mailbox's own. */
+    slots?: ConcurrencyLimiter,
   ) {
     const requestsPer10Minutes = options.requestsPer10Minutes ?? DEFAULT_PACING.requestsPer10Minutes;
-    this.slots = new ConcurrencyLimiter(options.concurrency ?? DEFAULT_PACING.concurrency);
+    this.slots = slots ?? new ConcurrencyLimiter(options.concurrency ?? DEFAULT_PACING.concurrency);
     this.messages = new TokenBucket(clock, {
       limit: options.messagesPerMinute ?? DEFAULT_PACING.messagesPerMinute,
       windowMs: 60_000,

@@ -59,13 +59,17 @@ export async function registerControlRoutes(app: FastifyInstance, ctx: EmulatorC
     return { now: new Date(ctx.clock.now()).toISOString(), offsetMs: ctx.clock.offset };
   });
 
-  // Numeric settings: Graph limits and Entra behaviour (e.g. a 1 s device-code interval for tests).
+  // Settings (numbers, and the concurrency scope): Graph limits and Entra behaviour (e.g. a 1 s device-code interval for tests).
   for (const [path, target] of [['/_emulator/limits', ctx.limits], ['/_emulator/behaviour', ctx.behaviour]] as const) {
     app.get(path, { config: { endpoint: 'control.settings' } }, async () => target);
     app.put(path, { config: { endpoint: 'control.settings' } }, async (request, reply) => {
       const body = (request.body ?? {}) as Record<string, unknown>;
       for (const [key, value] of Object.entries(body)) {
         if (!(key in target)) return reply.code(400).send({ error: `unknown setting "${key}"; known: ${Object.keys(target).join(', ')}` });
+        if (key === 'concurrencyScope') {
+          if (value !== 'app' && value !== 'app+mailbox') return reply.code(400).send({ error: 'concurrencyScope: "app" or "app+mailbox"' });
+          continue;
+        }
         // A delay may be switched off (0); every other setting must be positive.
         const least = key === 'propagationDelaySeconds' ? 0 : Number.MIN_VALUE;
         if (typeof value !== 'number' || !(value >= least)) return reply.code(400).send({ error: `${key}: a ${least === 0 ? 'non-negative' : 'positive'} number` });

@@ -75,19 +75,21 @@ export class MailboxLimits {
   }
 
   /**
-   * Counts a request as in flight for its app and mailbox from the moment it arrives (before any
+   * Counts a request as in flight for its app (or app and mailbox) from the moment it arrives (before any
    * injected delay) until its response is finished, so "4 concurrent requests" means requests
    * the server is holding, as at Exchange. One over the limit is marked and will get 429.
    */
   arrive(request: IncomingMessage, response: ServerResponse, key: string): void {
-    const inFlight = this.ctx.stats.enterMailbox(key);
+    // `app`: one count per app ID, whichever mailbox (https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits).
+    const counted = this.ctx.limits.concurrencyScope === 'app' ? key.split('|')[0]! : key;
+    const inFlight = this.ctx.stats.enterMailbox(counted);
     const over = inFlight > this.ctx.limits.concurrentRequestsPerMailbox;
     this.arrivals.set(request, { key, throttled: over });
     let left = false;
     const leave = () => {
       if (left) return;
       left = true;
-      this.ctx.stats.leaveMailbox(key);
+      this.ctx.stats.leaveMailbox(counted);
     };
     if (over) leave();
     else {
