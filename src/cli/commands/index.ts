@@ -26,6 +26,7 @@ export const commandIndex: readonly CommandEntry[] = [
   { name: 'page', summary: 'print a new one-time sign-in link to the settings page', load: async () => (await import('./page.js')).pageCommand },
   { name: 'smtp', summary: 'SMTP relay users (add, list, remove) and a test message through the relay', load: async () => (await import('./smtp.js')).smtpCommand },
   { name: 'service', summary: 'install, remove or check the service that starts at boot (systemd, Windows)', load: async () => (await import('./service.js')).serviceCommand },
+  { name: 'store', summary: 'migrate the store\'s schema, or copy a SQLite store into PostgreSQL', load: async () => (await import('./store.js')).storeCommand },
   { name: 'backup', summary: 'save settings, store and encrypted secrets to one file (optionally portable with a passphrase)', load: async () => (await import('./backup.js')).backupCommand },
   { name: 'restore', summary: 'restore a backup into the home directory', load: async () => (await import('./backup.js')).restoreCommand },
   { name: 'silence', summary: 'hold back e-mails for matching alerts for a while (add, list, remove)', load: async () => (await import('./silence.js')).silenceCommand },

@@ -4,3 +4,4 @@ export { migratePg, pgSchemaVersion, PgStoreVersionError, type PgMigrationResult
 export { createPgPool, describePgError, inTransaction, type PgLocation, type PgPoolOptions } from './pool.js';
 export { PgOutbox } from './outbox.js';
 export { openPgStore, PgStore } from './store.js';
+export { copySqliteToPg, CopyCountMismatchError, TargetNotEmptyError, type CopiedTable, type CopyReport } from './copy.js';
