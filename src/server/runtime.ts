@@ -1,8 +1,10 @@
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { readAuthStatus, startKeepAlive, type AuthStatus } from '../auth/index.js';
-import { assertServiceStoreAvailable, homeDirModeProblem, loadSettings, resolveHome, smtpOptions, type Settings } from '../config/index.js';
+import { assertServiceStoreAvailable, homeDirModeProblem, loadSettings, resolveHome, settingsPath, smtpOptions, type Settings } from '../config/index.js';
+import { SECRET_FILES, SECRETS_DIR_NAME } from '../secrets/index.js';
 import { openGraphConnection, type GraphConnection, type DeliveryOptions, GraphChannel } from '../delivery/index.js';
 import { NotificationService, signInRefusalNotice, templatesDir } from '../notify/index.js';
 import { createLogger } from '../infra/index.js';
@@ -16,6 +18,7 @@ import { removeServiceRecord, writeServiceRecord, type ServiceRecord } from './s
 import { rulesFromSettings } from './rules.js';
 import { serviceCertificate, wantsTls, type ServiceCertificate } from './service-tls.js';
 import { watchSignIn, type SignInProblem, type SignInWatch } from './sign-in-watch.js';
+import { watchFileChanges, type FileChangeWatch } from './file-change-watch.js';
 
 export interface StartServiceOptions {
   home?: string;
@@ -176,6 +179,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   };
 
   let watch: SignInWatch | undefined;
+  let fileWatch: FileChangeWatch | undefined;
   const freshMailer = async () => {
     channel.replace(await openGraphConnection({ home, env, settings, retries: 'caller' }));
     restartKeepAlive();
@@ -206,6 +210,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
         if (works) service.tokenWorks(Date.now());
         service.retryWaiting();
       }
+      await fileWatch?.resync();
       logger.info({ component: 'settings' }, 'settings reloaded');
     });
 
@@ -245,6 +250,12 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
       onProblem: onSignInProblem,
       onTokenWorks: (at) => service.tokenWorks(at),
       onError: (err) => logger.error({ err }, 'reading the sign-in state failed'),
+    });
+    // `setup` or `secret rotate` in another terminal (a new secret, new recipients) reaches the
+    // running service as a save on the page does: without it a replaced secret waited for a restart.
+    fileWatch = await watchFileChanges([settingsPath(home), join(home, SECRETS_DIR_NAME, SECRET_FILES['client-secret'])], options.signInCheckEveryMs ?? 5 * SECOND, async () => {
+      logger.info({ component: 'settings' }, 'the settings or the client secret changed on disk: reloading');
+      await reloadSettings().catch((err: unknown) => logger.error({ err }, 'reloading the changed settings failed; the service keeps the ones it had'));
     });
 
     const smtp = smtpOptions(settings.smtp);
@@ -329,6 +340,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
           await relay?.close();
           await app!.close();
           watch?.stop();
+          fileWatch?.stop();
           for (const t of timers) clearInterval(t);
           stopKeepAlive?.();
           await serial;
@@ -347,6 +359,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     await relay?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
     watch?.stop();
+    fileWatch?.stop();
     for (const t of timers) clearInterval(t);
     stopKeepAlive?.();
     await service.stop().catch(() => undefined);

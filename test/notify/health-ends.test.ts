@@ -132,11 +132,11 @@ describe('app-only: the client secret expires and is replaced (issue 9.12)', () 
     }, 'the refused secret to be a warning, the alert waiting');
     assert.match(refused.service.healthNotices.find((n: any) => n.kind === 'secret-expiring').message, /client secret/);
 
-    // The administrator adds a new secret in the portal and enters it; the service reloads its settings.
+    // The administrator adds a new secret in the portal and enters it with `setup` in another
+    // terminal: the running service notices the changed secret by itself (no restart, no page).
     const second = (await emu.call('POST', `/_emulator/apps/${DEMO_APPS.appOnly}/secrets`, { displayName: 'second', expiresInDays: 180 })).json();
     const replace = await runCli(setupArgs(day(170)), { home, stdin: second.value + '\n' });
     assert.equal(replace.code, 0, replace.stderr);
-    await svc.reloadSettings();
 
     const mails = await waitFor(async () => {
       const m = await inbox(emu, TEAM);
