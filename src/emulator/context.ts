@@ -19,8 +19,19 @@ export interface GraphLimits {
   messagesPerMinute: number;
   /** Requests per app and mailbox per 10 minutes (Graph: 10,000). */
   requestsPer10Minutes: number;
-  /** Largest request body Graph accepts (4 MB). */
+  /**
+   * Largest request body Graph accepts: "4 MB", read as 4,000,000 (the stricter of 4,000,000 and
+   * 4,194,304 bytes, issue 13.14; PUT 4194304 for the binary reading).
+   */
   maxRequestBytes: number;
+  /** Largest range one PUT to an upload URL may carry (4 MiB; Outlook's upload host, not Graph's gateway). */
+  maxUploadChunkBytes: number;
+  /**
+   * Smallest attachment an upload session takes: 2 MiB as measured on the wire (msgraph-sdk-java#52,
+   * "Minimum UploadSession byte size is exactly 2097152 bytes"); Microsoft's page says to use one
+   * "between 3MB and 150MB". PUT 3145728 to test the documented minimum.
+   */
+  minUploadSessionBytes: number;
   /** Recipients per mailbox per day (Exchange Online: 10,000). */
   recipientsPerDay: number;
   /** Attachment bytes uploaded per app and mailbox per 5 minutes (Graph: 150 MB). */
@@ -32,7 +43,9 @@ export const DEFAULT_LIMITS: GraphLimits = {
   concurrencyScope: 'app',
   messagesPerMinute: 30,
   requestsPer10Minutes: 10_000,
-  maxRequestBytes: 4 * 1024 * 1024,
+  maxRequestBytes: 4_000_000,
+  maxUploadChunkBytes: 4 * 1024 * 1024,
+  minUploadSessionBytes: 2 * 1024 * 1024,
   recipientsPerDay: 10_000,
   uploadBytesPer5Minutes: 150 * 1024 * 1024,
 };

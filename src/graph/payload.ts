@@ -7,8 +7,11 @@ import type { PreparedAttachment, PreparedMessage } from './message.js';
  * (base64 growth and JSON escaping included), computed without building the base64 twice.
  */
 
-/** Graph's request body limit (413 above it). */
-export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+/**
+ * Graph's request body limit (413 above it): "4 MB", planned as the stricter of 4,000,000 and
+ * 4,194,304 bytes (issue 13.14), since both readings are reported.
+ */
+export const MAX_REQUEST_BYTES = 4_000_000;
 
 export interface GraphRecipient {
   emailAddress: { address: string; name?: string };

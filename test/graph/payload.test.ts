@@ -7,7 +7,7 @@ import { base64Length, draftSize, MAX_REQUEST_BYTES, sendMailBody, sendMailSize 
 import { checkChunkBytes, DEFAULT_CHUNK_BYTES, nextRange, parseNextExpected, planChunks, planDelivery, UPLOAD_CHUNK_UNIT } from '../../src/graph/upload-plan.js';
 
 const MB = 1024 * 1024;
-const sizes = { zero: 0, '2.9': Math.round(2.9 * MB), '3.1': Math.round(3.1 * MB), '3.9': Math.round(3.9 * MB), '20': 20 * MB };
+const sizes = { zero: 0, '2.8': Math.round(2.8 * MB), '2.9': Math.round(2.9 * MB), '3.1': Math.round(3.1 * MB), '3.9': Math.round(3.9 * MB), '20': 20 * MB };
 
 function withAttachments(...lengths: number[]): PreparedMessage {
   return prepareMessage({
@@ -34,12 +34,21 @@ describe('request size', () => {
 });
 
 describe('delivery plan', () => {
-  it('sends 0 B and 2.9 MB inline in one sendMail under 4 MB', () => {
-    for (const n of [sizes.zero, sizes['2.9']]) {
+  it('sends 0 B and 2.8 MB inline in one sendMail under 4,000,000 bytes', () => {
+    for (const n of [sizes.zero, sizes['2.8']]) {
       const plan = planDelivery(withAttachments(n));
       assert.equal(plan.kind, 'inline', `${n} bytes`);
       assert.ok(plan.kind === 'inline' && plan.requestBytes < MAX_REQUEST_BYTES);
     }
+  });
+
+  it('plans against 4,000,000 bytes, the stricter reading of "4 MB" (issue 13.14): 2.9 MB (under 4 MiB as one sendMail) goes through an upload session', () => {
+    assert.equal(MAX_REQUEST_BYTES, 4_000_000);
+    const msg = withAttachments(sizes['2.9']);
+    const inline = sendMailSize(msg, msg.attachments);
+    assert.ok(inline > 4_000_000 && inline < 4 * MB, `${inline} bytes as one sendMail`);
+    const plan = planDelivery(msg);
+    assert.ok(plan.kind === 'draft' && plan.uploadedAttachments.length === 1);
   });
 
   it('sends 3.1 MB, 3.9 MB and 20 MB through a draft and an upload session', () => {

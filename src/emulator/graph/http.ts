@@ -18,9 +18,10 @@ export function bodyBytes(request: FastifyRequest): number {
   return bodySizes.get(request) ?? 0;
 }
 
-export function checkDeclaredSize(ctx: EmulatorContext, request: FastifyRequest): void {
+/** `limit`: Graph's request limit by default; the upload URL's range limit there. */
+export function checkDeclaredSize(ctx: EmulatorContext, request: FastifyRequest, limit = ctx.limits.maxRequestBytes): void {
   const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > ctx.limits.maxRequestBytes) throw requestTooLarge();
+  if (Number.isFinite(declared) && declared > limit) throw requestTooLarge();
 }
 
 /** JSON bodies for the /v1.0 routes; MIME (text/plain) sendMail is not emulated. */
@@ -54,7 +55,7 @@ export function installBinaryParser(scope: FastifyInstance, ctx: EmulatorContext
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: READ_LIMIT }, (_request, body, done) => {
     const bytes = body as Buffer;
-    if (bytes.length > ctx.limits.maxRequestBytes) return done(requestTooLarge(), undefined);
+    if (bytes.length > ctx.limits.maxUploadChunkBytes) return done(requestTooLarge(), undefined);
     done(null, bytes);
   });
 }

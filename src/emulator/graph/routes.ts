@@ -19,7 +19,7 @@ import { MimeBody, parseMimeMessage } from './mime-message.js';
 import { graphAttachment, graphMessage, userProfile } from './resources.js';
 import type { GraphState } from './state.js';
 import type { StoredAttachment, StoredMessage } from './store.js';
-import { MAX_SESSION_BYTES, MIN_SESSION_BYTES } from './uploads.js';
+import { MAX_SESSION_BYTES } from './uploads.js';
 
 /**
  * Graph v1.0 mail routes, each under /me and /users/{id | userPrincipalName}:
@@ -254,11 +254,12 @@ export function registerGraphApi(ctx: EmulatorContext, state: GraphState) {
       if (contentType !== undefined && contentType !== null && typeof contentType !== 'string') throw cannotConvert(contentType, 'Edm.String');
       if (isInline !== undefined && isInline !== null && typeof isInline !== 'boolean') throw cannotConvert(isInline, 'Edm.Boolean');
       if (contentId !== undefined && contentId !== null && typeof contentId !== 'string') throw cannotConvert(contentId, 'Edm.String');
-      if (size < MIN_SESSION_BYTES) {
+      // The code from Microsoft's page (outlook-large-attachments, "Errors"); the text is ours.
+      if (size < ctx.limits.minUploadSessionBytes) {
         throw new GraphError(
           400,
           'ErrorAttachmentSizeShouldNotBeLessThanMinimumSize',
-          'Attachment size must be at least 3 MB (3145728 bytes) to use an upload session. Attach smaller files with a single POST to the attachments collection.',
+          `Attachment size must be at least ${ctx.limits.minUploadSessionBytes} bytes to use an upload session. Attach smaller files with a single POST to the attachments collection.`,
         );
       }
       if (size > MAX_SESSION_BYTES) throw new GraphError(400, 'ErrorAttachmentSizeLimitExceeded', 'The attachment exceeds the maximum supported size of 150 MB.');

@@ -46,7 +46,7 @@ export function registerUploadUrl(ctx: EmulatorContext, state: GraphState) {
           `The audience claim value is invalid for current resource. Audience claim is '${audienceOf(authorization)}', request url is '${publicBaseUrl(request)}${request.url.split('?')[0]}'.`,
         );
       }
-      checkDeclaredSize(ctx, request);
+      checkDeclaredSize(ctx, request, ctx.limits.maxUploadChunkBytes);
     });
 
     scope.setNotFoundHandler(async () => {
@@ -65,7 +65,7 @@ export function registerUploadUrl(ctx: EmulatorContext, state: GraphState) {
         throw new GraphError(404, 'ErrorItemNotFound', TEXT.itemNotFound);
       }
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      if (body.length > ctx.limits.maxRequestBytes) throw requestTooLarge();
+      if (body.length > ctx.limits.maxUploadChunkBytes) throw requestTooLarge();
       limits.admit(request.raw, `${session.appId}|${session.mailboxUserId}`, request.method === 'PUT' ? body.length : 0);
 
       const base = publicBaseUrl(request);

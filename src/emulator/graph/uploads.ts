@@ -7,8 +7,6 @@ import { newItemId } from './store.js';
  * file's bytes in order to a pre-authenticated URL; the final PUT attaches the file to the draft.
  */
 
-/** Graph: use an upload session for files from 3 MB; smaller ones go in one POST. */
-export const MIN_SESSION_BYTES = 3 * 1024 * 1024;
 /** Graph: attachments up to 150 MB. */
 export const MAX_SESSION_BYTES = 150 * 1024 * 1024;
 /** How long the URL's token is valid (Exchange issues it for about two hours). */
