@@ -12,8 +12,7 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 
 /**
  * The README's "after `npm ci`" paragraph, made true (issue 9, small ones): npm ci builds
- * nothing, `npx o365-notify` is "not found" until `npm run build && npm link`, then it runs the
- * checkout's build. The link goes into a throwaway npm prefix, never the machine's global one.
+ * nothing; after `npm run build && npm link` the command runs the checkout's build. The link goes into a throwaway npm prefix, never the machine's global one.
  */
 describe('`npx o365-notify` in the checkout (README: npm run build && npm link)', () => {
   let prefix: string;
@@ -43,15 +42,14 @@ describe('`npx o365-notify` in the checkout (README: npm run build && npm link)'
     assert.ok(build >= 0 && build < firstNpx, 'the README says to build and link before its first `npx o365-notify` example');
   });
 
-  it('without the link: "not found", even with the build; after `npm link`: it runs the build', async () => {
-    const before_ = await exec('npx', ['--no-install', 'o365-notify', '--version'], { cwd: ROOT, env: envWith() }).then(
-      () => 'ran',
-      (err: { stderr?: string; stdout?: string }) => `${err.stdout ?? ''}${err.stderr ?? ''}`,
-    );
-    assert.match(before_, /o365-notify: not found|could not determine executable|npm error/);
+  // Without the link, whether `npx` finds the project's own bin after a build depends on npm's
+  // hidden lockfile in node_modules (seen both ways on one machine), so only the link is asserted.
+  it('after `npm link` (into a throwaway prefix): `npx o365-notify` and `o365-notify` run the build', async () => {
     await exec('npm', ['link', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: ROOT, env: envWith() });
     const { stdout } = await exec('npx', ['--no-install', 'o365-notify', '--version'], { cwd: ROOT, env: envWith(join(prefix, 'bin')) });
     const version = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     assert.equal(stdout.trim(), version);
+    const linked = await exec(join(prefix, 'bin', 'o365-notify'), ['--version'], { cwd: tmpdir(), env: envWith(join(prefix, 'bin')) });
+    assert.equal(linked.stdout.trim(), version);
   });
 });
