@@ -11,7 +11,7 @@ import { RawSmtp } from './smtp-session.js';
 
 const MAX_RECIPIENTS = 3;
 
-describe('SMTP relay session rules: ESMTP extensions, smtp.maxRecipients, not signed in yet', () => {
+describe('SMTP relay session rules: ESMTP extensions, smtp.maxRecipients, fromPolicy send-as, not signed in yet', () => {
   let emu: TestEmulator;
   let home: { home: string; cleanup: () => Promise<void> };
   let svc: RunningService;
@@ -20,7 +20,7 @@ describe('SMTP relay session rules: ESMTP extensions, smtp.maxRecipients, not si
     emu = await startTestEmulator();
     home = await serviceHome(emu);
     const { settings } = await readSettingsFile(home.home, testEnv(home.home));
-    settings.smtp = { maxRecipients: MAX_RECIPIENTS };
+    settings.smtp = { maxRecipients: MAX_RECIPIENTS, fromPolicy: 'send-as' };
     await saveSettings(home.home, settings, testEnv(home.home));
     ({ svc } = await startTestService(home.home, { smtpPort: 0 }));
   });
@@ -54,6 +54,21 @@ describe('SMTP relay session rules: ESMTP extensions, smtp.maxRecipients, not si
       return r.has(TEAM) && r.has(ADMIN) ? r : undefined;
     }, 'the accepted recipients got it');
     assert.ok(!got.has(extra));
+  });
+
+  it('fromPolicy send-as keeps another From; without Send As rights the row fails with ErrorSendAsDenied and the Exchange admin center path', async () => {
+    const t = await mailer(svc.relay!.port, svc.relay!.certificatePath);
+    const subject = `send-as ${Date.now()}`;
+    const info = await t.sendMail({ from: `Administrator <${ADMIN}>`, to: TEAM, subject, text: 'x' });
+    t.close();
+    const id = info.response.match(/Queued as (\S+):/)![1]!;
+    const row = await waitFor(() => {
+      const r = svc.store.outbox.get(id)!;
+      return r.status === 'failed' ? r : undefined;
+    }, 'the send-as row failed');
+    assert.equal(row.diagnosis?.code, 'ErrorSendAsDenied');
+    assert.match(row.diagnosis?.fix ?? '', /Exchange admin center: Recipients > Mailboxes > \(the From mailbox\) > Delegation > Send as/);
+    assert.equal((await receivedBy(emu, subject)).size, 0, 'nobody received it');
   });
 
   it('before anyone signed in, MAIL FROM gets 451 4.7.0 (temporary: the sender retries) naming `o365-notify login`', async () => {
