@@ -26,7 +26,7 @@ export const LAYERS = {
   config: ['secrets', ...BASE],
   secrets: [...BASE],
   // `register`: the guide's portal work through Graph, with an administrator's sign-in.
-  registration: ['auth', 'graph', 'config', ...BASE],
+  registration: ['auth', 'graph', 'config', 'secrets', ...BASE],
   // Installing, packaging, backup: the store's file and the settings and secrets as files.
   ops: ['store', 'config', 'secrets', ...BASE],
   // HTTPS to Entra ID and Graph: one agent per target, proxy, trusted CAs (issue 10.10, 9.7).

@@ -37,6 +37,8 @@ export interface AccountSettings {
   redirectPort?: number;
   /** The client secret's Expires date from the portal, YYYY-MM-DD. */
   secretExpires?: string;
+  /** App-only: the service renews the secret this many days before it expires (default 30), when the app may. */
+  secretRotateDays?: number;
 }
 
 export interface MailSettings {
@@ -237,6 +239,19 @@ export const SETTING_FIELDS: readonly FieldSpec[] = [
     [
       'The client secret\'s Expires date (YYYY-MM-DD) from Certificates & secrets.',
       'The secret itself is not stored here: it is kept encrypted in the secrets folder.',
+    ],
+  ),
+  field(
+    'account.secretRotateDays',
+    'O365_NOTIFY_SECRET_ROTATE_DAYS',
+    { type: 'positive-integer' },
+    'client-secret',
+    'App-only: the service adds a new client secret this many days before account.secretExpires (default 30)',
+    [
+      'App-only: this many days before account.secretExpires the service adds a new client secret,',
+      'switches to it once it gets a token and removes the old one (default 30). The app needs the',
+      'application permission Application.ReadWrite.OwnedBy and to own itself (`register --self-rotate`);',
+      'without it the service warns and `o365-notify secret rotate` does it with an administrator.',
     ],
   ),
   field('mail.to', 'O365_NOTIFY_TO', { type: 'list' }, 'recipients', 'Default recipients (environment: comma-separated)', [

@@ -9,6 +9,8 @@ export const GRAPH_RESOURCE_APP_ID = '00000003-0000-0000-c000-000000000000';
 export const MAIL_SEND_SCOPE_ID = 'e383f46e-2787-4529-855e-0e479a3ffac0';
 export const MAIL_READWRITE_SCOPE_ID = '024d486e-b451-40bb-833d-3e66d98c5c73';
 export const MAIL_SEND_ROLE_ID = 'b633e1c5-b582-4048-a93e-9f11b44c7e96';
+/** Lets an app-only app renew its own secret: it may manage only the apps it owns. */
+export const APPLICATION_OWNED_BY_ROLE_ID = '18a4783c-866b-4cc7-a460-3d5e5662c884';
 /** Set in `notes`, so a second run finds the app it made by name without a Client ID. */
 export const REGISTRATION_MARKER = 'Registered by o365-notify register (ImageManager e-mail notifications).';
 
@@ -33,6 +35,8 @@ export interface RegistrationWanted {
   redirectUri: string;
   /** Mail.ReadWrite too, for attachments over 3 MB sent through a draft and an upload session. */
   largeAttachments: boolean;
+  /** App-only: Application.ReadWrite.OwnedBy too, so the service renews its own secret. */
+  selfRotate?: boolean;
 }
 
 interface ResourceAccess {
@@ -57,7 +61,7 @@ export interface GraphApplication {
 }
 
 function wantedAccess(wanted: RegistrationWanted): ResourceAccess[] {
-  if (wanted.auth === 'app-only') return [{ id: MAIL_SEND_ROLE_ID, type: 'Role' }];
+  if (wanted.auth === 'app-only') return [{ id: MAIL_SEND_ROLE_ID, type: 'Role' }, ...(wanted.selfRotate ? [{ id: APPLICATION_OWNED_BY_ROLE_ID, type: 'Role' as const }] : [])];
   return [{ id: MAIL_SEND_SCOPE_ID, type: 'Scope' }, ...(wanted.largeAttachments ? [{ id: MAIL_READWRITE_SCOPE_ID, type: 'Scope' as const }] : [])];
 }
 
@@ -94,6 +98,7 @@ const PERMISSION_WORDS: Record<string, string> = {
   [`${MAIL_SEND_SCOPE_ID}|Scope`]: 'Mail.Send (Delegated)',
   [`${MAIL_READWRITE_SCOPE_ID}|Scope`]: 'Mail.ReadWrite (Delegated)',
   [`${MAIL_SEND_ROLE_ID}|Role`]: 'Mail.Send (Application)',
+  [`${APPLICATION_OWNED_BY_ROLE_ID}|Role`]: 'Application.ReadWrite.OwnedBy (Application)',
 };
 
 export function permissionWords(access: ResourceAccess[]): string {

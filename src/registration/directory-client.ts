@@ -121,4 +121,14 @@ export class DirectoryClient {
   async appRoleAssignments(clientSpId: string): Promise<{ appRoleId: string }[]> {
     return (await this.call<{ value: { appRoleId: string }[] }>('GET', `/servicePrincipals/${encodeURIComponent(clientSpId)}/appRoleAssignments`, 'read the admin consent (API permissions)', undefined, 'consent')).json?.value ?? [];
   }
+
+  /** Makes a directory object (here: the app's own service principal) an owner of the app. */
+  async addOwner(applicationId: string, ownerObjectId: string): Promise<void> {
+    await this.call(
+      'POST',
+      `/applications/${encodeURIComponent(applicationId)}/owners/$ref`,
+      'make the app an owner of itself (App registrations > Owners)',
+      { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${ownerObjectId}` },
+    );
+  }
 }

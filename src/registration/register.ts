@@ -3,6 +3,7 @@ import { bootstrapScopes, signInAdministrator } from './admin-sign-in.js';
 import {
   desiredApplication,
   findDrift,
+  APPLICATION_OWNED_BY_ROLE_ID,
   GRAPH_RESOURCE_APP_ID,
   MAIL_SEND_ROLE_ID,
   patchFor,
@@ -59,6 +60,16 @@ async function idempotent(step: () => Promise<void>): Promise<'granted' | 'alrea
     return 'granted';
   } catch (err) {
     if (err instanceof RegistrationError && err.status === 409) return 'already';
+    throw err;
+  }
+}
+
+/** Graph answers 400 "...already exist for the following modified properties: 'owners'" for a repeat. */
+async function alreadyOwner(step: () => Promise<void>): Promise<void> {
+  try {
+    await step();
+  } catch (err) {
+    if (err instanceof RegistrationError && err.status === 400 && /already exist/i.test(err.message)) return;
     throw err;
   }
 }
@@ -145,6 +156,12 @@ export async function register(options: RegisterOptions): Promise<RegisterResult
           ? await idempotent(() => directory.assignAppRole(client.id, graph.id, MAIL_SEND_ROLE_ID))
           : await idempotent(() => directory.grantDelegated(client.id, graph.id, options.wanted.largeAttachments ? 'Mail.Send Mail.ReadWrite' : 'Mail.Send'));
       options.onProgress(consent === 'granted' ? 'Granted admin consent (API permissions > Grant admin consent).' : 'Admin consent was already granted.');
+      if (options.wanted.auth === 'app-only' && options.wanted.selfRotate) {
+        // Application.ReadWrite.OwnedBy covers only apps it owns: the app becomes an owner of itself.
+        await idempotent(() => directory.assignAppRole(client.id, graph.id, APPLICATION_OWNED_BY_ROLE_ID));
+        await alreadyOwner(() => directory.addOwner(app!.id, client.id));
+        options.onProgress('The app may renew its own client secret (Application.ReadWrite.OwnedBy, and it is an owner of itself).');
+      }
     }
     const record = await readRegistration(directory, app.appId, 'register', { withConsent: options.grantAdminConsent, now: now() });
     return { appId: app.appId, tenantId: admin.tenantId, displayName: app.displayName, created, changes, secret, consent, servicePrincipalId, administrator: admin.username, record };

@@ -2,8 +2,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { readAuthStatus, startKeepAlive, type AuthStatus } from '../auth/index.js';
-import { assertServiceStoreAvailable, homeDirModeProblem, loadSettings, resolveHome, settingsPath, smtpOptions, type Settings } from '../config/index.js';
+import { readAuthStatus, startKeepAlive, trustedCa, type AuthStatus } from '../auth/index.js';
+import { assertServiceStoreAvailable, homeDirModeProblem, loadSettings, resolveHome, saveSettings, settingsPath, smtpOptions, type Settings } from '../config/index.js';
+import { appOnlyAnswer, rotateOwnSecretIfDue, saveRegistrationRecord } from '../registration/index.js';
 import { SECRET_FILES, SECRETS_DIR_NAME } from '../secrets/index.js';
 import { openGraphConnection, type GraphConnection, type DeliveryOptions, GraphChannel } from '../delivery/index.js';
 import { NotificationService, signInRefusalNotice, templatesDir } from '../notify/index.js';
@@ -170,6 +171,40 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     }
   };
 
+  /**
+   * App-only: account.secretRotateDays before account.secretExpires, the service adds a new secret to
+   * its own app, switches to it once it gets a token and removes the old one; when the app may not
+   * (no Application.ReadWrite.OwnedBy), it warns with the fix. Runs with the other settings changes.
+   */
+  const renewSecretIfDue = () =>
+    exclusive(async () => {
+      if (settings.account.auth !== 'app-only') return;
+      const secrets = channel.connection.session.secrets;
+      const previous = await secrets.getClientSecret();
+      const log = logger.child({ component: 'secret-renewal' });
+      const outcome = await rotateOwnSecretIfDue({
+        settings,
+        now: Date.now(),
+        accessToken: () => channel.connection.tokens.getAccessToken(),
+        ca: await trustedCa(settings),
+        tryNewSecret: async (value) => {
+          await secrets.setClientSecret(value);
+          return appOnlyAnswer(home, env, settings, secrets);
+        },
+        restoreOldSecret: async () => (previous === undefined ? secrets.clearClientSecret() : secrets.setClientSecret(previous)),
+        onProgress: (line) => log.info(line),
+      });
+      if (outcome.kind === 'not-allowed' || outcome.kind === 'failed') log.warn(outcome.message);
+      if (outcome.kind !== 'rotated') return;
+      const file = await loadSettings(home, env);
+      file.account.secretExpires = outcome.result.endDateTime.slice(0, 10);
+      await saveSettings(home, file, env);
+      if (outcome.result.record) await saveRegistrationRecord(home, outcome.result.record);
+      settings = await loadSettings(home, env);
+      await freshMailer();
+      log.info({ secretExpires: settings.account.secretExpires, removed: outcome.result.removed }, 'renewed the client secret: the new one is in use, the old one removed from the app');
+    }).catch((err: unknown) => logger.error({ err }, 'renewing the client secret failed'));
+
   // One settings change or sign-in at a time.
   let serial: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -237,7 +272,11 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     await service.start();
     restartKeepAlive();
     checkSecretExpiry();
-    const secretTimer = setInterval(checkSecretExpiry, options.secretCheckEveryMs ?? DAY);
+    void renewSecretIfDue();
+    const secretTimer = setInterval(() => {
+      checkSecretExpiry();
+      void renewSecretIfDue();
+    }, options.secretCheckEveryMs ?? DAY);
     secretTimer.unref();
     timers.push(secretTimer);
     watch = await watchSignIn({

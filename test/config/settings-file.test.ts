@@ -258,6 +258,7 @@ describe('environment overrides', () => {
       O365_NOTIFY_SMTP_LOCKOUT_MINUTES: '10',
       O365_NOTIFY_SMTP_CERTIFICATE: '/tmp/relay.pem',
       O365_NOTIFY_SMTP_CERTIFICATE_KEY: '/tmp/relay-key.pem',
+      O365_NOTIFY_SECRET_ROTATE_DAYS: '14',
     };
     const read = await readSettings(home, env);
     assert.deepEqual(read.problems, []);
@@ -269,6 +270,7 @@ describe('environment overrides', () => {
     assert.equal(s.account.sender, 'alerts@contoso.com');
     assert.equal(s.account.redirectPort, 53100);
     assert.equal(s.account.secretExpires, '2026-01-31');
+    assert.equal(s.account.secretRotateDays, 14);
     assert.deepEqual(s.mail.to, ['a@contoso.com', 'b@contoso.com', 'c@contoso.com']);
     assert.equal(s.mail.messagesPerMinute, 10);
     assert.equal(s.mail.requestsPer10Minutes, 5000);

@@ -16,16 +16,16 @@ import {
 } from '../../config/index.js';
 import { trustedCa } from '../../auth/index.js';
 import { parseDuration } from '../../notify/index.js';
-import { exchangeScopeLines, GRAPH_CLI_TOOLS_APP_ID, register, RegistrationError, saveRegistrationRecord, waitForTokenService } from '../../registration/index.js';
+import { exchangeScopeLines, GRAPH_CLI_TOOLS_APP_ID, register, RegistrationError, saveRegistrationRecord, waitForTokenService, appOnlyAnswer, delegatedAnswer } from '../../registration/index.js';
 import { openSecretStore } from '../../secrets/index.js';
 import { isEmailAddress } from '../../shared/index.js';
-import { appOnlyAnswer, delegatedAnswer, propagationWait } from './token-service-answer.js';
+import { propagationWait } from './propagation-wait.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
 const usage = `Usage: o365-notify register [--account-type single-tenant] [--auth device-code] [--tenant-id ID]
                           [--client-id ID] [--name ImageManager] [--grant-admin-consent] [--check]
                           [--large-attachments] [--secret-expires 180d] [--sender ADDRESS]
-                          [--propagation-wait 5m]
+                          [--propagation-wait 5m] [--self-rotate]
                           [--to ADDRESS] [--bootstrap-client-id ID] [--emulator URL --emulator-ca FILE]
 
 Does the guide's portal work for you: an administrator of the tenant signs in once (device code)
@@ -39,6 +39,10 @@ never shown). --grant-admin-consent also grants admin consent. Run again, it fin
 each change in the portal's words. Then it writes the settings, as \`setup\` does. --check only reads
 the registration and lists what differs from the guide (and expired secrets), changing nothing;
 exit 1 when something differs.
+
+--self-rotate (app-only) also asks for the application permission Application.ReadWrite.OwnedBy and,
+with --grant-admin-consent, makes the app an owner of itself: the service then renews its own client
+secret account.secretRotateDays (default 30) before it expires.
 
 A new app or secret takes a while to reach Entra ID's sign-in service (AADSTS700016 / AADSTS7000215
 meanwhile): register then asks it every few seconds, saying so, for up to --propagation-wait.
@@ -73,6 +77,7 @@ export const registerCommand: Command = {
       'grant-admin-consent': { type: 'boolean', default: false },
       check: { type: 'boolean', default: false },
       'large-attachments': { type: 'boolean', default: false },
+      'self-rotate': { type: 'boolean', default: false },
       'secret-expires': { type: 'string', default: '180d' },
       'propagation-wait': { type: 'string', default: '5m' },
       sender: { type: 'string' },
@@ -95,6 +100,7 @@ export const registerCommand: Command = {
     for (const address of [...(values.to ?? []), ...(values.sender ? [values.sender] : [])]) {
       if (!isEmailAddress(address)) throw new UsageError(`"${address}" is not an e-mail address`);
     }
+    if (values['self-rotate'] && auth !== 'app-only') throw new UsageError('--self-rotate is for --auth app-only: the delegated sign-in of the guide uses no secret.');
     if (auth === 'app-only' && !values.sender) throw new UsageError('--auth app-only needs --sender ADDRESS: the mailbox the e-mails are sent from.');
 
     const read = await readSettingsFile(ctx.home, ctx.env);
@@ -106,7 +112,7 @@ export const registerCommand: Command = {
     const needSecret = auth === 'app-only' && (values['client-id'] === undefined || !(await secrets.hasClientSecret()));
     try {
       const result = await register({
-        wanted: { displayName: values.name, accountType: type, auth, redirectUri: redirectUri(settings), largeAttachments: values['large-attachments'] },
+        wanted: { displayName: values.name, accountType: type, auth, redirectUri: redirectUri(settings), largeAttachments: values['large-attachments'], selfRotate: values['self-rotate'] },
         clientId: values['client-id'],
         tenant,
         grantAdminConsent: values['grant-admin-consent'] && !values.check,

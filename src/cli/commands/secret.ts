@@ -1,9 +1,9 @@
 import { trustedCa } from '../../auth/index.js';
 import { authorityHost, graphBaseUrl, loadSettings, resolveHome, saveSettings, usesEmulator } from '../../config/index.js';
 import { parseDuration } from '../../notify/index.js';
-import { GRAPH_CLI_TOOLS_APP_ID, RegistrationError, rotateSecret, saveRegistrationRecord } from '../../registration/index.js';
+import { appOnlyAnswer, GRAPH_CLI_TOOLS_APP_ID, RegistrationError, rotateSecret, saveRegistrationRecord } from '../../registration/index.js';
 import { openSecretStore } from '../../secrets/index.js';
-import { appOnlyAnswer, propagationWait } from './token-service-answer.js';
+import { propagationWait } from './propagation-wait.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
 const usage = `Usage: o365-notify secret rotate [--secret-expires 180d] [--propagation-wait 5m] [--bootstrap-client-id ID]

@@ -51,6 +51,8 @@ export const GRAPH_APPLICATION: Record<string, { description: string }> = {
   'User.Read.All': { description: "Read all users' full profiles" },
   'Directory.Read.All': { description: 'Read directory data' },
   'Calendars.Read': { description: 'Read calendars in all mailboxes' },
+  'Application.ReadWrite.OwnedBy': { description: 'Manage apps that this app creates or owns' },
+  'Application.ReadWrite.All': { description: 'Read and write all applications' },
 };
 
 export const OIDC_DESCRIPTIONS: Record<OidcScope, string> = {

@@ -25,6 +25,8 @@ interface DirectoryObjects {
   servicePrincipals: Map<string, string>;
   notes: Map<string, string>;
   createdAt: Map<string, string>;
+  /** appId -> object ids of its owners (service principals: an app may own itself). */
+  owners: Map<string, Set<string>>;
 }
 
 const objectsOf = new WeakMap<EmulatorContext, DirectoryObjects>();
@@ -32,7 +34,7 @@ const objectsOf = new WeakMap<EmulatorContext, DirectoryObjects>();
 function objects(ctx: EmulatorContext): DirectoryObjects {
   let o = objectsOf.get(ctx);
   if (!o) {
-    o = { applicationIds: new Map(), servicePrincipals: new Map(), notes: new Map(), createdAt: new Map() };
+    o = { applicationIds: new Map(), servicePrincipals: new Map(), notes: new Map(), createdAt: new Map(), owners: new Map() };
     objectsOf.set(ctx, o);
   }
   return o;
@@ -198,6 +200,22 @@ export function registerApplicationRoutes(ctx: EmulatorContext) {
   // Consent for the whole organisation is an administrator's act (Privileged Role / Cloud Application Administrator).
   const grantConsent = (caller: GraphCaller, permission: string) => requirePermission(ctx, caller, [permission], () => false);
 
+  /**
+   * Application.ReadWrite.OwnedBy (app-only): the app may manage the apps it owns and no other
+   * ("It cannot update any apps that it is not an owner of",
+   * https://learn.microsoft.com/graph/permissions-reference#applicationreadwriteownedby).
+   */
+  function applicationFor(caller: GraphCaller, key: string, check: (caller: GraphCaller) => void): AppRegistration {
+    if (caller.kind === 'app' && hasAny(caller, ['Application.ReadWrite.OwnedBy']) && !hasAny(caller, ['Application.ReadWrite.All'])) {
+      const app = findApplication(caller, key);
+      const own = servicePrincipalId(caller.tenantId, caller.appId);
+      if (!own || !objects(ctx).owners.get(app.clientId)?.has(own)) throw insufficient();
+      return app;
+    }
+    check(caller);
+    return findApplication(caller, key);
+  }
+
   function servicePrincipalId(tenantId: string, appId: string): string | undefined {
     return objects(ctx).servicePrincipals.get(`${tenantId}|${appId}`);
   }
@@ -256,13 +274,11 @@ export function registerApplicationRoutes(ctx: EmulatorContext) {
     for (const url of ['/applications/:key', '/applications:key']) {
       scope.get(url, config('graph.applications'), async (request) => {
         const caller = callerOf(request);
-        readApps(caller);
-        return applicationResource(ctx, findApplication(caller, byKey(request)));
+        return applicationResource(ctx, applicationFor(caller, byKey(request), readApps));
       });
       scope.patch(url, config('graph.applications'), async (request, reply) => {
         const caller = callerOf(request);
-        writeApps(caller);
-        const app = findApplication(caller, byKey(request));
+        const app = applicationFor(caller, byKey(request), writeApps);
         applyBody(ctx, app, readApplicationBody(request.body, false));
         return reply.code(204).send();
       });
@@ -277,8 +293,7 @@ export function registerApplicationRoutes(ctx: EmulatorContext) {
 
     scope.post('/applications/:key/addPassword', config('graph.applications'), async (request) => {
       const caller = callerOf(request);
-      writeApps(caller);
-      const app = findApplication(caller, byKey(request));
+      const app = applicationFor(caller, byKey(request), writeApps);
       const body = isObject(request.body) ? request.body : {};
       const credential = isObject(body.passwordCredential) ? body.passwordCredential : {};
       const now = ctx.clock.now();
@@ -303,12 +318,26 @@ export function registerApplicationRoutes(ctx: EmulatorContext) {
 
     scope.post('/applications/:key/removePassword', config('graph.applications'), async (request, reply) => {
       const caller = callerOf(request);
-      writeApps(caller);
-      const app = findApplication(caller, byKey(request));
+      const app = applicationFor(caller, byKey(request), writeApps);
       const keyId = isObject(request.body) && typeof request.body.keyId === 'string' ? request.body.keyId : '';
       const index = app.secrets.findIndex((s) => s.keyId === keyId);
       if (index < 0) throw notFound(keyId);
       app.secrets.splice(index, 1);
+      return reply.code(204).send();
+    });
+
+    // POST /applications/{id}/owners/$ref (https://learn.microsoft.com/graph/api/application-post-owners).
+    scope.post('/applications/:key/owners/$ref', config('graph.applications'), async (request, reply) => {
+      const caller = callerOf(request);
+      writeApps(caller);
+      const app = findApplication(caller, byKey(request));
+      const ref = isObject(request.body) && typeof request.body['@odata.id'] === 'string' ? request.body['@odata.id'] : '';
+      const id = /\/directoryObjects\/([0-9a-f-]{36})$/i.exec(ref)?.[1]?.toLowerCase();
+      if (!id || !spById(caller.tenantId, id)) throw badRequest("Invalid value specified for property '@odata.id': a directoryObjects URL of a service principal in this tenant.");
+      const owners = objects(ctx).owners.get(app.clientId) ?? new Set<string>();
+      if (owners.has(id)) throw badRequest("One or more added object references already exist for the following modified properties: 'owners'.");
+      owners.add(id);
+      objects(ctx).owners.set(app.clientId, owners);
       return reply.code(204).send();
     });
 
@@ -421,6 +450,7 @@ export function exportDirectoryObjects(ctx: EmulatorContext): Record<keyof Direc
     servicePrincipals: [...o.servicePrincipals],
     notes: [...o.notes],
     createdAt: [...o.createdAt],
+    owners: [...o.owners].map(([appId, ids]) => [appId, [...ids].join(' ')]),
   };
 }
 
@@ -430,5 +460,6 @@ export function importDirectoryObjects(ctx: EmulatorContext, data: Partial<Recor
     servicePrincipals: new Map(data.servicePrincipals ?? []),
     notes: new Map(data.notes ?? []),
     createdAt: new Map(data.createdAt ?? []),
+    owners: new Map((data.owners ?? []).map(([appId, ids]) => [appId, new Set(ids.split(' ').filter(Boolean))])),
   });
 }

@@ -18,6 +18,8 @@ export const GRAPH_ROLE_IDS: Record<string, string> = {
   'b633e1c5-b582-4048-a93e-9f11b44c7e96': 'Mail.Send',
   'e2a3a72e-5f79-4c64-b1b1-878b674786c9': 'Mail.ReadWrite',
   '810c84a8-4a9e-49e6-bf7d-12d183f40d01': 'Mail.Read',
+  '18a4783c-866b-4cc7-a460-3d5e5662c884': 'Application.ReadWrite.OwnedBy',
+  '1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9': 'Application.ReadWrite.All',
 };
 
 function invert(table: Record<string, string>): Record<string, string> {

@@ -1,8 +1,6 @@
-import { openAuthSession, probePublicClientFlows, SignInError, signInAppOnly } from '../../auth/index.js';
-import type { Settings } from '../../config/index.js';
-import { parseDuration } from '../../notify/index.js';
-import type { SecretStore } from '../../secrets/index.js';
-import { UsageError } from '../command.js';
+import { openAuthSession, probePublicClientFlows, SignInError, signInAppOnly } from '../auth/index.js';
+import type { Settings } from '../config/index.js';
+import type { SecretStore } from '../secrets/index.js';
 
 /**
  * One sign-in attempt, reduced to what Entra ID answered: undefined when it issued a token (app-only)
@@ -23,11 +21,4 @@ export async function appOnlyAnswer(home: string, env: NodeJS.ProcessEnv, settin
 export async function delegatedAnswer(settings: Settings): Promise<string | undefined> {
   const probe = await probePublicClientFlows(settings);
   return probe.allowed === true ? undefined : (probe.diagnosis?.code ?? 'no answer');
-}
-
-/** --propagation-wait: how long a new app or secret may take to reach Entra ID's token service. */
-export function propagationWait(value: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined) throw new UsageError(`--propagation-wait must be a duration such as 5m or 90s, not "${value}"`);
-  return ms;
 }

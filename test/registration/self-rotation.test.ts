@@ -1,0 +1,119 @@
+/**
+ * The service renews its own client secret (issue 15, credentials lifecycle): account.secretRotateDays
+ * before account.secretExpires it adds a new secret to its app (Application.ReadWrite.OwnedBy, the
+ * app an owner of itself: `register --self-rotate`), switches once it gets a token, removes the old
+ * one - while it keeps sending. Without the permission it warns with the fix.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
+import { DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { createLogger } from '../../src/infra/index.js';
+import { openSecretStore } from '../../src/secrets/index.js';
+import { rotateApiToken } from '../../src/server/api-token.js';
+import { startService, type RunningService } from '../../src/server/runtime.js';
+import { waitFor } from '../reliability/support.js';
+import { startCli, tempHome, testEnv } from '../support/cli.js';
+import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { confidentialClient } from '../support/msal.js';
+
+const ADMIN = `admin@${DEMO_DOMAIN}`;
+const SENDER = `alerts@${DEMO_DOMAIN}`;
+const TO = `renewal-team@${DEMO_DOMAIN}`;
+
+describe('the service renews its own client secret before it expires', () => {
+  let emu: TestEmulator;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  before(async () => {
+    emu = await startTestEmulator();
+    await emu.call('PUT', '/_emulator/behaviour', { deviceCodeIntervalSeconds: 1 });
+  });
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+    await emu.stop();
+  });
+
+  async function registeredHome(extra: string[], name: string): Promise<{ home: string; clientId: string; secret: string }> {
+    const { home, cleanup } = await tempHome();
+    cleanups.push(cleanup);
+    const run = startCli(
+      ['register', '--emulator', emu.url, '--emulator-ca', emu.caPath, '--tenant-id', DEMO_TENANT_ID, '--auth', 'app-only', '--sender', SENDER, '--to', TO, '--grant-admin-consent', '--secret-expires', '10d', '--name', name, ...extra],
+      { home },
+    );
+    const [, code] = await run.waitFor(/enter the code (\S+) to authenticate/);
+    assert.equal((await emu.call('POST', '/_emulator/devicecode/approve', { userCode: code, upn: ADMIN })).status, 200);
+    const r = await run.done;
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const settings = parseYaml(await readFile(join(home, 'settings.yaml'), 'utf8')) as { account: { clientId: string } };
+    const secret = (await (await openSecretStore(home, testEnv(home))).getClientSecret())!;
+    return { home, clientId: settings.account.clientId, secret };
+  }
+
+  async function serve(home: string, lines: string[]): Promise<RunningService> {
+    const svc = await startService({
+      home,
+      env: testEnv(home),
+      host: '127.0.0.1',
+      port: 0,
+      logger: createLogger({ destination: new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }) }),
+      tickIntervalMs: 50,
+      delivery: { retryBaseMs: 200, retryMaxMs: 2000 },
+      withoutPage: true,
+    });
+    cleanups.push(() => svc.close());
+    return svc;
+  }
+
+  async function appSecrets(clientId: string): Promise<{ keyId: string; expiresAt: string }[]> {
+    const apps = (await emu.call('GET', '/_emulator/state')).json().apps as { clientId: string; secrets: { keyId: string; expiresAt: string }[] }[];
+    return apps.find((a) => a.clientId === clientId)!.secrets;
+  }
+
+  it('with --self-rotate: renewed while sending (no failed delivery), the old secret refused, the new date recorded', { timeout: 120_000 }, async () => {
+    const { home, clientId, secret } = await registeredHome(['--self-rotate'], 'ImageManager (self-rotation)');
+    assert.equal((await appSecrets(clientId)).length, 1);
+    const { token } = await rotateApiToken(home);
+    const lines: string[] = [];
+    const svc = await serve(home, lines);
+    const post = async (n: number, from: number) => {
+      const events = Array.from({ length: n }, (_, i) => ({ type: 'imagemanager.verification_failed', agent: `SRV-${from + i}`, folder: 'D:\\Backups', summary: `Verification failed on SRV-${from + i}` }));
+      const r = await fetch(`${svc.url}/api/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(events) });
+      assert.equal(r.status, 202, await r.text());
+    };
+    await post(5, 0);
+    await waitFor(() => lines.some((l) => l.includes('renewed the client secret')), `the renewal in the log:\n${lines.join('')}`, 60_000);
+    await post(5, 100);
+    const delivered = await waitFor(async () => {
+      const inbox = (await emu.call('GET', `/_emulator/mailboxes/${TO}/messages`)).json() as unknown[];
+      return inbox.length >= 10 ? inbox : undefined;
+    }, 'all 10 alerts delivered', 60_000);
+    assert.equal(delivered.length, 10);
+    assert.deepEqual(svc.service.deliveries({ limit: 100 }).filter((d) => d.notification.status === 'failed'), [], 'no failed delivery');
+
+    const fresh = await (await openSecretStore(home, testEnv(home))).getClientSecret();
+    assert.ok(fresh && fresh !== secret, 'a new secret is stored');
+    assert.ok(!lines.join('').includes(fresh) && !lines.join('').includes(secret), 'no secret in the log');
+    const remaining = await appSecrets(clientId);
+    assert.equal(remaining.length, 1, 'the old secret is removed from the app');
+    const recorded = (parseYaml(await readFile(join(home, 'settings.yaml'), 'utf8')) as { account: { secretExpires: string } }).account.secretExpires;
+    assert.equal(recorded, remaining[0]!.expiresAt.slice(0, 10), 'account.secretExpires follows the new secret');
+    const old = confidentialClient(emu, DEMO_TENANT_ID, clientId, secret);
+    await assert.rejects(old.app.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] }), /7000215/);
+  });
+
+  it('without the permission: the service warns with the fix, and the secret stays', { timeout: 60_000 }, async () => {
+    const { home, clientId, secret } = await registeredHome([], 'ImageManager (no self-rotation)');
+    const lines: string[] = [];
+    await serve(home, lines);
+    const warning = await waitFor(() => lines.find((l) => l.includes('cannot renew it by itself')), 'the warning in the log', 30_000);
+    assert.match(warning, /"level":40/);
+    assert.match(warning, /Application\.ReadWrite\.OwnedBy/);
+    assert.match(warning, new RegExp(`o365-notify register --client-id ${clientId} --auth app-only --self-rotate --grant-admin-consent`));
+    assert.equal(await (await openSecretStore(home, testEnv(home))).getClientSecret(), secret);
+    assert.equal((await appSecrets(clientId)).length, 1);
+  });
+});
