@@ -1,4 +1,5 @@
-import type { AlertRow, GroupRow, SilenceRow, Store } from '../store/index.js';
+import { createHash } from 'node:crypto';
+import type { AlertRow, GroupRow, SilenceRow, Store, UnsentGroupEmail } from '../store/index.js';
 import { eventTypeInfo } from './catalog.js';
 import { groupKeyFor, newGroup, refreshGroup, scheduleAfterChange, scheduleAfterFlush } from './group.js';
 import type { NotifyLogger } from '../infra/index.js';
@@ -116,19 +117,40 @@ interface FlushContext extends PipelineContext {
   silences: ActiveSilence[];
   /** Filled by the stages: alerts held back by a silence, with news still to tell. */
   muted: FlushItem[];
+  /** The group's alert e-mail still unsent (Graph unreachable, sign-in lost): updated rather than joined by another. */
+  unsent: UnsentGroupEmail | undefined;
   /** Filled by the enqueue stage. */
   notificationId: string | null;
+  /** Whether that e-mail is a new one (not the unsent one updated). */
+  added: boolean;
 }
 
 type FlushStage = (ctx: FlushContext, items: FlushItem[]) => FlushItem[];
 
-/** collect: every alert of the group with why it would be news now. */
+/**
+ * collect: every alert of the group with why it would be news now. An alert the unsent e-mail
+ * announces keeps that reason: nobody has read it yet.
+ */
 const collectStage: FlushStage = (ctx) =>
   ctx.store.alerts.inGroupKey(ctx.group.key).map((alert) => ({
     alert,
-    reason: notificationReason(alert, ctx.now, ctx.group.repeatIntervalMs),
+    reason: notificationReason(alert, ctx.now, ctx.group.repeatIntervalMs) ?? unsentReason(ctx, alert.key),
     mutedUntil: null,
   }));
+
+function unsentReason(ctx: FlushContext, alertKey: string): NotificationReason | null {
+  const reason = ctx.unsent?.alertReasons[alertKey];
+  return reason === 'new' || reason === 'escalated' || reason === 'resolved' || reason === 'reminder' ? reason : null;
+}
+
+/** What an e-mail says, as a digest: the alerts (without the bookkeeping of who was told when) and why each is in it. */
+function contentKeyOf(group: GroupRow, items: { alert: AlertRow; reason: string }[]): string {
+  const said = items.map(({ alert, reason }) => {
+    const { lastNotifiedAt: _at, lastNotifiedState: _state, lastNotifiedSeverity: _severity, ...shown } = alert;
+    return [reason, shown];
+  });
+  return createHash('sha256').update(JSON.stringify([group.recipients, said])).digest('base64url');
+}
 
 /**
  * mute: alerts matching an active silence leave the e-mail. What they still have to say (news, or
@@ -162,23 +184,36 @@ const dedupStage: FlushStage = (ctx, items) => {
   return items.some((i) => i.reason !== null) ? items : [];
 };
 
-/** render + enqueue: one outbox row with the events it carries; the alerts count as told. */
+/**
+ * render + enqueue: one outbox row with the events it carries; the alerts count as told. When the
+ * group's previous e-mail has not gone out, that one is updated instead (at most one unsent e-mail
+ * per group through an outage), and re-rendered only if what it says changed.
+ */
 const enqueueStage: FlushStage = (ctx, items) => {
-  const id = ctx.newId();
-  const email = renderAlertEmail(ctx.templates, {
-    id,
-    group: ctx.group,
-    alerts: items.map((i) => ({ alert: i.alert, reason: (i.reason ?? 'ongoing') as AlertView['reason'] })),
-    now: ctx.now,
-    timeZone: ctx.rules.dailyReport.timeZone,
-    maxAlerts: ctx.maxAlertsPerEmail,
-  });
+  const alerts = items.map((i) => ({ alert: i.alert, reason: (i.reason ?? 'ongoing') as AlertView['reason'] }));
+  const content = { contentKey: contentKeyOf(ctx.group, alerts), alertReasons: Object.fromEntries(alerts.map((a) => [a.alert.key, a.reason])) };
   const included = new Set(items.map((i) => i.alert.key));
   const eventIds = ctx.store.events.pendingIn(ctx.group.key).filter((e) => included.has(e.alertKey)).map((e) => e.id);
-  ctx.store.outbox.add(
-    { id, kind: 'alert', groupKey: ctx.group.key, to: ctx.group.recipients, cc: [], bcc: [], ...email, createdAt: ctx.now },
-    eventIds,
-  );
+  const render = (id: string) =>
+    renderAlertEmail(ctx.templates, { id, group: ctx.group, alerts, now: ctx.now, timeZone: ctx.rules.dailyReport.timeZone, maxAlerts: ctx.maxAlertsPerEmail });
+
+  let id: string | undefined;
+  if (ctx.unsent && ctx.unsent.contentKey === content.contentKey) {
+    id = ctx.unsent.id;
+  } else if (ctx.unsent && ctx.store.outbox.updateUnsent(ctx.unsent.id, { ...render(ctx.unsent.id), ...content, to: ctx.group.recipients, at: ctx.now })) {
+    id = ctx.unsent.id;
+  }
+  if (id) {
+    ctx.store.outbox.linkEvents(id, eventIds);
+  } else {
+    id = ctx.newId();
+    ctx.store.outbox.add(
+      { id, kind: 'alert', groupKey: ctx.group.key, to: ctx.group.recipients, cc: [], bcc: [], ...render(id), createdAt: ctx.now },
+      eventIds,
+      content,
+    );
+    ctx.added = true;
+  }
   ctx.store.events.markQueued(id);
   for (const item of items) ctx.store.alerts.markNotified(item.alert.key, ctx.now);
   ctx.notificationId = id;
@@ -195,11 +230,12 @@ function runStages(ctx: FlushContext, stages: readonly FlushStage[]): void {
   }
 }
 
-/** Runs one group's flush; returns the id of the e-mail it queued, if any. */
+/** Runs one group's flush; returns the id of the e-mail it queued, if a new one (not the unsent one updated). */
 export function flushGroup(ctx: PipelineContext, group: GroupRow, now: number, silences: ActiveSilence[]): string | null {
   const { store } = ctx;
   return store.transaction(() => {
-    const fctx: FlushContext = { ...ctx, now, group, silences, muted: [], notificationId: null };
+    const unsent = store.outbox.unsentAlertEmailOf(group.key);
+    const fctx: FlushContext = { ...ctx, now, group, silences, muted: [], unsent, notificationId: null, added: false };
     runStages(fctx, FLUSH_STAGES);
 
     // Events left pending in the group were not carried: held by a silence, or overtaken (fired and
@@ -222,7 +258,7 @@ export function flushGroup(ctx: PipelineContext, group: GroupRow, now: number, s
       for (const m of fctx.muted) due.push(m.mutedUntil!);
     }
     store.groups.markFlushed(group.key, lastFlushAt, scheduleAfterFlush(group, lastFlushAt, due));
-    return fctx.notificationId;
+    return fctx.added ? fctx.notificationId : null;
   });
 }
 

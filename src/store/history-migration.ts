@@ -4,6 +4,9 @@ import type { Migration } from './migrations.js';
 /** The problems the status shows as "last problem": attempts that did not deliver. */
 export const PROBLEM_RESULTS_SQL = "('retry', 'failed', 'waiting-sign-in', 'interrupted')";
 
+/** E-mails not sent and not claimed: an update may still change them. */
+export const UNSENT_STATUSES_SQL = "('queued', 'waiting-sign-in')";
+
 /**
  * Issue 14: reads whose cost stays flat as history grows.
  *
@@ -17,6 +20,24 @@ export const PROBLEM_RESULTS_SQL = "('retry', 'failed', 'waiting-sign-in', 'inte
  * - `notification_counts`: the count of e-mails per status, kept by triggers on every write, so
  *   status and metrics never count the table.
  */
+/**
+ * Issue 14, outages: at most one unsent alert e-mail per group. While Graph is unreachable a group's
+ * next flush updates its unsent e-mail instead of adding another; `content_key` is what the e-mail
+ * says (re-rendered only when that changes) and `alert_reasons` why each alert is in it, so what
+ * the first version announced ("new", "resolved") is still said by the updated one.
+ */
+export const UNSENT_PER_GROUP_MIGRATION: Migration = {
+  version: 5,
+  description: 'one unsent alert e-mail per group: content key, alert reasons, index of unsent e-mails by group',
+  up: (db: Database.Database) => {
+    db.exec(`
+      ALTER TABLE notifications ADD COLUMN content_key TEXT;
+      ALTER TABLE notifications ADD COLUMN alert_reasons TEXT;
+      CREATE INDEX notifications_unsent_by_group ON notifications (group_key, created_at) WHERE status IN ${UNSENT_STATUSES_SQL};
+    `);
+  },
+};
+
 export const HISTORY_MIGRATION: Migration = {
   version: 4,
   description: 'indexes for claims, last sent e-mail, last problem and retention; e-mail counts kept on write',

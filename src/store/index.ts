@@ -12,6 +12,9 @@ export {
   type ClaimedNotification,
   type DeliveryPageQuery,
   type LastSent,
+  type AlertEmailContent,
+  type EmailUpdate,
+  type UnsentGroupEmail,
   type NotificationSummary,
   type OutboxCounts,
 } from './outbox.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { HISTORY_MIGRATION } from './history-migration.js';
+import { HISTORY_MIGRATION, UNSENT_PER_GROUP_MIGRATION } from './history-migration.js';
 import { RELAY_MIGRATION } from './relay-migration.js';
 
 /**
@@ -178,6 +178,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   RELAY_MIGRATION,
   HISTORY_MIGRATION,
+  UNSENT_PER_GROUP_MIGRATION,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

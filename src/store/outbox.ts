@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { PROBLEM_RESULTS_SQL } from './history-migration.js';
+import { PROBLEM_RESULTS_SQL, UNSENT_STATUSES_SQL } from './history-migration.js';
 import { jsonOrNull, parseJsonColumn } from './json.js';
 import type {
   AttemptResult,
@@ -159,6 +159,29 @@ export interface LastSent {
   to: string[];
 }
 
+/** What an alert e-mail says, kept so a later flush of its group can update it instead of adding one. */
+export interface AlertEmailContent {
+  /** A digest of what the e-mail says; the same key means the same e-mail. */
+  contentKey: string;
+  /** Why each alert (by key) is in it: new, escalated, resolved, reminder, ongoing. */
+  alertReasons: Record<string, string>;
+}
+
+/** A group's alert e-mail that has not gone out and is not being sent. */
+export interface UnsentGroupEmail extends AlertEmailContent {
+  id: string;
+}
+
+/** The new text of an unsent e-mail. */
+export interface EmailUpdate extends AlertEmailContent {
+  to: string[];
+  subject: string;
+  html: string;
+  text: string;
+  importance: Importance;
+  at: number;
+}
+
 export interface DeliveryPageQuery {
   limit: number;
   /** Rows created before this time (paging backwards); absent means the newest. */
@@ -200,15 +223,28 @@ export class OutboxRepository {
   private readonly sentBefore: Database.Statement;
   private readonly failedBefore: Database.Statement;
   private readonly deleteMany: (ids: string[]) => number;
+  private readonly unsentOfGroup: Database.Statement;
+  private readonly rewrite: Database.Statement;
   /** The page's statements, prepared on first use (one per filter combination). */
   private readonly statements = new Map<string, Database.Statement>();
 
   constructor(private readonly db: Database.Database) {
     this.insert = db.prepare(`
       INSERT INTO notifications (id, kind, group_key, recipients, cc, bcc, subject, html, text, importance, status,
-        attempts, next_attempt_at, created_at, updated_at)
+        attempts, next_attempt_at, created_at, updated_at, content_key, alert_reasons)
       VALUES (@id, @kind, @groupKey, @to, @cc, @bcc, @subject, @html, @text, @importance, 'queued', 0, @createdAt,
-        @createdAt, @createdAt)`);
+        @createdAt, @createdAt, @contentKey, @alertReasons)`);
+    this.unsentOfGroup = db.prepare(
+      `SELECT id, content_key, alert_reasons FROM notifications INDEXED BY notifications_unsent_by_group
+       WHERE group_key = ? AND status IN ${UNSENT_STATUSES_SQL} AND kind = 'alert' AND content_key IS NOT NULL
+       ORDER BY created_at DESC LIMIT 1`,
+    );
+    // Only while unsent and unclaimed: a row being sent (or sent) is never rewritten.
+    this.rewrite = db.prepare(
+      `UPDATE notifications SET recipients = @to, subject = @subject, html = @html, text = @text, importance = @importance,
+         content_key = @contentKey, alert_reasons = @alertReasons, updated_at = @at
+       WHERE id = @id AND status IN ${UNSENT_STATUSES_SQL}`,
+    );
     this.linkEvent = db.prepare('INSERT OR IGNORE INTO notification_events (notification_id, event_id) VALUES (?, ?)');
     this.byId = db.prepare('SELECT * FROM notifications WHERE id = ?');
     // Ids only, through the index made for this order (INDEXED BY: a missing index is an error,
@@ -308,14 +344,32 @@ export class OutboxRepository {
   }
 
   /** Adds an e-mail to send (status `queued`, due at once) and links the events it carries. */
-  add(notification: NewNotification, eventIds: readonly number[] = []): void {
+  add(notification: NewNotification, eventIds: readonly number[] = [], content?: AlertEmailContent): void {
     this.insert.run({
       ...notification,
       to: JSON.stringify(notification.to),
       cc: JSON.stringify(notification.cc),
       bcc: JSON.stringify(notification.bcc),
+      contentKey: content?.contentKey ?? null,
+      alertReasons: content ? JSON.stringify(content.alertReasons) : null,
     });
-    for (const id of eventIds) this.linkEvent.run(notification.id, id);
+    this.linkEvents(notification.id, eventIds);
+  }
+
+  /** Links more events to an e-mail (an unsent one that was updated). */
+  linkEvents(notificationId: string, eventIds: readonly number[]): void {
+    for (const id of eventIds) this.linkEvent.run(notificationId, id);
+  }
+
+  /** The group's newest alert e-mail still unsent and unclaimed, if any (indexed). */
+  unsentAlertEmailOf(groupKey: string): UnsentGroupEmail | undefined {
+    const r = this.unsentOfGroup.get(groupKey) as { id: string; content_key: string; alert_reasons: string | null } | undefined;
+    return r && { id: r.id, contentKey: r.content_key, alertReasons: parseJsonColumn<Record<string, string>>(r.alert_reasons, {}) };
+  }
+
+  /** Rewrites an unsent e-mail; false when it was claimed or sent meanwhile (then add a new one). */
+  updateUnsent(id: string, update: EmailUpdate): boolean {
+    return this.rewrite.run({ ...update, id, to: JSON.stringify(update.to), alertReasons: JSON.stringify(update.alertReasons) }).changes > 0;
   }
 
   get(id: string): NotificationRow | undefined {

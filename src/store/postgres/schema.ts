@@ -218,6 +218,16 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         WHERE result IN ('retry', 'failed', 'waiting-sign-in', 'interrupted');
     `,
   },
+  {
+    version: 5,
+    description: 'one unsent alert e-mail per group: content key, alert reasons, index of unsent e-mails by group',
+    // As SQLite's version 5 (src/store/history-migration.ts): an outage updates a group's unsent e-mail.
+    sql: `
+      ALTER TABLE notifications ADD COLUMN content_key TEXT;
+      ALTER TABLE notifications ADD COLUMN alert_reasons TEXT;
+      CREATE INDEX notifications_unsent_by_group ON notifications (group_key, created_at) WHERE status IN ('queued', 'waiting-sign-in');
+    `,
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]!.version;
