@@ -12,6 +12,7 @@ import { openGraphConnection } from '../src/delivery/index.js';
 import { runMailBench, type MailBenchResult } from './mail-send.js';
 import { serviceBurstSection, serviceIngestSection, serviceMemorySection } from './service.js';
 import { relayMemorySection, relayThroughputSection } from './relay.js';
+import { historySection } from './history.js';
 import { PassThrough } from 'node:stream';
 
 export interface BenchSection {
@@ -91,7 +92,7 @@ function markdown(sections: BenchSection[], startedAt: Date): string {
 
 /** Benchmarks other modules add (the service's ingest, burst and memory benches). */
 export const extraSections: (() => Promise<BenchSection>)[] = [];
-extraSections.push(serviceIngestSection, serviceBurstSection, serviceMemorySection, relayThroughputSection, relayMemorySection);
+extraSections.push(serviceIngestSection, serviceBurstSection, serviceMemorySection, relayThroughputSection, relayMemorySection, historySection);
 
 async function run(): Promise<void> {
   const startedAt = new Date();
