@@ -79,4 +79,23 @@ describe('store.url / O365_NOTIFY_STORE_URL', () => {
       await cleanup();
     }
   });
+
+  it('store migrate: the home\'s SQLite store without a URL; a database that cannot be reached is told in words, exit 1', async () => {
+    const { home, cleanup } = await tempHome();
+    try {
+      const sqlite = await runCli(['store', 'migrate'], { home });
+      assert.equal(sqlite.code, 0, sqlite.stderr);
+      assert.match(sqlite.stdout, /SQLite store .*o365-notify\.db: schema version \d+, up to date\./);
+      assert.ok(fs.existsSync(path.join(home, 'data', 'o365-notify.db')));
+      const down = await runCli(['store', 'migrate', '--url', `postgres://notify:${PASSWORD}@127.0.0.1:1/o365`], { home });
+      assert.equal(down.code, 1);
+      assert.match(down.stderr, /Cannot reach PostgreSQL at 127\.0\.0\.1:1 \(connection refused\): start the PostgreSQL server, or correct the host and port in store\.url \(postgres:\/\/notify:\*\*\*@127\.0\.0\.1:1\/o365\)/);
+      const usage = await runCli(['store', 'copy', '--from', home, '--to', 'sqlite:'], { home });
+      assert.equal(usage.code, 2);
+      assert.match(usage.stderr, /--to must be a postgres:\/\/ URL/);
+      assert.ok(!(down.stdout + down.stderr).includes(PASSWORD));
+    } finally {
+      await cleanup();
+    }
+  });
 });
