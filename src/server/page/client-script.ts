@@ -388,6 +388,10 @@ function pageScript(): void {
   });
   if (panel && panel.dataset.state === 'waiting') pollDeviceCode();
 
+  // "Ends at" is typed in the browser's time, which may not be the zone the page shows times in.
+  const browserZone = document.getElementById('browser-zone');
+  if (browserZone) browserZone.textContent = `(your browser's time, ${Intl.DateTimeFormat().resolvedOptions().timeZone})`;
+
   window.setInterval(() => {
     if (document.visibilityState === 'visible') void refreshLive();
   }, 15_000);

@@ -58,6 +58,10 @@ export interface PageData {
   deviceCode: DeviceCodeView;
   now: number;
   time: (ms: number | null | undefined) => string;
+  /** The time zone of every time on the page and in the e-mails, as the page names it. */
+  timeZoneLabel: string;
+  /** The server's own time zone (what a blank Time zone means). */
+  serverTimeZone: string;
 }
 
 export interface BannerItem {
@@ -169,6 +173,7 @@ export async function gatherPageData(sources: PageDataSources): Promise<PageData
   const status = service.status();
   const timeZone = service.rules.dailyReport.timeZone;
   const time = (ms: number | null | undefined) => formatTime(ms, timeZone);
+  const serverTimeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const deliveries = service.deliveries({ limit: 25 });
   // An indexed lookup (notifications_kind), not a scan of the latest 500 e-mails.
   const lastTest = deliveries.find((d) => d.notification.kind === 'test') ?? service.deliveries({ kind: 'test', limit: 1 })[0];
@@ -217,6 +222,8 @@ export async function gatherPageData(sources: PageDataSources): Promise<PageData
     deviceCode: sources.deviceCode,
     now,
     time,
+    timeZoneLabel: timeZone ?? `${serverTimeZone} (the server's time zone)`,
+    serverTimeZone,
     relay: await gatherRelayData(service.store, settings),
   };
   return { ...data, banner: bannerItems(data) };

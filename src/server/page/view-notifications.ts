@@ -80,7 +80,8 @@ export function notificationsSection(data: PageData): Html {
 <div class="field" data-field="notifications.daily_report.time"><label for="dailyReportTime">At</label>
 <input type="time" id="dailyReportTime" name="dailyReportTime" value="${n.dailyReportTime}"><span class="msg" role="status">${fieldMessages(problems, 'notifications.daily_report.time')}</span></div>
 <div class="field" data-field="notifications.daily_report.timezone"><label for="dailyReportTimeZone">Time zone (optional)</label>
-<input type="text" id="dailyReportTimeZone" name="dailyReportTimeZone" value="${n.dailyReportTimeZone}" placeholder="the server's, e.g. Europe/London"><span class="msg" role="status">${fieldMessages(problems, 'notifications.daily_report.timezone')}</span></div>
+<input type="text" id="dailyReportTimeZone" name="dailyReportTimeZone" value="${n.dailyReportTimeZone}" placeholder="${data.serverTimeZone}" aria-describedby="tz-help"><span class="msg" role="status">${fieldMessages(problems, 'notifications.daily_report.timezone')}</span>
+<p class="help" id="tz-help">The report's hour is in this zone, and so is every time on this page and in the e-mails. Blank: the server's time zone, ${data.serverTimeZone}. A name such as Europe/London.</p></div>
 </div>
 </fieldset>
 <div class="problems" role="status" aria-live="polite">${problems
@@ -121,7 +122,7 @@ ${fromFile.map((s) => html`<tr><td>${describeMatchers(s.matchers)}</td><td data-
 <div class="field" data-field="type"><label for="silence-type">Event type</label><input type="text" id="silence-type" name="type" placeholder="e.g. imagemanager.inactive_folder"><span class="msg" role="status"></span></div>
 </div>
 <div class="row">
-<div class="field" data-field="endsAt"><label for="silence-ends">Ends at</label><input type="datetime-local" id="silence-ends" name="endsAt" required><span class="msg" role="status"></span></div>
+<div class="field" data-field="endsAt"><label for="silence-ends">Ends at <span class="muted" id="browser-zone">(your browser's time)</span></label><input type="datetime-local" id="silence-ends" name="endsAt" required><span class="msg" role="status"></span></div>
 <div class="field"><label for="silence-comment">Comment</label><input type="text" id="silence-comment" name="comment" maxlength="500"></div>
 </div>
 <div class="problems" role="status" aria-live="polite"></div>

@@ -29,6 +29,7 @@ export function settingsPage(data: PageData, csrfToken: string): string {
 </header>
 <main id="main">
 <h1>Settings</h1>
+<p class="muted" id="time-zone-note">Times on this page and in the e-mails are in ${data.timeZoneLabel}: the daily report's time zone, under <a href="#notifications">Notifications</a>.</p>
 <p id="flash" class="flash" role="status" hidden></p>
 <div id="banner-live">${bannerFragment(data.banner)}</div>
 <section class="card" id="checklist" aria-labelledby="checklist-title">
