@@ -6,7 +6,7 @@
  *
  * Checked per width: every control's box inside the viewport, each select wide enough for its
  * chosen text, no short word split across lines, no sideways scrolling. Screenshots go to
- * docs/images/ (see test/support/browser.ts: written when missing or with UPDATE_SCREENSHOTS=1).
+ * docs/images/page-<section>-<width>.png (see test/support/browser.ts: written when missing or with UPDATE_SCREENSHOTS=1).
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -116,11 +116,14 @@ describe('the page and the e-mails at 380 and 1280 px', { skip }, () => {
       await page.goto(svc.link());
       await page.locator('#checklist').waitFor();
       assert.equal(await page.locator('tr[data-silence] button', { hasText: 'End now' }).count(), 1, 'the silence is listed');
-      for (const id of SECTIONS) assertFits(await layoutProblems(page, `#${id}`), `#${id} at ${width} px`);
-      // The parts that did not fit before (whole-page shots would be megabytes).
-      await page.locator('#silences').scrollIntoViewIfNeeded();
-      await screenshot(page, `page-silences-${width}.png`, scratch, { element: '#silences' });
-      if (width === 380) await screenshot(page, 'page-events-380.png', scratch, { element: '#notifications fieldset' });
+      for (const id of SECTIONS) {
+        assertFits(await layoutProblems(page, `#${id}`), `#${id} at ${width} px`);
+        // Commands show as code, never as Markdown backticks (the deliveries' diagnosis had them).
+        const ticked = (await page.locator(`#${id}`).innerText()).split('\n').filter((line) => line.includes('`'));
+        assert.deepEqual(ticked, [], `#${id} shows literal backticks`);
+      }
+      // Every section at this width, one image each (a whole-page shot would be megabytes).
+      for (const id of SECTIONS) await screenshot(page, `page-${id}-${width}.png`, scratch, { element: `#${id}` });
       await page.close();
     });
   }

@@ -134,17 +134,24 @@ function pageScript(): void {
     return out;
   };
 
+  /** Text whose `backticked` parts are commands, as code (as the server renders them, view-checklist.ts). */
+  const withCode = (text: string): (string | HTMLElement)[] => {
+    const parts = text.split('`');
+    if (parts.length % 2 === 0) return [text];
+    return parts.map((part, i) => (i % 2 === 1 ? el('code', undefined, part) : part));
+  };
+
   const renderDiagnosis = (d: DiagnosisJson): HTMLElement => {
     const box = el('div', 'diagnosis');
     box.append(el('p', 'diagnosis-title', `${d.code}: ${d.title}`));
     const why = el('p');
-    why.append(el('strong', undefined, 'Why: '), d.cause);
+    why.append(el('strong', undefined, 'Why: '), ...withCode(d.cause));
     const fix = el('p');
-    fix.append(el('strong', undefined, 'Fix: '), d.fix);
+    fix.append(el('strong', undefined, 'Fix: '), ...withCode(d.fix));
     box.append(why, fix);
     if (d.where) {
       const where = el('p', 'where');
-      where.append(el('strong', undefined, 'Where: '), d.where);
+      where.append(el('strong', undefined, 'Where: '), ...withCode(d.where));
       box.append(where);
     }
     if (d.adminConsentUrl) {

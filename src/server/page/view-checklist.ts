@@ -18,7 +18,7 @@ export function diagnosisBlock(d: StepDiagnosis): Html {
 <p class="diagnosis-title">${d.code}: ${d.title}</p>
 <p><strong>Why:</strong> ${withCode(d.cause)}</p>
 <p><strong>Fix in the portal:</strong> ${withCode(d.fix)}</p>
-${d.where ? html`<p class="where"><strong>Guide step:</strong> ${d.where}</p>` : ''}
+${d.where ? html`<p class="where"><strong>Guide step:</strong> ${withCode(d.where)}</p>` : ''}
 ${d.adminConsentUrl ? html`<p><strong>Admin consent:</strong> <a href="${d.adminConsentUrl}" target="_blank" rel="noopener noreferrer" class="mono">${d.adminConsentUrl}</a></p>` : ''}
 <p class="muted">Seen in: ${d.seenIn}</p>
 </div>`;

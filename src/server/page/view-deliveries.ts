@@ -1,6 +1,7 @@
 import { eventTypeInfo } from '../../notify/index.js';
 import { html, type Html } from './html.js';
 import type { PageData } from './page-data.js';
+import { withCode } from './view-checklist.js';
 
 const STATUS_LABELS: Record<string, string> = {
   queued: 'queued',
@@ -52,7 +53,7 @@ ${events.length > 0 ? html`<ul class="events">${events.map((e) => html`<li>${e.s
         }</ul>` : ''}</td>
 <td data-label="Status"><span class="badge ${n.status}">${STATUS_LABELS[n.status] ?? n.status}</span>${n.sentAt ? html`<br><span class="muted">${data.time(n.sentAt)}</span>` : ''}</td>
 <td data-label="Attempts">${n.attempts}</td>
-<td data-label="Diagnosis">${n.diagnosis ? html`<strong>${n.diagnosis.code}</strong>: ${n.diagnosis.title}<br><span class="muted">${n.diagnosis.fix}</span>` : n.lastError ? n.lastError : html`<span class="muted">none</span>`}</td>
+<td data-label="Diagnosis">${n.diagnosis ? html`<strong>${n.diagnosis.code}</strong>: ${n.diagnosis.title}<br><span class="muted">${withCode(n.diagnosis.fix)}</span>` : n.lastError ? n.lastError : html`<span class="muted">none</span>`}</td>
 </tr>`;
       })}</tbody></table></div>`
 }`;
