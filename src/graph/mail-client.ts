@@ -389,8 +389,38 @@ class GraphMailClient implements MailClient {
     }
   }
 
-  /** createUploadSession, then ranged PUTs without Authorization, resuming where Graph says. */
+  /**
+   * createUploadSession, then ranged PUTs without Authorization. Outlook documents only PUT and DELETE
+   * on the upload URL (https://learn.microsoft.com/graph/outlook-large-attachments), so where to go on
+   * comes only from its answers: each PUT's `nextExpectedRanges`. A refusal that does not say (a 416
+   * after an answer was lost), or a session that expired or vanished (401, 404), cancels the session
+   * (DELETE) and starts the attachment over in a new one, at most `maxAttempts - 1` times.
+   */
   private async upload(draftPath: string, a: PreparedAttachment, trace: SendTrace): Promise<void> {
+    const maxRestarts = { ...DEFAULT_RETRY, ...this.options.retry }.maxAttempts - 1;
+    for (let restarts = 0; ; restarts += 1) {
+      const outcome = await this.uploadInSession(draftPath, a, trace);
+      if (outcome.done) return;
+      await this.cancelUploadSession(outcome.uploadUrl, trace);
+      if (restarts >= maxRestarts) {
+        throw new GraphSendError({
+          status: outcome.status,
+          code: 'UploadOutOfSync',
+          message: `upload ${a.name}: Graph refused the range ${outcome.range} without saying where to continue, ${restarts + 1} upload sessions in a row`,
+          attempts: restarts + 1,
+          requestIds: trace.requestIds,
+          retryable: true,
+        });
+      }
+    }
+  }
+
+  /** One upload session: done, or the answer that means this session cannot go on. */
+  private async uploadInSession(
+    draftPath: string,
+    a: PreparedAttachment,
+    trace: SendTrace,
+  ): Promise<{ done: true } | { done: false; uploadUrl: string; status: number; range: string }> {
     const pacer = this.pacer();
     const size = a.content.length;
     const session = await this.requester.execute(
@@ -405,8 +435,6 @@ class GraphMailClient implements MailClient {
       throw new GraphSendError({ status: session.response.status, code: 'InvalidResponse', message: `create an upload session for ${a.name}: Graph answered without an https uploadUrl`, attempts: session.attempts, requestIds: trace.requestIds, retryable: true });
     }
     let offset = parseNextExpected(jsonField(session.response, 'nextExpectedRanges')) ?? 0;
-    const maxResyncs = { ...DEFAULT_RETRY, ...this.options.retry }.maxAttempts;
-    let resyncs = 0;
     for (let range = nextRange(offset, size, this.chunkBytes); range; range = nextRange(offset, size, this.chunkBytes)) {
       const { response } = await this.requester.execute(
         {
@@ -418,42 +446,46 @@ class GraphMailClient implements MailClient {
           headers: { 'content-range': `bytes ${range.start}-${range.end}/${size}` },
           authenticated: false,
           okStatuses: [200, 201],
-          // A range Graph did not expect (e.g. the retry of a chunk whose answer was lost) is a
-          // resync, not a failure: continue from where Graph says it is.
-          accept: (res) => res.status === 416 || (res.status >= 400 && res.status < 500 && parseNextExpected(jsonField(res, 'nextExpectedRanges')) !== undefined),
+          // Not failures of the send: a range Graph did not expect (the retry of a chunk whose answer
+          // was lost), a session that expired (401) or is gone (404) are handled below.
+          accept: (res) => res.status === 416 || res.status === 401 || res.status === 404 || (res.status >= 400 && res.status < 500 && parseNextExpected(jsonField(res, 'nextExpectedRanges')) !== undefined),
         },
         pacer,
         trace,
       );
-      if (response.status === 201) return;
+      if (response.status === 201) return { done: true };
+      const expected = parseNextExpected(jsonField(response, 'nextExpectedRanges'));
       if (response.status === 200) {
-        offset = parseNextExpected(jsonField(response, 'nextExpectedRanges')) ?? range.end + 1;
+        offset = expected ?? range.end + 1;
         continue;
       }
-      resyncs += 1;
-      const expected = parseNextExpected(jsonField(response, 'nextExpectedRanges')) ?? (await this.uploadStatus(uploadUrl, a, trace));
-      if (resyncs > maxResyncs || expected === undefined || expected >= size) {
+      if (response.status === 404 && range.end === size - 1) {
+        // The session is gone after the last range: Outlook may have attached the file and lost the
+        // 201. A new session could attach it twice, so the draft is given up and the send retried.
         throw new GraphSendError({
-          status: response.status,
+          status: 404,
           code: 'UploadOutOfSync',
-          message: `upload ${a.name}: Graph refused the range ${range.start}-${range.end} and did not say where to continue (${resyncs} resyncs)`,
-          attempts: resyncs,
+          message: `upload ${a.name}: the upload session was gone when its last range was sent again; the draft is sent again from the start`,
+          attempts: 1,
           requestIds: trace.requestIds,
           retryable: true,
         });
       }
+      if (expected === undefined || expected >= size || response.status === 401 || response.status === 404) {
+        return { done: false, uploadUrl, status: response.status, range: `${range.start}-${range.end}` };
+      }
       offset = expected;
     }
+    return { done: true };
   }
 
-  /** Where the upload session wants the next bytes: GET on the upload URL (no Authorization either). */
-  private async uploadStatus(uploadUrl: string, a: PreparedAttachment, trace: SendTrace): Promise<number | undefined> {
-    const { response } = await this.requester.execute(
-      { step: `read the upload state of ${a.name}`, method: 'GET', url: uploadUrl, authenticated: false, okStatuses: [200] },
-      this.pacer(),
-      trace,
-    );
-    return parseNextExpected(jsonField(response, 'nextExpectedRanges'));
+  /** DELETE on the upload URL cancels the session (Outlook's documented way); best effort. */
+  private async cancelUploadSession(uploadUrl: string, trace: SendTrace): Promise<void> {
+    try {
+      await this.requester.execute({ step: 'cancel the upload session', method: 'DELETE', url: uploadUrl, authenticated: false, okStatuses: [204, 200, 401, 404], maxAttempts: 1 }, this.pacer(), trace);
+    } catch {
+      // An expired session is gone anyway; the new one is what matters.
+    }
   }
 
   private async deleteDraft(draftPath: string, trace: SendTrace): Promise<void> {

@@ -75,9 +75,6 @@ export function registerUploadUrl(ctx: EmulatorContext, state: GraphState) {
         uploads.cancel(session.id);
         return reply.code(204).send();
       }
-      if (request.method === 'GET') {
-        return { '@odata.context': entity, ExpirationDateTime: expiration, nextExpectedRanges: uploads.nextExpectedRanges(session) };
-      }
       const result = uploads.put(session, request.headers['content-range'], body);
       if (!result.done) return { '@odata.context': entity, ExpirationDateTime: expiration, nextExpectedRanges: result.nextExpectedRanges };
 
@@ -94,8 +91,19 @@ export function registerUploadUrl(ctx: EmulatorContext, state: GraphState) {
       return reply.code(201).send();
     };
 
-    for (const method of ['PUT', 'GET', 'DELETE'] as const) {
+    for (const method of ['PUT', 'DELETE'] as const) {
       scope.route({ method, url: '/*', config: { endpoint: 'graph.uploadSession' }, handler });
     }
+    // Outlook documents PUT and DELETE on the upload URL only (outlook-large-attachments); a GET for
+    // progress is OneDrive's. Any other method: 405, the stricter answer (what Outlook sends is unknown).
+    scope.route({
+      method: ['GET', 'POST', 'PATCH', 'HEAD'],
+      url: '/*',
+      config: { endpoint: 'graph.uploadSession' },
+      handler: async (request, reply) => {
+        reply.header('Allow', 'PUT, DELETE');
+        throw new GraphError(405, 'ErrorInvalidRequest', `The HTTP method '${request.method}' is not supported on an upload session URL. Use PUT to upload a range or DELETE to cancel.`);
+      },
+    });
   };
 }
