@@ -13,6 +13,7 @@ import { runMailBench, type MailBenchResult } from './mail-send.js';
 import { serviceBurstSection, serviceIngestSection, serviceMemorySection } from './service.js';
 import { relayMemorySection, relayThroughputSection } from './relay.js';
 import { historySection } from './history.js';
+import { pgOutboxSection } from './pg-outbox.js';
 import { PassThrough } from 'node:stream';
 
 export interface BenchSection {
@@ -92,7 +93,7 @@ function markdown(sections: BenchSection[], startedAt: Date): string {
 
 /** Benchmarks other modules add (the service's ingest, burst and memory benches). */
 export const extraSections: (() => Promise<BenchSection>)[] = [];
-extraSections.push(serviceIngestSection, serviceBurstSection, serviceMemorySection, relayThroughputSection, relayMemorySection, historySection);
+extraSections.push(serviceIngestSection, serviceBurstSection, serviceMemorySection, relayThroughputSection, relayMemorySection, historySection, pgOutboxSection);
 
 async function run(): Promise<void> {
   const startedAt = new Date();
