@@ -214,7 +214,7 @@ const enqueueStage: FlushStage = (ctx, items) => {
     );
     ctx.added = true;
   }
-  ctx.store.events.markQueued(id);
+  ctx.store.events.markQueuedIds(eventIds);
   for (const item of items) ctx.store.alerts.markNotified(item.alert.key, ctx.now);
   ctx.notificationId = id;
   return items;

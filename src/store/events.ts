@@ -56,6 +56,7 @@ export class EventRepository {
   private readonly movePending: Database.Statement;
   private readonly markQueuedForNotification: Database.Statement;
   private readonly settleForNotification: Database.Statement;
+  private readonly markQueuedByIds: Database.Statement;
   private readonly between: Database.Statement;
   private readonly countsBetween: Database.Statement;
   private readonly countUndeliveredStmt: Database.Statement;
@@ -85,6 +86,9 @@ export class EventRepository {
     );
     this.markQueuedForNotification = db.prepare(
       "UPDATE events SET outcome = 'queued' WHERE id IN (SELECT event_id FROM notification_events WHERE notification_id = ?) AND outcome = 'pending'",
+    );
+    this.markQueuedByIds = db.prepare(
+      "UPDATE events SET outcome = 'queued' WHERE id IN (SELECT value FROM json_each(?)) AND outcome = 'pending'",
     );
     this.settleForNotification = db.prepare(
       "UPDATE events SET outcome = ? WHERE id IN (SELECT event_id FROM notification_events WHERE notification_id = ?) AND outcome = 'queued'",
@@ -190,6 +194,16 @@ export class EventRepository {
   /** The events an e-mail carries move from `pending` to `queued`. */
   markQueued(notificationId: string): number {
     return this.markQueuedForNotification.run(notificationId).changes;
+  }
+
+  /**
+   * The given pending events move to `queued`: those just added to an e-mail. An unsent e-mail
+   * updated through an outage carries ever more events; re-reading all its links on every update
+   * would make each flush cost what the outage has gathered so far.
+   */
+  markQueuedIds(eventIds: readonly number[]): number {
+    if (eventIds.length === 0) return 0;
+    return this.markQueuedByIds.run(JSON.stringify(eventIds)).changes;
   }
 
   /** The e-mail carrying them was sent (`notified`) or failed for good (`failed`); returns how many. */
