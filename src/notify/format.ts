@@ -49,6 +49,14 @@ export function formatTime(ms: number | null | undefined, timeZone?: string): st
   return `${p.date} ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')} ${p.zone}`.trim();
 }
 
+/**
+ * The footer's word on the time zone: every time in an e-mail is in the daily report's zone when
+ * one is set (issue 10.8), and the e-mail says which; the server's own zone needs no note.
+ */
+export function timeZoneNote(timeZone?: string): string {
+  return timeZone ? `Times are in ${timeZone}.` : '';
+}
+
 /** "3d 4h", "2h 5m", "4m", "under a minute". */
 export function formatSpan(ms: number): string {
   if (!Number.isFinite(ms) || ms < 60_000) return 'under a minute';

@@ -1,6 +1,6 @@
 import type { StoredDiagnosis } from '../store/index.js';
 import { GUIDE_STEP_INFO, isGuideStep } from '../diagnose/index.js';
-import { formatTime } from './format.js';
+import { formatTime, timeZoneNote } from './format.js';
 
 /**
  * The service's own health, as notices for the administrator: each (kind, subject, threshold) is
@@ -96,6 +96,7 @@ export function healthEmailView(notice: HealthNotice, id: string, now: number, t
   return {
     id,
     generatedAt: formatTime(now, timeZone),
+    timeZoneNote: timeZoneNote(timeZone),
     eyebrow: 'o365-notify · service health',
     accent: '#b54708',
     subjectTag: 'Action needed',
@@ -185,6 +186,7 @@ export function healthResolvedEmailView(
   return {
     id,
     generatedAt: formatTime(now, timeZone),
+    timeZoneNote: timeZoneNote(timeZone),
     eyebrow: 'o365-notify · service health',
     accent: '#067647',
     subjectTag: 'Resolved',

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AlertRow, GroupRow, Importance, Severity } from '../store/index.js';
 import { eventTypeInfo, headlineFor } from './catalog.js';
-import { formatSpan, formatTime } from './format.js';
+import { formatSpan, formatTime, timeZoneNote } from './format.js';
 import type { NotificationReason } from './state.js';
 import { TemplateError, compileTemplate, sanitizeSubject, type Template } from './template.js';
 import { BUILTIN_TEMPLATES, PART_FILE_SUFFIX, isBuiltinTemplate, type TemplateName, type TemplatePart } from './templates.js';
@@ -281,6 +281,7 @@ export function alertEmailView(input: AlertEmailInput): { names: string[]; data:
     data: {
       id: input.id,
       generatedAt: formatTime(input.now, input.timeZone),
+      timeZoneNote: timeZoneNote(input.timeZone),
       eyebrow: `ImageManager · ${name}`,
       accent,
       headline,

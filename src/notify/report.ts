@@ -1,6 +1,6 @@
 import type { Store, AlertRow, Severity, StoredEvent } from '../store/index.js';
 import { eventTypeInfo, headlineFor } from './catalog.js';
-import { formatTime, localParts } from './format.js';
+import { formatTime, localParts, timeZoneNote } from './format.js';
 import { SEVERITY_LABEL, severityColors, type RenderedEmail, type TemplateSet } from './render.js';
 import { type DailyReportSettings, SEVERITY_RANK } from './rules.js';
 
@@ -104,6 +104,7 @@ export function dailyReportView(input: DailyReportInput): Record<string, unknown
   return {
     id: input.id,
     generatedAt: formatTime(input.now, tz),
+    timeZoneNote: timeZoneNote(tz),
     eyebrow: `ImageManager · daily status report · ${input.date}`,
     accent: worst === null ? OK_COLORS.fg : severityColors(worst).fg,
     subjectTag: failing > 0 ? `${failing} failing` : 'All OK',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventIntake, type EventIntakeOptions, type DeliveryAttemptRow, type HealthNoticeRow, type NotificationKind, type NotificationRow, type NotificationStatus, type SilenceRow, type StoredDiagnosis, type QueueDepth, type Store } from '../store/index.js';
-import { formatTime } from './format.js';
+import { formatTime, timeZoneNote } from './format.js';
 import { endsWithNewToken, healthEmailView, healthResolvedEmailView, isRefusalNotice, secretExpiryNotice, signInRefusalNotice, type HealthNotice, type HealthNoticeKind } from './health.js';
 import { EventValidationError, toNewEvent, validateEvents, type ValidEvent } from '../intake/index.js';
 import { noopLogger, type NotifyLogger } from '../infra/index.js';
@@ -499,6 +499,7 @@ export class NotificationService {
       {
         id,
         generatedAt: formatTime(now, this.rulesValue.dailyReport.timeZone),
+        timeZoneNote: timeZoneNote(this.rulesValue.dailyReport.timeZone),
         eyebrow: 'o365-notify · test',
         accent: '#175cd3',
         headline: 'o365-notify test e-mail',

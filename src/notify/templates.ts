@@ -44,7 +44,7 @@ function page(body: string): string {
 </td></tr>
 ${body}
 <tr><td style="padding:14px 24px 18px 24px;border-top:1px solid #e4e7ec;font-size:12px;color:#667085;">
-Sent by o365-notify at {{generatedAt}}. Notification ID {{id}}.
+Sent by o365-notify at {{generatedAt}}.{{#if timeZoneNote}} {{timeZoneNote}}{{/if}} Notification ID {{id}}.
 </td></tr>
 </table>
 </td></tr>
@@ -91,7 +91,7 @@ Check:          {{alert.title}}
 {{alert.advice}}
 {{/unless}}
 --
-Sent by o365-notify at {{generatedAt}}. Notification ID {{id}}.
+Sent by o365-notify at {{generatedAt}}.{{#if timeZoneNote}} {{timeZoneNote}}{{/if}} Notification ID {{id}}.
 `;
 
 const GROUP_HTML = page(`<tr><td style="padding:4px 24px 4px 24px;"><p style="margin:0;">{{intro}}</p></td></tr>
@@ -119,7 +119,7 @@ const GROUP_TEXT = `{{headline}}
 {{/each}}{{#if more}}... and {{more}} more not shown here.
 {{/if}}
 --
-Sent by o365-notify at {{generatedAt}}. Notification ID {{id}}.
+Sent by o365-notify at {{generatedAt}}.{{#if timeZoneNote}} {{timeZoneNote}}{{/if}} Notification ID {{id}}.
 `;
 
 const REPORT_HTML = page(`<tr><td style="padding:4px 24px 8px 24px;"><p style="margin:0;">{{intro}}</p></td></tr>
@@ -175,7 +175,7 @@ REPORTS FROM AGENTS
 {{#each agentReports}}{{agent}} {{time}}: {{summary}}
 {{/each}}{{/if}}
 --
-Sent by o365-notify at {{generatedAt}}. Notification ID {{id}}.
+Sent by o365-notify at {{generatedAt}}.{{#if timeZoneNote}} {{timeZoneNote}}{{/if}} Notification ID {{id}}.
 `;
 
 const HEALTH_HTML = page(`<tr><td style="padding:4px 24px 8px 24px;"><p style="margin:0;">{{message}}</p></td></tr>
@@ -198,7 +198,7 @@ What to do: {{fix}}
 {{/if}}{{#if code}}Code: {{code}}
 {{/if}}
 --
-Sent by o365-notify at {{generatedAt}}. Notification ID {{id}}.
+Sent by o365-notify at {{generatedAt}}.{{#if timeZoneNote}} {{timeZoneNote}}{{/if}} Notification ID {{id}}.
 `;
 
 const TEST_HTML = page(`<tr><td style="padding:4px 24px 20px 24px;"><p style="margin:0;">{{message}}</p></td></tr>`);
@@ -208,7 +208,7 @@ const TEST_TEXT = `{{headline}}
 {{message}}
 
 --
-Sent by o365-notify at {{generatedAt}}. Notification ID {{id}}.
+Sent by o365-notify at {{generatedAt}}.{{#if timeZoneNote}} {{timeZoneNote}}{{/if}} Notification ID {{id}}.
 `;
 
 export const BUILTIN_TEMPLATES: Readonly<Record<TemplateName, Readonly<Record<TemplatePart, string>>>> = {

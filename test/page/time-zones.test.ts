@@ -10,11 +10,25 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { formatTime } from '../../src/notify/index.js';
+import { formatTime, PREVIEW_NAMES, previewEmail, TemplateSet } from '../../src/notify/index.js';
 import { chromiumAvailable, CHROMIUM_PATH, launchBrowser, type TestBrowser } from '../support/browser.js';
 import { startPageService, type PageService } from './helpers.js';
 
 const skip = chromiumAvailable() ? false : `${CHROMIUM_PATH} is missing; install Debian's chromium (scripts/ensure-system-deps.sh)`;
+
+describe('time zones in the e-mails', () => {
+  test('with the report zone set, every e-mail says its times are in it; with the server zone, no note', () => {
+    for (const name of [...PREVIEW_NAMES, 'imagemanager.verification_failed']) {
+      const zoned = previewEmail(name, { templates: new TemplateSet(), now: Date.parse('2026-06-01T10:00:00Z'), timeZone: 'America/New_York' });
+      if (name !== 'test') {
+        assert.match(zoned.html, /Times are in America\/New_York\./, `${name} (HTML)`);
+        assert.match(zoned.text, /Times are in America\/New_York\./, `${name} (text)`);
+      }
+      const plain = previewEmail(name, { templates: new TemplateSet(), now: Date.parse('2026-06-01T10:00:00Z') });
+      assert.doesNotMatch(plain.html + plain.text, /Times are in/, name);
+    }
+  });
+});
 
 describe('time zones on the settings page', { skip }, () => {
   let browser: TestBrowser;
