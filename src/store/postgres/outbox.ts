@@ -104,6 +104,30 @@ export class PgOutbox {
       .sort((a, b) => (a.notification.nextAttemptAt ?? 0) - (b.notification.nextAttemptAt ?? 0) || a.notification.createdAt - b.notification.createdAt);
   }
 
+  /** Claims one row now, whatever its due time, if it is queued or waiting for a sign-in (a test e-mail). */
+  async claimById(id: string, now: number, lease: Lease): Promise<ClaimedNotification | undefined> {
+    return inTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<NotificationRecord>(
+        "SELECT * FROM notifications WHERE id = $1 AND status IN ('queued', 'waiting-sign-in') FOR UPDATE",
+        [id],
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      const attempt = await client.query<{ id: number }>(
+        "INSERT INTO delivery_attempts (notification_id, attempt, started_at, result, lease_owner) VALUES ($1, $2, $3, 'in-flight', $4) RETURNING id",
+        [id, row.attempts + 1, now, lease.owner],
+      );
+      const attemptId = attempt.rows[0]!.id;
+      const claimed = await client.query<NotificationRecord>(
+        `UPDATE notifications SET status = 'sending', attempts = attempts + 1, updated_at = $2,
+           claim_attempt_id = $3, lease_owner = $4, lease_expires_at = $5
+         WHERE id = $1 RETURNING *`,
+        [id, now, attemptId, lease.owner, lease.expiresAt],
+      );
+      return { notification: toNotification(claimed.rows[0]!), attemptId, lease };
+    });
+  }
+
   /** A live worker pushes the deadline of the claims it still holds; returns how many it holds. */
   async renewLeases(owner: string, expiresAt: number): Promise<number> {
     const result = await this.pool.query(
@@ -176,6 +200,69 @@ export class PgOutbox {
         ],
       );
       return (moved.rowCount ?? 0) > 0 ? status : 'lost';
+    });
+  }
+
+  /**
+   * The answer to an attempt its worker had already given up on came after all: the attempt gets
+   * what really happened, and an acceptance marks the e-mail sent if it still waits for its retry
+   * (no other claim holds it). Returns the row's status afterwards.
+   */
+  async recordLateAnswer(notificationId: string, attemptId: number, outcome: AttemptOutcome): Promise<NotificationStatus | undefined> {
+    return inTransaction(this.pool, async (client) => {
+      const before = (await client.query<AttemptRecord>('SELECT * FROM delivery_attempts WHERE id = $1 FOR UPDATE', [attemptId])).rows[0];
+      if (!before) return undefined;
+      const note = `answered ${Math.round((outcome.at - before.started_at) / 1000)} s after it started, after the send timeout`;
+      await client.query(
+        `UPDATE delivery_attempts SET finished_at = $2, result = $3, status_code = $4, error_code = $5, error = $6,
+           diagnosis = $7, http_requests = $8
+         WHERE id = $1`,
+        [
+          attemptId,
+          outcome.at,
+          outcome.result,
+          outcome.statusCode ?? null,
+          outcome.errorCode ?? null,
+          outcome.error ? `${outcome.error} (${note})` : `Accepted by Microsoft Graph (${note})`,
+          jsonOrNull(outcome.diagnosis),
+          outcome.httpRequests ?? before.http_requests,
+        ],
+      );
+      if (outcome.result === 'sent') {
+        await client.query(
+          `UPDATE notifications SET status = 'sent', next_attempt_at = NULL, last_error = NULL, diagnosis = NULL,
+             message_id = coalesce($2, message_id), sent_at = $3, updated_at = $3
+           WHERE id = $1 AND status IN ('queued', 'waiting-sign-in')`,
+          [notificationId, outcome.messageId ?? null, outcome.at],
+        );
+      }
+      const { rows } = await client.query<{ status: NotificationStatus }>('SELECT status FROM notifications WHERE id = $1', [notificationId]);
+      return rows[0]?.status;
+    });
+  }
+
+  /** Sign-in lost: every queued row waits for it (shown as `waiting-sign-in`, never dropped). */
+  async parkQueued(now: number): Promise<number> {
+    const result = await this.pool.query("UPDATE notifications SET status = 'waiting-sign-in', updated_at = $1 WHERE status = 'queued'", [now]);
+    return result.rowCount ?? 0;
+  }
+
+  /** Sign-in healthy again: waiting rows are due at once. */
+  async resumeWaiting(now: number): Promise<number> {
+    const result = await this.pool.query(
+      "UPDATE notifications SET status = 'queued', next_attempt_at = $1, updated_at = $1 WHERE status = 'waiting-sign-in'",
+      [now],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  /** Takes back an e-mail that no longer applies if it has not gone out; its health notice keeps the history. */
+  async withdraw(id: string): Promise<boolean> {
+    return inTransaction(this.pool, async (client) => {
+      const deleted = await client.query("DELETE FROM notifications WHERE id = $1 AND status IN ('queued', 'waiting-sign-in')", [id]);
+      if ((deleted.rowCount ?? 0) === 0) return false;
+      await client.query('UPDATE health_notices SET notification_id = NULL WHERE notification_id = $1', [id]);
+      return true;
     });
   }
 
