@@ -132,3 +132,33 @@ describe('body lines over 998 octets are re-encoded, content unchanged', () => {
     assert.equal(repairLongLines(plain).mime, plain);
   });
 });
+
+describe('splitting a large message for a MIME draft', () => {
+  const fits = (limit: number) => (bytes: number) => bytes <= limit;
+  it('takes out the largest parts until the rest fits; a multipart left empty goes too; names and inline flags come from the part headers', async () => {
+    const { splitForDraft } = await import('../../src/relay/large-message.js');
+    const big = Buffer.alloc(3000, 1).toString('base64');
+    const raw = crlf(
+      'From: a@contoso.com\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="m"\n\n' +
+        '--m\nContent-Type: multipart/related; boundary="r"\n\n--r\nContent-Type: text/html\n\n<img src="cid:i@x">\n' +
+        `--r\nContent-Type: image/png\nContent-ID: <i@x>\nContent-Transfer-Encoding: base64\n\n${big}\n--r--\n` +
+        `--m\nContent-Type: multipart/mixed; boundary="n"\n\n--n\nContent-Type: application/pdf; name="=?UTF-8?Q?Bericht_=C3=9C.pdf?="\nContent-Transfer-Encoding: base64\n\n${big}\n--n--\n--m--\n`,
+    );
+    const parts = splitForDraft(raw, fits(1000))!;
+    // Largest first: the PDF part (its header is longer), then the image.
+    assert.deepEqual(parts.attachments.map((a) => [a.name, a.contentType, a.content.length, a.isInline ?? false, a.contentId ?? null]), [
+      ['Bericht Ü.pdf', 'application/pdf', 3000, false, null],
+      ['attachment-2', 'image/png', 3000, true, 'i@x'],
+    ]);
+    const rest = parts.mime.toString('latin1');
+    assert.ok(rest.includes('<img src="cid:i@x">') && !rest.includes('boundary="n"') && !rest.includes('image/png'), rest);
+    assert.ok(rest.endsWith('--r--\r\n--m--\r\n'), rest);
+  });
+
+  it('a message that is one big part, or whose body alone is too big, is left to the converting path', async () => {
+    const { splitForDraft } = await import('../../src/relay/large-message.js');
+    assert.equal(splitForDraft(crlf(`From: a@contoso.com\nContent-Type: application/pdf\n\n${'A'.repeat(5000)}\n`), fits(1000)), undefined);
+    const bodyTooBig = crlf(`From: a@contoso.com\nContent-Type: multipart/mixed; boundary="m"\n\n--m\nContent-Type: text/plain\n\n${'t'.repeat(900)}\n${'t'.repeat(900)}\n--m--\n`);
+    assert.equal(splitForDraft(bodyTooBig, fits(1000)), undefined);
+  });
+});
