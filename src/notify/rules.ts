@@ -1,5 +1,5 @@
 import type { Problem } from '../config/index.js';
-import { badRecipientMessage, cleanText, emailAddressProblem, hasControlCharacters, isEmailAddress } from '../shared/index.js';
+import { badRecipientMessage, cleanText, emailAddressProblem, hasControlCharacters, isEmailAddress, NOBODY_IS_EMAILED } from '../shared/index.js';
 import { SEVERITIES, type Severity } from '../store/index.js';
 import { CUSTOM_TYPE_PATTERN, IMAGEMANAGER_EVENT_TYPES, isCatalogType } from './catalog.js';
 import { formatDuration, parseDuration } from './duration.js';
@@ -179,7 +179,12 @@ function entries(p: Problems, field: string, value: Raw, known: readonly string[
   return out;
 }
 
-function parseRecipients(p: Problems, field: string, value: unknown, { required }: { required: boolean }): string[] | undefined {
+function parseRecipients(
+  p: Problems,
+  field: string,
+  value: unknown,
+  { required, insteadWhenNone }: { required: boolean; insteadWhenNone?: string },
+): string[] | undefined {
   if (value === undefined || value === null) {
     if (required) p.error(field, 'is required: a list of e-mail addresses', 'recipients');
     return undefined;
@@ -198,6 +203,7 @@ function parseRecipients(p: Problems, field: string, value: unknown, { required 
         typeof item === 'string' ? cleanText(item.trim().slice(0, 100)) : describe(item),
         typeof item === 'string' ? (emailAddressProblem(item.trim()) ?? 'it needs the form name@domain') : 'it is not text',
         othersRemain,
+        insteadWhenNone,
       ),
       'recipients',
     ),
@@ -513,7 +519,11 @@ export function parseNotificationRules(section: unknown, options: ParseRulesOpti
   }
   const raw = entries(p, '', section ?? {}, TOP_KEYS);
 
-  const recipients = parseRecipients(p, 'recipients', raw.get('recipients'), { required: false });
+  // A list with no usable address falls back to the default recipients (mail.to), if there are any.
+  const recipients = parseRecipients(p, 'recipients', raw.get('recipients'), {
+    required: false,
+    ...(fallback.length > 0 ? { insteadWhenNone: 'the default recipients get the e-mails instead' } : {}),
+  });
   if (recipients !== undefined && recipients.length > 0) rules.recipients = recipients;
   rules.adminRecipients = parseRecipients(p, 'admin_recipients', raw.get('admin_recipients'), { required: false }) ?? rules.recipients;
   if (rules.adminRecipients.length === 0) rules.adminRecipients = rules.recipients;
@@ -530,7 +540,9 @@ export function parseNotificationRules(section: unknown, options: ParseRulesOpti
   parseDailyReport(p, raw.get('daily_report'), rules);
   parseSilences(p, raw.get('silences'), rules, now);
 
-  if (rules.recipients.length === 0) {
+  // "Nobody is e-mailed" is said once: by the bad address that left the list empty, if one did.
+  const saidNobody = p.list.some((problem) => problem.message.endsWith(`${NOBODY_IS_EMAILED}.`)) || (fallback.length === 0 && (options.defaultRecipients ?? []).length > 0);
+  if (rules.recipients.length === 0 && !saidNobody) {
     p.warning(
       'recipients',
       rules.routes.length > 0

@@ -43,8 +43,12 @@ export function isEmailAddress(value: string): boolean {
 /**
  * One bad entry of a recipient list, said the same way by every check of one (mail.to, the
  * notifications' recipients): what it is, why, and that it alone is left out.
- * `shown` is the entry as printable text; `othersRemain` whether a valid address is still listed.
+ * `shown` is the entry as printable text; `othersRemain` whether a valid address is still listed;
+ * `insteadWhenNone` what happens when none is (a list that falls back to another says so).
  */
-export function badRecipientMessage(shown: string, why: string, othersRemain: boolean): string {
-  return `"${shown}" is not an e-mail address (${why}): it gets nothing; ${othersRemain ? 'the other addresses still do' : 'no other address is listed, so nobody is e-mailed'}.`;
+export function badRecipientMessage(shown: string, why: string, othersRemain: boolean, insteadWhenNone = NOBODY_IS_EMAILED): string {
+  return `"${shown}" is not an e-mail address (${why}): it gets nothing; ${othersRemain ? 'the other addresses still do' : insteadWhenNone}.`;
 }
+
+/** What happens when no address of a list is usable and nothing replaces it. */
+export const NOBODY_IS_EMAILED = 'no other address is listed, so nobody is e-mailed';

@@ -1,5 +1,5 @@
 /** Small helpers with no dependencies, used by every layer. */
-export { badRecipientMessage, emailAddressProblem, isEmailAddress } from './email.js';
+export { badRecipientMessage, emailAddressProblem, isEmailAddress, NOBODY_IS_EMAILED } from './email.js';
 export { contentTypeForFileName } from './content-types.js';
 export { maskAddress } from './mask.js';
 export { escapeHtml, html, raw, type Html } from './html.js';

@@ -77,5 +77,18 @@ describe('one bad recipient, one message', () => {
     assert.equal(alone.length, 1);
     assert.doesNotMatch(alone[0]!.message, /other addresses still do/);
     assert.match(alone[0]!.message, /nobody is e-mailed/);
+    const all = pageProblems(applyNotificationsForm(base, { recipients: 'it-team', dailyReportEnabled: 'on' }).problems);
+    assert.equal(all.filter((p) => /nobody is e-mailed/.test(p.message)).length, 1, `said once: ${JSON.stringify(all)}`);
+  });
+
+  it('a list whose addresses are all bad, with default recipients behind it, says the defaults are used', () => {
+    const s = structuredClone(base);
+    s.mail.to = ['ops@contoso.com'];
+    s.otherSections.notifications = { recipients: ['it-team'] };
+    const problems = pageProblems(settingsProblems(s));
+    const about = problems.filter((p) => p.message.includes('it-team'));
+    assert.equal(about.length, 1, JSON.stringify(problems));
+    assert.match(about[0]!.message, /it gets nothing; the default recipients get the e-mails instead\.$/);
+    assert.ok(!problems.some((p) => /nobody is e-mailed/.test(p.message)), JSON.stringify(problems));
   });
 });
