@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   ConfidentialClientApplication,
@@ -7,7 +8,7 @@ import {
   type INetworkModule,
 } from '@azure/msal-node';
 import { authorityFor, resolveHome, loadSettings, usesEmulator, type Settings } from '../config/index.js';
-import { openSecretStore, type SecretStore } from '../secrets/index.js';
+import { openSecretStore, type ClientCertificate, type SecretStore } from '../secrets/index.js';
 import { encryptedCachePlugin } from './cache-plugin.js';
 import { createNetworkClient, type RawErrorCapture } from './network-client.js';
 
@@ -90,13 +91,27 @@ export async function openAuthSession(options: OpenSessionOptions = {}): Promise
     },
     async confidentialClient() {
       if (cca === undefined) {
-        const secret = await secrets.getClientSecret();
-        if (secret) {
-          const config = msalConfiguration(settings, client, cache, options.log);
+        // A certificate (`certificate create`) is Microsoft's recommendation for daemons: it wins over a secret.
+        const certificate = await secrets.getClientCertificate();
+        const secret = certificate ? undefined : await secrets.getClientSecret();
+        const config = msalConfiguration(settings, client, cache, options.log);
+        if (certificate) {
+          cca = new ConfidentialClientApplication({ ...config, auth: { ...config.auth, clientCertificate: certificateCredential(certificate) } });
+        } else if (secret) {
           cca = new ConfidentialClientApplication({ ...config, auth: { ...config.auth, clientSecret: secret } });
         } else cca = null;
       }
       return cca ?? undefined;
     },
   };
+}
+
+/**
+ * msal-node's client certificate: a private_key_jwt assertion named by the certificate's SHA-256
+ * thumbprint (x5t#S256, PS256), the certificate itself in x5c.
+ * https://learn.microsoft.com/entra/msal/javascript/node/certificate-credentials
+ */
+export function certificateCredential(certificate: ClientCertificate): { thumbprintSha256: string; privateKey: string; x5c: string } {
+  const thumbprintSha256 = new X509Certificate(certificate.certificatePem).fingerprint256.replace(/:/g, '').toLowerCase();
+  return { thumbprintSha256, privateKey: certificate.privateKeyPem, x5c: certificate.certificatePem };
 }

@@ -137,6 +137,25 @@ export const entraEntries: readonly CatalogEntry[] = [
     fix: `${NEW_SECRET_FIX} Then delete the expired secret; o365-notify warns before the new one expires.`,
     guideStep: 'client-secret',
   },
+  {
+    code: 'AADSTS700027',
+    source: 'entra',
+    title: 'Certificate not accepted',
+    microsoftText: 'Client assertion failed signature validation. [Reason - The key was not found.]',
+    cause:
+      'The certificate o365-notify signs in with is not (or no longer) on the app: it was never uploaded, was deleted from Certificates & secrets > Certificates, has expired ("The key used is expired"), or the stored private key belongs to another certificate.',
+    fix: `Run \`o365-notify certificate create\` to make a new certificate and upload it, or upload the certificate file in ${APP} > Certificates & secrets > Certificates > Upload certificate. Check its Expires date there.`,
+    guideStep: 'client-secret',
+  },
+  {
+    code: 'AADSTS700024',
+    source: 'entra',
+    title: 'Certificate sign-in outside its time range',
+    microsoftText: 'Client assertion is not within its valid time range.',
+    cause: "The signed sign-in request (client assertion) is already expired or not yet valid when Entra ID reads it: this computer's clock is wrong.",
+    fix: "Set this computer's clock right (synchronise it with an NTP server), then run `o365-notify test` again.",
+    guideStep: 'client-secret',
+  },
 
   // --- identifiers -----------------------------------------------------------------------------
   {

@@ -64,6 +64,19 @@ export interface ClientSecret {
   knownFromMs?: number;
 }
 
+/** Certificates & secrets > Certificates: an uploaded certificate (keyCredential, usage Verify). */
+export interface AppCertificate {
+  keyId: string;
+  displayName: string;
+  /** The DER certificate, base64 (Graph's keyCredential.key). */
+  keyBase64: string;
+  /** base64url thumbprints, as x5t (SHA-1) and x5t#S256 name them. */
+  thumbprintSha1: string;
+  thumbprintSha256: string;
+  startDateTime: string;
+  endDateTime: string;
+}
+
 export interface AppRegistration {
   clientId: string;
   displayName: string;
@@ -74,6 +87,8 @@ export interface AppRegistration {
   /** Authentication > Advanced settings > Allow public client flows. */
   allowPublicClientFlows: boolean;
   secrets: ClientSecret[];
+  /** Uploaded certificates, for client assertions (private_key_jwt). */
+  certificates?: AppCertificate[];
   /** API permissions > Microsoft Graph (Delegated / Application), e.g. "Mail.Send". */
   delegatedPermissions: string[];
   applicationPermissions: string[];

@@ -63,6 +63,13 @@ const SKIPPED_FILES = /(-wal|-shm|-journal|\.lock|\.tmp)$|^service\.json$/;
 const SECRET_ACCESS: Record<SecretPurpose, { read(s: SecretStore): Promise<string | undefined>; write(s: SecretStore, v: string): Promise<void> }> = {
   'client-secret': { read: (s) => s.getClientSecret(), write: (s, v) => s.setClientSecret(v) },
   'token-cache': { read: (s) => s.readTokenCache(), write: (s, v) => s.writeTokenCache(v) },
+  'client-certificate': {
+    read: async (s) => {
+      const c = await s.getClientCertificate();
+      return c && JSON.stringify(c);
+    },
+    write: (s, v) => s.setClientCertificate(JSON.parse(v) as Parameters<SecretStore['setClientCertificate']>[0]),
+  },
 };
 
 async function sha256(file: string): Promise<string> {

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 
 /** What an encrypted file holds; bound into the ciphertext so files cannot be swapped. */
-export type SecretPurpose = 'client-secret' | 'token-cache';
+export type SecretPurpose = 'client-secret' | 'token-cache' | 'client-certificate';
 // 'passphrase': a portable backup's secrets (src/secrets/passphrase.ts), never the live files.
 export type KeySource = 'keyring' | 'env' | 'key-file' | 'passphrase';
 
@@ -44,6 +44,7 @@ function aad(purpose: SecretPurpose): Buffer {
 }
 
 function fixFor(purpose: SecretPurpose): string {
+  if (purpose === 'client-certificate') return 'make a new certificate with `o365-notify certificate create`';
   return purpose === 'client-secret'
     ? 'enter the client secret again with `o365-notify setup`'
     : 'sign in again with `o365-notify login`';

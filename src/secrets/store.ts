@@ -9,7 +9,14 @@ export const SECRETS_DIR_NAME = 'secrets';
 export const SECRET_FILES: Record<SecretPurpose, string> = {
   'client-secret': 'client-secret.enc',
   'token-cache': 'token-cache.enc',
+  'client-certificate': 'client-certificate.enc',
 };
+
+/** App-only's certificate credential: the private key (PKCS#8 PEM) and its certificate (PEM). */
+export interface ClientCertificate {
+  privateKeyPem: string;
+  certificatePem: string;
+}
 
 /** The client secret and the MSAL token cache, encrypted at rest (AES-256-GCM). */
 export interface SecretStore {
@@ -25,6 +32,10 @@ export interface SecretStore {
   getClientSecret(): Promise<string | undefined>;
   setClientSecret(value: string): Promise<void>;
   clearClientSecret(): Promise<void>;
+  /** The certificate credential (`certificate create`), encrypted like the secret. */
+  getClientCertificate(): Promise<ClientCertificate | undefined>;
+  setClientCertificate(value: ClientCertificate): Promise<void>;
+  clearClientCertificate(): Promise<void>;
   /** The serialized MSAL cache, or undefined before the first sign-in. Does not lock. */
   readTokenCache(): Promise<string | undefined>;
   /** Replaces the cache atomically. Does not lock: wrap read-modify-write in withTokenCacheLock. */
@@ -126,6 +137,24 @@ class EncryptedFileStore implements SecretStore {
 
   async clearClientSecret(): Promise<void> {
     await fs.rm(this.file('client-secret'), { force: true });
+  }
+
+  async getClientCertificate(): Promise<ClientCertificate | undefined> {
+    const text = await this.read('client-certificate');
+    if (text === undefined) return undefined;
+    const value = JSON.parse(text) as ClientCertificate;
+    registerSecretForRedaction(value.privateKeyPem);
+    return value;
+  }
+
+  async setClientCertificate(value: ClientCertificate): Promise<void> {
+    registerSecretForRedaction(value.privateKeyPem);
+    await ensurePrivateDir(this.dir);
+    await withFileLock(this.file('client-certificate'), () => this.write('client-certificate', JSON.stringify(value)), this.lockOptions);
+  }
+
+  async clearClientCertificate(): Promise<void> {
+    await fs.rm(this.file('client-certificate'), { force: true });
   }
 
   async readTokenCache(): Promise<string | undefined> {

@@ -11,7 +11,7 @@ Arguments (JSON):
   mode           "device_code" (device code, then a forced silent refresh) or "client_credentials"
   authority      e.g. "https://127.0.0.1:PORT/<tenant id or domain>"
   client_id      the app's Application (client) ID
-  client_secret  client_credentials only
+  client_secret  client_credentials only (or private_key + thumbprint: a certificate credential)
   scopes         list; default ["Mail.Send"] (device_code) or ["https://graph.microsoft.com/.default"]
   ca_bundle      the emulator's CA certificate (PEM): TLS stays verified, against that CA
   graph_url      e.g. "https://127.0.0.1:PORT/v1.0"
@@ -142,7 +142,10 @@ def run_device_code(args):
 def run_client_credentials(args):
     app = msal.ConfidentialClientApplication(
         args["client_id"],
-        client_credential=args["client_secret"],
+        # A certificate credential (private_key_jwt): the PEM private key and the SHA-1 thumbprint.
+        client_credential=(
+            {"private_key": args["private_key"], "thumbprint": args["thumbprint"]} if "private_key" in args else args["client_secret"]
+        ),
         authority=args["authority"],
         instance_discovery=False,
         verify=args["ca_bundle"],

@@ -64,11 +64,13 @@ describe('secret store', () => {
     const store = await openSecretStore(home, isolatedEnv());
     await store.setClientSecret(SECRET);
     await store.writeTokenCache(TOKEN_CACHE);
+    await store.setClientCertificate({ privateKeyPem: '-----BEGIN PRIVATE KEY-----\nnot a real key\n-----END PRIVATE KEY-----\n', certificatePem: 'not a real certificate' });
     assert.equal(await modeOf(path.join(home, 'keys')), 0o700);
     assert.equal(await modeOf(path.join(home, 'keys', 'master.key')), 0o600);
     assert.equal(await modeOf(path.join(home, 'secrets')), 0o700);
     assert.equal(await modeOf(path.join(home, 'secrets', SECRET_FILES['client-secret'])), 0o600);
     assert.equal(await modeOf(path.join(home, 'secrets', SECRET_FILES['token-cache'])), 0o600);
+    assert.equal(await modeOf(path.join(home, 'secrets', SECRET_FILES['client-certificate'])), 0o600);
     // No temp or lock files left behind.
     assert.deepEqual((await fs.readdir(path.join(home, 'secrets'))).sort(), Object.values(SECRET_FILES).sort());
   });

@@ -16,6 +16,7 @@ export const commandIndex: readonly CommandEntry[] = [
   { name: 'setup', summary: 'enter the account type, Client ID, Tenant ID and secret from the guide', load: async () => (await import('./setup.js')).setupCommand },
   { name: 'register', summary: 'create or fix the app registration through Graph as the guide says (an administrator signs in once)', load: async () => (await import('./register.js')).registerCommand },
   { name: 'secret', summary: 'rotate the client secret (app-only) with no gap in sending', load: async () => (await import('./secret.js')).secretCommand },
+  { name: 'certificate', summary: 'app-only: sign in with a certificate instead of a client secret (create or renew it)', load: async () => (await import('./certificate.js')).certificateCommand },
   { name: 'login', summary: 'sign in (browser, or --device-code for servers without one)', load: async () => (await import('./login.js')).loginCommand },
   { name: 'logout', summary: 'forget the signed-in account and its tokens', load: async () => (await import('./login.js')).logoutCommand },
   { name: 'status', summary: 'account, token health, refresh-token age, secret expiry, queue depth, last delivery', load: async () => (await import('./status.js')).statusCommand },

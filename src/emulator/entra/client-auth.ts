@@ -1,19 +1,20 @@
 import type { FastifyRequest } from 'fastify';
 import type { EmulatorContext } from '../context.js';
 import type { AppRegistration } from '../directory.js';
+import { checkClientAssertion } from './client-assertion.js';
 import { aadsts, type EntraError } from './errors.js';
 
 /**
  * Client authentication on the token endpoint: a client secret in the body
- * (client_secret_post) or in HTTP Basic (client_secret_basic); a client assertion is
- * recognised as a credential but not verified (the emulator has no certificate credentials).
+ * (client_secret_post) or in HTTP Basic (client_secret_basic), or a client assertion signed with an
+ * uploaded certificate (private_key_jwt, client-assertion.ts).
  * Whether a credential is required or forbidden depends on the flow: see the grant handlers.
  */
 
 export type PresentedCredential =
   | { kind: 'none' }
   | { kind: 'secret'; value: string }
-  | { kind: 'assertion' };
+  | { kind: 'assertion'; value: string; type?: string };
 
 export interface ClientIdentity {
   clientId?: string;
@@ -41,7 +42,8 @@ export function clientIdentity(request: FastifyRequest, form: (name: string) => 
   const basic = basicAuth(request.headers.authorization);
   const secret = form('client_secret');
   let credential: PresentedCredential = { kind: 'none' };
-  if (form('client_assertion') !== undefined) credential = { kind: 'assertion' };
+  const assertion = form('client_assertion');
+  if (assertion !== undefined) credential = { kind: 'assertion', value: assertion, type: form('client_assertion_type') };
   else if (secret !== undefined && secret !== '') credential = { kind: 'secret', value: secret };
   else if (basic) credential = { kind: 'secret', value: basic.secret };
   return { clientId: form('client_id') ?? basic?.id, credential };
@@ -50,7 +52,7 @@ export function clientIdentity(request: FastifyRequest, form: (name: string) => 
 /** A confidential client must prove itself: 7000218 without a credential, 7000215 wrong, 7000222 expired. */
 export function authenticateConfidential(ctx: EmulatorContext, app: AppRegistration, credential: PresentedCredential): EntraError | undefined {
   if (credential.kind === 'none') return aadsts(7000218);
-  if (credential.kind === 'assertion') return aadsts(700027);
+  if (credential.kind === 'assertion') return checkClientAssertion(app, credential.value, credential.type, ctx.clock.now());
   const check = ctx.directory.checkSecret(app, credential.value, ctx.clock.now());
   if (check === 'wrong') return aadsts(7000215, { clientId: app.clientId });
   if (check === 'expired') return aadsts(7000222, { clientId: app.clientId });

@@ -111,8 +111,9 @@ export const AADSTS = {
   700027: {
     error: 'invalid_client',
     status: 401,
-    text: () => 'Client assertion failed signature validation. (The emulator accepts client secrets only, not certificate credentials.)',
+    text: (a) => `Client assertion failed signature validation. [Reason - ${a.reason ?? 'The key was not found.'}]`,
   },
+  700024: { error: 'invalid_client', status: 401, text: () => 'Client assertion is not within its valid time range.' },
   65001: {
     error: 'invalid_grant',
     status: 400,

@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EmulatorContext } from '../context.js';
-import { GRAPH_APP_ID, SIGN_IN_AUDIENCES, type AppRegistration, type SignInAudience } from '../directory.js';
+import { GRAPH_APP_ID, SIGN_IN_AUDIENCES, type AppCertificate, type AppRegistration, type SignInAudience } from '../directory.js';
+import { certificateThumbprints } from '../entra/client-assertion.js';
 import { callerOf, hasAny, type GraphCaller } from './auth.js';
 import { GraphError, TEXT } from './errors.js';
 import { GRAPH_ROLE_IDS, GRAPH_SCOPE_IDS, roleIdOf, scopeIdOf } from './permission-ids.js';
@@ -97,11 +98,21 @@ function applicationResource(ctx: EmulatorContext, app: AppRegistration) {
       endDateTime: s.expiresAt,
       secretText: null,
     })),
-    keyCredentials: [],
+    // Graph lists a certificate without its key (`key` is null unless selected explicitly).
+    keyCredentials: (app.certificates ?? []).map((c) => ({
+      keyId: c.keyId,
+      displayName: c.displayName,
+      type: 'AsymmetricX509Cert',
+      usage: 'Verify',
+      startDateTime: c.startDateTime,
+      endDateTime: c.endDateTime,
+      customKeyIdentifier: Buffer.from(c.thumbprintSha1, 'base64url').toString('hex').toUpperCase(),
+      key: null,
+    })),
   };
 }
 
-const APPLICATION_PROPERTIES = ['displayname', 'signinaudience', 'isfallbackpublicclient', 'publicclient', 'web', 'spa', 'requiredresourceaccess', 'notes', 'tags'];
+const APPLICATION_PROPERTIES = ['displayname', 'signinaudience', 'isfallbackpublicclient', 'publicclient', 'web', 'spa', 'requiredresourceaccess', 'notes', 'tags', 'keycredentials'];
 
 /** The writable properties of an application body, checked as Graph checks them. */
 function readApplicationBody(body: unknown, creating: boolean) {
@@ -119,6 +130,7 @@ function readApplicationBody(body: unknown, creating: boolean) {
     delegated?: string[];
     application?: string[];
     notes?: string;
+    keyCredentials?: unknown[];
   } = {};
   if (body.displayName !== undefined) {
     if (typeof body.displayName !== 'string' || body.displayName.trim() === '') throw badRequest("Invalid value specified for property 'displayName' of resource 'Application'.");
@@ -144,6 +156,10 @@ function readApplicationBody(body: unknown, creating: boolean) {
   if (body.notes !== undefined) {
     if (typeof body.notes !== 'string') throw badRequest("Invalid value specified for property 'notes' of resource 'Application'.");
     out.notes = body.notes;
+  }
+  if (body.keyCredentials !== undefined) {
+    if (!Array.isArray(body.keyCredentials)) throw badRequest("Invalid value specified for property 'keyCredentials' of resource 'Application'.");
+    out.keyCredentials = body.keyCredentials;
   }
   if (body.requiredResourceAccess !== undefined) {
     if (!Array.isArray(body.requiredResourceAccess)) throw badRequest("Invalid value specified for property 'requiredResourceAccess' of resource 'Application'.");
@@ -173,6 +189,37 @@ function applyBody(ctx: EmulatorContext, app: AppRegistration, body: ReturnType<
   if (body.delegated !== undefined) app.delegatedPermissions = body.delegated;
   if (body.application !== undefined) app.applicationPermissions = body.application!;
   if (body.notes !== undefined) objects(ctx).notes.set(app.clientId, body.notes);
+  if (body.keyCredentials !== undefined) app.certificates = keyCredentialsOf(app, body.keyCredentials);
+}
+
+/**
+ * PATCH keyCredentials replaces the collection (https://learn.microsoft.com/graph/api/application-update):
+ * a new certificate comes with its `key` (base64 DER); one already on the app is kept by its keyId.
+ */
+function keyCredentialsOf(app: AppRegistration, entries: unknown[]): AppCertificate[] {
+  const invalid = () => badRequest("Invalid value specified for property 'keyCredentials' of resource 'Application'.");
+  return entries.map((entry) => {
+    if (!isObject(entry)) throw invalid();
+    const existing = typeof entry.keyId === 'string' ? app.certificates?.find((c) => c.keyId === entry.keyId) : undefined;
+    if (existing && (entry.key === undefined || entry.key === null)) return existing;
+    if (entry.type !== 'AsymmetricX509Cert' || entry.usage !== 'Verify' || typeof entry.key !== 'string') throw invalid();
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(Buffer.from(entry.key, 'base64'));
+    } catch {
+      throw badRequest('Key credential is not a valid X509 certificate.');
+    }
+    const thumbprints = certificateThumbprints(cert.raw);
+    return {
+      keyId: typeof entry.keyId === 'string' ? entry.keyId : randomUUID(),
+      displayName: typeof entry.displayName === 'string' ? entry.displayName : `CN=${cert.subject.replace(/^CN=/, '')}`,
+      keyBase64: cert.raw.toString('base64'),
+      thumbprintSha1: thumbprints.sha1,
+      thumbprintSha256: thumbprints.sha256,
+      startDateTime: new Date(cert.validFrom).toISOString(),
+      endDateTime: new Date(cert.validTo).toISOString(),
+    };
+  });
 }
 
 export function registerApplicationRoutes(ctx: EmulatorContext) {

@@ -1,0 +1,73 @@
+import { trustedCa } from '../../auth/index.js';
+import { authorityHost, graphBaseUrl, loadSettings, resolveHome, usesEmulator } from '../../config/index.js';
+import { parseDuration } from '../../notify/index.js';
+import { appOnlyAnswer, GRAPH_CLI_TOOLS_APP_ID, newClientCertificate, RegistrationError, saveRegistrationRecord, uploadCertificate } from '../../registration/index.js';
+import { openSecretStore } from '../../secrets/index.js';
+import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
+import { propagationWait } from './propagation-wait.js';
+
+const usage = `Usage: o365-notify certificate create [--expires 180d] [--propagation-wait 5m] [--bootstrap-client-id ID]
+
+App-only: a certificate instead of the client secret (Microsoft's recommendation for services). Makes
+a key pair and a self-signed certificate, keeps the private key encrypted like the secret (it never
+leaves this computer), and uploads the certificate to the app (Certificates & secrets >
+Certificates) after an administrator signs in once (device code, as for \`register\`). o365-notify
+switches to it once it gets a token, then removes the certificates it uploaded before; from then on
+the sign-in uses the certificate (private_key_jwt), not the secret. When the new certificate never
+gets a token (or the administrator may not change the app), nothing changes. Running it again makes
+a new one (rotation). doctor and the page show its Expires date from the registration.`;
+
+export const certificateCommand: Command = {
+  name: 'certificate',
+  summary: 'app-only: sign in with a certificate instead of a client secret (create or renew it)',
+  usage,
+  async run(args: string[], ctx: CliContext): Promise<number> {
+    const [action, ...rest] = args;
+    if (action !== 'create') throw new UsageError(action === undefined ? 'certificate needs an action: create' : `Unknown certificate action "${action}".`);
+    const { values } = parseCommandArgs(rest, {
+      expires: { type: 'string', default: '180d' },
+      'propagation-wait': { type: 'string', default: '5m' },
+      'bootstrap-client-id': { type: 'string', default: GRAPH_CLI_TOOLS_APP_ID },
+    });
+    const lifetimeMs = parseDuration(values.expires);
+    if (lifetimeMs === undefined || lifetimeMs <= 0) throw new UsageError(`--expires must be a duration such as 180d, not "${values.expires}"`);
+    const propagationMs = propagationWait(values['propagation-wait']);
+    const home = resolveHome(ctx.home, ctx.env);
+    const settings = await loadSettings(home, ctx.env);
+    const { clientId, tenantId, auth } = settings.account;
+    if (auth !== 'app-only' || !clientId || !tenantId) {
+      writeLine(ctx.stderr, 'Only app-only sign-in uses a certificate (account.auth: app-only, with account.clientId and account.tenantId). The delegated sign-in of the guide needs none.');
+      return EXIT_FAILED;
+    }
+    const secrets = await openSecretStore(home, ctx.env);
+    const previous = await secrets.getClientCertificate();
+    const certificate = newClientCertificate(clientId, lifetimeMs);
+    try {
+      const result = await uploadCertificate({
+        appId: clientId,
+        tenant: tenantId,
+        certificate,
+        bootstrapClientId: values['bootstrap-client-id'],
+        loginHost: authorityHost(settings),
+        graphBase: graphBaseUrl(settings),
+        ca: await trustedCa(settings),
+        emulator: usesEmulator(settings),
+        propagationMs,
+        tryCertificate: async () => {
+          await secrets.setClientCertificate(certificate);
+          return appOnlyAnswer(home, ctx.env, settings, secrets);
+        },
+        restorePrevious: async () => (previous ? secrets.setClientCertificate(previous) : secrets.clearClientCertificate()),
+        onCode: (message) => writeLine(ctx.stdout, message),
+        onProgress: (line) => writeLine(ctx.stdout, line),
+      });
+      if (result.record) await saveRegistrationRecord(home, result.record);
+      writeLine(ctx.stdout, `The certificate is in use (until ${result.endDateTime.slice(0, 10)}); the private key is stored encrypted. The client secret is no longer used: delete it in Certificates & secrets when you like.`);
+      return EXIT_OK;
+    } catch (err) {
+      if (!(err instanceof RegistrationError)) throw err;
+      writeLine(ctx.stderr, `${err.message} Nothing changed here: the credential in use stays.`);
+      return EXIT_FAILED;
+    }
+  },
+};

@@ -1,0 +1,150 @@
+/**
+ * Certificates instead of secrets (issue 15): `certificate create` makes a key pair and a
+ * self-signed certificate, keeps the private key encrypted, uploads the certificate to the app
+ * (keyCredentials); sign-in then uses private_key_jwt (msal-node's clientCertificate), checked by the
+ * emulator against the uploaded certificate (RFC 7523). MSAL for Python signs in with it too; a wrong
+ * or expired certificate is diagnosed.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
+import { DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { newClientCertificate } from '../../src/registration/index.js';
+import { openSecretStore, type ClientCertificate } from '../../src/secrets/index.js';
+import { allFiles, runCli, startCli, tempHome, testEnv } from '../support/cli.js';
+import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+
+const ADMIN = `admin@${DEMO_DOMAIN}`;
+const SENDER = `alerts@${DEMO_DOMAIN}`;
+const TO = `cert-team@${DEMO_DOMAIN}`;
+const PYTHON = '/usr/bin/python3';
+const SCRIPT = fileURLToPath(new URL('../python/msal_client.py', import.meta.url));
+
+describe('app-only with a certificate credential', () => {
+  let emu: TestEmulator;
+  let home: string;
+  let clientId: string;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  before(async () => {
+    emu = await startTestEmulator();
+    await emu.call('PUT', '/_emulator/behaviour', { deviceCodeIntervalSeconds: 1 });
+    const temp = await tempHome();
+    cleanups.push(temp.cleanup);
+    home = temp.home;
+    const r = await withDeviceCode(
+      ['register', '--emulator', emu.url, '--emulator-ca', emu.caPath, '--tenant-id', DEMO_TENANT_ID, '--auth', 'app-only', '--sender', SENDER, '--to', TO, '--grant-admin-consent', '--name', 'ImageManager (certificate)'],
+      ADMIN,
+    );
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    clientId = (parseYaml(await readFile(join(home, 'settings.yaml'), 'utf8')) as { account: { clientId: string } }).account.clientId;
+  });
+  after(async () => {
+    for (const c of cleanups) await c();
+    await emu.stop();
+  });
+
+  async function withDeviceCode(args: string[], upn: string) {
+    const run = startCli(args, { home });
+    const [, code] = await run.waitFor(/enter the code (\S+) to authenticate/);
+    assert.equal((await emu.call('POST', '/_emulator/devicecode/approve', { userCode: code, upn })).status, 200);
+    return run.done;
+  }
+
+  const store = () => openSecretStore(home, testEnv(home));
+
+  async function freshTest() {
+    await (await store()).clearTokenCache();
+    return runCli(['test', '--to', TO], { home });
+  }
+
+  it('certificate create uploads it; with every secret of the app expired, test still delivers through the certificate', async () => {
+    const created = await withDeviceCode(['certificate', 'create', '--expires', '90d'], ADMIN);
+    assert.equal(created.code, 0, created.stdout + created.stderr);
+    assert.match(created.stdout, /Uploaded the certificate \(Certificates & secrets > Certificates\), SHA-256 thumbprint [0-9A-F]{64}, valid until \d{4}-\d{2}-\d{2}/);
+    assert.match(created.stdout, /The certificate is in use/);
+    const app = ((await emu.call('GET', '/_emulator/state')).json().apps as { clientId: string; certificates?: { displayName: string }[] }[]).find((a) => a.clientId === clientId)!;
+    assert.deepEqual(app.certificates?.map((c) => c.displayName), ['o365-notify']);
+
+    const certificate = (await (await store()).getClientCertificate())!;
+    for (const file of await allFiles(home)) {
+      const text = await readFile(file, 'utf8').catch(() => '');
+      assert.ok(!text.includes('PRIVATE KEY') && !text.includes(certificate.privateKeyPem.split('\n')[1]!), `${file} holds no private key in the clear`);
+    }
+    assert.ok(!created.stdout.includes(certificate.privateKeyPem.split('\n')[1]!));
+
+    assert.equal((await emu.call('POST', '/_emulator/faults', { action: 'expire-secret', clientId })).status, 200);
+    const test = await freshTest();
+    assert.equal(test.code, 0, test.stdout + test.stderr);
+    const registration = JSON.parse(await readFile(join(home, 'registration.json'), 'utf8')) as { application: { keyCredentials: { endDateTime: string }[] } };
+    assert.equal(registration.application.keyCredentials.length, 1, 'doctor and the page see the certificate and its Expires date');
+  });
+
+  it('MSAL for Python signs in with the certificate (x5t, RS256) and sends', (t) => {
+    const probe = spawnSync(PYTHON, ['-c', 'import msal, requests'], { encoding: 'utf8' });
+    if (probe.status !== 0) return t.skip('python3-msal is not installed (scripts/ensure-system-deps.sh installs it)');
+    return (async () => {
+      const certificate = (await (await store()).getClientCertificate())!;
+      const thumbprint = new X509Certificate(certificate.certificatePem).fingerprint.replace(/:/g, '');
+      const args = {
+        mode: 'client_credentials',
+        client_id: clientId,
+        private_key: certificate.privateKeyPem,
+        thumbprint,
+        authority: `${emu.url}/${DEMO_TENANT_ID}`,
+        ca_bundle: emu.caPath,
+        graph_url: `${emu.url}/v1.0`,
+        sender: SENDER,
+        to: TO,
+        subject: 'python-msal certificate',
+      };
+      // Asynchronous: the emulator answers from this process's event loop.
+      const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = spawn(PYTHON, ['-I', SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' } });
+        let stdout = '';
+        let stderr = '';
+        const killer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+        child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+        child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+        child.on('error', reject);
+        child.on('close', (status) => {
+          clearTimeout(killer);
+          resolve({ status, stdout, stderr });
+        });
+        child.stdin.end(JSON.stringify(args));
+      });
+      const events = run.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string });
+      assert.equal(run.status, 0, run.stdout + run.stderr);
+      assert.ok(events.some((e) => e.event === 'token'), run.stdout);
+      const inbox = (await emu.call('GET', `/_emulator/mailboxes/${TO}/messages`)).json() as { subject: string }[];
+      assert.ok(inbox.some((m) => m.subject.startsWith('python-msal certificate')), JSON.stringify(inbox.map((m) => m.subject)));
+    })();
+  });
+
+  it('a certificate that is not on the app: AADSTS700027 diagnosed with the step that fixes it', async () => {
+    const s = await store();
+    const good = (await s.getClientCertificate()) as ClientCertificate;
+    await s.setClientCertificate(newClientCertificate(clientId, 30 * 86_400_000));
+    try {
+      const test = await freshTest();
+      assert.equal(test.code, 1);
+      assert.match(test.stdout + test.stderr, /AADSTS700027/);
+      assert.match(test.stdout + test.stderr, /Certificate not accepted/);
+      assert.match(test.stdout + test.stderr, /o365-notify certificate create/);
+    } finally {
+      await s.setClientCertificate(good);
+    }
+  });
+
+  it('an expired certificate is refused (AADSTS700027) and diagnosed', async () => {
+    assert.equal((await emu.call('POST', '/_emulator/clock', { advanceSeconds: 100 * 86_400 })).status, 200);
+    const test = await freshTest();
+    assert.equal(test.code, 1);
+    assert.match(test.stdout + test.stderr, /AADSTS700027/);
+  });
+});
