@@ -57,4 +57,29 @@ describe('watching the sign-in state file', () => {
       await cleanup();
     }
   });
+
+  it('tells each new token once, only while no problem is recorded (app-only has no account) (issue 9.12)', async () => {
+    const { home, cleanup } = await tempHome();
+    const tokens: number[] = [];
+    try {
+      await writeAuthState(home, { lastTokenAt: '2025-06-01T00:00:00Z' });
+      const watch = await watchSignIn({ home, everyMs: 60_000, onSignedIn: async () => undefined, onProblem: () => undefined, onTokenWorks: (at) => void tokens.push(at) });
+      try {
+        assert.deepEqual(tokens, [Date.parse('2025-06-01T00:00:00Z')], 'the token from before the start counts');
+        await watch.check();
+        assert.equal(tokens.length, 1, 'the same token is not told twice');
+        // Refused later: the old token proves nothing now.
+        await writeAuthState(home, { lastTokenAt: '2025-06-01T00:00:00Z', problem: problem('2025-06-02T00:00:00Z') });
+        await watch.check();
+        assert.equal(tokens.length, 1);
+        await writeAuthState(home, { lastTokenAt: '2025-06-03T00:00:00Z' });
+        await watch.check();
+        assert.deepEqual(tokens.slice(1), [Date.parse('2025-06-03T00:00:00Z')]);
+      } finally {
+        watch.stop();
+      }
+    } finally {
+      await cleanup();
+    }
+  });
 });
