@@ -1,5 +1,5 @@
 import { authorityHost, type Settings } from '../config/index.js';
-import { diagnose, WEB_PLATFORM_CODE_REDEMPTION, type DiagnoseContext, type Diagnosis } from '../diagnose/index.js';
+import { APP_ONLY_ON_PUBLIC_CLIENT, diagnose, WEB_PLATFORM_CODE_REDEMPTION, type DiagnoseContext, type Diagnosis } from '../diagnose/index.js';
 import type { AuthSession } from './session.js';
 
 /** A sign-in or token failure, with the diagnosis that says which guide step to fix. */
@@ -44,7 +44,9 @@ export function hasAadstsCode(session: AuthSession, err: unknown, code: number):
 }
 
 export function authError(session: AuthSession, message: string, err: unknown): SignInError {
-  const diagnosis = diagnoseAuthFailure(session, err);
+  const found = diagnoseAuthFailure(session, err);
+  // App-only: 700025 means the registration allows public client flows, not a secret to drop (issue 13.13).
+  const diagnosis = found?.code === 'AADSTS700025' && session.settings.account.auth === 'app-only' ? { ...found, ...APP_ONLY_ON_PUBLIC_CLIENT } : found;
   const detail = diagnosis ? ` ${diagnosis.title}` : err instanceof Error ? ` ${err.message}` : '';
   return new SignInError(`${message}${detail}`, diagnosis);
 }

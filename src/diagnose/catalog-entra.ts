@@ -48,6 +48,19 @@ export const WEB_PLATFORM_CODE_REDEMPTION: Pick<CatalogEntry, 'title' | 'cause' 
   guideStep: 'redirect-uri',
 };
 
+/**
+ * AADSTS700025 on client credentials (app-only): "Allow public client flows" = Yes makes the app fall
+ * back to a public client when the request shows no redirect URI, so Entra refuses its secret (issue
+ * 13.13). The delegated advice (drop the secret) would be wrong here.
+ */
+export const APP_ONLY_ON_PUBLIC_CLIENT: Pick<CatalogEntry, 'title' | 'cause' | 'fix' | 'guideStep'> = {
+  title: 'App-only sending on a registration that allows public client flows',
+  cause:
+    'App-only sending signs in with the client secret (client credentials). The app registration has "Allow public client flows" = Yes, which the delegated guide needs for device-code sign-in, and with it Entra ID treats the app as a public client in a request without a redirect URI and refuses the secret.',
+  fix: `Use a separate app registration for app-only sending: \`o365-notify register --auth app-only --sender ADDRESS\` makes one with "Allow public client flows" = No, or ${APP} > Authentication > Advanced settings > Allow public client flows: No (this ends device-code sign-in with that registration). Then run \`o365-notify login\` again.`,
+  guideStep: 'public-client-flows',
+};
+
 export const entraEntries: readonly CatalogEntry[] = [
   // --- redirect URI -------------------------------------------------------------------------
   {

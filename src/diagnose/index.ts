@@ -15,7 +15,7 @@ export {
   type CatalogEntry,
   type ErrorSource,
 } from './catalog.js';
-export { TOKEN_ENDPOINT_THROTTLED, WEB_PLATFORM_CODE_REDEMPTION } from './catalog-entra.js';
+export { APP_ONLY_ON_PUBLIC_CLIENT, TOKEN_ENDPOINT_THROTTLED, WEB_PLATFORM_CODE_REDEMPTION } from './catalog-entra.js';
 export { parseRawError, parseRawInput, parseRetryAfter, type RawError } from './parse.js';
 export {
   adminConsentUrl,

@@ -67,6 +67,11 @@ export interface EntraBehaviour {
    * 0 by default (docs/emulator.md: Microsoft gives no figure).
    */
   propagationDelaySeconds: number;
+  /**
+   * 0 (default): client credentials on an app with "Allow public client flows" = Yes get AADSTS700025
+   * (the app falls back to a public client); 1: they are allowed (issue 13.13, to confirm).
+   */
+  clientCredentialsOnPublicClientApps: number;
 }
 
 export const DEFAULT_BEHAVIOUR: EntraBehaviour = {
@@ -76,6 +81,7 @@ export const DEFAULT_BEHAVIOUR: EntraBehaviour = {
   refreshTokenInactivityDays: 90,
   authorizationCodeLifetimeSeconds: 600,
   propagationDelaySeconds: 0,
+  clientCredentialsOnPublicClientApps: 0,
 };
 
 /** What the emulator's route modules share. */

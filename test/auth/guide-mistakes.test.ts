@@ -109,6 +109,8 @@ describe('guide mistakes are diagnosed at sign-in with the step that fixes them'
     // only shows where consent is restricted (see the consent tests); app-only has no such path.
     const app = await registerApp({
       redirectUris: {},
+      // An app-only registration: public client flows off (issue 13.13), so only the permission is wrong.
+      allowPublicClientFlows: false,
       delegatedPermissions: [],
       applicationPermissions: [],
       consent: [],

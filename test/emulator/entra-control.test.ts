@@ -80,7 +80,10 @@ describe('Entra ID emulator: directory control API', () => {
     const secret = created.secretValues[0];
     assert.equal(secret.hint, secret.value.slice(0, 3));
     assert.ok(Date.parse(secret.expiresAt) > Date.now() + 29 * 86_400_000);
-    assert.equal((await clientCredentials(emu, created.clientId, secret.value)).status, 200);
+    // The guide's public client flows make the app a public client for client credentials (issue 13.13).
+    const refused = await clientCredentials(emu, created.clientId, secret.value);
+    assert.equal(refused.status, 401);
+    assert.deepEqual(refused.json().error_codes, [700025]);
     const state = (await emu.call('GET', '/_emulator/state')).text;
     assert.ok(!state.includes(secret.value));
     assert.ok(!JSON.stringify(created.secrets).includes(secret.value));

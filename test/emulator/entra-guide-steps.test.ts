@@ -301,17 +301,23 @@ describe('Entra ID emulator: each guide step done wrong gives Entra\'s error', (
     });
 
     it('app-only without the Mail.Send application permission: the token has no Mail.Send role (Graph answers 403)', async () => {
-      const { clientId, secret } = await register(emu, { applicationPermissions: ['User.Read.All'], consent: [{ tenant: DEMO_DOMAIN, application: ['User.Read.All'] }] });
+      const { clientId, secret } = await register(emu, { allowPublicClientFlows: false, applicationPermissions: ['User.Read.All'], consent: [{ tenant: DEMO_DOMAIN, application: ['User.Read.All'] }] });
       const { app } = confidentialClient(emu, DEMO_TENANT_ID, clientId, secret);
       const result = await app.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
       assert.deepEqual(decodeJwt(result!.accessToken).roles, ['User.Read.All']);
     });
 
     it('Mail.Send configured but admin consent never granted (app-only): no roles at all', async () => {
-      const { clientId, secret } = await register(emu, { applicationPermissions: ['Mail.Send'], consent: [] });
+      const { clientId, secret } = await register(emu, { allowPublicClientFlows: false, applicationPermissions: ['Mail.Send'], consent: [] });
       const { app } = confidentialClient(emu, DEMO_TENANT_ID, clientId, secret);
       const result = await app.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] });
       assert.equal(decodeJwt(result!.accessToken).roles, undefined, 'no roles claim at all (claims only with a value)');
+    });
+
+    it('app-only on the registration the delegated guide made ("Allow public client flows" = Yes): AADSTS700025, the secret is refused (issue 13.13)', async () => {
+      const { clientId, secret } = await register(emu, { applicationPermissions: ['Mail.Send'], consent: [{ tenant: DEMO_DOMAIN, application: ['Mail.Send'] }] });
+      const { app } = confidentialClient(emu, DEMO_TENANT_ID, clientId, secret);
+      await assert.rejects(app.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] }), (err: unknown) => errorNumber(err) === '700025');
     });
   });
 

@@ -71,7 +71,7 @@ export async function registerControlRoutes(app: FastifyInstance, ctx: EmulatorC
           continue;
         }
         // A delay may be switched off (0); every other setting must be positive.
-        const least = key === 'propagationDelaySeconds' ? 0 : Number.MIN_VALUE;
+        const least = key === 'propagationDelaySeconds' || key === 'clientCredentialsOnPublicClientApps' ? 0 : Number.MIN_VALUE;
         if (typeof value !== 'number' || !(value >= least)) return reply.code(400).send({ error: `${key}: a ${least === 0 ? 'non-negative' : 'positive'} number` });
       }
       Object.assign(target, body);

@@ -23,6 +23,13 @@ export async function clientCredentialsGrant(t: TokenRequest): Promise<GrantResu
   const consented = ctx.directory.consents.some((c) => c.tenantId === tenant.id && c.clientId === app.clientId);
   if (tenant.id !== app.homeTenantId && !consented) return aadsts(700016, { clientId: app.clientId, directory: tenant.displayName });
 
+  // "Allow public client flows" is the manifest's isFallbackPublicClient: the client type Entra falls back
+  // to when the request does not show it (https://learn.microsoft.com/graph/api/resources/application).
+  // A client-credentials request has no redirect URI, so such an app is a public client there and its
+  // secret is refused (AADSTS700025, as pnp/cli-microsoft365#948 met it; fixed by "Public client: No").
+  // The stricter reading; `PUT /_emulator/behaviour {clientCredentialsOnPublicClientApps: 1}` allows it.
+  if (app.allowPublicClientFlows && ctx.behaviour.clientCredentialsOnPublicClientApps === 0) return aadsts(700025);
+
   const roles = [...ctx.directory.consentedApplication(tenant.id, app.clientId)];
   const access = await issueGraphAccessToken(ctx, { app, tenantId: tenant.id, roles, audience: 'https://graph.microsoft.com' });
   return {
