@@ -451,7 +451,9 @@ function parseDailyReport(p: Problems, value: unknown, rules: NotificationRules)
     if (typeof zone === 'string' && isTimeZone(zone)) report.timeZone = zone;
     else p.error('daily_report.timezone', `must be an IANA time zone such as Europe/London or America/New_York, not ${describe(zone)}`);
   }
-  report.recipients = parseRecipients(p, 'daily_report.recipients', raw.get('recipients'), { required: false }) ?? report.recipients;
+  // Like the administrator list: no usable address here means the recipients get the report.
+  const listed = parseRecipients(p, 'daily_report.recipients', raw.get('recipients'), { required: false, insteadWhenNone: 'the recipients get the report instead' });
+  if (listed !== undefined && listed.length > 0) report.recipients = listed;
 }
 
 function parseSilences(p: Problems, value: unknown, rules: NotificationRules, now: number): void {
@@ -525,7 +527,8 @@ export function parseNotificationRules(section: unknown, options: ParseRulesOpti
     ...(fallback.length > 0 ? { insteadWhenNone: 'the default recipients get the e-mails instead' } : {}),
   });
   if (recipients !== undefined && recipients.length > 0) rules.recipients = recipients;
-  rules.adminRecipients = parseRecipients(p, 'admin_recipients', raw.get('admin_recipients'), { required: false }) ?? rules.recipients;
+  rules.adminRecipients =
+    parseRecipients(p, 'admin_recipients', raw.get('admin_recipients'), { required: false, insteadWhenNone: 'the recipients get these warnings instead' }) ?? rules.recipients;
   if (rules.adminRecipients.length === 0) rules.adminRecipients = rules.recipients;
 
   const timings = parseTimings(p, '', raw, DEFAULT_TIMINGS);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defaultSettings, type Settings } from '../../src/config/index.js';
-import { settingsProblems } from '../../src/notify/index.js';
+import { parseNotificationRules, settingsProblems } from '../../src/notify/index.js';
 import { applyNotificationsForm } from '../../src/server/page/notifications-form.js';
 import { pageProblems } from '../../src/server/page/page-words.js';
 
@@ -79,6 +79,19 @@ describe('one bad recipient, one message', () => {
     assert.match(alone[0]!.message, /nobody is e-mailed/);
     const all = pageProblems(applyNotificationsForm(base, { recipients: 'it-team', dailyReportEnabled: 'on' }).problems);
     assert.equal(all.filter((p) => /nobody is e-mailed/.test(p.message)).length, 1, `said once: ${JSON.stringify(all)}`);
+  });
+
+  it('administrator and daily-report lists with no usable address fall back to the recipients, and say so', () => {
+    const s = structuredClone(base);
+    s.mail.to = ['ops@contoso.com'];
+    s.otherSections.notifications = { admin_recipients: ['boss'], daily_report: { recipients: ['reports'] } };
+    const result = parseNotificationRules(s.otherSections.notifications, { defaultRecipients: s.mail.to });
+    assert.deepEqual(result.rules.adminRecipients, ['ops@contoso.com']);
+    assert.deepEqual(result.rules.dailyReport.recipients, ['ops@contoso.com'], 'the report is not sent to nobody');
+    const text = pageProblems(result.problems).map((p) => p.message);
+    assert.ok(text.some((m) => /"boss" .*the recipients get these warnings instead\.$/.test(m)), text.join('\n'));
+    assert.ok(text.some((m) => /"reports" .*the recipients get the report instead\.$/.test(m)), text.join('\n'));
+    assert.ok(!text.some((m) => /nobody/.test(m)), text.join('\n'));
   });
 
   it('a list whose addresses are all bad, with default recipients behind it, says the defaults are used', () => {
