@@ -30,6 +30,7 @@ describe('app-only login', () => {
     const login = await runCli(['login'], { home });
     assert.equal(login.code, 0, login.stdout + login.stderr);
     assert.doesNotMatch(login.stdout, /tenant \.|tenant \)|\(tenant\s*\)/);
+    assert.match(login.stdout, new RegExp(`tenant ${DEMO_DOMAIN.replace(/\./g, '\\.')}\\.`), 'the configured tenant when the token names none');
     assert.match(login.stdout, /Mail\.Send/);
   });
 
