@@ -237,7 +237,7 @@ export async function signInAppOnly(session: AuthSession): Promise<SignInResult>
   const client = await session.confidentialClient();
   if (!client) {
     throw new SignInError(
-      'App-only mode needs the client secret, and none is stored.',
+      'App-only mode needs the client secret (or a certificate from `o365-notify certificate create`), and none is stored.',
       diagnoseAuthFailure(session, { code: 'AADSTS7000218' }),
     );
   }

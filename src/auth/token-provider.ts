@@ -48,7 +48,7 @@ export function createTokenProvider(session: AuthSession): SessionTokenProvider 
   async function acquire(forceRefresh: boolean): Promise<AuthenticationResult> {
     if (appOnly) {
       const client = await session.confidentialClient();
-      if (!client) throw new SignInError('App-only mode needs the client secret, and none is stored.', NOT_SIGNED_IN);
+      if (!client) throw new SignInError('App-only mode needs the client secret (or a certificate from `o365-notify certificate create`), and none is stored.', NOT_SIGNED_IN);
       const result = await client.acquireTokenByClientCredential({ scopes: [...APP_ONLY_SCOPES], skipCache: forceRefresh });
       if (!result) throw new SignInError('The token endpoint returned no token.');
       return result;

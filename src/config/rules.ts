@@ -28,6 +28,8 @@ export interface CheckContext {
    * Secret ID was pasted); it never appears in a message.
    */
   clientSecret?: string;
+  /** A certificate credential is stored (`certificate create`): app-only signs in with it, not the secret. */
+  clientCertificate?: boolean;
   /** Today, for the expiry checks (tests pass a fixed date). */
   now?: Date;
 }
@@ -173,6 +175,8 @@ function checkTenantId(settings: Settings, type: AccountType | undefined, out: P
 function checkClientSecret(settings: Settings, context: CheckContext, out: ProblemList): void {
   const secret = context.clientSecret;
   const { auth, clientId, secretExpires } = settings.account;
+  // The certificate is checked from the registration (doctor, the page), not from a typed date.
+  if (auth === 'app-only' && context.clientCertificate) return;
   if (secret === undefined || secret === '') {
     if (auth === 'app-only') {
       out.add(

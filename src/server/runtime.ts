@@ -126,9 +126,10 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   const channel = new GraphChannel(connection, logger.child({ component: 'delivery' }));
   const relayIdentity = async (): Promise<RelayIdentity> => {
     if (settings.account.auth === 'app-only') {
-      const secret = await channel.connection.session.secrets.hasClientSecret();
+      const store = channel.connection.session.secrets;
+      const secret = (await store.hasClientSecret()) || (await store.getClientCertificate().catch(() => undefined)) !== undefined;
       const mailbox = settings.account.sender;
-      return { mailbox, canSend: Boolean(mailbox && secret), reason: !mailbox ? 'account.sender is not set' : 'no client secret is stored' };
+      return { mailbox, canSend: Boolean(mailbox && secret), reason: !mailbox ? 'account.sender is not set' : 'no client secret or certificate is stored' };
     }
     const status = await authStatus();
     return { mailbox: status.account, canSend: Boolean(status.account), reason: 'nobody has signed in yet' };
@@ -180,6 +181,8 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     exclusive(async () => {
       if (settings.account.auth !== 'app-only') return;
       const secrets = channel.connection.session.secrets;
+      // A certificate is the credential in use: the secret's date does not matter then.
+      if ((await secrets.getClientCertificate().catch(() => undefined)) !== undefined) return;
       const previous = await secrets.getClientSecret();
       const log = logger.child({ component: 'secret-renewal' });
       const outcome = await rotateOwnSecretIfDue({

@@ -83,6 +83,15 @@ describe('app-only with a certificate credential', () => {
     assert.equal(test.code, 0, test.stdout + test.stderr);
     const registration = JSON.parse(await readFile(join(home, 'registration.json'), 'utf8')) as { application: { keyCredentials: { endDateTime: string }[] } };
     assert.equal(registration.application.keyCredentials.length, 1, 'doctor and the page see the certificate and its Expires date');
+
+    // No secret at all any more: the settings still follow the guide, and sending works.
+    await (await store()).clearClientSecret();
+    const check = await runCli(['config', 'check'], { home });
+    assert.doesNotMatch(check.stdout + check.stderr, /needs a client secret|client secret expired/, check.stdout + check.stderr);
+    const doctor = await runCli(['--json', 'doctor'], { home });
+    const checks = (JSON.parse(doctor.stdout) as { checks: { name: string; ok: boolean; detail: string }[] }).checks;
+    assert.deepEqual(checks.filter((c) => !c.ok), [], doctor.stdout);
+    assert.equal(checks.at(-1)!.name, 'test send');
   });
 
   it('MSAL for Python signs in with the certificate (x5t, RS256) and sends', (t) => {

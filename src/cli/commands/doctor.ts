@@ -68,7 +68,13 @@ export const doctorCommand: Command = {
     // 1. Settings, with the stored secret's shape.
     const read = await readSettings(ctx.home, ctx.env);
     const store = await openSecretStore(read.home, ctx.env);
-    const problems = [...read.problems, ...settingsProblems(read.settings, { clientSecret: await store.getClientSecret().catch(() => undefined) })];
+    const problems = [
+      ...read.problems,
+      ...settingsProblems(read.settings, {
+        clientSecret: await store.getClientSecret().catch(() => undefined),
+        clientCertificate: (await store.getClientCertificate().catch(() => undefined)) !== undefined,
+      }),
+    ];
     const errors = problems.filter((p) => p.severity === 'error');
     if (!report({ name: 'settings', ok: errors.length === 0, detail: errors.length === 0 ? `${read.path} follows the guide` : errors.map((p) => p.message).join(' ') })) {
       return finish(EXIT_FAILED);

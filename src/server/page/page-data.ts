@@ -82,7 +82,7 @@ export interface PageDataSources {
   deviceCode: DeviceCodeView;
 }
 
-async function readStoredSecret(home: string, env: NodeJS.ProcessEnv): Promise<{ store?: SecretStore; secret?: string; problem?: Problem }> {
+async function readStoredSecret(home: string, env: NodeJS.ProcessEnv): Promise<{ store?: SecretStore; secret?: string; certificate?: boolean; problem?: Problem }> {
   let store: SecretStore;
   try {
     store = await openSecretStore(home, env);
@@ -90,7 +90,7 @@ async function readStoredSecret(home: string, env: NodeJS.ProcessEnv): Promise<{
     return { problem: { field: 'clientSecret', severity: 'error', message: (err as Error).message, guideStep: 'client-secret' } };
   }
   try {
-    return { store, secret: await store.getClientSecret() };
+    return { store, secret: await store.getClientSecret(), certificate: (await store.getClientCertificate()) !== undefined };
   } catch (err) {
     return { store, problem: { field: 'clientSecret', severity: 'error', message: (err as Error).message, guideStep: 'client-secret' } };
   }
@@ -163,7 +163,7 @@ export async function gatherPageData(sources: PageDataSources): Promise<PageData
   const problems = pageProblems([
     ...readProblems,
     ...(stored.problem ? [stored.problem] : []),
-    ...checkSettings(settings, { clientSecret: stored.secret }).filter((p) => !unreadable.has(p.field)),
+    ...checkSettings(settings, { clientSecret: stored.secret, clientCertificate: stored.certificate }).filter((p) => !unreadable.has(p.field)),
   ]);
   const secretConfigured = stored.secret !== undefined && stored.secret !== '';
   const auth = await readAuthStatus(home, settings, secretConfigured);
