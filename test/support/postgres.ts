@@ -24,6 +24,10 @@ export interface TestPostgres {
   port: number;
   /** A new, empty database; returns its URL (same credentials). */
   createDatabase(prefix?: string): Promise<string>;
+  /** Stops the server (fast shutdown: connections are closed), keeping the data: a database outage. */
+  stopServer(): Promise<void>;
+  /** Starts it again on the same port, with the same data. */
+  startServer(): Promise<void>;
   /** `pg_ctl stop` (immediate) and the temp dir removed. */
   stop(): Promise<void>;
 }
@@ -104,8 +108,11 @@ export async function startTestPostgres(): Promise<StartedPostgres> {
     for (let tries = 0; tries < 3; tries++) {
       const port = await freePort();
       const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c fsync=off -c max_connections=200`;
-      try {
+      const startServer = async () => {
         await exec('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);
+      };
+      try {
+        await startServer();
       } catch (err) {
         lastError = err;
         continue;
@@ -126,6 +133,10 @@ export async function startTestPostgres(): Promise<StartedPostgres> {
             await client.end();
           }
           return `postgres://${user}:${password}@127.0.0.1:${port}/${name}`;
+        },
+        startServer,
+        async stopServer() {
+          await exec('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
         },
         async stop() {
           await exec('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);

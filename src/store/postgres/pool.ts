@@ -69,6 +69,10 @@ export function describePgError(err: unknown, location: PgLocation): string {
       return `Cannot find the host ${location.host} of store.url (${location.display}): correct the host name.`;
     case 'ETIMEDOUT':
       return `${where} did not answer in time: check that the server runs and that a firewall lets this machine reach port ${location.port}.`;
+    case '57P01':
+    case '57P02':
+    case '57P03':
+      return `${where} is shutting down or starting up (${e.code}): it is being restarted or stopped; o365-notify connects again once it answers.`;
     case '28P01':
       return `${where} refused the password of the user "${location.user}" (28P01): correct the password in store.url, PGPASSWORD or ~/.pgpass.`;
     case '28000':
@@ -78,6 +82,9 @@ export function describePgError(err: unknown, location: PgLocation): string {
     case '42501':
       return `The user "${location.user}" may not change the database "${location.database}" (42501): run the migration as the database's owner, or GRANT CREATE ON SCHEMA public TO ${location.user || 'USER'}.`;
     default:
+      if (/Connection terminated|ECONNRESET/.test(e.message ?? '')) {
+        return `${where} closed the connection (${e.message}): the server restarted or the network dropped; o365-notify connects again once it answers.`;
+      }
       return `${where} (${location.display}) failed: ${e.message ?? String(err)}${e.code ? ` (${e.code})` : ''}.`;
   }
 }
