@@ -63,7 +63,7 @@ export {
   type HealthNotice,
   type HealthNoticeKind,
 } from './health.js';
-export { NotifyMetrics, formatPrometheus, type NotifyMetricsSnapshot } from './metrics.js';
+export { NotifyMetrics, type NotifyGauges, type NotifyMetricsSnapshot } from './metrics.js';
 export { FLUSH_STAGES, activeSilences, flushDueGroups, flushGroup, reviewAllGroups, routeEvents, type PipelineContext } from './pipeline.js';
 export {
   NotificationService,

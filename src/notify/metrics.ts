@@ -1,6 +1,12 @@
-/** Counters of the notification service, for GET /metrics (Prometheus text format). */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-const LATENCY_BUCKETS_SECONDS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120] as const;
+/**
+ * Counters of the notification service, for GET /metrics. The service keeps its own tallies (read
+ * synchronously by `metrics()`); prom-client reads them at scrape time (`collect`) and writes the
+ * Prometheus text, so names, HELP, label escaping and the histogram layout come from the library.
+ */
+
+const LATENCY_BUCKETS_SECONDS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 export interface NotifyMetricsSnapshot {
   eventsReceived: number;
@@ -10,7 +16,35 @@ export interface NotifyMetricsSnapshot {
   emailsFailed: Record<string, number>;
   emailRetries: number;
   graphRequests: number;
-  latency: { buckets: { le: number; count: number }[]; sum: number; count: number };
+}
+
+/** What the store and the worker say at scrape time. */
+export interface NotifyGauges {
+  queueDepth: number;
+  undeliveredEvents: number;
+  oldestUndeliveredAgeSeconds: number;
+  signInBlocked: boolean;
+}
+
+/** A counter whose value is a tally kept elsewhere: set (never decreased) when Prometheus scrapes. */
+function tallyCounter(registry: Registry, name: string, help: string, read: () => number): void {
+  new Counter({
+    name, help, registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
+function labelledTallyCounter(registry: Registry, name: string, help: string, label: string, read: () => Map<string, number>): void {
+  new Counter({
+    name, help, labelNames: [label], registers: [registry],
+    collect() {
+      this.reset();
+      for (const [value, count] of read()) this.inc({ [label]: value }, count);
+    },
+  });
 }
 
 export class NotifyMetrics {
@@ -22,9 +56,34 @@ export class NotifyMetrics {
   private readonly queued = new Map<string, number>();
   private readonly sent = new Map<string, number>();
   private readonly failed = new Map<string, number>();
-  private readonly bucketCounts = LATENCY_BUCKETS_SECONDS.map(() => 0);
-  private latencySum = 0;
-  private latencyCount = 0;
+  /** One registry per service (not prom-client's global one): two services in a process stay apart. */
+  private readonly registry = new Registry();
+  private readonly latency: Histogram;
+  private readonly gauges: Record<keyof NotifyGauges, Gauge>;
+
+  constructor() {
+    const r = this.registry;
+    tallyCounter(r, 'o365_notify_events_received_total', 'Events accepted and committed.', () => this.eventsReceived);
+    tallyCounter(r, 'o365_notify_submissions_rejected_total', 'Submissions refused as invalid.', () => this.submissionsRejected);
+    labelledTallyCounter(r, 'o365_notify_emails_queued_total', 'E-mails put in the outbox, by kind.', 'kind', () => this.queued);
+    labelledTallyCounter(r, 'o365_notify_emails_sent_total', 'E-mails accepted by Microsoft Graph, by kind.', 'kind', () => this.sent);
+    labelledTallyCounter(r, 'o365_notify_emails_failed_total', 'E-mails that failed for good, by reason.', 'reason', () => this.failed);
+    tallyCounter(r, 'o365_notify_email_retries_total', 'Send attempts that will be retried (each is one HTTP attempt: the outbox worker owns every retry).', () => this.emailRetries);
+    tallyCounter(r, 'o365_notify_graph_requests_total', 'HTTP requests made to send e-mails (every attempt, token refreshes and draft steps included).', () => this.graphRequests);
+    const gauge = (name: string, help: string) => new Gauge({ name, help, registers: [r] });
+    this.gauges = {
+      queueDepth: gauge('o365_notify_queue_depth', 'E-mails queued, sending or waiting for a sign-in.'),
+      undeliveredEvents: gauge('o365_notify_undelivered_events', 'Events not yet delivered or settled.'),
+      oldestUndeliveredAgeSeconds: gauge('o365_notify_oldest_undelivered_event_age_seconds', 'Age of the oldest undelivered event.'),
+      signInBlocked: gauge('o365_notify_sign_in_blocked', '1 while e-mails wait for a new sign-in.'),
+    };
+    this.latency = new Histogram({
+      name: 'o365_notify_delivery_latency_seconds',
+      help: 'Time to hand one e-mail to Microsoft Graph.',
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers: [r],
+    });
+  }
 
   emailQueued(kind: string): void {
     this.queued.set(kind, (this.queued.get(kind) ?? 0) + 1);
@@ -32,12 +91,7 @@ export class NotifyMetrics {
 
   emailSent(kind: string, latencyMs: number): void {
     this.sent.set(kind, (this.sent.get(kind) ?? 0) + 1);
-    const seconds = latencyMs / 1000;
-    this.latencySum += seconds;
-    this.latencyCount++;
-    LATENCY_BUCKETS_SECONDS.forEach((le, i) => {
-      if (seconds <= le) this.bucketCounts[i]!++;
-    });
+    this.latency.observe(latencyMs / 1000);
   }
 
   emailFailed(reason: string): void {
@@ -53,47 +107,15 @@ export class NotifyMetrics {
       emailsFailed: Object.fromEntries(this.failed),
       emailRetries: this.emailRetries,
       graphRequests: this.graphRequests,
-      latency: {
-        buckets: LATENCY_BUCKETS_SECONDS.map((le, i) => ({ le, count: this.bucketCounts[i]! })),
-        sum: this.latencySum,
-        count: this.latencyCount,
-      },
     };
   }
-}
 
-function labelValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-/** The snapshot plus gauges as Prometheus exposition text. */
-export function formatPrometheus(
-  m: NotifyMetricsSnapshot,
-  gauges: { queueDepth: number; undeliveredEvents: number; oldestUndeliveredAgeSeconds: number; signInBlocked: boolean },
-): string {
-  const lines: string[] = [];
-  const metric = (name: string, type: string, help: string, samples: [string, number][]) => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
-  };
-  const byLabel = (label: string, values: Record<string, number>): [string, number][] =>
-    Object.entries(values).map(([k, v]) => [`{${label}="${labelValue(k)}"}`, v]);
-  metric('o365_notify_events_received_total', 'counter', 'Events accepted and committed.', [['', m.eventsReceived]]);
-  metric('o365_notify_submissions_rejected_total', 'counter', 'Submissions refused as invalid.', [['', m.submissionsRejected]]);
-  metric('o365_notify_emails_queued_total', 'counter', 'E-mails put in the outbox, by kind.', byLabel('kind', m.emailsQueued));
-  metric('o365_notify_emails_sent_total', 'counter', 'E-mails accepted by Microsoft Graph, by kind.', byLabel('kind', m.emailsSent));
-  metric('o365_notify_emails_failed_total', 'counter', 'E-mails that failed for good, by reason.', byLabel('reason', m.emailsFailed));
-  metric('o365_notify_email_retries_total', 'counter', 'Send attempts that will be retried (each is one HTTP attempt: the outbox worker owns every retry).', [['', m.emailRetries]]);
-  metric('o365_notify_graph_requests_total', 'counter', 'HTTP requests made to send e-mails (every attempt, token refreshes and draft steps included).', [['', m.graphRequests]]);
-  metric('o365_notify_queue_depth', 'gauge', 'E-mails queued, sending or waiting for a sign-in.', [['', gauges.queueDepth]]);
-  metric('o365_notify_undelivered_events', 'gauge', 'Events not yet delivered or settled.', [['', gauges.undeliveredEvents]]);
-  metric('o365_notify_oldest_undelivered_event_age_seconds', 'gauge', 'Age of the oldest undelivered event.', [['', gauges.oldestUndeliveredAgeSeconds]]);
-  metric('o365_notify_sign_in_blocked', 'gauge', '1 while e-mails wait for a new sign-in.', [['', gauges.signInBlocked ? 1 : 0]]);
-  lines.push('# HELP o365_notify_delivery_latency_seconds Time to hand one e-mail to Microsoft Graph.');
-  lines.push('# TYPE o365_notify_delivery_latency_seconds histogram');
-  for (const b of m.latency.buckets) lines.push(`o365_notify_delivery_latency_seconds_bucket{le="${b.le}"} ${b.count}`);
-  lines.push(`o365_notify_delivery_latency_seconds_bucket{le="+Inf"} ${m.latency.count}`);
-  lines.push(`o365_notify_delivery_latency_seconds_sum ${m.latency.sum}`);
-  lines.push(`o365_notify_delivery_latency_seconds_count ${m.latency.count}`);
-  return lines.join('\n') + '\n';
+  /** The counters plus these gauges (read once per scrape) as Prometheus exposition text. */
+  async text(gauges: NotifyGauges): Promise<string> {
+    this.gauges.queueDepth.set(gauges.queueDepth);
+    this.gauges.undeliveredEvents.set(gauges.undeliveredEvents);
+    this.gauges.oldestUndeliveredAgeSeconds.set(gauges.oldestUndeliveredAgeSeconds);
+    this.gauges.signInBlocked.set(gauges.signInBlocked ? 1 : 0);
+    return this.registry.metrics();
+  }
 }

@@ -7,7 +7,7 @@ import { noopLogger, type NotifyLogger } from '../infra/index.js';
 import { hasControlCharacters } from '../shared/index.js';
 import { type DeliveryChannel, type DeliveryProblem, DeliveryWorker, type DeliveryOptions, type DeliveryResult } from '../delivery/index.js';
 import { MATCHER_LABELS, type Matchers } from './matchers.js';
-import { NotifyMetrics, formatPrometheus, type NotifyMetricsSnapshot } from './metrics.js';
+import { NotifyMetrics, type NotifyMetricsSnapshot } from './metrics.js';
 import { flushDueGroups, reviewAllGroups, routeEvents, type PipelineContext } from './pipeline.js';
 import { previewEmail } from './preview.js';
 import { TemplateSet, type RenderedEmail, type TemplateProblem } from './render.js';
@@ -474,10 +474,10 @@ export class NotificationService {
   }
 
   /** Prometheus text for this service's counters and gauges. */
-  metricsText(): string {
+  metricsText(): Promise<string> {
     const depth = this.store.queueDepth();
     const oldest = this.store.events.oldestUndeliveredEvent();
-    return formatPrometheus(this.metricsValue.snapshot(), {
+    return this.metricsValue.text({
       queueDepth: depth.outbox.queued + depth.outbox.sending + depth.outbox.waitingSignIn,
       undeliveredEvents: depth.undeliveredEvents,
       oldestUndeliveredAgeSeconds: oldest ? Math.max(0, (this.clock() - oldest.receivedAt) / 1000) : 0,

@@ -5,6 +5,7 @@ import { apiRoutes, type ApiDeps } from './api-routes.js';
 import { requireApiToken } from './auth-hook.js';
 import { SERVICE_NAME } from './client.js';
 import { installErrorHandler, sendError } from './http.js';
+import { processMetrics } from './metrics.js';
 import { registerSettingsPage, type PageContext } from './page/index.js';
 
 export interface AppOptions extends Omit<ApiDeps, 'maxBodyBytes'> {
@@ -51,13 +52,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   // Metrics show queue sizes and failure reasons: they need the token too (Prometheus: `authorization` in the scrape config).
+  const processRegistry = processMetrics(options.tokenEndpointCalls);
   app.get('/metrics', { onRequest: requireApiToken(options.tokens) }, async (_request, reply) => {
-    const text =
-      options.service.metricsText() +
-      '# HELP o365_notify_token_refreshes_total Access tokens fetched from the Microsoft identity platform token endpoint (not from cache).\n' +
-      '# TYPE o365_notify_token_refreshes_total counter\n' +
-      `o365_notify_token_refreshes_total ${options.tokenEndpointCalls()}\n`;
-    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
+    const text = (await options.service.metricsText()) + '\n' + (await processRegistry.metrics());
+    return reply.type(processRegistry.contentType).send(text);
   });
 
   await app.register(async (api) => apiRoutes(api, { ...options, maxBodyBytes }), { prefix: '/api/v1' });

@@ -54,7 +54,7 @@ describe('the outbox worker is the one owner of retries (issue 9.1, 9.8)', () =>
       assert.deepEqual(attempts.map((a) => [a.result, a.statusCode, a.httpRequests]), [['retry', 429, 1], ['sent', null, 1]]);
       assert.equal(h.service.metrics().emailRetries, 1, 'the Graph-level retry is counted');
       assert.equal(h.service.metrics().graphRequests, 2);
-      assert.match(h.service.metricsText(), /^o365_notify_email_retries_total 1$/m);
+      assert.match(await h.service.metricsText(), /^o365_notify_email_retries_total 1$/m);
       assert.equal(h.service.deliveries()[0]!.attempts.length, 2, 'and listed in the deliveries view');
     } finally {
       h.close();

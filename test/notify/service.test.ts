@@ -27,7 +27,7 @@ describe('notification service', () => {
       assert.equal(h.store.queueDepth().undeliveredEvents, 0);
       assert.equal(h.service.metrics().eventsReceived, 2);
       assert.deepEqual(h.service.metrics().emailsSent, { alert: 2 });
-      const text = h.service.metricsText();
+      const text = await h.service.metricsText();
       assert.match(text, /^o365_notify_events_received_total 2$/m);
       assert.match(text, /^o365_notify_emails_sent_total\{kind="alert"\} 2$/m);
       assert.match(text, /^o365_notify_delivery_latency_seconds_count 2$/m);

@@ -70,7 +70,7 @@ describe('query plans of the hot paths (issue 14)', () => {
       await h.service.tick(h.clock.advance(MINUTE));
       await h.service.tick(h.clock.advance(5 * MINUTE));
       h.service.status();
-      h.service.metricsText();
+      await h.service.metricsText();
       const page = h.service.deliveries({ limit: 25 });
       const last = page[page.length - 1]!.notification;
       h.service.deliveries({ limit: 25, before: { createdAt: last.createdAt, id: last.id } });

@@ -63,7 +63,7 @@ describe('SMTP relay in the service: nodemailer over STARTTLS + AUTH, delivered 
     const row = svc.store.outbox.get(info.response.match(/Queued as (\S+):/)![1]!)!;
     assert.equal(row.kind, 'relay');
     await waitFor(() => svc.store.outbox.get(row.id)!.status === 'sent', 'the outbox row is sent');
-    assert.match(svc.service.metricsText(), /o365_notify_emails_sent_total\{kind="relay"\} 1/);
+    assert.match(await svc.service.metricsText(), /o365_notify_emails_sent_total\{kind="relay"\} 1/);
     t.close();
   });
 

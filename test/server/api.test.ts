@@ -281,6 +281,10 @@ describe('the service API over HTTP, delivering through the emulator', () => {
     assert.ok(value('o365_notify_delivery_latency_seconds_count') >= 5);
     assert.ok(Number.isFinite(value('o365_notify_token_refreshes_total')));
     assert.ok(value('o365_notify_submissions_rejected_total') >= 1);
+    // prom-client's process metrics come with them (issue 12.4).
+    assert.ok(Number.isFinite(value('process_cpu_user_seconds_total')));
+    assert.ok(value('process_resident_memory_bytes') > 0);
+    assert.match(r.text, /^# TYPE nodejs_eventloop_lag_seconds gauge$/m);
   });
 
   it('unknown API routes answer JSON 404', async () => {
