@@ -15,6 +15,8 @@ import { createHttpsAgent, type TransportAgent } from '../net/index.js';
  * drops the AADSTS code on some paths (device-code polling reports only "invalid_client"),
  * so diagnosis reads it here.
  *
+ * Every answer with an OAuth `error` member is captured, whatever its status.
+ *
  * Contract (msal-common INetworkModule / NetworkResponse): resolve with {headers (lower-case
  * names), body (parsed JSON), status} for every HTTP status, error statuses included; reject
  * only when no JSON answer arrived (network failure, timeout, non-JSON body).
@@ -163,7 +165,8 @@ export class HttpsNetworkClient implements INetworkModule {
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
-          if (status >= 400) this.record(method, target, status, text, res.headers['retry-after']);
+          // Error bodies whatever the status: /devicecode has sent them with 200 OK (issue 13.4).
+          if (status >= 400 || oauthError(text) !== undefined) this.record(method, target, status, text, res.headers['retry-after']);
           let parsed: T;
           try {
             parsed = JSON.parse(text) as T;

@@ -204,9 +204,19 @@ export interface DeviceCodeSignInOptions {
 /** Device code sign-in (guide: Allow public client flows = Yes) for headless servers and remote consoles. */
 export async function signInWithDeviceCode(session: AuthSession, options: DeviceCodeSignInOptions): Promise<SignInResult> {
   session.errors.clear();
+  // /devicecode refused the request but msal-node hands on an answer without a code (an error body,
+  // sent with 400 or even 200 OK): stop before polling and showing "enter the code undefined".
+  let refusedAtDeviceCode = false;
   const request = {
     scopes: [...DELEGATED_SCOPES],
-    deviceCodeCallback: options.onCode,
+    deviceCodeCallback: (info: DeviceCodeInfo) => {
+      if (!info.userCode || !info.deviceCode) {
+        refusedAtDeviceCode = true;
+        request.cancel = true;
+        return;
+      }
+      options.onCode(info);
+    },
     timeout: options.timeoutSeconds,
     cancel: false,
   };
@@ -223,7 +233,8 @@ export async function signInWithDeviceCode(session: AuthSession, options: Device
     // Cancelling is the administrator's choice, not a problem: the pending poll's answer
     // (AADSTS70016 authorization_pending) is not an error to diagnose.
     if (options.signal?.aborted) throw new SignInError(CANCELLED);
-    const error = err instanceof SignInError ? err : authError(session, 'Sign-in failed.', err);
+    const refusal = refusedAtDeviceCode ? session.errors.latest() : undefined;
+    const error = err instanceof SignInError ? err : authError(session, 'Sign-in failed.', refusal ? { status: refusal.status, body: refusal.body } : err);
     await recordSignInFailure(session, error);
     throw error;
   } finally {

@@ -72,6 +72,8 @@ export interface EntraBehaviour {
    * (the app falls back to a public client); 1: they are allowed (issue 13.13, to confirm).
    */
   clientCredentialsOnPublicClientApps: number;
+  /** HTTP status of /devicecode errors: 400 (Microsoft's documentation) or 200 (as MSAL.NET's maintainers saw it). */
+  deviceCodeErrorStatus: number;
 }
 
 export const DEFAULT_BEHAVIOUR: EntraBehaviour = {
@@ -82,6 +84,7 @@ export const DEFAULT_BEHAVIOUR: EntraBehaviour = {
   authorizationCodeLifetimeSeconds: 600,
   propagationDelaySeconds: 0,
   clientCredentialsOnPublicClientApps: 0,
+  deviceCodeErrorStatus: 400,
 };
 
 /** What the emulator's route modules share. */

@@ -21,7 +21,11 @@ export async function registerDeviceCodeRoutes(server: FastifyInstance, ctx: Emu
 
   server.post<{ Params: { tenant: string } }>('/:tenant/oauth2/v2.0/devicecode', { config: { endpoint: 'entra.devicecode' } }, async (request, reply) => {
     const form = params(request.body);
-    const fail = (err: EntraError) => sendJsonError(reply, request, ctx.clock.now(), err);
+    // MSAL.NET's maintainers found /devicecode errors sent with 200 OK (AzureAD/microsoft-authentication-
+    // library-for-dotnet#1466, "/devicecode endpoint sends errors with 200 OK status"): the switch
+    // deviceCodeErrorStatus 200 answers so (issue 13.4); 400 by default, as Microsoft documents.
+    const fail = (err: EntraError) =>
+      sendJsonError(reply, request, ctx.clock.now(), ctx.behaviour.deviceCodeErrorStatus === 200 ? new EntraError(err.code, err.error, err.text, 200, err.suberror, err.claims) : err);
     const authority = parseAuthority(ctx.directory, request.params.tenant);
     if (authority instanceof EntraError) return fail(authority);
     const clientId = form('client_id');
