@@ -7,12 +7,12 @@ import { loadPostgresStore, openStore, type PgLocation } from '../../store/index
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
 const usage = `Usage: o365-notify store migrate [--url URL]
-       o365-notify store copy --from HOME --to postgres://USER@HOST/DATABASE
+       o365-notify store copy --from HOME|sqlite: --to postgres://USER@HOST/DATABASE
 
   migrate  bring the store to this version's schema: the PostgreSQL database of --url (default
            store.url / O365_NOTIFY_STORE_URL), else the SQLite store in the home directory. Several
            instances may run it at once: an advisory lock lets one apply each step, the others wait.
-  copy     copy the SQLite store of a home directory (or its .db file) into an empty PostgreSQL
+  copy     copy the SQLite store of a home directory (sqlite: for --home's, or the .db file) into an empty PostgreSQL
            database: every table in one transaction, row counts checked table by table, relayed
            messages spooled to files read into the database. Refused, with nothing changed, when the
            database already holds data or an o365-notify service is running on that home.
@@ -29,8 +29,12 @@ function postgresUrl(text: string, flag: string): Postgres {
   return parsed.location;
 }
 
-/** The SQLite file of `--from`: a home directory (its data/o365-notify.db) or the .db file itself. */
-function sqliteSource(from: string): { file: string; home: string | undefined } {
+/** The SQLite file of `--from`: `sqlite:` (this home), a home directory (its data/o365-notify.db) or the .db file itself. */
+function sqliteSource(from: string, ctx: CliContext): { file: string; home: string | undefined } {
+  if (from.trim() === 'sqlite:') {
+    const home = resolveHome(ctx.home, ctx.env);
+    return { file: serviceStorePath(home), home };
+  }
   const resolved = path.resolve(from);
   const stat = fs.statSync(resolved, { throwIfNoEntry: false });
   if (stat?.isDirectory()) return { file: serviceStorePath(resolved), home: resolved };
@@ -92,7 +96,7 @@ async function copyCommand(args: string[], ctx: CliContext): Promise<number> {
   if (values.from === undefined) throw new UsageError('say which SQLite store to copy: --from HOME (the home directory) or --from FILE.db');
   if (values.to === undefined) throw new UsageError('say where to: --to postgres://USER@HOST/DATABASE');
   const target = postgresUrl(values.to, '--to');
-  const source = sqliteSource(values.from);
+  const source = sqliteSource(values.from, ctx);
   if (!fs.existsSync(source.file)) {
     writeLine(ctx.stderr, `There is no SQLite store at ${source.file}: nothing to copy. Pass the home directory the service ran with (--home of \`serve\`).`);
     return EXIT_FAILED;

@@ -93,6 +93,9 @@ describe('store.url / O365_NOTIFY_STORE_URL', () => {
       const usage = await runCli(['store', 'copy', '--from', home, '--to', 'sqlite:'], { home });
       assert.equal(usage.code, 2);
       assert.match(usage.stderr, /--to must be a postgres:\/\/ URL/);
+      const ownHome = await runCli(['store', 'copy', '--from', 'sqlite:', '--to', `postgres://notify:${PASSWORD}@127.0.0.1:1/o365`], { home: path.join(home, 'empty') });
+      assert.equal(ownHome.code, 1);
+      assert.match(ownHome.stderr, new RegExp(`There is no SQLite store at ${path.join(home, 'empty', 'data', 'o365-notify.db').replace(/[.\\/]/g, '\\$&')}: nothing to copy`));
       assert.ok(!(down.stdout + down.stderr).includes(PASSWORD));
     } finally {
       await cleanup();
