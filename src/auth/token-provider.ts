@@ -77,10 +77,13 @@ export function createTokenProvider(session: AuthSession): SessionTokenProvider 
         // call interaction required; every Conditional Access answer needs a new sign-in (issue 13.1).
         error.diagnosis?.guideStep === 'conditional-access';
       if (error.diagnosis && error.diagnosis.guideStep !== 'throttling' && error.diagnosis.guideStep !== 'request') {
-        await updateAuthState(session.home, (s) => ({
-          ...s,
-          problem: { since: s.problem?.since ?? new Date().toISOString(), reason: error.message, signInRequired, diagnosis: error.diagnosis ?? undefined },
-        }));
+        await updateAuthState(session.home, (s) =>
+          // "Not signed in" says less than the refusal that kept the sign-in from happening
+          // (AADSTS7000218 at login): that one, with its portal fix, stays the problem shown.
+          error.diagnosis?.code === NOT_SIGNED_IN.code && s.problem && !s.account
+            ? s
+            : { ...s, problem: { since: s.problem?.since ?? new Date().toISOString(), reason: error.message, signInRequired, diagnosis: error.diagnosis ?? undefined } },
+        );
       }
       throw error;
     }

@@ -219,6 +219,9 @@ describe('"Allow public client flows" = No at sign-in (issue 9.12)', () => {
     assert.match(queued.notification.subject, /The app registration refuses the sign-in: Allow public client flows/);
     assert.match(queued.notification.text, /Authentication > Advanced settings and set Allow public client flows = Yes/);
     assert.doesNotMatch(queued.notification.text, /run `o365-notify login`/);
+    const refusedStatus = await runCli(['status'], { home });
+    assert.match(refusedStatus.stdout, /First fix it in the Azure portal as below, then run `o365-notify login`/, refusedStatus.stdout);
+    assert.match(refusedStatus.stdout, /Allow public client flows = Yes/);
 
     // Fixed in the portal; the sign-in works now.
     assert.equal((await flows(true)).status, 200);

@@ -32,7 +32,12 @@ function printStatus(ctx: CliContext, s: AuthStatus): void {
   line(ctx, 'Client secret', secret);
   for (const note of s.notes) writeLine(ctx.stdout, `Note: ${note}`);
   if (s.signInRequired) {
-    writeLine(ctx.stdout, `\nSign in again needed: ${s.problem?.reason ?? 'no account is signed in.'} Run \`o365-notify login\`.`);
+    // A setting of the app registration refused it (AADSTS7000218...): signing in again fails until
+    // that is changed, so the portal comes first (issue 9.12).
+    const step = s.problem?.diagnosis?.guideStep;
+    const portalFirst = step !== undefined && !['sign-in-again', 'conditional-access'].includes(step);
+    const next = portalFirst ? 'First fix it in the Azure portal as below, then run `o365-notify login`.' : 'Run `o365-notify login`.';
+    writeLine(ctx.stdout, `\nSign in again needed: ${s.problem?.reason ?? 'no account is signed in.'} ${next}`);
   }
   if (s.problem?.diagnosis) writeLine(ctx.stdout, '\n' + formatDiagnosis(s.problem.diagnosis));
 }
