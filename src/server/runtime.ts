@@ -269,6 +269,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
 
   const timers: NodeJS.Timeout[] = [];
   let app: FastifyInstance | undefined;
+  let apiTokens: ApiTokenVerifier | undefined;
   let relay: RunningRelay | undefined;
   let record: ServiceRecord | undefined;
   try {
@@ -328,10 +329,11 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
           signedIn,
         };
     const certificate = wantsTls(settings.service, options.tls) ? await serviceCertificate(home, settings.service) : undefined;
+    apiTokens = new ApiTokenVerifier(home);
     app = await buildApp({
       https: certificate ? { cert: certificate.cert, key: certificate.key } : undefined,
       service,
-      tokens: new ApiTokenVerifier(home),
+      tokens: apiTokens,
       authStatus,
       logger: logger.child({ component: 'http' }),
       maxBodyBytes: options.maxBodyBytes,
@@ -381,6 +383,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
           logger.info({ component: 'http' }, 'stopping: no new requests; finishing what is in flight');
           await relay?.close();
           await app!.close();
+          apiTokens?.close();
           watch?.stop();
           fileWatch?.stop();
           for (const t of timers) clearInterval(t);
@@ -400,6 +403,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   } catch (err) {
     await relay?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
+    apiTokens?.close();
     watch?.stop();
     fileWatch?.stop();
     for (const t of timers) clearInterval(t);
