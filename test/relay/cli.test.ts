@@ -6,11 +6,10 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { DEMO_DOMAIN } from '../../src/emulator/index.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import type { TestEmulator } from '../support/emulator.js';
 import { allFiles, runCli, tempHome } from '../support/cli.js';
-import { ADMIN, SENDER, TEAM, serviceHome, waitFor } from '../server/helpers.js';
-import { startServiceProcess, type ServiceProcess } from '../reliability/support.js';
-import { mailer, receivedBy } from './support.js';
+import { ADMIN, SENDER, TEAM, waitFor } from '../server/helpers.js';
+import { mailer, receivedBy, startRelayProcess, type TempHome } from './support.js';
 import { freePort } from './smtp-session.js';
 
 const run = promisify(execFile);
@@ -18,24 +17,17 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 describe('`smtp user add|list|remove` and `serve --smtp-port` (real processes)', () => {
   let emu: TestEmulator;
-  let home: { home: string; cleanup: () => Promise<void> };
-  let svc: ServiceProcess;
+  let home: TempHome;
   let port: number;
+  let close: (() => Promise<void>) | undefined;
   let generated: string;
   const chosen = 'a-chosen-relay-password';
 
   before(async () => {
-    emu = await startTestEmulator();
-    home = await serviceHome(emu);
-    port = await freePort();
     // smtp.enabled is not set: --smtp-port alone runs the relay.
-    svc = await startServiceProcess(home.home, {}, ['--smtp-port', String(port)]);
+    ({ emu, home, port, close } = await startRelayProcess({ portFlag: true }));
   });
-  after(async () => {
-    await svc?.stop();
-    await home?.cleanup();
-    await emu?.stop();
-  });
+  after(() => close?.());
 
   it('add shows a generated password once, or takes one from stdin; list never shows a password or hash; only a scrypt hash is on disk', async () => {
     const added = await runCli(['smtp', 'user', 'add', 'imagemanager'], { home: home.home });

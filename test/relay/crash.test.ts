@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { ADMIN, SENDER, TEAM, serviceHome } from '../server/helpers.js';
+import type { TestEmulator } from '../support/emulator.js';
+import { ADMIN, SENDER, TEAM } from '../server/helpers.js';
 import { inbox, startServiceProcess, waitFor, type ServiceProcess } from '../reliability/support.js';
+import { relayHome, type TempHome } from './support.js';
 import { freePort, RawSmtp } from './smtp-session.js';
 
 const CLIENTS = 10;
@@ -10,17 +11,16 @@ const PER_CLIENT = 50;
 
 describe('kill -9 while 10 SMTP clients submit 500 messages', () => {
   let emu: TestEmulator;
-  let home: { home: string; cleanup: () => Promise<void> };
+  let home: TempHome;
+  let close: (() => Promise<void>) | undefined;
   let svc: ServiceProcess | undefined;
 
   before(async () => {
-    emu = await startTestEmulator();
-    home = await serviceHome(emu);
+    ({ emu, home, close } = await relayHome());
   });
   after(async () => {
     await svc?.stop();
-    await home?.cleanup();
-    await emu?.stop();
+    await close?.();
   });
 
   it('every message that got 250 is delivered; duplicates at most the messages in flight', { timeout: 180_000 }, async () => {

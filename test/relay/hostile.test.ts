@@ -4,31 +4,27 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../src/store/index.js';
 import { serviceStorePath } from '../../src/server/index.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { SENDER, TEAM, serviceHome, waitFor } from '../server/helpers.js';
-import { seededRandom, startServiceProcess, type ServiceProcess } from '../reliability/support.js';
-import { addUser, receivedBy } from './support.js';
-import { freePort, RawSmtp } from './smtp-session.js';
+import type { TestEmulator } from '../support/emulator.js';
+import { SENDER, TEAM, waitFor } from '../server/helpers.js';
+import { seededRandom, type ServiceProcess } from '../reliability/support.js';
+import { receivedBy, startRelayProcess, type TempHome } from './support.js';
+import { RawSmtp } from './smtp-session.js';
 
 /** Hostile SMTP sessions against the real service process: none may crash it or corrupt the store. */
 describe('hostile SMTP sessions', () => {
   let emu: TestEmulator;
-  let home: { home: string; cleanup: () => Promise<void> };
+  let home: TempHome;
   let svc: ServiceProcess;
   let port: number;
+  let close: (() => Promise<void>) | undefined;
 
   before(async () => {
-    emu = await startTestEmulator();
-    home = await serviceHome(emu);
-    await addUser(home.home, 'imagemanager', 'the-real-password');
-    port = await freePort();
-    svc = await startServiceProcess(home.home, { O365_NOTIFY_SMTP_ENABLED: 'true', O365_NOTIFY_SMTP_PORT: String(port), O365_NOTIFY_SMTP_MAX_CONNECTIONS_PER_CLIENT: '50' });
+    ({ emu, home, svc, port, close } = await startRelayProcess({
+      users: [{ name: 'imagemanager', password: 'the-real-password' }],
+      env: { O365_NOTIFY_SMTP_MAX_CONNECTIONS_PER_CLIENT: '50' },
+    }));
   });
-  after(async () => {
-    await svc?.stop();
-    await home?.cleanup();
-    await emu?.stop();
-  });
+  after(() => close?.());
 
   const session = async () => {
     const s = await RawSmtp.connect(port);

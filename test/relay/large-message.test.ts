@@ -1,41 +1,30 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID, defaultSeed } from '../../src/emulator/index.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { runCli, tempHome } from '../support/cli.js';
-import { SENDER, TEAM, configureHome, startTestService, unthrottle, waitFor } from '../server/helpers.js';
+import { DEMO_DOMAIN } from '../../src/emulator/index.js';
+import type { TestEmulator } from '../support/emulator.js';
+import { appOnlyHome, mailReadWriteSeed } from '../support/app-only.js';
+import { SENDER, TEAM, configureHome, unthrottle, waitFor } from '../server/helpers.js';
 import type { RunningService } from '../../src/server/index.js';
-import { mailer, receivedBy } from './support.js';
+import { mailer, receivedBy, startRelayService } from './support.js';
 
 describe('SMTP relay: a message over Graph\'s 4 MB request limit (app-only with Mail.ReadWrite)', () => {
   let emu: TestEmulator;
-  let home: { home: string; cleanup: () => Promise<void> };
   let svc: RunningService;
+  let close: (() => Promise<void>) | undefined;
 
   before(async () => {
-    const seed = defaultSeed();
-    const app = seed.apps!.find((a) => a.clientId === DEMO_APPS.appOnly)!;
-    app.applicationPermissions = ['Mail.Send', 'Mail.ReadWrite'];
-    app.consent = [{ tenant: DEMO_DOMAIN, application: ['Mail.Send', 'Mail.ReadWrite'] }];
-    emu = await startTestEmulator({ seed });
-    await unthrottle(emu);
-    home = await tempHome();
-    const secret = emu.seededSecrets.find((s) => s.clientId === DEMO_APPS.appOnly)!;
-    const setup = await runCli(
-      ['setup', '--non-interactive', '--emulator', emu.url, '--emulator-ca', emu.caPath, '--account-type', 'single-tenant', '--client-id', DEMO_APPS.appOnly,
-        '--tenant-id', DEMO_TENANT_ID, '--auth', 'app-only', '--sender', SENDER, '--to', TEAM, '--client-secret-stdin'],
-      { home: home.home, stdin: secret.value },
-    );
-    assert.equal(setup.code, 0, setup.stderr);
-    await configureHome(home.home);
-    ({ svc } = await startTestService(home.home, { smtpPort: 0 }));
+    ({ emu, svc, close } = await startRelayService({
+      emulator: { seed: mailReadWriteSeed() },
+      home: async (emulator) => {
+        await unthrottle(emulator);
+        const home = await appOnlyHome(emulator, { sender: SENDER, to: TEAM });
+        await configureHome(home.home);
+        return home;
+      },
+    }));
   });
-  after(async () => {
-    await svc?.close();
-    await home?.cleanup();
-    await emu?.stop();
-  });
+  after(() => close?.());
 
   it('goes through a draft and an upload session with its attachment, both bodies and the envelope rule', async () => {
     const t = await mailer(svc.relay!.port, svc.relay!.certificatePath);

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { readSettingsFile, saveSettings } from '../../src/config/index.js';
 import type { RunningService } from '../../src/server/index.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { testEnv } from '../support/cli.js';
-import { ADMIN, SENDER, TEAM, serviceHome, startTestService, waitFor } from '../server/helpers.js';
-import { addUser, mailer, receivedBy } from './support.js';
+import type { TestEmulator } from '../support/emulator.js';
+import { ADMIN, SENDER, TEAM, waitFor } from '../server/helpers.js';
+import { mailer, receivedBy, startRelayService } from './support.js';
 import { RawSmtp } from './smtp-session.js';
 
 const PASSWORD = 'relay-user-password';
@@ -25,24 +23,19 @@ const refusal = (pattern: RegExp) => (err: { response?: string }) => {
  */
 describe('SMTP relay policy: per-user allow lists, fromPolicy reject, rate and connection limits', () => {
   let emu: TestEmulator;
-  let home: { home: string; cleanup: () => Promise<void> };
   let svc: RunningService;
+  let close: (() => Promise<void>) | undefined;
 
   before(async () => {
-    emu = await startTestEmulator();
-    home = await serviceHome(emu);
-    await addUser(home.home, 'nas', PASSWORD, { allowedFrom: [SENDER], allowedRecipients: [TEAM] });
-    for (const name of ['printer', 'burst', 'other']) await addUser(home.home, name, PASSWORD);
-    const { settings } = await readSettingsFile(home.home, testEnv(home.home));
-    settings.smtp = { fromPolicy: 'reject', messagesPerMinute: PER_MINUTE, maxConnectionsPerClient: MAX_CONNECTIONS };
-    await saveSettings(home.home, settings, testEnv(home.home));
-    ({ svc } = await startTestService(home.home, { smtpPort: 0 }));
+    ({ emu, svc, close } = await startRelayService({
+      users: [
+        { name: 'nas', password: PASSWORD, allowedFrom: [SENDER], allowedRecipients: [TEAM] },
+        ...['printer', 'burst', 'other'].map((name) => ({ name, password: PASSWORD })),
+      ],
+      smtp: { fromPolicy: 'reject', messagesPerMinute: PER_MINUTE, maxConnectionsPerClient: MAX_CONNECTIONS },
+    }));
   });
-  after(async () => {
-    await svc?.close();
-    await home?.cleanup();
-    await emu?.stop();
-  });
+  after(() => close?.());
 
   const as = (user: string) => mailer(svc.relay!.port, svc.relay!.certificatePath, { user, pass: PASSWORD });
   /** Refused before the commit: no outbox row carries the subject. */

@@ -4,12 +4,11 @@ import { networkInterfaces } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import nodemailer from 'nodemailer';
-import { readSettingsFile, saveSettings, type SmtpSettings } from '../../src/config/index.js';
+import type { SmtpSettings } from '../../src/config/index.js';
 import type { RunningService } from '../../src/server/index.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { testEnv } from '../support/cli.js';
-import { SENDER, TEAM, serviceHome, startTestService, waitFor } from '../server/helpers.js';
-import { addUser, receivedBy } from './support.js';
+import type { TestEmulator } from '../support/emulator.js';
+import { SENDER, TEAM, startTestService, waitFor } from '../server/helpers.js';
+import { queuedId, receivedBy, relayHome, saveSmtpSettings, type TempHome } from './support.js';
 import { RawSmtp } from './smtp-session.js';
 
 const PASSWORD = 'relay-user-password';
@@ -33,27 +32,23 @@ async function fromLan(port: number): Promise<RawSmtp> {
 
 describe('SMTP relay from a non-loopback address (the listener on 0.0.0.0)', { skip: lanIp ? false : 'this machine has no non-loopback IPv4 address to connect from' }, () => {
   let emu: TestEmulator;
-  let home: { home: string; cleanup: () => Promise<void> };
+  let home: TempHome;
+  let close: (() => Promise<void>) | undefined;
   let svc: RunningService | undefined;
 
   const restart = async (smtp: SmtpSettings) => {
     await svc?.close();
-    const { settings } = await readSettingsFile(home.home, testEnv(home.home));
-    settings.smtp = { host: '0.0.0.0', ...smtp };
-    await saveSettings(home.home, settings, testEnv(home.home));
+    await saveSmtpSettings(home.home, { host: '0.0.0.0', ...smtp });
     ({ svc } = await startTestService(home.home, { smtpPort: 0 }));
     return svc!;
   };
 
   before(async () => {
-    emu = await startTestEmulator();
-    home = await serviceHome(emu);
-    await addUser(home.home, 'imagemanager', PASSWORD);
+    ({ emu, home, close } = await relayHome({ users: [{ name: 'imagemanager', password: PASSWORD }] }));
   });
   after(async () => {
     await svc?.close();
-    await home?.cleanup();
-    await emu?.stop();
+    await close?.();
   });
 
   it('a client outside smtp.allowedClients (default: loopback only) is refused at connect with 554 5.7.1 naming the setting', async () => {
@@ -97,7 +92,6 @@ describe('SMTP relay from a non-loopback address (the listener on 0.0.0.0)', { s
     t.close();
     assert.match(info.response, /^250 2\.6\.0 Queued as/);
     await waitFor(async () => (await receivedBy(emu, subject)).get(TEAM), 'the network client\'s message arrived');
-    const id = info.response.match(/Queued as (\S+):/)![1]!;
-    assert.equal((await s.store.relay.get(id))?.clientAddress, lanIp);
+    assert.equal((await s.store.relay.get(queuedId(info.response)))?.clientAddress, lanIp);
   });
 });

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import type { TestEmulator } from '../support/emulator.js';
 import { runCli } from '../support/cli.js';
-import { ADMIN, SENDER, TEAM, serviceHome, waitFor } from '../server/helpers.js';
-import { startServiceProcess, type ServiceProcess } from '../reliability/support.js';
-import { addUser, mailer, receivedBy } from './support.js';
-import { freePort, RawSmtp } from './smtp-session.js';
+import { ADMIN, SENDER, TEAM, waitFor } from '../server/helpers.js';
+import { mailer, receivedBy, startRelayProcess, type TempHome } from './support.js';
+import { RawSmtp } from './smtp-session.js';
 import { DEVICE_CORPUS } from './corpus.js';
 
 const run = promisify(execFile);
@@ -16,24 +14,15 @@ const PASSWORD = 'imagemanager-relay-pass';
 
 describe('real SMTP clients against the real `serve` process (STARTTLS, AUTH), delivered by Graph', () => {
   let emu: TestEmulator;
-  let home: { home: string; cleanup: () => Promise<void> };
-  let svc: ServiceProcess;
+  let home: TempHome;
   let port: number;
   let cert: string;
+  let close: (() => Promise<void>) | undefined;
 
   before(async () => {
-    emu = await startTestEmulator();
-    home = await serviceHome(emu);
-    await addUser(home.home, 'imagemanager', PASSWORD);
-    port = await freePort();
-    svc = await startServiceProcess(home.home, { O365_NOTIFY_SMTP_ENABLED: 'true', O365_NOTIFY_SMTP_PORT: String(port) });
-    cert = join(home.home, 'relay-tls', 'relay-cert.pem');
+    ({ emu, home, port, cert, close } = await startRelayProcess({ users: [{ name: 'imagemanager', password: PASSWORD }] }));
   });
-  after(async () => {
-    await svc?.stop();
-    await home?.cleanup();
-    await emu?.stop();
-  });
+  after(() => close?.());
 
   it('nodemailer: STARTTLS + AUTH LOGIN/PLAIN, text + HTML + attachment', async () => {
     const t = await mailer(port, cert, { user: 'imagemanager', pass: PASSWORD });

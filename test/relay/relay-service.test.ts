@@ -1,37 +1,28 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DEMO_DOMAIN } from '../../src/emulator/index.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { ADMIN, SENDER, TEAM, serviceHome, startTestService, waitFor } from '../server/helpers.js';
+import type { TestEmulator } from '../support/emulator.js';
+import { ADMIN, SENDER, TEAM, waitFor } from '../server/helpers.js';
 import type { RunningService } from '../../src/server/index.js';
-import { addUser, mailer, receivedBy } from './support.js';
+import { failedRow, mailer, queuedId, receivedBy, startRelayService } from './support.js';
 import { freePort } from './smtp-session.js';
-import { readSettingsFile, saveSettings } from '../../src/config/index.js';
-import { testEnv } from '../support/cli.js';
 import { readFile } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
 
 describe('SMTP relay in the service: nodemailer over STARTTLS + AUTH, delivered through Graph', () => {
   let emu: TestEmulator;
-  let home: { home: string; cleanup: () => Promise<void> };
   let svc: RunningService;
+  let close: (() => Promise<void>) | undefined;
   let tlsPort: number;
 
   before(async () => {
-    emu = await startTestEmulator();
-    home = await serviceHome(emu);
-    await addUser(home.home, 'imagemanager', 'correct horse battery');
     tlsPort = await freePort();
-    const { settings } = await readSettingsFile(home.home, testEnv(home.home));
-    settings.smtp = { tlsPort, allowedRecipients: [DEMO_DOMAIN] };
-    await saveSettings(home.home, settings, testEnv(home.home));
-    ({ svc } = await startTestService(home.home, { smtpPort: 0 }));
+    ({ emu, svc, close } = await startRelayService({
+      users: [{ name: 'imagemanager', password: 'correct horse battery' }],
+      smtp: { tlsPort, allowedRecipients: [DEMO_DOMAIN] },
+    }));
   });
-  after(async () => {
-    await svc?.close();
-    await home?.cleanup();
-    await emu?.stop();
-  });
+  after(() => close?.());
 
   it('delivers to exactly the envelope: header-only gets nothing, envelope-only is Bcc, Bcc never shown', async () => {
     const t = await mailer(svc.relay!.port, svc.relay!.certificatePath, { user: 'imagemanager', pass: 'correct horse battery' });
@@ -60,7 +51,7 @@ describe('SMTP relay in the service: nodemailer over STARTTLS + AUTH, delivered 
     assert.ok(m.internetMessageHeaders.some((h: any) => /^x-o365-notify-id$/i.test(h.name)));
     assert.ok(!JSON.stringify([...got.values()]).includes('secret@'), 'the Bcc header address appears nowhere');
     assert.ok(!got.has(`nobody@${DEMO_DOMAIN}`));
-    const row = svc.store.outbox.get(info.response.match(/Queued as (\S+):/)![1]!)!;
+    const row = svc.store.outbox.get(queuedId(info.response))!;
     assert.equal(row.kind, 'relay');
     await waitFor(() => svc.store.outbox.get(row.id)!.status === 'sent', 'the outbox row is sent');
     assert.match(await svc.service.metricsText(), /o365_notify_emails_sent_total\{kind="relay"\} 1/);
@@ -84,11 +75,7 @@ describe('SMTP relay in the service: nodemailer over STARTTLS + AUTH, delivered 
     const t = await mailer(svc.relay!.port, svc.relay!.certificatePath, { user: 'imagemanager', pass: 'correct horse battery' });
     const info = await t.sendMail({ from: SENDER, to: TEAM, subject: `large ${Date.now()}`, text: 'x', attachments: [{ filename: 'big.bin', content: Buffer.alloc(6 * 1024 * 1024, 3) }] });
     t.close();
-    const id = info.response.match(/Queued as (\S+):/)![1]!;
-    const row = await waitFor(() => {
-      const r = svc.store.outbox.get(id)!;
-      return r.status === 'failed' ? r : undefined;
-    }, 'the row failed');
+    const row = await failedRow(svc, queuedId(info.response), 'the row failed');
     assert.match(row.lastError ?? '', /needs the Microsoft Graph permission Mail\.ReadWrite/);
     assert.equal(row.diagnosis?.code, 'MailReadWriteRequired');
   });

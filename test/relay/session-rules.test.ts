@@ -1,34 +1,24 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { readSettingsFile, saveSettings } from '../../src/config/index.js';
 import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
 import type { RunningService } from '../../src/server/index.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { runCli, tempHome, testEnv } from '../support/cli.js';
-import { ADMIN, SENDER, TEAM, serviceHome, startTestService, waitFor } from '../server/helpers.js';
-import { mailer, receivedBy } from './support.js';
+import type { TestEmulator } from '../support/emulator.js';
+import { runCli, tempHome } from '../support/cli.js';
+import { ADMIN, SENDER, TEAM, startTestService, waitFor } from '../server/helpers.js';
+import { failedRow, mailer, queuedId, receivedBy, startRelayService } from './support.js';
 import { RawSmtp } from './smtp-session.js';
 
 const MAX_RECIPIENTS = 3;
 
 describe('SMTP relay session rules: ESMTP extensions, smtp.maxRecipients, fromPolicy send-as, not signed in yet', () => {
   let emu: TestEmulator;
-  let home: { home: string; cleanup: () => Promise<void> };
   let svc: RunningService;
+  let close: (() => Promise<void>) | undefined;
 
   before(async () => {
-    emu = await startTestEmulator();
-    home = await serviceHome(emu);
-    const { settings } = await readSettingsFile(home.home, testEnv(home.home));
-    settings.smtp = { maxRecipients: MAX_RECIPIENTS, fromPolicy: 'send-as' };
-    await saveSettings(home.home, settings, testEnv(home.home));
-    ({ svc } = await startTestService(home.home, { smtpPort: 0 }));
+    ({ emu, svc, close } = await startRelayService({ smtp: { maxRecipients: MAX_RECIPIENTS, fromPolicy: 'send-as' } }));
   });
-  after(async () => {
-    await svc?.close();
-    await home?.cleanup();
-    await emu?.stop();
-  });
+  after(() => close?.());
 
   it('EHLO offers PIPELINING, 8BITMIME, SMTPUTF8, SIZE (35 MB), ENHANCEDSTATUSCODES, STARTTLS and AUTH PLAIN LOGIN', async () => {
     const s = await RawSmtp.connect(svc.relay!.port);
@@ -61,11 +51,7 @@ describe('SMTP relay session rules: ESMTP extensions, smtp.maxRecipients, fromPo
     const subject = `send-as ${Date.now()}`;
     const info = await t.sendMail({ from: `Administrator <${ADMIN}>`, to: TEAM, subject, text: 'x' });
     t.close();
-    const id = info.response.match(/Queued as (\S+):/)![1]!;
-    const row = await waitFor(() => {
-      const r = svc.store.outbox.get(id)!;
-      return r.status === 'failed' ? r : undefined;
-    }, 'the send-as row failed');
+    const row = await failedRow(svc, queuedId(info.response), 'the send-as row failed');
     assert.equal(row.diagnosis?.code, 'ErrorSendAsDenied');
     assert.match(row.diagnosis?.fix ?? '', /Exchange admin center: Recipients > Mailboxes > \(the From mailbox\) > Delegation > Send as/);
     assert.equal((await receivedBy(emu, subject)).size, 0, 'nobody received it');
