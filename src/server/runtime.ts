@@ -272,6 +272,40 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   let apiTokens: ApiTokenVerifier | undefined;
   let relay: RunningRelay | undefined;
   let record: ServiceRecord | undefined;
+
+  /**
+   * The one ordered shutdown, for close() and for a start that failed half-way: stop taking work
+   * (SMTP, then HTTP), stop timers and watches, let a settings reload finish, let the worker finish
+   * its sends, close the Graph connection and the store. Each step runs even if one before it failed
+   * (the first failure is rethrown), so a relay that fails to close cannot leave the store open.
+   */
+  const shutdown = async (): Promise<void> => {
+    let failure: unknown;
+    const step = async (stop: () => unknown) => {
+      try {
+        await stop();
+      } catch (err) {
+        failure ??= err;
+      }
+    };
+    await step(() => relay?.close());
+    await step(() => app?.close());
+    await step(() => {
+      apiTokens?.close();
+      watch?.stop();
+      fileWatch?.stop();
+      for (const t of timers) clearInterval(t);
+      stopKeepAlive?.();
+    });
+    await step(() => serial);
+    await step(() => service.stop());
+    await step(() => channel.close());
+    await step(() => store.close());
+    // Last, and only once the store is closed: until then the CLI must not take it for its own.
+    if (record && !store.isOpen) await removeServiceRecord(home, record).catch(() => undefined);
+    if (failure !== undefined) throw failure;
+  };
+
   try {
     await service.start();
     restartKeepAlive();
@@ -381,19 +415,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
       close() {
         closing ??= (async () => {
           logger.info({ component: 'http' }, 'stopping: no new requests; finishing what is in flight');
-          await relay?.close();
-          await app!.close();
-          apiTokens?.close();
-          watch?.stop();
-          fileWatch?.stop();
-          for (const t of timers) clearInterval(t);
-          stopKeepAlive?.();
-          await serial;
-          await service.stop();
-          channel.close();
-          store.close();
-          // Last: until the store is closed, the CLI must not take it for its own.
-          if (record) await removeServiceRecord(home, record).catch(() => undefined);
+          await shutdown();
           logger.info({}, 'o365-notify service stopped');
         })();
         return closing;
@@ -401,17 +423,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     };
     return running;
   } catch (err) {
-    await relay?.close().catch(() => undefined);
-    await app?.close().catch(() => undefined);
-    apiTokens?.close();
-    watch?.stop();
-    fileWatch?.stop();
-    for (const t of timers) clearInterval(t);
-    stopKeepAlive?.();
-    await service.stop().catch(() => undefined);
-    channel.close();
-    store.close();
-    if (record) await removeServiceRecord(home, record).catch(() => undefined);
+    await shutdown().catch(() => undefined);
     throw err;
   }
 }
