@@ -36,7 +36,7 @@ describe('the one ordered shutdown of serve (issue 12.3)', () => {
       svc.app.close = (async () => {
         await closeHttp();
         throw new Error('the HTTP server failed to close');
-      }) as typeof svc.app.close;
+      }) as unknown as typeof svc.app.close;
       await assert.rejects(svc.close(), /the HTTP server failed to close/);
       assert.equal(svc.service.running, false, 'the worker was stopped after the failed step');
       assert.equal(svc.store.isOpen, false, 'the store was closed after the failed step');
