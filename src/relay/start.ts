@@ -1,23 +1,11 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SmtpOptions } from '../config/index.js';
-import type { NotifyLogger } from '../infra/index.js';
 import type { RelayRepository } from '../store/index.js';
 import { relayCertificate } from './certificate.js';
-import { startRelayListener, type RelayIdentity, type RelayListener } from './listener.js';
+import { startRelayListener, type RelayListener, type RelayListenerOptions } from './listener.js';
 
-export interface StartRelayOptions {
-  home: string;
-  smtp: SmtpOptions;
-  port?: number;
-  tlsPort?: number;
-  relay: RelayRepository;
-  identity: () => Promise<RelayIdentity>;
-  openMessages: () => Promise<number>;
-  fsync: boolean;
-  onAccepted?: (id: string) => void;
-  logger?: NotifyLogger;
-}
+/** What the listener takes, but its certificate: startRelay loads or makes that from smtp settings. */
+export type StartRelayOptions = Omit<RelayListenerOptions, 'certificate'>;
 
 export interface RunningRelay extends RelayListener {
   certificatePath: string;
