@@ -2,7 +2,8 @@
  * Mail delivery through Microsoft Graph: the message model, sendMail or draft + upload session,
  * pacing per mailbox, retries, and GraphSendError with a diagnosis.
  */
-export { createMailClient, mimeFits, type MailClient, type MailClientOptions, type MailClientStats, type SendMode, type GraphSendReport, type SendOptions } from './mail-client.js';
+export { mimeFits } from './request-fit.js';
+export { createMailClient, type MailClient, type MailClientOptions, type MailClientStats, type SendMode, type GraphSendReport, type SendOptions } from './mail-client.js';
 export { GraphSendError, type Diagnosis, type GraphSendErrorFields } from './errors.js';
 export { grantedPermissions, type AccessTokenResult, type TokenProvider } from './token-provider.js';
 export { prepareMessage, NOTIFY_ID_HEADER, type Importance, type MailAttachment, type MailMessage, type PreparedAttachment, type PreparedMessage } from './message.js';

@@ -2,16 +2,18 @@ import type { DiagnoseContext } from '../diagnose/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { diagnoseFailure, mailReadWriteDiagnosis } from './diagnosis.js';
 import { GraphSendError } from './errors.js';
-import { createHttpsTransport, type HttpResponse, type HttpTransport } from './http.js';
-import { escapeHtml } from '../shared/index.js';
+import { createHttpsTransport, type HttpTransport } from './http.js';
 import { prepareMessage, type MailMessage, type PreparedAttachment, type PreparedMessage } from './message.js';
 import { appConcurrencyLimiter, DEFAULT_PACING, MailboxPacer, type PacingOptions } from './pacing.js';
-import { fileAttachment, graphMessage, inlineFields, MAX_REQUEST_BYTES, sendMailBody, sendMailSize } from './payload.js';
+import { fileAttachment, graphMessage, sendMailBody } from './payload.js';
 import { GraphRequester, newTrace, type ClientCounters, type GraphCall, type RetryOwner, type SendTrace } from './requester.js';
 import { DEFAULT_RETRY, tokenFailureRetry, type RetryOptions } from './retry.js';
+import { jsonField } from './json-field.js';
+import { describeAttachments, dropUntilInline, megabytes, mimeFits } from './request-fit.js';
 import { TokenSource } from './token-source.js';
 import { grantedPermissions, type TokenProvider } from './token-provider.js';
-import { checkChunkBytes, DEFAULT_CHUNK_BYTES, needsUploadSession, nextRange, parseNextExpected, planDelivery, type DeliveryPlan } from './upload-plan.js';
+import { uploadAttachment, type UploadSessions } from './upload-session.js';
+import { checkChunkBytes, DEFAULT_CHUNK_BYTES, needsUploadSession, planDelivery, type DeliveryPlan } from './upload-plan.js';
 
 /**
  * The mail client: one message model in, Graph's 202 out. Small messages go in one sendMail;
@@ -380,7 +382,7 @@ class GraphMailClient implements MailClient {
       for (const a of posted) {
         await this.requester.execute(this.call(`attach ${a.name}`, 'POST', `${draftPath}/attachments`, fileAttachment(a), { okStatuses: [201] }), pacer, trace);
       }
-      for (const a of uploaded) await this.upload(draftPath, a, trace);
+      for (const a of uploaded) await uploadAttachment(this.uploads(), draftPath, a, trace);
       const sent = await this.requester.execute(this.call('send the draft', 'POST', `${draftPath}/send`, undefined, { countsAsMessage: true, okStatuses: [202], body: Buffer.alloc(0) }), pacer, trace);
       return { attempts: sent.attempts };
     } catch (err) {
@@ -389,103 +391,14 @@ class GraphMailClient implements MailClient {
     }
   }
 
-  /**
-   * createUploadSession, then ranged PUTs without Authorization. Outlook documents only PUT and DELETE
-   * on the upload URL (https://learn.microsoft.com/graph/outlook-large-attachments), so where to go on
-   * comes only from its answers: each PUT's `nextExpectedRanges`. A refusal that does not say (a 416
-   * after an answer was lost), or a session that expired or vanished (401, 404), cancels the session
-   * (DELETE) and starts the attachment over in a new one, at most `maxAttempts - 1` times.
-   */
-  private async upload(draftPath: string, a: PreparedAttachment, trace: SendTrace): Promise<void> {
-    const maxRestarts = { ...DEFAULT_RETRY, ...this.options.retry }.maxAttempts - 1;
-    for (let restarts = 0; ; restarts += 1) {
-      const outcome = await this.uploadInSession(draftPath, a, trace);
-      if (outcome.done) return;
-      await this.cancelUploadSession(outcome.uploadUrl, trace);
-      if (restarts >= maxRestarts) {
-        throw new GraphSendError({
-          status: outcome.status,
-          code: 'UploadOutOfSync',
-          message: `upload ${a.name}: Graph refused the range ${outcome.range} without saying where to continue, ${restarts + 1} upload sessions in a row`,
-          attempts: restarts + 1,
-          requestIds: trace.requestIds,
-          retryable: true,
-        });
-      }
-    }
-  }
-
-  /** One upload session: done, or the answer that means this session cannot go on. */
-  private async uploadInSession(
-    draftPath: string,
-    a: PreparedAttachment,
-    trace: SendTrace,
-  ): Promise<{ done: true } | { done: false; uploadUrl: string; status: number; range: string }> {
-    const pacer = this.pacer();
-    const size = a.content.length;
-    const session = await this.requester.execute(
-      this.call(`create an upload session for ${a.name}`, 'POST', `${draftPath}/attachments/createUploadSession`, {
-        AttachmentItem: { attachmentType: 'file', name: a.name, size, contentType: a.contentType, ...inlineFields(a) },
-      }, { okStatuses: [200, 201] }),
-      pacer,
-      trace,
-    );
-    const uploadUrl = jsonField(session.response, 'uploadUrl');
-    if (typeof uploadUrl !== 'string' || !uploadUrl.startsWith('https://')) {
-      throw new GraphSendError({ status: session.response.status, code: 'InvalidResponse', message: `create an upload session for ${a.name}: Graph answered without an https uploadUrl`, attempts: session.attempts, requestIds: trace.requestIds, retryable: true });
-    }
-    let offset = parseNextExpected(jsonField(session.response, 'nextExpectedRanges')) ?? 0;
-    for (let range = nextRange(offset, size, this.chunkBytes); range; range = nextRange(offset, size, this.chunkBytes)) {
-      const { response } = await this.requester.execute(
-        {
-          step: `upload ${a.name} bytes ${range.start}-${range.end}/${size}`,
-          method: 'PUT',
-          url: uploadUrl,
-          body: a.content.subarray(range.start, range.end + 1),
-          contentType: 'application/octet-stream',
-          headers: { 'content-range': `bytes ${range.start}-${range.end}/${size}` },
-          authenticated: false,
-          okStatuses: [200, 201],
-          // Not failures of the send: a range Graph did not expect (the retry of a chunk whose answer
-          // was lost), a session that expired (401) or is gone (404) are handled below.
-          accept: (res) => res.status === 416 || res.status === 401 || res.status === 404 || (res.status >= 400 && res.status < 500 && parseNextExpected(jsonField(res, 'nextExpectedRanges')) !== undefined),
-        },
-        pacer,
-        trace,
-      );
-      if (response.status === 201) return { done: true };
-      const expected = parseNextExpected(jsonField(response, 'nextExpectedRanges'));
-      if (response.status === 200) {
-        offset = expected ?? range.end + 1;
-        continue;
-      }
-      if (response.status === 404 && range.end === size - 1) {
-        // The session is gone after the last range: Outlook may have attached the file and lost the
-        // 201. A new session could attach it twice, so the draft is given up and the send retried.
-        throw new GraphSendError({
-          status: 404,
-          code: 'UploadOutOfSync',
-          message: `upload ${a.name}: the upload session was gone when its last range was sent again; the draft is sent again from the start`,
-          attempts: 1,
-          requestIds: trace.requestIds,
-          retryable: true,
-        });
-      }
-      if (expected === undefined || expected >= size || response.status === 401 || response.status === 404) {
-        return { done: false, uploadUrl, status: response.status, range: `${range.start}-${range.end}` };
-      }
-      offset = expected;
-    }
-    return { done: true };
-  }
-
-  /** DELETE on the upload URL cancels the session (Outlook's documented way); best effort. */
-  private async cancelUploadSession(uploadUrl: string, trace: SendTrace): Promise<void> {
-    try {
-      await this.requester.execute({ step: 'cancel the upload session', method: 'DELETE', url: uploadUrl, authenticated: false, okStatuses: [204, 200, 401, 404], maxAttempts: 1 }, this.pacer(), trace);
-    } catch {
-      // An expired session is gone anyway; the new one is what matters.
-    }
+  private uploads(): UploadSessions {
+    return {
+      requester: this.requester,
+      pacer: () => this.pacer(),
+      call: (...args) => this.call(...args),
+      chunkBytes: this.chunkBytes,
+      maxAttempts: { ...DEFAULT_RETRY, ...this.options.retry }.maxAttempts,
+    };
   }
 
   private async deleteDraft(draftPath: string, trace: SendTrace): Promise<void> {
@@ -497,11 +410,6 @@ class GraphMailClient implements MailClient {
   }
 }
 
-/** Whether a MIME message of `bytes` fits one sendMail request as base64 (with room for the request line and headers). */
-export function mimeFits(bytes: number, maxRequestBytes = MAX_REQUEST_BYTES): boolean {
-  return 4 * Math.ceil(bytes / 3) < maxRequestBytes - 16 * 1024;
-}
-
 function withDiagnosis(err: unknown, context: DiagnoseContext | undefined, trace: SendTrace): unknown {
   if (err instanceof GraphSendError) {
     if (!err.diagnosis) err.diagnosis = diagnoseFailure(err, undefined, context);
@@ -509,49 +417,4 @@ function withDiagnosis(err: unknown, context: DiagnoseContext | undefined, trace
     err.requests = trace.requests;
   }
   return err;
-}
-
-function jsonField(res: HttpResponse, field: string): unknown {
-  try {
-    const body = JSON.parse(res.body.toString('utf8')) as Record<string, unknown>;
-    return body?.[field];
-  } catch {
-    return undefined;
-  }
-}
-
-function megabytes(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-}
-
-function describeAttachments(attachments: PreparedAttachment[]): string {
-  const list = attachments.map((a) => `${a.name} (${megabytes(a.content.length)})`).join(', ');
-  return attachments.length === 1 ? `the attachment ${list}` : `the attachments ${list}`;
-}
-
-/**
- * Leaves out the largest attachments until one sendMail fits, and says so at the end of the body
- * (escaped when the body is HTML).
- */
-export function dropUntilInline(msg: PreparedMessage, maxRequestBytes = MAX_REQUEST_BYTES): { msg: PreparedMessage; dropped: string[] } {
-  const kept = [...msg.attachments].sort((a, b) => a.content.length - b.content.length);
-  const dropped: PreparedAttachment[] = [];
-  for (;;) {
-    const candidate = withDropNote({ ...msg, attachments: kept }, dropped);
-    if (dropped.length > 0 && (sendMailSize(candidate, kept) < maxRequestBytes || kept.length === 0)) {
-      return { msg: candidate, dropped: dropped.map((a) => a.name) };
-    }
-    if (dropped.length === 0 && sendMailSize(msg, kept) < maxRequestBytes) return { msg, dropped: [] };
-    dropped.unshift(kept.pop()!);
-  }
-}
-
-function withDropNote(msg: PreparedMessage, dropped: PreparedAttachment[]): PreparedMessage {
-  if (dropped.length === 0) return msg;
-  const note = `[o365-notify] Not attached: ${dropped.map((a) => `${a.name} (${megabytes(a.content.length)})`).join(', ')}. Attachments this large need the Microsoft Graph permission Mail.ReadWrite, which this sign-in does not have.`;
-  if (msg.body.contentType === 'text') return { ...msg, body: { contentType: 'text', content: `${msg.body.content}\n\n${note}` } };
-  const html = `<p>${escapeHtml(note)}</p>`;
-  const content = msg.body.content;
-  const end = content.toLowerCase().lastIndexOf('</body>');
-  return { ...msg, body: { contentType: 'html', content: end === -1 ? content + html : content.slice(0, end) + html + content.slice(end) } };
 }

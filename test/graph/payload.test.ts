@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GraphSendError } from '../../src/graph/errors.js';
-import { dropUntilInline } from '../../src/graph/mail-client.js';
+import { dropUntilInline } from '../../src/graph/request-fit.js';
 import { prepareMessage, type PreparedMessage } from '../../src/graph/message.js';
 import { base64Length, draftSize, MAX_REQUEST_BYTES, sendMailBody, sendMailSize } from '../../src/graph/payload.js';
 import { checkChunkBytes, DEFAULT_CHUNK_BYTES, nextRange, parseNextExpected, planChunks, planDelivery, UPLOAD_CHUNK_UNIT } from '../../src/graph/upload-plan.js';
