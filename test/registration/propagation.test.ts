@@ -7,56 +7,34 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
-import { DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
-import { runCli, startCli, tempHome } from '../support/cli.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { DEMO_DOMAIN } from '../../src/emulator/index.js';
+import { runCli } from '../support/cli.js';
+import { registrationTenant } from './support.js';
 
 const ADMIN = `admin@${DEMO_DOMAIN}`;
 const SENDER = `alerts@${DEMO_DOMAIN}`;
 const TO = `it-team@${DEMO_DOMAIN}`;
 
 describe('register and secret rotate wait until Entra ID knows the new app and secret', () => {
-  let emu: TestEmulator;
-  const cleanups: (() => Promise<void>)[] = [];
+  const tenant = registrationTenant();
+  const { newHome, withDeviceCode } = tenant;
 
-  before(async () => {
-    emu = await startTestEmulator();
-    await emu.call('PUT', '/_emulator/behaviour', { deviceCodeIntervalSeconds: 1 });
-  });
   afterEach(async () => {
-    await emu.call('PUT', '/_emulator/behaviour', { propagationDelaySeconds: 0 });
-  });
-  after(async () => {
-    for (const c of cleanups) await c();
-    await emu.stop();
+    await tenant.emu.call('PUT', '/_emulator/behaviour', { propagationDelaySeconds: 0 });
   });
 
-  async function newHome(): Promise<string> {
-    const { home, cleanup } = await tempHome();
-    cleanups.push(cleanup);
-    return home;
-  }
-
-  async function withDeviceCode(args: string[], home: string, upn: string) {
-    const run = startCli(args, { home });
-    const [, code] = await run.waitFor(/enter the code (\S+) to authenticate/);
-    const approve = await emu.call('POST', '/_emulator/devicecode/approve', { userCode: code, upn });
-    assert.equal(approve.status, 200, approve.text);
-    return run.done;
-  }
-
-  const flags = () => ['--emulator', emu.url, '--emulator-ca', emu.caPath, '--tenant-id', DEMO_TENANT_ID];
+  const flags = tenant.flags;
 
   it('the emulator delay setting: 0 switches it off, a negative one is refused', async () => {
-    const setting = await emu.call('PUT', '/_emulator/behaviour', { propagationDelaySeconds: 0 });
+    const setting = await tenant.emu.call('PUT', '/_emulator/behaviour', { propagationDelaySeconds: 0 });
     assert.equal(setting.status, 200, '0 switches the delay off');
-    assert.equal((await emu.call('PUT', '/_emulator/behaviour', { propagationDelaySeconds: -1 })).status, 400);
+    assert.equal((await tenant.emu.call('PUT', '/_emulator/behaviour', { propagationDelaySeconds: -1 })).status, 400);
   });
 
   it('app-only: register waits out AADSTS700016 with a progress line; test then delivers at once; rotate waits out AADSTS7000215', async () => {
-    await emu.call('PUT', '/_emulator/behaviour', { propagationDelaySeconds: 4 });
+    await tenant.emu.call('PUT', '/_emulator/behaviour', { propagationDelaySeconds: 4 });
     const home = await newHome();
     const r = await withDeviceCode(['register', ...flags(), '--auth', 'app-only', '--sender', SENDER, '--to', TO, '--grant-admin-consent', '--name', 'ImageManager (propagation app-only)'], home, ADMIN);
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -72,7 +50,7 @@ describe('register and secret rotate wait until Entra ID knows the new app and s
   });
 
   it('delegated: register waits, then a device-code login works at once', async () => {
-    await emu.call('PUT', '/_emulator/behaviour', { propagationDelaySeconds: 3 });
+    await tenant.emu.call('PUT', '/_emulator/behaviour', { propagationDelaySeconds: 3 });
     const home = await newHome();
     const r = await withDeviceCode(['register', ...flags(), '--grant-admin-consent', '--name', 'ImageManager (propagation delegated)'], home, ADMIN);
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -83,7 +61,7 @@ describe('register and secret rotate wait until Entra ID knows the new app and s
   });
 
   it('the wait is bounded: past --propagation-wait register says the app is not known yet and what to do', async () => {
-    await emu.call('PUT', '/_emulator/behaviour', { propagationDelaySeconds: 600 });
+    await tenant.emu.call('PUT', '/_emulator/behaviour', { propagationDelaySeconds: 600 });
     const home = await newHome();
     const r = await withDeviceCode(['register', ...flags(), '--name', 'ImageManager (propagation bounded)', '--propagation-wait', '4s'], home, ADMIN);
     assert.equal(r.code, 0, 'the registration itself is done');

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
 import { openSecretStore } from '../../src/secrets/index.js';
-import { runCli, startCli, tempHome, testEnv } from '../support/cli.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { runCli, testEnv } from '../support/cli.js';
+import { registrationTenant } from './support.js';
 
 const GRAPH_CLI_TOOLS = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
 const ADMIN = `admin@${DEMO_DOMAIN}`;
@@ -25,42 +25,18 @@ interface StateApp {
 }
 
 describe('register: the guide\'s portal work through Microsoft Graph', () => {
-  let emu: TestEmulator;
-  const cleanups: (() => Promise<void>)[] = [];
-
-  before(async () => {
-    emu = await startTestEmulator();
-    await emu.call('PUT', '/_emulator/behaviour', { deviceCodeIntervalSeconds: 1 });
-  });
-  after(async () => {
-    for (const c of cleanups) await c();
-    await emu.stop();
-  });
-
-  async function newHome(): Promise<string> {
-    const { home, cleanup } = await tempHome();
-    cleanups.push(cleanup);
-    return home;
-  }
-
-  /** Runs a command that signs someone in by device code, approving the code as `upn` through the control API. */
-  async function withDeviceCode(args: string[], home: string, upn: string) {
-    const run = startCli(args, { home });
-    const [, code] = await run.waitFor(/enter the code (\S+) to authenticate/);
-    const approve = await emu.call('POST', '/_emulator/devicecode/approve', { userCode: code, upn });
-    assert.equal(approve.status, 200, approve.text);
-    return run.done;
-  }
+  const tenant = registrationTenant();
+  const { newHome, withDeviceCode } = tenant;
 
   async function apps(): Promise<StateApp[]> {
-    return (await emu.call('GET', '/_emulator/state')).json().apps as StateApp[];
+    return (await tenant.emu.call('GET', '/_emulator/state')).json().apps as StateApp[];
   }
 
   async function settingsOf(home: string) {
     return parseYaml(await readFile(join(home, 'settings.yaml'), 'utf8')) as { account: Record<string, string>; mail: { to: string[] } };
   }
 
-  const emulatorFlags = () => ['--emulator', emu.url, '--emulator-ca', emu.caPath, '--tenant-id', DEMO_TENANT_ID];
+  const emulatorFlags = () => ['--emulator', tenant.emu.url, '--emulator-ca', tenant.emu.caPath, '--tenant-id', DEMO_TENANT_ID];
 
   it('creates the app as the guide says, grants consent, writes the settings; login and test then deliver', async () => {
     const home = await newHome();
@@ -88,7 +64,7 @@ describe('register: the guide\'s portal work through Microsoft Graph', () => {
     const subject = `register e2e ${Date.now()}`;
     const send = await runCli(['send', '--to', TO, '--subject', subject, '--text', 'through the registered app'], { home });
     assert.equal(send.code, 0, send.stdout + send.stderr);
-    const inbox = (await emu.call('GET', `/_emulator/mailboxes/${TO}/messages`)).json() as { subject: string }[];
+    const inbox = (await tenant.emu.call('GET', `/_emulator/mailboxes/${TO}/messages`)).json() as { subject: string }[];
     assert.ok(inbox.some((m) => m.subject === subject));
 
     // Again: nothing to change, the same app, consent already there.
@@ -100,7 +76,7 @@ describe('register: the guide\'s portal work through Microsoft Graph', () => {
     assert.equal((await apps()).length, before_ + 1);
 
     // Drift made in the "portal": register says each fix in the portal's words and makes it.
-    await emu.call('PATCH', `/_emulator/apps/${made.clientId}`, { allowPublicClientFlows: false, redirectUris: { mobileAndDesktop: [], web: ['http://localhost'] }, delegatedPermissions: [] });
+    await tenant.emu.call('PATCH', `/_emulator/apps/${made.clientId}`, { allowPublicClientFlows: false, redirectUris: { mobileAndDesktop: [], web: ['http://localhost'] }, delegatedPermissions: [] });
     const check = await withDeviceCode(['register', ...emulatorFlags(), '--client-id', made.clientId, '--check'], home, ADMIN);
     assert.equal(check.code, 1, check.stdout + check.stderr);
     assert.match(check.stdout, /Differs from the guide: Authentication > Advanced settings > Allow public client flows: No \(should be Yes\)/);
@@ -158,8 +134,8 @@ describe('register: the guide\'s portal work through Microsoft Graph', () => {
   it('an account without the admin role: refused with the role it needs, nothing created', async () => {
     const home = await newHome();
     // The tenant lets only administrators register apps; an administrator consented to Graph Command Line Tools before.
-    await emu.call('PATCH', `/_emulator/tenants/${DEMO_TENANT_ID}`, { usersCanRegisterApps: false });
-    await emu.call('POST', '/_emulator/consent', { clientId: GRAPH_CLI_TOOLS, tenant: DEMO_TENANT_ID, delegated: ['Application.ReadWrite.All'] });
+    await tenant.emu.call('PATCH', `/_emulator/tenants/${DEMO_TENANT_ID}`, { usersCanRegisterApps: false });
+    await tenant.emu.call('POST', '/_emulator/consent', { clientId: GRAPH_CLI_TOOLS, tenant: DEMO_TENANT_ID, delegated: ['Application.ReadWrite.All'] });
     try {
       const before_ = (await apps()).length;
       const r = await withDeviceCode(['register', ...emulatorFlags(), '--name', 'ImageManager (not allowed)'], home, SENDER);
@@ -167,7 +143,7 @@ describe('register: the guide\'s portal work through Microsoft Graph', () => {
       assert.match(r.stderr, /Could not create the app registration .*403 Authorization_RequestDenied.*Application Administrator or Cloud Application Administrator/);
       assert.equal((await apps()).length, before_);
     } finally {
-      await emu.call('PATCH', `/_emulator/tenants/${DEMO_TENANT_ID}`, { usersCanRegisterApps: true });
+      await tenant.emu.call('PATCH', `/_emulator/tenants/${DEMO_TENANT_ID}`, { usersCanRegisterApps: true });
     }
   });
 

@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
 import { openSecretStore } from '../../src/secrets/index.js';
 import { adminSession, call, startPageService } from '../page/helpers.js';
-import { runCli, startCli, tempHome, testEnv } from '../support/cli.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { runCli, testEnv } from '../support/cli.js';
+import { registrationTenant } from './support.js';
 
 const ADMIN = `admin@${DEMO_DOMAIN}`;
 const SENDER = `alerts@${DEMO_DOMAIN}`;
@@ -32,33 +32,10 @@ interface Step {
 }
 
 describe('doctor and the settings page read the app registration', () => {
-  let emu: TestEmulator;
-  const cleanups: (() => Promise<void>)[] = [];
+  const tenant = registrationTenant();
+  const { newHome, withDeviceCode } = tenant;
 
-  before(async () => {
-    emu = await startTestEmulator();
-    await emu.call('PUT', '/_emulator/behaviour', { deviceCodeIntervalSeconds: 1 });
-  });
-  after(async () => {
-    for (const c of cleanups) await c();
-    await emu.stop();
-  });
-
-  async function newHome(): Promise<string> {
-    const { home, cleanup } = await tempHome();
-    cleanups.push(cleanup);
-    return home;
-  }
-
-  async function withDeviceCode(args: string[], home: string, upn: string) {
-    const run = startCli(args, { home });
-    const [, code] = await run.waitFor(/enter the code (\S+) to authenticate/);
-    const approve = await emu.call('POST', '/_emulator/devicecode/approve', { userCode: code, upn });
-    assert.equal(approve.status, 200, approve.text);
-    return run.done;
-  }
-
-  const emulatorFlags = () => ['--emulator', emu.url, '--emulator-ca', emu.caPath, '--tenant-id', DEMO_TENANT_ID];
+  const emulatorFlags = tenant.flags;
 
   function registrationCheck(stdout: string): Check {
     const check = (JSON.parse(stdout.trim().split('\n').at(-1)!) as { checks: Check[] }).checks.find((c) => c.name === 'registration');
@@ -98,7 +75,7 @@ describe('doctor and the settings page read the app registration', () => {
     assert.equal(page.get('registered')!.state, 'done');
 
     // Someone changes the app in the portal.
-    const patch = await emu.call('PATCH', `/_emulator/apps/${clientId}`, { allowPublicClientFlows: false, redirectUris: { mobileAndDesktop: [], web: ['http://localhost'] }, delegatedPermissions: [] });
+    const patch = await tenant.emu.call('PATCH', `/_emulator/apps/${clientId}`, { allowPublicClientFlows: false, redirectUris: { mobileAndDesktop: [], web: ['http://localhost'] }, delegatedPermissions: [] });
     assert.equal(patch.status, 200, patch.text);
     const read = await withDeviceCode(['doctor', '--read-registration', '--no-send'], home, ADMIN);
     assert.equal(read.code, 1, read.stdout + read.stderr);
@@ -136,7 +113,7 @@ describe('doctor and the settings page read the app registration', () => {
     const secret = await (await openSecretStore(home, testEnv(home))).getClientSecret();
     assert.ok(secret && !record.includes(secret), 'the record holds no secret value');
     const clientId = (JSON.parse(record) as { application: { appId: string } }).application.appId;
-    await emu.call('POST', '/_emulator/faults', { action: 'expire-secret', clientId });
+    await tenant.emu.call('POST', '/_emulator/faults', { action: 'expire-secret', clientId });
     const read = await withDeviceCode(['doctor', '--read-registration', '--no-send'], home, ADMIN);
     assert.equal(read.code, 1, read.stdout + read.stderr);
     assert.match(read.stdout, /FAIL {2}registration: .*differs from the guide:/);
@@ -148,7 +125,7 @@ describe('doctor and the settings page read the app registration', () => {
 
   it('nothing read: doctor says the check is skipped and how to read the registration', async () => {
     const home = await newHome();
-    const setup = await runCli(['setup', '--account-type', 'single-tenant', '--client-id', '11111111-2222-4333-8444-555555555501', '--tenant-id', DEMO_TENANT_ID, '--auth', 'device-code', ...['--emulator', emu.url, '--emulator-ca', emu.caPath]], { home });
+    const setup = await runCli(['setup', '--account-type', 'single-tenant', '--client-id', '11111111-2222-4333-8444-555555555501', '--tenant-id', DEMO_TENANT_ID, '--auth', 'device-code', ...['--emulator', tenant.emu.url, '--emulator-ca', tenant.emu.caPath]], { home });
     assert.equal(setup.code, 0, setup.stdout + setup.stderr);
     const doctor = await runCli(['doctor', '--no-send'], { home });
     assert.match(doctor.stdout, /skip {2}registration: not read .*`o365-notify doctor --read-registration` reads it as an administrator/);
