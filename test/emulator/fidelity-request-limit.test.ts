@@ -3,9 +3,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID, defaultSeed } from '../../src/emulator/index.js';
+import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
 import { issueGraphAccessToken } from '../../src/emulator/access-token.js';
-import { runCli, tempHome } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { appOnlyHome, mailReadWriteSeed } from '../support/app-only.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 
 /**
@@ -24,19 +25,8 @@ describe('the 4 MB request limit read as 4,000,000 bytes (issue 13.14)', () => {
   let emu: TestEmulator;
   let home: { home: string; cleanup: () => Promise<void> };
   before(async () => {
-    const seed = defaultSeed();
-    const app = seed.apps!.find((a) => a.clientId === DEMO_APPS.appOnly)!;
-    app.applicationPermissions = ['Mail.Send', 'Mail.ReadWrite'];
-    app.consent = [{ tenant: DEMO_DOMAIN, application: ['Mail.Send', 'Mail.ReadWrite'] }];
-    emu = await startTestEmulator({ seed });
-    home = await tempHome();
-    const secret = emu.seededSecrets.find((s) => s.clientId === DEMO_APPS.appOnly)!;
-    const setup = await runCli(
-      ['setup', '--non-interactive', '--emulator', emu.url, '--emulator-ca', emu.caPath, '--account-type', 'single-tenant', '--client-id', DEMO_APPS.appOnly,
-        '--tenant-id', DEMO_TENANT_ID, '--auth', 'app-only', '--sender', SENDER, '--to', TEAM, '--client-secret-stdin', '--secret-expires', secret.expiresAt.slice(0, 10)],
-      { home: home.home, stdin: secret.value },
-    );
-    assert.equal(setup.code, 0, setup.stderr);
+    emu = await startTestEmulator({ seed: mailReadWriteSeed() });
+    home = await appOnlyHome(emu, { sender: SENDER, to: TEAM });
   });
   after(async () => {
     await home?.cleanup();
