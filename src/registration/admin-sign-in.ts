@@ -21,6 +21,18 @@ export interface AdminSignIn {
   username: string;
 }
 
+/** Where and how an administrator signs in to change or read an app registration through Graph. */
+export interface AdministratorGraph {
+  tenant: string;
+  /** The public client the administrator signs in to (default Microsoft Graph Command Line Tools). */
+  bootstrapClientId: string;
+  loginHost: string;
+  graphBase: string;
+  ca?: string;
+  emulator: boolean;
+  onCode(message: string): void;
+}
+
 /**
  * The administrator signs in once by device code (RFC 8628) to the bootstrap client. The token
  * stays in this process's memory: it is never written to the token cache or to disk.

@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 import { createHttpsTransport } from '../graph/index.js';
 import type { ClientCertificate } from '../secrets/index.js';
-import { signInAdministrator } from './admin-sign-in.js';
+import { signInAdministrator, type AdministratorGraph } from './admin-sign-in.js';
 import { DirectoryClient, RegistrationError } from './directory-client.js';
 import { PROPAGATION_WAIT_MS, waitForTokenService } from './propagation.js';
 import { readRegistration, type RegistrationRecord } from './record.js';
@@ -36,21 +36,14 @@ export function certificateFacts(certificatePem: string): { thumbprintSha256: st
   return { thumbprintSha256: x509.fingerprint256.replace(/:/g, ''), endDateTime: new Date(x509.validTo).toISOString(), der: x509.raw };
 }
 
-export interface CertificateOptions {
+export interface CertificateOptions extends AdministratorGraph {
   appId: string;
-  tenant: string;
   certificate: ClientCertificate;
-  bootstrapClientId: string;
-  loginHost: string;
-  graphBase: string;
-  ca?: string;
-  emulator: boolean;
   /** Makes the certificate the credential in use and asks for a token: undefined when it got one. */
   tryCertificate(): Promise<string | undefined>;
   /** Puts the previous credential back (after the new certificate never worked). */
   restorePrevious(): Promise<void>;
   propagationMs?: number;
-  onCode(message: string): void;
   onProgress(line: string): void;
 }
 

@@ -1,5 +1,5 @@
 import { createHttpsTransport } from '../graph/index.js';
-import { signInAdministrator } from './admin-sign-in.js';
+import { signInAdministrator, type AdministratorGraph } from './admin-sign-in.js';
 import { DirectoryClient, RegistrationError } from './directory-client.js';
 import { readRegistration, type RegistrationRecord } from './record.js';
 
@@ -10,18 +10,9 @@ export const READ_SCOPES = ['Application.Read.All', 'DelegatedPermissionGrant.Re
  * `doctor --read-registration`: an account that may read app registrations signs in once (device
  * code, the bootstrap client) and the app and its admin consent are read, nothing changed.
  */
-export async function readRegistrationAsAdmin(options: {
-  appId: string;
-  tenant: string;
-  bootstrapClientId: string;
-  loginHost: string;
-  graphBase: string;
-  ca?: string;
-  emulator: boolean;
-  readBy: string;
-  now?: () => number;
-  onCode(message: string): void;
-}): Promise<RegistrationRecord> {
+export async function readRegistrationAsAdmin(
+  options: AdministratorGraph & { appId: string; readBy: string; now?: () => number },
+): Promise<RegistrationRecord> {
   const admin = await signInAdministrator({ ...options, clientId: options.bootstrapClientId, scopes: READ_SCOPES });
   const transport = createHttpsTransport({ ca: options.ca });
   try {

@@ -1,5 +1,5 @@
 import { createHttpsTransport } from '../graph/index.js';
-import { bootstrapScopes, signInAdministrator } from './admin-sign-in.js';
+import { bootstrapScopes, signInAdministrator, type AdministratorGraph } from './admin-sign-in.js';
 import {
   desiredApplication,
   findDrift,
@@ -16,7 +16,7 @@ import { DirectoryClient, RegistrationError } from './directory-client.js';
 import { readRegistration, type RegistrationRecord } from './record.js';
 import { SECRET_DISPLAY_NAME } from './rotate.js';
 
-export interface RegisterOptions {
+export interface RegisterOptions extends Omit<AdministratorGraph, 'tenant'> {
   wanted: RegistrationWanted;
   /** An existing app to check and fix (its Application (client) ID). */
   clientId?: string;
@@ -27,13 +27,7 @@ export interface RegisterOptions {
   checkOnly?: boolean;
   /** App-only: add a client secret valid this long (the value goes to the caller, never printed). */
   newSecretLifetimeMs?: number;
-  bootstrapClientId: string;
-  loginHost: string;
-  graphBase: string;
-  ca?: string;
-  emulator: boolean;
   now?: () => number;
-  onCode(message: string): void;
   onProgress(line: string): void;
 }
 

@@ -1,5 +1,5 @@
 import { createHttpsTransport } from '../graph/index.js';
-import { signInAdministrator } from './admin-sign-in.js';
+import { signInAdministrator, type AdministratorGraph } from './admin-sign-in.js';
 import { DirectoryClient, RegistrationError } from './directory-client.js';
 import { PROPAGATION_WAIT_MS, waitForTokenService } from './propagation.js';
 import { readRegistration, type RegistrationRecord } from './record.js';
@@ -22,15 +22,7 @@ export interface RotationSteps {
   onProgress(line: string): void;
 }
 
-export interface RotateOptions extends Omit<RotationSteps, 'readBy'> {
-  tenant: string;
-  bootstrapClientId: string;
-  loginHost: string;
-  graphBase: string;
-  ca?: string;
-  emulator: boolean;
-  onCode(message: string): void;
-}
+export interface RotateOptions extends Omit<RotationSteps, 'readBy'>, AdministratorGraph {}
 
 export interface RotateResult {
   endDateTime: string;
