@@ -64,7 +64,7 @@ describe('secret store', () => {
     const store = await openSecretStore(home, isolatedEnv());
     await store.setClientSecret(SECRET);
     await store.writeTokenCache(TOKEN_CACHE);
-    await store.setClientCertificate({ privateKeyPem: '-----BEGIN PRIVATE KEY-----\nnot a real key\n-----END PRIVATE KEY-----\n', certificatePem: 'not a real certificate' });
+    await store.setClientCertificate({ privateKeyPem: 'placeholder, not key material (this test checks file modes only)', certificatePem: 'placeholder certificate' });
     assert.equal(await modeOf(path.join(home, 'keys')), 0o700);
     assert.equal(await modeOf(path.join(home, 'keys', 'master.key')), 0o600);
     assert.equal(await modeOf(path.join(home, 'secrets')), 0o700);
