@@ -62,7 +62,9 @@ async function startDemo(dir: string): Promise<Demo> {
 }
 
 async function stopDemo(demo: Demo): Promise<void> {
-  if (demo.child.exitCode !== null) return;
+  // A child ended by a signal has exitCode null and signalCode set: waiting for its 'exit' again
+  // would wait forever (nothing left to keep the event loop alive, and node:test cancels the file).
+  if (demo.child.exitCode !== null || demo.child.signalCode !== null) return;
   const exited = new Promise((resolve) => demo.child.once('exit', resolve));
   demo.child.kill('SIGINT');
   await exited;
