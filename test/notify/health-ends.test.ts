@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTokenProvider, openAuthSession } from '../../src/auth/index.js';
 import { DEMO_APPS, DEMO_DOMAIN } from '../../src/emulator/index.js';
-import { rotateApiToken, type RunningService } from '../../src/server/index.js';
-import { runCli, startCli, tempHome, testEnv } from '../support/cli.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { SENDER, TEAM, configureHome, inbox, request, serviceHome, startTestService, unthrottle, waitFor } from '../server/helpers.js';
+import type { RunningService } from '../../src/server/index.js';
+import { runCli, setUpHome, startCli, tempHome, testEnv } from '../support/cli.js';
+import type { TestEmulator } from '../support/emulator.js';
+import { SENDER, TEAM, configureHome, startServiceRig, unthrottle, type ServiceRig } from '../support/service.js';
+import { inbox, request, waitFor } from '../server/helpers.js';
 
 /**
  * Issue 9.12: a health warning ends when the evidence says its cause is gone, with exactly one
@@ -14,22 +15,16 @@ import { SENDER, TEAM, configureHome, inbox, request, serviceHome, startTestServ
  */
 describe('health warnings end with their cause (issue 9.12)', () => {
   let emu: TestEmulator;
+  let rig: ServiceRig;
   let home: string;
-  let cleanup: () => Promise<void>;
   let svc: RunningService;
   let token: string;
 
   before(async () => {
-    emu = await startTestEmulator();
-    ({ home, cleanup } = await serviceHome(emu));
-    token = (await rotateApiToken(home)).token;
-    ({ svc } = await startTestService(home));
+    rig = await startServiceRig();
+    ({ emu, home, svc, token } = rig);
   });
-  after(async () => {
-    await svc?.close();
-    await emu.stop();
-    await cleanup();
-  });
+  after(() => rig?.stop());
 
   const refreshElsewhere = async () => {
     const session = await openAuthSession({ home, env: testEnv(home) });
@@ -91,8 +86,8 @@ describe('health warnings end with their cause (issue 9.12)', () => {
 
 describe('app-only: the client secret expires and is replaced (issue 9.12)', () => {
   let emu: TestEmulator;
+  let rig: ServiceRig;
   let home: string;
-  let cleanup: () => Promise<void>;
   let svc: RunningService;
   let token: string;
   const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
@@ -100,22 +95,23 @@ describe('app-only: the client secret expires and is replaced (issue 9.12)', () 
     ['setup', '--non-interactive', '--emulator', emu.url, '--emulator-ca', emu.caPath, '--account-type', 'single-tenant', '--client-id', DEMO_APPS.appOnly,
       '--tenant-id', DEMO_DOMAIN, '--auth', 'app-only', '--sender', SENDER, '--to', TEAM, '--client-secret-stdin', '--secret-expires', expires];
 
-  before(async () => {
-    emu = await startTestEmulator();
+  // App-only with a secret that expires in 40 days, made in the portal (the emulator) for this test.
+  const appOnlyHome = async (on: TestEmulator) => {
+    emu = on;
     await unthrottle(emu);
-    ({ home, cleanup } = await tempHome());
+    const made = await tempHome();
     const first = (await emu.call('POST', `/_emulator/apps/${DEMO_APPS.appOnly}/secrets`, { displayName: 'first', expiresInDays: 40 })).json();
-    const setup = await runCli(setupArgs(day(40)), { home, stdin: first.value + '\n' });
+    const setup = await runCli(setupArgs(day(40)), { home: made.home, stdin: first.value + '\n' });
     assert.equal(setup.code, 0, setup.stderr);
-    await configureHome(home);
-    token = (await rotateApiToken(home)).token;
-    ({ svc } = await startTestService(home));
+    await configureHome(made.home);
+    return made;
+  };
+
+  before(async () => {
+    rig = await startServiceRig({ makeHome: appOnlyHome });
+    ({ emu, home, svc, token } = rig);
   });
-  after(async () => {
-    await svc?.close();
-    await emu.stop();
-    await cleanup();
-  });
+  after(() => rig?.stop());
 
   it('refused while expired (e-mails wait, status warns); after the new secret one "resolved" e-mail and the waiting alert go out, no stale warning', async () => {
     const post = (agent: string) =>
@@ -165,31 +161,25 @@ describe('app-only: the client secret expires and is replaced (issue 9.12)', () 
 
 describe('"Allow public client flows" = No at sign-in (issue 9.12)', () => {
   let emu: TestEmulator;
+  let rig: ServiceRig;
   let home: string;
-  let cleanup: () => Promise<void>;
   let svc: RunningService;
   let token: string;
 
-  before(async () => {
-    emu = await startTestEmulator();
+  // Set up for device-code sign-in but not signed in: the test signs in itself.
+  const notSignedInHome = async (emu: TestEmulator) => {
     await unthrottle(emu);
     await emu.call('PUT', '/_emulator/behaviour', { deviceCodeIntervalSeconds: 1 });
-    ({ home, cleanup } = await tempHome());
-    const setup = await runCli(
-      ['setup', '--non-interactive', '--emulator', emu.url, '--emulator-ca', emu.caPath, '--account-type', 'single-tenant', '--client-id', DEMO_APPS.singleTenant,
-        '--tenant-id', DEMO_DOMAIN, '--auth', 'device-code', '--to', TEAM],
-      { home },
-    );
-    assert.equal(setup.code, 0, setup.stderr);
-    await configureHome(home);
-    token = (await rotateApiToken(home)).token;
-    ({ svc } = await startTestService(home));
+    const made = await setUpHome(emu, { clientId: DEMO_APPS.singleTenant, tenantId: DEMO_DOMAIN, to: TEAM });
+    await configureHome(made.home);
+    return made;
+  };
+
+  before(async () => {
+    rig = await startServiceRig({ makeHome: notSignedInHome });
+    ({ emu, home, svc, token } = rig);
   });
-  after(async () => {
-    await svc?.close();
-    await emu.stop();
-    await cleanup();
-  });
+  after(() => rig?.stop());
 
   const deviceLogin = async () => {
     const login = startCli(['login', '--device-code'], { home });

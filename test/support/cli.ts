@@ -78,13 +78,10 @@ export async function tempHome(): Promise<{ home: string; cleanup: () => Promise
   return { home, cleanup: () => rm(home, { recursive: true, force: true }) };
 }
 
-/**
- * A home dir set up against the emulator and signed in through the device-code flow
- * (the emulator's control API approves the code as `upn`).
- */
-export async function signedInHome(
-  emu: { url: string; caPath: string; call: (m: string, p: string, b?: unknown) => Promise<{ status: number; text: string }> },
-  options: { clientId: string; tenantId?: string; accountType?: string; upn: string; to?: string },
+/** A home dir set up against the emulator for device-code sign-in (`setup --non-interactive`), not signed in yet. */
+export async function setUpHome(
+  emu: { url: string; caPath: string },
+  options: { clientId: string; tenantId?: string; accountType?: string; to?: string },
 ): Promise<{ home: string; cleanup: () => Promise<void> }> {
   const { home, cleanup } = await tempHome();
   const setup = await runCli(
@@ -93,7 +90,22 @@ export async function signedInHome(
       ...(options.to ? ['--to', options.to] : [])],
     { home },
   );
-  if (setup.code !== 0) throw new Error(`setup failed: ${setup.stderr}`);
+  if (setup.code !== 0) {
+    await cleanup();
+    throw new Error(`setup failed: ${setup.stderr}`);
+  }
+  return { home, cleanup };
+}
+
+/**
+ * A home dir set up against the emulator and signed in through the device-code flow
+ * (the emulator's control API approves the code as `upn`).
+ */
+export async function signedInHome(
+  emu: { url: string; caPath: string; call: (m: string, p: string, b?: unknown) => Promise<{ status: number; text: string }> },
+  options: { clientId: string; tenantId?: string; accountType?: string; upn: string; to?: string },
+): Promise<{ home: string; cleanup: () => Promise<void> }> {
+  const { home, cleanup } = await setUpHome(emu, options);
   await emu.call('PUT', '/_emulator/behaviour', { deviceCodeIntervalSeconds: 1 });
   const login = startCli(['login', '--device-code'], { home });
   const [, code] = await login.waitFor(/enter the code (\S+) to authenticate/);
