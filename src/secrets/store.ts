@@ -34,6 +34,8 @@ export interface SecretStore {
   clearClientSecret(): Promise<void>;
   /** The certificate credential (`certificate create`), encrypted like the secret. */
   getClientCertificate(): Promise<ClientCertificate | undefined>;
+  /** True when a certificate credential is stored and can be read; one that cannot be decrypted counts as absent. */
+  hasClientCertificate(): Promise<boolean>;
   setClientCertificate(value: ClientCertificate): Promise<void>;
   clearClientCertificate(): Promise<void>;
   /** The serialized MSAL cache, or undefined before the first sign-in. Does not lock. */
@@ -145,6 +147,11 @@ class EncryptedFileStore implements SecretStore {
     const value = JSON.parse(text) as ClientCertificate;
     registerSecretForRedaction(value.privateKeyPem);
     return value;
+  }
+
+  async hasClientCertificate(): Promise<boolean> {
+    // A damaged or foreign-key file cannot sign anything: for "which credential is in use" it is not there.
+    return (await this.getClientCertificate().catch(() => undefined)) !== undefined;
   }
 
   async setClientCertificate(value: ClientCertificate): Promise<void> {

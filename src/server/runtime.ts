@@ -127,7 +127,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   const relayIdentity = async (): Promise<RelayIdentity> => {
     if (settings.account.auth === 'app-only') {
       const store = channel.connection.session.secrets;
-      const secret = (await store.hasClientSecret()) || (await store.getClientCertificate().catch(() => undefined)) !== undefined;
+      const secret = (await store.hasClientSecret()) || (await store.hasClientCertificate());
       const mailbox = settings.account.sender;
       return { mailbox, canSend: Boolean(mailbox && secret), reason: !mailbox ? 'account.sender is not set' : 'no client secret or certificate is stored' };
     }
@@ -182,7 +182,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
       if (settings.account.auth !== 'app-only') return;
       const secrets = channel.connection.session.secrets;
       // A certificate is the credential in use: the secret's date does not matter then.
-      if ((await secrets.getClientCertificate().catch(() => undefined)) !== undefined) return;
+      if (await secrets.hasClientCertificate()) return;
       const previous = await secrets.getClientSecret();
       const log = logger.child({ component: 'secret-renewal' });
       const outcome = await rotateOwnSecretIfDue({

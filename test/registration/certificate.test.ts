@@ -11,13 +11,13 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
 import { newClientCertificate } from '../../src/registration/index.js';
 import { openSecretStore, type ClientCertificate } from '../../src/secrets/index.js';
-import { allFiles, runCli, startCli, tempHome, testEnv } from '../support/cli.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { allFiles, runCli, testEnv } from '../support/cli.js';
+import { registrationTenant } from './support.js';
 
 const ADMIN = `admin@${DEMO_DOMAIN}`;
 const SENDER = `alerts@${DEMO_DOMAIN}`;
@@ -26,35 +26,18 @@ const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../python/msal_client.py', import.meta.url));
 
 describe('app-only with a certificate credential', () => {
-  let emu: TestEmulator;
+  const tenant = registrationTenant();
   let home: string;
   let clientId: string;
-  const cleanups: (() => Promise<void>)[] = [];
 
   before(async () => {
-    emu = await startTestEmulator();
-    await emu.call('PUT', '/_emulator/behaviour', { deviceCodeIntervalSeconds: 1 });
-    const temp = await tempHome();
-    cleanups.push(temp.cleanup);
-    home = temp.home;
-    const r = await withDeviceCode(
-      ['register', '--emulator', emu.url, '--emulator-ca', emu.caPath, '--tenant-id', DEMO_TENANT_ID, '--auth', 'app-only', '--sender', SENDER, '--to', TO, '--grant-admin-consent', '--name', 'ImageManager (certificate)'],
-      ADMIN,
-    );
+    home = await tenant.newHome();
+    const r = await withDeviceCode(['register', ...tenant.flags(), '--auth', 'app-only', '--sender', SENDER, '--to', TO, '--grant-admin-consent', '--name', 'ImageManager (certificate)'], ADMIN);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     clientId = (parseYaml(await readFile(join(home, 'settings.yaml'), 'utf8')) as { account: { clientId: string } }).account.clientId;
   });
-  after(async () => {
-    for (const c of cleanups) await c();
-    await emu.stop();
-  });
 
-  async function withDeviceCode(args: string[], upn: string) {
-    const run = startCli(args, { home });
-    const [, code] = await run.waitFor(/enter the code (\S+) to authenticate/);
-    assert.equal((await emu.call('POST', '/_emulator/devicecode/approve', { userCode: code, upn })).status, 200);
-    return run.done;
-  }
+  const withDeviceCode = (args: string[], upn: string) => tenant.withDeviceCode(args, home, upn);
 
   const store = () => openSecretStore(home, testEnv(home));
 
@@ -68,7 +51,7 @@ describe('app-only with a certificate credential', () => {
     assert.equal(created.code, 0, created.stdout + created.stderr);
     assert.match(created.stdout, /Uploaded the certificate \(Certificates & secrets > Certificates\), SHA-256 thumbprint [0-9A-F]{64}, valid until \d{4}-\d{2}-\d{2}/);
     assert.match(created.stdout, /The certificate is in use/);
-    const app = ((await emu.call('GET', '/_emulator/state')).json().apps as { clientId: string; certificates?: { displayName: string }[] }[]).find((a) => a.clientId === clientId)!;
+    const app = ((await tenant.emu.call('GET', '/_emulator/state')).json().apps as { clientId: string; certificates?: { displayName: string }[] }[]).find((a) => a.clientId === clientId)!;
     assert.deepEqual(app.certificates?.map((c) => c.displayName), ['o365-notify']);
 
     const certificate = (await (await store()).getClientCertificate())!;
@@ -78,7 +61,7 @@ describe('app-only with a certificate credential', () => {
     }
     assert.ok(!created.stdout.includes(certificate.privateKeyPem.split('\n')[1]!));
 
-    assert.equal((await emu.call('POST', '/_emulator/faults', { action: 'expire-secret', clientId })).status, 200);
+    assert.equal((await tenant.emu.call('POST', '/_emulator/faults', { action: 'expire-secret', clientId })).status, 200);
     const test = await freshTest();
     assert.equal(test.code, 0, test.stdout + test.stderr);
     const registration = JSON.parse(await readFile(join(home, 'registration.json'), 'utf8')) as { application: { keyCredentials: { endDateTime: string }[] } };
@@ -105,9 +88,9 @@ describe('app-only with a certificate credential', () => {
         client_id: clientId,
         private_key: certificate.privateKeyPem,
         thumbprint,
-        authority: `${emu.url}/${DEMO_TENANT_ID}`,
-        ca_bundle: emu.caPath,
-        graph_url: `${emu.url}/v1.0`,
+        authority: `${tenant.emu.url}/${DEMO_TENANT_ID}`,
+        ca_bundle: tenant.emu.caPath,
+        graph_url: `${tenant.emu.url}/v1.0`,
         sender: SENDER,
         to: TO,
         subject: 'python-msal certificate',
@@ -130,7 +113,7 @@ describe('app-only with a certificate credential', () => {
       const events = run.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string });
       assert.equal(run.status, 0, run.stdout + run.stderr);
       assert.ok(events.some((e) => e.event === 'token'), run.stdout);
-      const inbox = (await emu.call('GET', `/_emulator/mailboxes/${TO}/messages`)).json() as { subject: string }[];
+      const inbox = (await tenant.emu.call('GET', `/_emulator/mailboxes/${TO}/messages`)).json() as { subject: string }[];
       assert.ok(inbox.some((m) => m.subject.startsWith('python-msal certificate')), JSON.stringify(inbox.map((m) => m.subject)));
     })();
   });
@@ -151,7 +134,7 @@ describe('app-only with a certificate credential', () => {
   });
 
   it('an expired certificate is refused (AADSTS700027) and diagnosed', async () => {
-    assert.equal((await emu.call('POST', '/_emulator/clock', { advanceSeconds: 100 * 86_400 })).status, 200);
+    assert.equal((await tenant.emu.call('POST', '/_emulator/clock', { advanceSeconds: 100 * 86_400 })).status, 200);
     const test = await freshTest();
     assert.equal(test.code, 1);
     assert.match(test.stdout + test.stderr, /AADSTS700027/);

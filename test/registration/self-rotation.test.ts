@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
 import { createLogger } from '../../src/infra/index.js';
@@ -16,37 +16,29 @@ import { openSecretStore } from '../../src/secrets/index.js';
 import { rotateApiToken } from '../../src/server/api-token.js';
 import { startService, type RunningService } from '../../src/server/runtime.js';
 import { waitFor } from '../reliability/support.js';
-import { startCli, tempHome, testEnv } from '../support/cli.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { testEnv } from '../support/cli.js';
 import { confidentialClient } from '../support/msal.js';
+import { registrationTenant } from './support.js';
 
 const ADMIN = `admin@${DEMO_DOMAIN}`;
 const SENDER = `alerts@${DEMO_DOMAIN}`;
 const TO = `renewal-team@${DEMO_DOMAIN}`;
 
 describe('the service renews its own client secret before it expires', () => {
-  let emu: TestEmulator;
-  const cleanups: (() => Promise<void>)[] = [];
-
-  before(async () => {
-    emu = await startTestEmulator();
-    await emu.call('PUT', '/_emulator/behaviour', { deviceCodeIntervalSeconds: 1 });
-  });
-  after(async () => {
-    for (const c of cleanups.reverse()) await c();
-    await emu.stop();
+  const tenant = registrationTenant();
+  // Each test's service stops with the test, before the tenant's emulator and homes go.
+  const services: RunningService[] = [];
+  afterEach(async () => {
+    for (const svc of services.splice(0).reverse()) await svc.close();
   });
 
   async function registeredHome(extra: string[], name: string): Promise<{ home: string; clientId: string; secret: string }> {
-    const { home, cleanup } = await tempHome();
-    cleanups.push(cleanup);
-    const run = startCli(
-      ['register', '--emulator', emu.url, '--emulator-ca', emu.caPath, '--tenant-id', DEMO_TENANT_ID, '--auth', 'app-only', '--sender', SENDER, '--to', TO, '--grant-admin-consent', '--secret-expires', '10d', '--name', name, ...extra],
-      { home },
+    const home = await tenant.newHome();
+    const r = await tenant.withDeviceCode(
+      ['register', ...tenant.flags(), '--auth', 'app-only', '--sender', SENDER, '--to', TO, '--grant-admin-consent', '--secret-expires', '10d', '--name', name, ...extra],
+      home,
+      ADMIN,
     );
-    const [, code] = await run.waitFor(/enter the code (\S+) to authenticate/);
-    assert.equal((await emu.call('POST', '/_emulator/devicecode/approve', { userCode: code, upn: ADMIN })).status, 200);
-    const r = await run.done;
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const settings = parseYaml(await readFile(join(home, 'settings.yaml'), 'utf8')) as { account: { clientId: string } };
     const secret = (await (await openSecretStore(home, testEnv(home))).getClientSecret())!;
@@ -64,12 +56,12 @@ describe('the service renews its own client secret before it expires', () => {
       delivery: { retryBaseMs: 200, retryMaxMs: 2000 },
       withoutPage: true,
     });
-    cleanups.push(() => svc.close());
+    services.push(svc);
     return svc;
   }
 
   async function appSecrets(clientId: string): Promise<{ keyId: string; expiresAt: string }[]> {
-    const apps = (await emu.call('GET', '/_emulator/state')).json().apps as { clientId: string; secrets: { keyId: string; expiresAt: string }[] }[];
+    const apps = (await tenant.emu.call('GET', '/_emulator/state')).json().apps as { clientId: string; secrets: { keyId: string; expiresAt: string }[] }[];
     return apps.find((a) => a.clientId === clientId)!.secrets;
   }
 
@@ -88,7 +80,7 @@ describe('the service renews its own client secret before it expires', () => {
     await waitFor(() => lines.some((l) => l.includes('renewed the client secret')), `the renewal in the log:\n${lines.join('')}`, 60_000);
     await post(5, 100);
     const delivered = await waitFor(async () => {
-      const inbox = (await emu.call('GET', `/_emulator/mailboxes/${TO}/messages`)).json() as unknown[];
+      const inbox = (await tenant.emu.call('GET', `/_emulator/mailboxes/${TO}/messages`)).json() as unknown[];
       return inbox.length >= 10 ? inbox : undefined;
     }, 'all 10 alerts delivered', 60_000);
     assert.equal(delivered.length, 10);
@@ -101,7 +93,7 @@ describe('the service renews its own client secret before it expires', () => {
     assert.equal(remaining.length, 1, 'the old secret is removed from the app');
     const recorded = (parseYaml(await readFile(join(home, 'settings.yaml'), 'utf8')) as { account: { secretExpires: string } }).account.secretExpires;
     assert.equal(recorded, remaining[0]!.expiresAt.slice(0, 10), 'account.secretExpires follows the new secret');
-    const old = confidentialClient(emu, DEMO_TENANT_ID, clientId, secret);
+    const old = confidentialClient(tenant.emu, DEMO_TENANT_ID, clientId, secret);
     await assert.rejects(old.app.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] }), /7000215/);
   });
 

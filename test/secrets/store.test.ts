@@ -75,6 +75,17 @@ describe('secret store', () => {
     assert.deepEqual((await fs.readdir(path.join(home, 'secrets'))).sort(), Object.values(SECRET_FILES).sort());
   });
 
+  it('hasClientCertificate: a stored certificate counts; none, or one that cannot be decrypted, counts as absent', async () => {
+    const home = await freshHome();
+    const store = await openSecretStore(home, isolatedEnv());
+    assert.equal(await store.hasClientCertificate(), false);
+    await store.setClientCertificate({ privateKeyPem: 'placeholder, not key material', certificatePem: 'placeholder certificate' });
+    assert.equal(await store.hasClientCertificate(), true);
+    await fs.writeFile(path.join(home, 'secrets', SECRET_FILES['client-certificate']), 'damaged, not an envelope');
+    await assert.rejects(store.getClientCertificate());
+    assert.equal(await store.hasClientCertificate(), false, 'an unreadable certificate signs nothing');
+  });
+
   it('neither the secret nor any token appears in plain text anywhere in the home dir', async () => {
     const home = await freshHome();
     const store = await openSecretStore(home, isolatedEnv());

@@ -141,7 +141,7 @@ async function storedProblems(home: string, result: SettingsReadResult, ctx: Cli
   } else {
     try {
       clientSecret = await store.getClientSecret();
-      clientCertificate = (await store.getClientCertificate()) !== undefined;
+      clientCertificate = await store.hasClientCertificate();
     } catch (err) {
       problems.push({ field: 'clientSecret', severity: 'error', message: (err as Error).message, guideStep: 'client-secret' });
     }

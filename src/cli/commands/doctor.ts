@@ -72,7 +72,7 @@ export const doctorCommand: Command = {
       ...read.problems,
       ...settingsProblems(read.settings, {
         clientSecret: await store.getClientSecret().catch(() => undefined),
-        clientCertificate: (await store.getClientCertificate().catch(() => undefined)) !== undefined,
+        clientCertificate: await store.hasClientCertificate(),
       }),
     ];
     const errors = problems.filter((p) => p.severity === 'error');

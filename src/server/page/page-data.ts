@@ -90,7 +90,7 @@ async function readStoredSecret(home: string, env: NodeJS.ProcessEnv): Promise<{
     return { problem: { field: 'clientSecret', severity: 'error', message: (err as Error).message, guideStep: 'client-secret' } };
   }
   try {
-    return { store, secret: await store.getClientSecret(), certificate: (await store.getClientCertificate()) !== undefined };
+    return { store, secret: await store.getClientSecret(), certificate: await store.hasClientCertificate() };
   } catch (err) {
     return { store, problem: { field: 'clientSecret', severity: 'error', message: (err as Error).message, guideStep: 'client-secret' } };
   }
