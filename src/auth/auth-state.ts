@@ -35,6 +35,11 @@ const AUTH_STATE_FILE = 'auth-state.json';
 /** Entra ID ends a refresh token that is not used for 90 days. */
 export const REFRESH_TOKEN_INACTIVITY_DAYS = 90;
 
+/** The file sign-ins and token refreshes record their outcome in (the service watches it). */
+export function authStatePath(home: string): string {
+  return join(home, AUTH_STATE_FILE);
+}
+
 export async function readAuthState(home: string): Promise<AuthState> {
   try {
     return JSON.parse(await readFile(join(home, AUTH_STATE_FILE), 'utf8')) as AuthState;

@@ -1,4 +1,4 @@
-export { readAuthState, writeAuthState, updateAuthState, REFRESH_TOKEN_INACTIVITY_DAYS, type AuthState } from './auth-state.js';
+export { authStatePath, readAuthState, writeAuthState, updateAuthState, REFRESH_TOKEN_INACTIVITY_DAYS, type AuthState } from './auth-state.js';
 export { SignInError, diagnoseAuthFailure, diagnoseContext } from './errors.js';
 export { startKeepAlive, DEFAULT_REFRESH_AFTER_DAYS, type KeepAliveOptions } from './keep-alive.js';
 export { SignInCancelledError, type AuthorizationResponse } from './loopback.js';

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { ensureHomeDir, writeFileAtomic } from '../infra/index.js';
+import { watchFileChanges, type FileChangeWatch } from './file-change-watch.js';
 import { apiTokenPath } from './paths.js';
 
 /**
@@ -74,9 +74,9 @@ let rotations = 0;
 /**
  * Checks presented tokens against the stored hash, with no file system work per request (issue
  * 14: a statSync per request cost ~5 % of the intake's CPU). The hash is kept in memory and read
- * again only after the file changed: a rotation in this process says so at once, a watch on the
- * home directory reports another process's `token rotate` (or an edit), and an asynchronous stat
- * every `recheckMs` catches what a watch can miss (network file systems).
+ * again only after the file changed: a rotation in this process says so at once, and the file
+ * watch (fs.watch events, and a stat every `recheckMs` for what events miss) reports another
+ * process's `token rotate` or an edit.
  */
 export class ApiTokenVerifier {
   private readonly file: string;
@@ -84,9 +84,7 @@ export class ApiTokenVerifier {
   private current: { salt: Buffer; hash: Buffer } | undefined;
   private stale = true;
   private seenRotations = -1;
-  private watching = false;
-  private watcher: fs.FSWatcher | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private changes: FileChangeWatch | undefined;
 
   constructor(
     home: string,
@@ -111,51 +109,21 @@ export class ApiTokenVerifier {
 
   /** Stops watching the file. */
   close(): void {
-    this.watcher?.close();
-    this.watcher = undefined;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    this.watching = false;
+    this.changes?.stop();
+    this.changes = undefined;
     this.stale = true;
-  }
-
-  private watch(): void {
-    if (this.watching) return;
-    this.watching = true;
-    const name = path.basename(this.file);
-    try {
-      // Not persistent: a verifier never keeps the process alive.
-      this.watcher = fs.watch(path.dirname(this.file), { persistent: false }, (_event, changed) => {
-        if (!changed || changed === name) this.stale = true;
-      });
-      this.watcher.on('error', () => {
-        this.watcher?.close();
-        this.watcher = undefined;
-        this.stale = true;
-      });
-    } catch {
-      // No watch (the directory is missing, or the platform cannot): the periodic stat still sees changes.
-      this.watcher = undefined;
-    }
-    this.timer = setInterval(() => void this.recheck(), this.options.recheckMs ?? 1000);
-    this.timer.unref();
-  }
-
-  private async recheck(): Promise<void> {
-    const stat = await fs.promises.stat(this.file).catch(() => null);
-    const same = stat === null ? this.seen === null : this.seen !== null && this.seen.ino === stat.ino && this.seen.mtimeMs === stat.mtimeMs && this.seen.size === stat.size;
-    if (!same) this.stale = true;
-    // The home directory may have appeared after the first check: watch it now.
-    if (!this.watcher && stat !== null) {
-      this.close();
-      this.watch();
-      this.stale = true;
-    }
   }
 
   private refresh(): void {
     if (!this.stale && this.seenRotations === rotations) return;
-    this.watch();
+    // Watching starts before the read below, so a change just after it still marks the hash stale.
+    this.changes ??= watchFileChanges([this.file], {
+      everyMs: this.options.recheckMs ?? 1000,
+      events: true,
+      onChange: () => {
+        this.stale = true;
+      },
+    });
     this.stale = false;
     this.seenRotations = rotations;
     let stat: fs.Stats;

@@ -330,9 +330,12 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     });
     // `setup` or `secret rotate` in another terminal (a new secret, new recipients) reaches the
     // running service as a save on the page does: without it a replaced secret waited for a restart.
-    fileWatch = await watchFileChanges([settingsPath(home), join(home, SECRETS_DIR_NAME, SECRET_FILES['client-secret'])], options.signInCheckEveryMs ?? 5 * SECOND, async () => {
-      logger.info({ component: 'settings' }, 'the settings or the client secret changed on disk: reloading');
-      await reloadSettings().catch((err: unknown) => logger.error({ err }, 'reloading the changed settings failed; the service keeps the ones it had'));
+    fileWatch = watchFileChanges([settingsPath(home), join(home, SECRETS_DIR_NAME, SECRET_FILES['client-secret'])], {
+      everyMs: options.signInCheckEveryMs ?? 5 * SECOND,
+      onChange: async () => {
+        logger.info({ component: 'settings' }, 'the settings or the client secret changed on disk: reloading');
+        await reloadSettings().catch((err: unknown) => logger.error({ err }, 'reloading the changed settings failed; the service keeps the ones it had'));
+      },
     });
 
     const smtp = smtpOptions(settings.smtp);

@@ -1,10 +1,11 @@
-import { readAuthState, type AuthState } from '../auth/index.js';
+import { authStatePath, readAuthState, type AuthState } from '../auth/index.js';
+import { watchFileChanges } from './file-change-watch.js';
 
 export type SignInProblem = NonNullable<AuthState['problem']>;
 
 export interface SignInWatchOptions {
   home: string;
-  /** How often the auth-state file is read. */
+  /** How often the auth-state file is looked at (it is read when it changed). */
   everyMs: number;
   /** Someone signed in (e.g. `o365-notify login` in another process), or a refresh worked again after a problem. */
   onSignedIn: (why: 'new-sign-in' | 'problem-cleared') => Promise<void>;
@@ -26,6 +27,7 @@ export interface SignInWatch {
 /**
  * Watches the auth-state file that sign-ins and token refreshes write (in this process or
  * another), so the service notices `o365-notify login` and sign-in problems without a restart.
+ * `check()` reads the file whatever its stat says.
  */
 export async function watchSignIn(options: SignInWatchOptions): Promise<SignInWatch> {
   let signedInAt: string | undefined;
@@ -68,14 +70,29 @@ export async function watchSignIn(options: SignInWatchOptions): Promise<SignInWa
     return checking;
   };
 
-  const initial = await readAuthState(options.home);
+  // Watching starts before the first read, so a change during it is not lost; a change is read
+  // after any check in progress (that one may have read the file before the change).
+  let started: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (started = resolve));
+  const changes = watchFileChanges([authStatePath(options.home)], {
+    everyMs: options.everyMs,
+    onChange: async () => {
+      await ready;
+      await checking;
+      await check();
+    },
+  });
+
+  const initial = await readAuthState(options.home).catch((err: unknown) => {
+    changes.stop();
+    throw err;
+  });
   take(initial);
   // A problem recorded before the service started is reported at once.
   if (initial.problem) options.onProblem(initial.problem);
   tokenEvidence(initial);
+  started();
 
-  const timer = setInterval(() => void check(), options.everyMs);
-  timer.unref();
   return {
     check,
     // Not waiting for a check in progress: resync is called from that check's own onSignedIn.
@@ -84,7 +101,7 @@ export async function watchSignIn(options: SignInWatchOptions): Promise<SignInWa
     },
     stop() {
       stopped = true;
-      clearInterval(timer);
+      changes.stop();
     },
   };
 }
