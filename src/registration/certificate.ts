@@ -1,6 +1,8 @@
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { join } from 'node:path';
 import forge from 'node-forge';
 import { createHttpsTransport } from '../graph/index.js';
+import { ensureHomeDir, writeFileAtomic } from '../infra/index.js';
 import type { ClientCertificate } from '../secrets/index.js';
 import { signInAdministrator, type AdministratorGraph } from './admin-sign-in.js';
 import { DirectoryClient, RegistrationError } from './directory-client.js';
@@ -31,9 +33,49 @@ export function newClientCertificate(appId: string, lifetimeMs: number, now = Da
   return { privateKeyPem, certificatePem: forge.pki.certificateToPem(cert) };
 }
 
-export function certificateFacts(certificatePem: string): { thumbprintSha256: string; endDateTime: string; der: Buffer } {
+export interface CertificateFacts {
+  thumbprintSha256: string;
+  /** The portal's "Thumbprint" column (SHA-1, hex). */
+  thumbprintSha1: string;
+  endDateTime: string;
+  der: Buffer;
+}
+
+export function certificateFacts(certificatePem: string): CertificateFacts {
   const x509 = new X509Certificate(certificatePem);
-  return { thumbprintSha256: x509.fingerprint256.replace(/:/g, ''), endDateTime: new Date(x509.validTo).toISOString(), der: x509.raw };
+  return {
+    thumbprintSha256: x509.fingerprint256.replace(/:/g, ''),
+    thumbprintSha1: x509.fingerprint.replace(/:/g, ''),
+    endDateTime: new Date(x509.validTo).toISOString(),
+    der: x509.raw,
+  };
+}
+
+/** Where the portal asks for the file (https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials). */
+export const UPLOAD_CERTIFICATE_PATH = 'Certificates & secrets > Certificates > Upload certificate';
+
+/**
+ * The manual route: the PUBLIC certificate only, as <home>/certificate-<SHA-1 thumbprint>.cer. The
+ * portal's Upload certificate takes ".cer, .pem, .crt" files, PEM or DER; PEM text in a .cer is
+ * what Windows' certificate export calls "Base-64 encoded X.509 (.CER)".
+ */
+export async function writeCertificateFile(home: string, certificatePem: string): Promise<string> {
+  const file = join(home, `certificate-${certificateFacts(certificatePem).thumbprintSha1}.cer`);
+  await ensureHomeDir(home);
+  // Public by nature: readable like any certificate, so it can be copied to where the portal is open.
+  await writeFileAtomic(file, new X509Certificate(certificatePem).toString(), 0o644);
+  return file;
+}
+
+/** What to do in the portal with the file, in its words. */
+export function manualUploadLines(file: string, facts: CertificateFacts, appId: string): string[] {
+  return [
+    `Wrote the certificate (public part only, no private key) to ${file}.`,
+    `Upload it in the Azure portal: App registrations > your app (${appId}) > ${UPLOAD_CERTIFICATE_PATH}, choose that file, then Add. ` +
+      `The portal then lists it with Thumbprint ${facts.thumbprintSha1} and Expires ${facts.endDateTime.slice(0, 10)}.`,
+    'The private key is stored encrypted and is now the credential in use: until the certificate is uploaded, app-only sign-in fails ' +
+      '(AADSTS700027). After the upload, run `o365-notify doctor`: its sign-in confirms the certificate.',
+  ];
 }
 
 export interface CertificateOptions extends AdministratorGraph {

@@ -9,4 +9,4 @@ export { reviewRegistration, type RegistrationReview, type RegistrationStep } fr
 export { NOT_YET_PROPAGATED, PROPAGATION_WAIT_MS, waitForTokenService, type PropagationOutcome } from './propagation.js';
 export { appOnlyAnswer, delegatedAnswer } from './token-service-answer.js';
 export { DEFAULT_ROTATE_DAYS, rotateOwnSecretIfDue, rotationDue, type SelfRotation } from './self-rotate.js';
-export { CERTIFICATE_DISPLAY_NAME, certificateFacts, newClientCertificate, uploadCertificate } from './certificate.js';
+export { CERTIFICATE_DISPLAY_NAME, certificateFacts, manualUploadLines, newClientCertificate, UPLOAD_CERTIFICATE_PATH, uploadCertificate, writeCertificateFile } from './certificate.js';

@@ -133,6 +133,54 @@ describe('app-only with a certificate credential', () => {
     }
   });
 
+  it('--no-upload: the public certificate in a .cer file and the portal path; sign-in refused (AADSTS700027, same path) until it is uploaded, then doctor confirms it', async () => {
+    const s = await store();
+    const uploaded = (await s.getClientCertificate()) as ClientCertificate;
+    const manual = await runCli(['certificate', 'create', '--no-upload', '--expires', '90d'], { home });
+    assert.equal(manual.code, 0, manual.stdout + manual.stderr);
+    const file = /Wrote the certificate \(public part only, no private key\) to (\S+\.cer)\./.exec(manual.stdout)?.[1];
+    assert.ok(file && file.startsWith(join(home, 'certificate-')), manual.stdout);
+    assert.match(manual.stdout, /App registrations > your app \([0-9a-f-]+\) > Certificates & secrets > Certificates > Upload certificate, choose that file/);
+    const pem = await readFile(file, 'utf8');
+    const fresh = (await s.getClientCertificate())!;
+    assert.notEqual(fresh.certificatePem, uploaded.certificatePem, 'the new certificate is the one in use');
+    assert.equal(new X509Certificate(pem).fingerprint256, new X509Certificate(fresh.certificatePem).fingerprint256, 'the file is the certificate in use');
+    assert.match(manual.stdout, new RegExp(`Thumbprint ${new X509Certificate(pem).fingerprint.replace(/:/g, '')}`));
+    assert.ok(!pem.includes('PRIVATE KEY'), 'the file holds no private key');
+
+    const before_ = await freshTest();
+    assert.equal(before_.code, 1);
+    assert.match(before_.stdout + before_.stderr, /AADSTS700027/);
+    assert.match(before_.stdout + before_.stderr, /Certificates & secrets > Certificates > Upload certificate/);
+
+    // The administrator uploads the file in the portal.
+    const upload = await tenant.emu.call('POST', `/_emulator/apps/${clientId}/certificates`, { certificate: pem });
+    assert.equal(upload.status, 201, upload.text);
+    await s.clearTokenCache();
+    const doctor = await runCli(['--json', 'doctor', '--no-send'], { home });
+    const checks = (JSON.parse(doctor.stdout) as { checks: { name: string; ok: boolean }[] }).checks;
+    assert.deepEqual(checks.filter((c) => !c.ok), [], doctor.stdout);
+    assert.equal((await freshTest()).code, 0);
+  });
+
+  it('an administrator who may not change the app: the manual route instead, with the reason', async () => {
+    const GRAPH_CLI_TOOLS = '14d82eec-204b-4c2f-b7e8-296a70dab67e';
+    const s = await store();
+    const good = (await s.getClientCertificate()) as ClientCertificate;
+    await tenant.emu.call('PATCH', `/_emulator/tenants/${DEMO_TENANT_ID}`, { usersCanRegisterApps: false });
+    await tenant.emu.call('POST', '/_emulator/consent', { clientId: GRAPH_CLI_TOOLS, tenant: DEMO_TENANT_ID, delegated: ['Application.ReadWrite.All'] });
+    try {
+      const denied = await withDeviceCode(['certificate', 'create', '--expires', '90d'], SENDER);
+      assert.equal(denied.code, 0, denied.stdout + denied.stderr);
+      assert.match(denied.stdout, /The certificate was not uploaded: the account that signed in may not change the app \(Authorization_RequestDenied\)/);
+      assert.match(denied.stdout, /Wrote the certificate \(public part only, no private key\) to \S+certificate-[0-9A-F]{40}\.cer\./);
+      assert.match(denied.stdout, /Upload certificate/);
+    } finally {
+      await tenant.emu.call('PATCH', `/_emulator/tenants/${DEMO_TENANT_ID}`, { usersCanRegisterApps: true });
+      await s.setClientCertificate(good);
+    }
+  });
+
   it('an expired certificate is refused (AADSTS700027) and diagnosed', async () => {
     assert.equal((await tenant.emu.call('POST', '/_emulator/clock', { advanceSeconds: 100 * 86_400 })).status, 200);
     const test = await freshTest();

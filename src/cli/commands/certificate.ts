@@ -1,12 +1,22 @@
 import { trustedCa } from '../../auth/index.js';
 import { authorityHost, graphBaseUrl, loadSettings, resolveHome, usesEmulator } from '../../config/index.js';
 import { parseDuration } from '../../notify/index.js';
-import { appOnlyAnswer, GRAPH_CLI_TOOLS_APP_ID, newClientCertificate, RegistrationError, saveRegistrationRecord, uploadCertificate } from '../../registration/index.js';
+import {
+  appOnlyAnswer,
+  certificateFacts,
+  GRAPH_CLI_TOOLS_APP_ID,
+  manualUploadLines,
+  newClientCertificate,
+  RegistrationError,
+  saveRegistrationRecord,
+  uploadCertificate,
+  writeCertificateFile,
+} from '../../registration/index.js';
 import { openSecretStore } from '../../secrets/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 import { propagationWait } from './propagation-wait.js';
 
-const usage = `Usage: o365-notify certificate create [--expires 180d] [--propagation-wait 5m] [--bootstrap-client-id ID]
+const usage = `Usage: o365-notify certificate create [--expires 180d] [--no-upload] [--propagation-wait 5m] [--bootstrap-client-id ID]
 
 App-only: a certificate instead of the client secret (Microsoft's recommendation for services). Makes
 a key pair and a self-signed certificate, keeps the private key encrypted like the secret (it never
@@ -15,7 +25,12 @@ Certificates) after an administrator signs in once (device code, as for \`regist
 switches to it once it gets a token, then removes the certificates it uploaded before; from then on
 the sign-in uses the certificate (private_key_jwt), not the secret. When the new certificate never
 gets a token (or the administrator may not change the app), nothing changes. Running it again makes
-a new one (rotation). doctor and the page show its Expires date from the registration.`;
+a new one (rotation). doctor and the page show its Expires date from the registration.
+
+--no-upload, or an administrator who may not change the app (Authorization_RequestDenied): the
+certificate's public part is written to <home>/certificate-<thumbprint>.cer for you to upload in
+App registrations > your app > Certificates & secrets > Certificates > Upload certificate; the
+private key is stored and used from then on, and \`o365-notify doctor\` confirms it after the upload.`;
 
 export const certificateCommand: Command = {
   name: 'certificate',
@@ -28,6 +43,7 @@ export const certificateCommand: Command = {
       expires: { type: 'string', default: '180d' },
       'propagation-wait': { type: 'string', default: '5m' },
       'bootstrap-client-id': { type: 'string', default: GRAPH_CLI_TOOLS_APP_ID },
+      'no-upload': { type: 'boolean', default: false },
     });
     const lifetimeMs = parseDuration(values.expires);
     if (lifetimeMs === undefined || lifetimeMs <= 0) throw new UsageError(`--expires must be a duration such as 180d, not "${values.expires}"`);
@@ -42,6 +58,15 @@ export const certificateCommand: Command = {
     const secrets = await openSecretStore(home, ctx.env);
     const previous = await secrets.getClientCertificate();
     const certificate = newClientCertificate(clientId, lifetimeMs);
+    /** The portal route: the private key stored and in use, the public part in a file to upload by hand. */
+    const manual = async (why: string): Promise<number> => {
+      await secrets.setClientCertificate(certificate);
+      const file = await writeCertificateFile(home, certificate.certificatePem);
+      if (why) writeLine(ctx.stdout, why);
+      for (const line of manualUploadLines(file, certificateFacts(certificate.certificatePem), clientId)) writeLine(ctx.stdout, line);
+      return EXIT_OK;
+    };
+    if (values['no-upload']) return manual('');
     try {
       const result = await uploadCertificate({
         appId: clientId,
@@ -66,6 +91,9 @@ export const certificateCommand: Command = {
       return EXIT_OK;
     } catch (err) {
       if (!(err instanceof RegistrationError)) throw err;
+      if (err.code === 'Authorization_RequestDenied') {
+        return manual(`The certificate was not uploaded: the account that signed in may not change the app (Authorization_RequestDenied). Upload it yourself instead, as below.`);
+      }
       writeLine(ctx.stderr, `${err.message} Nothing changed here: the credential in use stays.`);
       return EXIT_FAILED;
     }

@@ -130,7 +130,7 @@ export const appRegistrationEntries: readonly CatalogEntry[] = [
     microsoftText: 'Client assertion failed signature validation. [Reason - The key was not found.]',
     cause:
       'The certificate o365-notify signs in with is not (or no longer) on the app: it was never uploaded, was deleted from Certificates & secrets > Certificates, has expired ("The key used is expired"), or the stored private key belongs to another certificate.',
-    fix: `Run \`o365-notify certificate create\` to make a new certificate and upload it, or upload the certificate file in ${APP} > Certificates & secrets > Certificates > Upload certificate. Check its Expires date there.`,
+    fix: `Run \`o365-notify certificate create\` to make a new certificate and upload it, or upload the certificate file in ${APP} > Certificates & secrets > Certificates > Upload certificate (\`certificate create --no-upload\` leaves it in the home folder as certificate-<thumbprint>.cer). Check its Expires date there.`,
     guideStep: 'client-secret',
   },
   {

@@ -1,7 +1,9 @@
+import { X509Certificate } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { EmulatorContext } from '../context.js';
 import { DirectoryError, SIGN_IN_AUDIENCES, type AppRegistration, type SignInAudience } from '../directory.js';
 import { approveFromControl, denyFromControl } from '../entra/index.js';
+import { appCertificateOf } from '../graph/applications.js';
 import { canonicalApplication, canonicalDelegated } from '../entra/scopes.js';
 
 /**
@@ -311,6 +313,24 @@ export async function registerDirectoryControlRoutes(app: FastifyInstance, ctx: 
     } catch (err) {
       return sendProblem(reply, err);
     }
+  });
+
+  // The portal's Certificates & secrets > Certificates > Upload certificate: the file's content, a
+  // .cer/.pem/.crt in PEM or DER (https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials).
+  app.post<{ Params: { clientId: string } }>('/_emulator/apps/:clientId/certificates', route, async (request, reply) => {
+    const target = directory.findApp(request.params.clientId);
+    if (!target) return reply.code(404).send({ error: `no app with client id "${request.params.clientId}"` });
+    const body = request.body === undefined || request.body === null ? {} : bodyOf(request.body);
+    const file = typeof body.certificate === 'string' ? body.certificate : '';
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(file.includes('-----BEGIN CERTIFICATE-----') ? file : Buffer.from(file, 'base64'));
+    } catch {
+      return reply.code(400).send({ error: 'certificate: the content of a .cer, .pem or .crt file (PEM, or DER as base64)' });
+    }
+    const uploaded = appCertificateOf(cert, undefined, typeof body.displayName === 'string' ? body.displayName : undefined);
+    target.certificates = [...(target.certificates ?? []), uploaded];
+    return reply.code(201).send({ keyId: uploaded.keyId, displayName: uploaded.displayName, endDateTime: uploaded.endDateTime });
   });
 
   app.delete<{ Params: { clientId: string; keyId: string } }>('/_emulator/apps/:clientId/secrets/:keyId', route, async (request, reply) => {

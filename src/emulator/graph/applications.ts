@@ -209,17 +209,22 @@ function keyCredentialsOf(app: AppRegistration, entries: unknown[]): AppCertific
     } catch {
       throw badRequest('Key credential is not a valid X509 certificate.');
     }
-    const thumbprints = certificateThumbprints(cert.raw);
-    return {
-      keyId: typeof entry.keyId === 'string' ? entry.keyId : randomUUID(),
-      displayName: typeof entry.displayName === 'string' ? entry.displayName : `CN=${cert.subject.replace(/^CN=/, '')}`,
-      keyBase64: cert.raw.toString('base64'),
-      thumbprintSha1: thumbprints.sha1,
-      thumbprintSha256: thumbprints.sha256,
-      startDateTime: new Date(cert.validFrom).toISOString(),
-      endDateTime: new Date(cert.validTo).toISOString(),
-    };
+    return appCertificateOf(cert, typeof entry.keyId === 'string' ? entry.keyId : undefined, typeof entry.displayName === 'string' ? entry.displayName : undefined);
   });
+}
+
+/** A certificate as the app keeps it; the portal names an upload after its subject (CN=...). */
+export function appCertificateOf(cert: X509Certificate, keyId?: string, displayName?: string): AppCertificate {
+  const thumbprints = certificateThumbprints(cert.raw);
+  return {
+    keyId: keyId ?? randomUUID(),
+    displayName: displayName ?? `CN=${cert.subject.replace(/^CN=/, '')}`,
+    keyBase64: cert.raw.toString('base64'),
+    thumbprintSha1: thumbprints.sha1,
+    thumbprintSha256: thumbprints.sha256,
+    startDateTime: new Date(cert.validFrom).toISOString(),
+    endDateTime: new Date(cert.validTo).toISOString(),
+  };
 }
 
 export function registerApplicationRoutes(ctx: EmulatorContext) {
