@@ -21,6 +21,13 @@ export interface AdminSignIn {
   username: string;
 }
 
+/** The device code as Entra gave it, for a page that shows the code and the link itself. */
+export interface DeviceCodeInfo {
+  userCode: string;
+  verificationUri: string;
+  expiresIn: number;
+}
+
 /** Where and how an administrator signs in to change or read an app registration through Graph. */
 export interface AdministratorGraph {
   tenant: string;
@@ -30,7 +37,7 @@ export interface AdministratorGraph {
   graphBase: string;
   ca?: string;
   emulator: boolean;
-  onCode(message: string): void;
+  onCode(message: string, info?: DeviceCodeInfo): void;
 }
 
 /**
@@ -44,7 +51,7 @@ export async function signInAdministrator(options: {
   scopes: string[];
   ca?: string;
   emulator: boolean;
-  onCode: (message: string) => void;
+  onCode: (message: string, info?: DeviceCodeInfo) => void;
 }): Promise<AdminSignIn> {
   const { client, capture } = createNetworkClient({ ca: options.ca });
   const authority = `${options.loginHost}/${options.tenant}`;
@@ -53,7 +60,7 @@ export async function signInAdministrator(options: {
     system: { networkClient: client, loggerOptions: { piiLoggingEnabled: false, logLevel: LogLevel.Error, loggerCallback: () => undefined } },
   });
   try {
-    const result = await pca.acquireTokenByDeviceCode({ scopes: options.scopes, deviceCodeCallback: (r) => options.onCode(r.message) });
+    const result = await pca.acquireTokenByDeviceCode({ scopes: options.scopes, deviceCodeCallback: (r) => options.onCode(r.message, { userCode: r.userCode, verificationUri: r.verificationUri, expiresIn: r.expiresIn }) });
     if (!result?.accessToken || !result.tenantId) throw new RegistrationError('The administrator sign-in returned no token.');
     return { accessToken: result.accessToken, tenantId: result.tenantId, username: result.account?.username ?? '' };
   } catch (err) {

@@ -1,4 +1,5 @@
-export { GRAPH_CLI_TOOLS_APP_ID } from './admin-sign-in.js';
+export { GRAPH_CLI_TOOLS_APP_ID, type DeviceCodeInfo } from './admin-sign-in.js';
+export { registerAndSave, type RegistrationOutcome, type RegistrationRequest } from './register-and-save.js';
 export { RegistrationError } from './directory-client.js';
 export { findDrift, SIGN_IN_AUDIENCE, type Drift, type GraphApplication, type RegistrationWanted } from './desired.js';
 export { exchangeScopeLines, register, type RegisterOptions, type RegisterResult } from './register.js';

@@ -1,22 +1,6 @@
-import {
-  ACCOUNT_TYPES,
-  AUTH_MODES,
-  authorityHost,
-  graphBaseUrl,
-  isDomainName,
-  isGuid,
-  PERSONAL_ACCOUNTS_REFUSAL,
-  readSettingsFile,
-  redirectUri,
-  REFUSED_ACCOUNT_TYPE,
-  saveSettings,
-  usesEmulator,
-  type AccountType,
-  type AuthMode,
-} from '../../config/index.js';
-import { trustedCa } from '../../auth/index.js';
+import { ACCOUNT_TYPES, AUTH_MODES, isDomainName, isGuid, PERSONAL_ACCOUNTS_REFUSAL, readSettingsFile, REFUSED_ACCOUNT_TYPE, type AccountType, type AuthMode } from '../../config/index.js';
 import { parseDuration } from '../../notify/index.js';
-import { exchangeScopeLines, GRAPH_CLI_TOOLS_APP_ID, register, RegistrationError, saveRegistrationRecord, waitForTokenService, appOnlyAnswer, delegatedAnswer } from '../../registration/index.js';
+import { exchangeScopeLines, GRAPH_CLI_TOOLS_APP_ID, registerAndSave, RegistrationError } from '../../registration/index.js';
 import { openSecretStore } from '../../secrets/index.js';
 import { isEmailAddress } from '../../shared/index.js';
 import { propagationWait } from './propagation-wait.js';
@@ -107,56 +91,34 @@ export const registerCommand: Command = {
     const settings = read.settings;
     if (values.emulator !== undefined) settings.endpoints.emulator = values.emulator;
     if (values['emulator-ca'] !== undefined) settings.endpoints.emulatorCa = values['emulator-ca'];
-    const ca = await trustedCa(settings);
     const secrets = await openSecretStore(read.home, ctx.env);
-    const needSecret = auth === 'app-only' && (values['client-id'] === undefined || !(await secrets.hasClientSecret()));
     try {
-      const result = await register({
-        wanted: { displayName: values.name, accountType: type, auth, redirectUri: redirectUri(settings), largeAttachments: values['large-attachments'], selfRotate: values['self-rotate'] },
-        clientId: values['client-id'],
-        tenant,
-        grantAdminConsent: values['grant-admin-consent'] && !values.check,
-        checkOnly: values.check,
-        newSecretLifetimeMs: needSecret && !values.check ? lifetimeMs : undefined,
-        bootstrapClientId: values['bootstrap-client-id'],
-        loginHost: authorityHost(settings),
-        graphBase: graphBaseUrl(settings),
-        ca,
-        emulator: usesEmulator(settings),
+      const { result } = await registerAndSave({
+        home: read.home,
+        env: ctx.env,
+        fileSettings: settings,
+        endpoints: settings.endpoints,
+        secrets,
+        request: {
+          accountType: type,
+          auth,
+          displayName: values.name,
+          tenant,
+          clientId: values['client-id'],
+          grantAdminConsent: values['grant-admin-consent'],
+          checkOnly: values.check,
+          largeAttachments: values['large-attachments'],
+          selfRotate: values['self-rotate'],
+          secretLifetimeMs: lifetimeMs,
+          propagationMs,
+          sender: values.sender,
+          to: values.to,
+          bootstrapClientId: values['bootstrap-client-id'],
+        },
         onCode: (message) => writeLine(ctx.stdout, message),
         onProgress: (line) => writeLine(ctx.stdout, line),
       });
-      if (result.record) await saveRegistrationRecord(read.home, result.record);
       if (values.check) return result.changes.length === 0 ? EXIT_OK : EXIT_FAILED;
-      if (result.secret) await secrets.setClientSecret(result.secret.value);
-      settings.account = {
-        ...settings.account,
-        type,
-        clientId: result.appId,
-        tenantId: result.tenantId,
-        auth,
-        ...(auth === 'app-only' ? { sender: values.sender } : {}),
-        ...(result.secret ? { secretExpires: result.secret.endDateTime.slice(0, 10) } : {}),
-      };
-      if (values.to) settings.mail.to = values.to;
-      const file = await saveSettings(read.home, settings, ctx.env);
-      writeLine(ctx.stdout, `Settings written to ${file}.`);
-      if (result.created || result.secret) {
-        const what = result.created ? 'the new app' : 'the new client secret';
-        const outcome = await waitForTokenService({
-          check: () => (auth === 'app-only' ? appOnlyAnswer(read.home, ctx.env, settings, secrets) : delegatedAnswer(settings)),
-          waitMs: propagationMs,
-          what,
-          onProgress: (line) => writeLine(ctx.stdout, line),
-        });
-        writeLine(
-          ctx.stdout,
-          outcome.gaveUp
-            ? `Entra ID's sign-in service does not know ${what} yet (still ${outcome.code} after ${Math.round(outcome.waitedMs / 1000)} s). ` +
-                'That happens for a while after App registrations changes; wait a few minutes before the next step (or run register again with a longer --propagation-wait).'
-            : `Entra ID's sign-in service knows ${what}.`,
-        );
-      }
       if (auth === 'app-only' && result.consent !== 'not-asked' && result.servicePrincipalId && values.sender) {
         writeLine(ctx.stdout, '\nGraph cannot limit an app-only app to one mailbox; Exchange Online can (run in Exchange Online PowerShell):');
         for (const line of exchangeScopeLines(result.appId, result.servicePrincipalId, values.sender)) writeLine(ctx.stdout, `  ${line}`);

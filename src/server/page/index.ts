@@ -7,6 +7,8 @@ import { addLinkToken } from './link-file.js';
 import { isSameOrigin, isStateChanging, setSecurityHeaders } from './guard.js';
 import { registerAccessRoutes } from './routes-access.js';
 import { registerApiRoutes } from './routes-api.js';
+import { PageRegistration } from './register-flow.js';
+import { registerRegistrationRoutes } from './routes-register.js';
 import { PageRuntime } from './runtime.js';
 import { SignInFlows } from './sign-in-flows.js';
 import { errorPage } from './view-layout.js';
@@ -125,5 +127,6 @@ export async function registerSettingsPage(app: FastifyInstance, context: PageCo
 
     await registerAccessRoutes(scope, page);
     await registerApiRoutes(scope, page);
+    await registerRegistrationRoutes(scope, new PageRegistration(context.home, context.env, () => context.reloadSettings()));
   });
 }

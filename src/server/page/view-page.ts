@@ -7,6 +7,7 @@ import { documentPage } from './view-layout.js';
 import { notificationsSection, silencesSection } from './view-notifications.js';
 import { signInSection } from './view-signin.js';
 import { relaySection } from './view-relay.js';
+import { registerSection } from './view-register.js';
 
 /** Parts of the page the script refreshes in place: element id -> inner HTML. */
 export function liveFragments(data: PageData): Record<string, string> {
@@ -22,7 +23,7 @@ export function settingsPage(data: PageData, csrfToken: string): string {
 <header class="top">
 <div class="brand">o365-notify<span>ImageManager e-mail notifications</span></div>
 <nav aria-label="Sections">
-<a href="#checklist">Checklist</a><a href="#account">Account</a><a href="#signin">Sign-in</a><a href="#test">Test e-mail</a>
+<a href="#checklist">Checklist</a><a href="#register">Register</a><a href="#account">Account</a><a href="#signin">Sign-in</a><a href="#test">Test e-mail</a>
 <a href="#deliveries">Deliveries</a><a href="#relay">SMTP relay</a><a href="#notifications">Notifications</a><a href="#silences">Silences</a><a href="#access">Page access</a>
 </nav>
 <button type="button" class="small lock" data-post="/ui/logout">Lock the page</button>
@@ -37,6 +38,7 @@ export function settingsPage(data: PageData, csrfToken: string): string {
 <p class="muted">Each step of <em>Office365 Account Configuration</em>, ticked only from what Microsoft actually answered.</p>
 <div id="checklist-live">${checklistFragment(data)}</div>
 </section>
+${registerSection()}
 ${accountSection(data)}
 ${signInSection(data)}
 ${testSection(data)}
