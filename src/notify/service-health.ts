@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import type { HealthNoticeRow } from '../store/index.js';
+import type { DeliveryProblem } from '../delivery/index.js';
+import { endsWithNewToken, healthEmailView, healthResolvedEmailView, isRefusalNotice, secretExpiryNotice, signInRefusalNotice, type HealthNotice, type HealthNoticeKind } from './health.js';
+import type { ServiceCore } from './service-core.js';
+
+/**
+ * Health notices (the sign-in refused, the client secret expiring) and the one policy that turns
+ * what the worker and the token endpoint see into warnings and their "resolved" e-mails.
+ */
+export class ServiceHealth {
+  constructor(private readonly core: ServiceCore) {}
+
+  /**
+   * Records a health notice; the first time a (kind, subject, threshold) is seen, the
+   * administrators get one warning e-mail (deduplicated in the store, across restarts).
+   */
+  record(notice: HealthNotice): { emailed: boolean; notificationId: string | null } {
+    const { store, templates } = this.core;
+    const now = this.core.clock();
+    const rules = this.core.rules();
+    const subject = notice.subject ?? '';
+    const threshold = notice.threshold ?? '';
+    const result = store.transaction(() => {
+      const isNew = store.health.record(
+        { kind: notice.kind, subject, threshold, message: notice.message, diagnosis: notice.diagnosis ?? null },
+        now,
+      );
+      if (!isNew || rules.adminRecipients.length === 0) return { emailed: false, notificationId: null };
+      const id = randomUUID();
+      const email = templates.render(['health'], healthEmailView(notice, id, now, rules.dailyReport.timeZone), 'high');
+      store.outbox.add({
+        id,
+        kind: 'health',
+        groupKey: `health|${notice.kind}|${subject}|${threshold}`,
+        to: rules.adminRecipients,
+        cc: [],
+        bcc: [],
+        ...email,
+        createdAt: now,
+      });
+      store.health.attachNotification(notice.kind, subject, threshold, id);
+      return { emailed: true, notificationId: id };
+    });
+    this.core.logger.warn({ kind: notice.kind, threshold, emailed: result.emailed }, notice.message);
+    if (result.emailed) {
+      this.core.metrics.emailQueued('health');
+      this.core.kickDelivery();
+    }
+    return result;
+  }
+
+  resolve(kind: HealthNoticeKind, subject?: string): number {
+    return this.core.store.health.resolveKind(kind, this.core.clock(), subject);
+  }
+
+  /** Checks the client secret's Expires date (YYYY-MM-DD); warns once per threshold (30, 7, 1 days, expired). */
+  checkSecretExpiry(expiresOn: string | undefined): { emailed: boolean; notificationId: string | null } | null {
+    this.endOldSecretDates(expiresOn);
+    if (!expiresOn) return null;
+    const notice = secretExpiryNotice(expiresOn, this.core.clock());
+    return notice && this.record(notice);
+  }
+
+  /** The sign-in works again (after `login`): waiting e-mails go out, the refusal notices close. */
+  resumeAfterSignIn(): number {
+    const now = this.core.clock();
+    this.endRefusals('a new sign-in succeeded', now);
+    const resumed = this.core.worker.resumeAfterSignIn(now);
+    this.core.logger.info({ resumed }, 'sign-in healthy; e-mails waiting for it are queued again');
+    this.core.kickDelivery();
+    return resumed;
+  }
+
+  /**
+   * The token endpoint issued a token at `at` (a refresh or client credentials): refusals it
+   * answered before then are over. Graph's own refusals wait for a successful send.
+   */
+  tokenWorks(at: number): number {
+    return this.endRefusals('Microsoft Entra ID issued a new token', this.core.clock(), (n) => endsWithNewToken(n) && n.lastSeenAt <= at);
+  }
+
+  /** The worker's hook: sending was refused until someone signs in (or consents, or fixes the secret). */
+  signInNeeded(failure: DeliveryProblem): void {
+    const notice = signInRefusalNotice(failure.diagnosis ? { ...failure.diagnosis, code: failure.diagnosis.code || failure.code || '' } : null, true);
+    if (notice) this.record(notice);
+  }
+
+  /** The worker's hook: a send went out after sending was refused, so whatever refused it is fixed. */
+  signInHealthy(): void {
+    this.endRefusals('an e-mail was accepted by Microsoft 365 again', this.core.clock());
+    this.core.kickDelivery();
+  }
+
+  /**
+   * A new Expires date was recorded (a new secret): the warnings about the old date are over. One
+   * "resolved" e-mail tells the administrators; a date being removed (no secret) ends them too.
+   */
+  private endOldSecretDates(expiresOn: string | undefined): void {
+    const evidence = expiresOn ? `the settings now record the client secret's Expires date as ${expiresOn}` : 'the settings no longer record a client secret expiry';
+    this.endNotices(evidence, this.core.clock(), (n) => n.kind === 'secret-expiring' && !isRefusalNotice(n) && n.subject !== expiresOn);
+  }
+
+  /**
+   * Closes the open refusal notices the evidence covers. A warning still unsent is withdrawn (it is
+   * no longer true); for the ones that went out, the administrators get one "resolved" e-mail that
+   * names what was fixed. Returns how many notices closed.
+   */
+  private endRefusals(evidence: string, now: number, covers: (n: HealthNoticeRow) => boolean = () => true): number {
+    return this.endNotices(evidence, now, (n) => isRefusalNotice(n) && covers(n));
+  }
+
+  /** Closes the selected open notices; one "resolved" e-mail for those whose warning went out. */
+  private endNotices(evidence: string, now: number, select: (n: HealthNoticeRow) => boolean): number {
+    const { store } = this.core;
+    const result = store.transaction(() => {
+      const told: HealthNoticeRow[] = [];
+      let closed = 0;
+      for (const notice of store.health.listActive()) {
+        if (!select(notice) || !store.health.resolveOne(notice.kind, notice.subject, notice.threshold, now)) continue;
+        closed++;
+        if (notice.notificationId === null) continue; // nobody was warned (no admin recipients)
+        // A warning still unsent is no longer true: it is withdrawn, and the one "resolved" e-mail
+        // says what happened instead (sending was refused from then until now).
+        store.outbox.withdraw(notice.notificationId);
+        if (!told.some((t) => t.kind === notice.kind && t.subject === notice.subject)) told.push(notice);
+      }
+      return { closed, email: told.length > 0 ? this.queueResolvedEmail(told, evidence, now) : null };
+    });
+    if (result.closed > 0) this.core.logger.info({ closed: result.closed, emailed: result.email !== null, evidence }, 'health warnings are over');
+    if (result.email) {
+      this.core.metrics.emailQueued('health');
+      this.core.kickDelivery();
+    }
+    return result.closed;
+  }
+
+  /** Queues the one "resolved" e-mail for notices whose warning went out; null without admin recipients. */
+  private queueResolvedEmail(notices: HealthNoticeRow[], evidence: string, now: number): string | null {
+    const rules = this.core.rules();
+    if (rules.adminRecipients.length === 0) return null;
+    const id = randomUUID();
+    const email = this.core.templates.render(['health'], healthResolvedEmailView(notices, evidence, id, now, rules.dailyReport.timeZone), 'normal');
+    this.core.store.outbox.add({
+      id,
+      kind: 'health',
+      groupKey: `health-resolved|${notices.map((n) => `${n.kind}|${n.subject}`).join(',')}|${now}`,
+      to: rules.adminRecipients,
+      cc: [],
+      bcc: [],
+      ...email,
+      createdAt: now,
+    });
+    return id;
+  }
+}

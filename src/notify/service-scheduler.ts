@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import type { DeliveryResult } from '../delivery/index.js';
+import { flushDueGroups, routeEvents } from './pipeline.js';
+import { LAST_REPORT_META_KEY, dueReportDate, renderDailyReport } from './report.js';
+import { pruneHistory, type RetentionPeriods } from './retention.js';
+import { pipelineContext, type ServiceCore } from './service-core.js';
+
+export interface TickReport {
+  routed: number;
+  queued: string[];
+  deliveries: DeliveryResult[];
+}
+
+export interface SchedulerOptions {
+  /** How often the running service looks at timers (group waits, retries, the daily report). */
+  tickIntervalMs: number;
+  /** Events routed per transaction. */
+  routeBatchSize: number;
+  retention: RetentionPeriods;
+}
+
+/**
+ * When the pipeline runs: the timer of the running service, a cycle after each intake commit, and
+ * tick(now) for tests and one-shot use. One cycle at a time; delivery is kicked after each.
+ */
+export class ServiceScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private cycleScheduled = false;
+  private lastHousekeepingAt = -Infinity;
+  private cycleRunning: Promise<void> | undefined;
+  private isRunning = false;
+
+  constructor(
+    private readonly core: ServiceCore,
+    private readonly intake: { flush(): void },
+    private readonly options: SchedulerOptions,
+  ) {}
+
+  get running(): boolean {
+    return this.isRunning;
+  }
+
+  /** Recovers from a crash (re-queues e-mails that were in flight), catches up, and starts the timers. */
+  async start(): Promise<void> {
+    if (this.isRunning) return;
+    const now = this.core.clock();
+    this.core.worker.recover(now);
+    this.isRunning = true;
+    await this.runCycle();
+    this.timer = setInterval(() => this.scheduleCycle(), this.options.tickIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Commits submissions still gathering, stops the timers and waits for e-mails in flight. The store stays open. */
+  async stop(): Promise<void> {
+    if (!this.isRunning) return;
+    this.isRunning = false;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.intake.flush();
+    await this.cycleRunning;
+    await this.core.worker.idle();
+  }
+
+  /**
+   * Runs every stage once at `now`: commits waiting submissions, routes new events, flushes due
+   * groups, sends the daily report when due, and delivers everything due - awaiting the sends.
+   */
+  async tick(now: number): Promise<TickReport> {
+    this.intake.flush();
+    const { routed, queued } = this.runStages(now);
+    const deliveries = await this.core.worker.drain(now);
+    return { routed, queued, deliveries };
+  }
+
+  scheduleCycle(delayMs = 0): void {
+    if (this.cycleScheduled || !this.isRunning) return;
+    this.cycleScheduled = true;
+    const run = () => {
+      this.cycleScheduled = false;
+      if (this.cycleRunning) {
+        // One cycle at a time; the running one is followed by another.
+        void this.cycleRunning.then(() => this.scheduleCycle());
+        return;
+      }
+      void this.runCycle();
+    };
+    if (delayMs > 0) setTimeout(run, delayMs).unref();
+    else setImmediate(run);
+  }
+
+  kickDelivery(): void {
+    if (!this.isRunning) return;
+    this.core.worker
+      .pump(this.core.clock())
+      .then((results) => {
+        if (results.length > 0) this.kickDelivery();
+      })
+      .catch((err: unknown) => this.core.logger.error({ err }, 'delivery failed; it is retried on the next tick'));
+  }
+
+  /**
+   * route -> state -> group -> render -> outbox, plus the daily report and housekeeping. Routes at
+   * most `maxBatches` batches, so a running service with a large backlog yields to the event loop.
+   */
+  private runStages(now: number, maxBatches = Infinity): { routed: number; queued: string[]; more: boolean } {
+    const ctx = pipelineContext(this.core);
+    const { routeBatchSize, tickIntervalMs } = this.options;
+    let routed = 0;
+    let more = false;
+    for (let batch = 0; ; batch++) {
+      if (batch >= maxBatches) {
+        more = true;
+        break;
+      }
+      const n = routeEvents(ctx, now, routeBatchSize);
+      routed += n;
+      if (n < routeBatchSize) break;
+    }
+    const queued = flushDueGroups(ctx, now);
+    for (let i = 0; i < queued.length; i++) this.core.metrics.emailQueued('alert');
+    // Daily report and pruning read the store's meta table: once per tick is plenty.
+    if (now - this.lastHousekeepingAt >= tickIntervalMs || now < this.lastHousekeepingAt) {
+      this.lastHousekeepingAt = now;
+      const report = this.maybeQueueDailyReport(now);
+      if (report) queued.push(report);
+      pruneHistory(this.core.store, this.options.retention, now, this.core.logger);
+    }
+    return { routed, queued, more };
+  }
+
+  private maybeQueueDailyReport(now: number): string | null {
+    const { store, templates } = this.core;
+    const settings = this.core.rules().dailyReport;
+    return store.transaction(() => {
+      const due = dueReportDate(settings, now, store.meta.get(LAST_REPORT_META_KEY));
+      if (!due) return null;
+      store.meta.set(LAST_REPORT_META_KEY, due.date);
+      if (!due.send || settings.recipients.length === 0) return null;
+      const id = randomUUID();
+      const email = renderDailyReport(store, templates, { id, date: due.date, now, timeZone: settings.timeZone });
+      store.outbox.add({ id, kind: 'report', groupKey: `daily-report|${due.date}`, to: settings.recipients, cc: [], bcc: [], ...email, createdAt: now });
+      this.core.metrics.emailQueued('report');
+      return id;
+    });
+  }
+
+  private runCycle(): Promise<void> {
+    const run = (async () => {
+      try {
+        const now = this.core.clock();
+        this.intake.flush();
+        const { more } = this.runStages(now, 1);
+        this.kickDelivery();
+        if (more) setImmediate(() => this.scheduleCycle());
+      } catch (err) {
+        this.core.logger.error({ err }, 'the notification pipeline failed; it is retried on the next tick');
+      }
+    })();
+    this.cycleRunning = run.finally(() => {
+      this.cycleRunning = undefined;
+    });
+    return this.cycleRunning;
+  }
+}
