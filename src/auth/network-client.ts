@@ -59,6 +59,8 @@ export interface NetworkClientOptions {
   timeoutMs?: number;
   /** Where HTTPS_PROXY, NO_PROXY and NODE_EXTRA_CA_CERTS are read (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Called with every JSON answer (URL without its query string), e.g. to keep the authority's metadata. */
+  onResponse?: (method: 'GET' | 'POST', url: URL, status: number, body: unknown) => void;
 }
 
 export function aadstsCodesIn(body: string): number[] {
@@ -180,6 +182,7 @@ export class HttpsNetworkClient implements INetworkModule {
             );
             return;
           }
+          this.options.onResponse?.(method, new URL(`${target.origin}${target.pathname}`), status, parsed);
           resolve({ headers: headerRecord(res.headers), body: parsed, status });
         });
       });

@@ -9,6 +9,7 @@ import {
 } from '@azure/msal-node';
 import { authorityFor, resolveHome, loadSettings, usesEmulator, type Settings } from '../config/index.js';
 import { openSecretStore, type ClientCertificate, type SecretStore } from '../secrets/index.js';
+import { loadAuthorityMetadata, recordAuthorityMetadata, type MsalAuthorityOptions } from './authority-metadata.js';
 import { encryptedCachePlugin } from './cache-plugin.js';
 import { createNetworkClient, type RawErrorCapture } from './network-client.js';
 
@@ -46,7 +47,13 @@ export async function trustedCa(settings: Settings): Promise<string | undefined>
   return readFile(settings.endpoints.emulatorCa, 'utf8');
 }
 
-function msalConfiguration(settings: Settings, network: INetworkModule, cachePlugin: Configuration['cache'], log: OpenSessionOptions['log']): Configuration {
+function msalConfiguration(
+  settings: Settings,
+  network: INetworkModule,
+  cachePlugin: Configuration['cache'],
+  log: OpenSessionOptions['log'],
+  metadata: MsalAuthorityOptions,
+): Configuration {
   const authority = authorityFor(settings);
   return {
     auth: {
@@ -54,6 +61,8 @@ function msalConfiguration(settings: Settings, network: INetworkModule, cachePlu
       authority,
       // msal-node validates authorities against Microsoft's cloud list; the emulator is declared instead.
       knownAuthorities: usesEmulator(settings) ? [new URL(authority).host] : [],
+      // Kept in the home (authority-metadata.ts): no discovery request in every CLI process.
+      ...metadata,
     },
     cache: cachePlugin,
     system: {
@@ -75,7 +84,16 @@ export async function openAuthSession(options: OpenSessionOptions = {}): Promise
   const home = resolveHome(options.home, env);
   const settings = options.settings ?? (await loadSettings(home, env));
   const secrets = options.secrets ?? (await openSecretStore(home, env));
-  const { client, capture } = createNetworkClient({ ca: await trustedCa(settings) });
+  // Incomplete account settings fail later, where the clients are built, with their own message.
+  let authority: string | undefined;
+  try {
+    authority = authorityFor(settings);
+  } catch {
+    authority = undefined;
+  }
+  const metadata = authority ? await loadAuthorityMetadata(home, authority) : {};
+  const recorder = authority && !metadata.authorityMetadata ? recordAuthorityMetadata(home, authority) : undefined;
+  const { client, capture } = createNetworkClient({ ca: await trustedCa(settings), onResponse: recorder?.observe });
   const cache = { cachePlugin: encryptedCachePlugin(secrets) };
   let pca: PublicClientApplication | undefined;
   let cca: ConfidentialClientApplication | undefined | null;
@@ -86,7 +104,7 @@ export async function openAuthSession(options: OpenSessionOptions = {}): Promise
     errors: capture,
     network: client,
     publicClient() {
-      pca ??= new PublicClientApplication(msalConfiguration(settings, client, cache, options.log));
+      pca ??= new PublicClientApplication(msalConfiguration(settings, client, cache, options.log, metadata));
       return pca;
     },
     async confidentialClient() {
@@ -94,7 +112,7 @@ export async function openAuthSession(options: OpenSessionOptions = {}): Promise
         // A certificate (`certificate create`) is Microsoft's recommendation for daemons: it wins over a secret.
         const certificate = await secrets.getClientCertificate();
         const secret = certificate ? undefined : await secrets.getClientSecret();
-        const config = msalConfiguration(settings, client, cache, options.log);
+        const config = msalConfiguration(settings, client, cache, options.log, metadata);
         if (certificate) {
           cca = new ConfidentialClientApplication({ ...config, auth: { ...config.auth, clientCertificate: certificateCredential(certificate) } });
         } else if (secret) {
