@@ -34,6 +34,12 @@ export interface GraphLimits {
   minUploadSessionBytes: number;
   /** Recipients per mailbox per day (Exchange Online: 10,000). */
   recipientsPerDay: number;
+  /**
+   * What a message over messagesPerMinute or recipientsPerDay gets: `ndr` (default), accepted (202)
+   * and not delivered, a non-delivery report in the sender's Inbox, as Exchange Online answers
+   * after acceptance; `throttle`, 429 at submission (the emulator's answer before issue 13.7).
+   */
+  sendingLimitAnswer: 'ndr' | 'throttle';
   /** Attachment bytes uploaded per app and mailbox per 5 minutes (Graph: 150 MB). */
   uploadBytesPer5Minutes: number;
 }
@@ -47,6 +53,7 @@ export const DEFAULT_LIMITS: GraphLimits = {
   maxUploadChunkBytes: 4 * 1024 * 1024,
   minUploadSessionBytes: 2 * 1024 * 1024,
   recipientsPerDay: 10_000,
+  sendingLimitAnswer: 'ndr',
   uploadBytesPer5Minutes: 150 * 1024 * 1024,
 };
 

@@ -4,6 +4,8 @@ export class Stats {
   tokenGrantsByType: Record<string, number> = {};
   throttled429 = 0;
   messagesDelivered = 0;
+  /** Messages accepted (202) and then answered with a non-delivery report over a sending limit. */
+  nonDeliveryReports = 0;
   /** Current and peak in-flight Graph requests per mailbox (key: app + mailbox). */
   private inFlight = new Map<string, number>();
   peakConcurrencyByMailbox: Record<string, number> = {};
@@ -41,6 +43,7 @@ export class Stats {
       peakConcurrencyByMailbox: { ...this.peakConcurrencyByMailbox },
       throttled429: this.throttled429,
       messagesDelivered: this.messagesDelivered,
+      nonDeliveryReports: this.nonDeliveryReports,
     };
   }
 
@@ -50,5 +53,6 @@ export class Stats {
     this.peakConcurrencyByMailbox = {};
     this.throttled429 = 0;
     this.messagesDelivered = 0;
+    this.nonDeliveryReports = 0;
   }
 }

@@ -64,8 +64,8 @@ describe('Graph emulator: service limits per app and mailbox', () => {
     assert.equal(stats.throttled429, 0);
   });
 
-  it('limits messages per minute with a Retry-After until a slot frees', async () => {
-    assert.equal((await emu.call('PUT', '/_emulator/limits', { messagesPerMinute: 3 })).status, 200);
+  it('limits messages per minute with a Retry-After until a slot frees (sendingLimitAnswer "throttle")', async () => {
+    assert.equal((await emu.call('PUT', '/_emulator/limits', { messagesPerMinute: 3, sendingLimitAnswer: 'throttle' })).status, 200);
     for (let i = 0; i < 3; i++) assert.equal((await send()).status, 202);
     const retryAfter = assertThrottled(await send(), 'ApplicationThrottled', /MessagesPerMinute/);
     assert.ok(retryAfter <= 60, `Retry-After ${retryAfter}`);
@@ -77,7 +77,7 @@ describe('Graph emulator: service limits per app and mailbox', () => {
   });
 
   it('counts a draft send as a message', async () => {
-    await emu.call('PUT', '/_emulator/limits', { messagesPerMinute: 1 });
+    await emu.call('PUT', '/_emulator/limits', { messagesPerMinute: 1, sendingLimitAnswer: 'throttle' });
     assert.equal((await send()).status, 202);
     const draft = (await emu.call('POST', '/v1.0/me/messages', mail([IT_TEAM]).message, bearer(token))).json();
     assertThrottled(await emu.call('POST', `/v1.0/me/messages/${draft.id}/send`, undefined, bearer(token)), 'ApplicationThrottled', /MessagesPerMinute/);
@@ -94,8 +94,8 @@ describe('Graph emulator: service limits per app and mailbox', () => {
     assert.equal(otherMailbox.status, 202, 'another mailbox has its own budget');
   });
 
-  it('limits recipients per day (ErrorExceededMessageLimit)', async () => {
-    await emu.call('PUT', '/_emulator/limits', { recipientsPerDay: 3 });
+  it('limits recipients per day (ErrorExceededMessageLimit, sendingLimitAnswer "throttle")', async () => {
+    await emu.call('PUT', '/_emulator/limits', { recipientsPerDay: 3, sendingLimitAnswer: 'throttle' });
     assert.equal((await emu.call('POST', '/v1.0/me/sendMail', mail([IT_TEAM, 'a@example.org']), bearer(token))).status, 202);
     const over = await emu.call('POST', '/v1.0/me/sendMail', mail(['b@example.org', 'c@example.org']), bearer(token));
     assertThrottled(over, 'ErrorExceededMessageLimit', /Daily Message\/Recipient limit exceeded/);

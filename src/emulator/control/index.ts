@@ -59,7 +59,7 @@ export async function registerControlRoutes(app: FastifyInstance, ctx: EmulatorC
     return { now: new Date(ctx.clock.now()).toISOString(), offsetMs: ctx.clock.offset };
   });
 
-  // Settings (numbers, and the concurrency scope): Graph limits and Entra behaviour (e.g. a 1 s device-code interval for tests).
+  // Settings (numbers, the concurrency scope and the answer over the sending limits): Graph limits and Entra behaviour (e.g. a 1 s device-code interval for tests).
   for (const [path, target] of [['/_emulator/limits', ctx.limits], ['/_emulator/behaviour', ctx.behaviour]] as const) {
     app.get(path, { config: { endpoint: 'control.settings' } }, async () => target);
     app.put(path, { config: { endpoint: 'control.settings' } }, async (request, reply) => {
@@ -68,6 +68,10 @@ export async function registerControlRoutes(app: FastifyInstance, ctx: EmulatorC
         if (!(key in target)) return reply.code(400).send({ error: `unknown setting "${key}"; known: ${Object.keys(target).join(', ')}` });
         if (key === 'concurrencyScope') {
           if (value !== 'app' && value !== 'app+mailbox') return reply.code(400).send({ error: 'concurrencyScope: "app" or "app+mailbox"' });
+          continue;
+        }
+        if (key === 'sendingLimitAnswer') {
+          if (value !== 'ndr' && value !== 'throttle') return reply.code(400).send({ error: 'sendingLimitAnswer: "ndr" (a non-delivery report after 202) or "throttle" (429 at submission)' });
           continue;
         }
         // A delay may be switched off (0); every other setting must be positive.

@@ -163,7 +163,7 @@ export async function registerMailControlRoutes(app: FastifyInstance, ctx: Emula
       mailboxes,
       selected,
       nowIso: new Date(ctx.clock.now()).toISOString(),
-      stats: { messagesDelivered: ctx.stats.messagesDelivered, throttled429: ctx.stats.throttled429 },
+      stats: { messagesDelivered: ctx.stats.messagesDelivered, throttled429: ctx.stats.throttled429, nonDeliveryReports: ctx.stats.nonDeliveryReports },
     });
     return reply
       .header('Content-Security-Policy', PAGE_CSP)

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorContext } from '../context.js';
 import { GraphError, TEXT, throttled } from './errors.js';
+import type { OverLimit } from './ndr.js';
 
 /**
  * Graph's Outlook service limits per app and mailbox (concurrency, requests per 10 minutes,
@@ -124,23 +125,30 @@ export class MailboxLimits {
 
   /**
    * Exchange Online's sending limits of a mailbox: messages per minute and recipients per day.
-   * Checked when a message is submitted, and recorded only when it is accepted.
+   * Checked when a message is submitted, and recorded only when it is accepted. Over a limit:
+   * `sendingLimitAnswer` "ndr" (default) returns why, and the message is accepted (202) and then
+   * answered with a non-delivery report, as Exchange does after acceptance; "throttle" throws the
+   * 429 the emulator gave before (issue 13.7, docs/emulator.md).
    */
-  admitMessage(mailboxId: string, recipientCount: number): void {
+  admitMessage(mailboxId: string, recipientCount: number): OverLimit | undefined {
     const now = this.ctx.clock.now();
+    const ndr = this.ctx.limits.sendingLimitAnswer !== 'throttle';
     const messages = this.window('messages', mailboxId, MINUTE, 1);
     const perMinute = this.ctx.limits.messagesPerMinute;
     if (messages.total(now) + 1 > perMinute) {
+      if (ndr) return { kind: 'messages-per-minute', limit: perMinute };
       throw this.count(throttled('MessagesPerMinute', messages.secondsUntilRoom(now, 1, perMinute)));
     }
     const recipients = this.window('recipients', mailboxId, 24 * 60 * MINUTE, MINUTE);
     const perDay = this.ctx.limits.recipientsPerDay;
     if (recipients.total(now) + recipientCount > perDay) {
+      if (ndr) return { kind: 'recipients-per-day', limit: perDay };
       const wait = recipientCount > perDay ? 24 * 3600 : recipients.secondsUntilRoom(now, recipientCount, perDay);
       throw this.count(new GraphError(429, 'ErrorExceededMessageLimit', TEXT.dailyRecipientLimit, { 'Retry-After': String(wait) }));
     }
     messages.add(now, 1);
     recipients.add(now, recipientCount);
+    return undefined;
   }
 
   private count(error: GraphError): GraphError {

@@ -79,7 +79,7 @@ export interface PageInput {
   /** Show only this mailbox (more of its messages). */
   selected?: Mailbox;
   nowIso: string;
-  stats: { messagesDelivered: number; throttled429: number };
+  stats: { messagesDelivered: number; throttled429: number; nonDeliveryReports: number };
 }
 
 export function renderMailboxPage(input: PageInput): string {
@@ -133,7 +133,7 @@ h2{font-size:1rem;margin:.4rem 0}
 </style>
 </head>
 <body data-refresh-seconds="${REFRESH_SECONDS}">
-<header><h1>Emulated mailboxes</h1><p>${escapeHtml(input.nowIso)} · ${input.stats.messagesDelivered} message(s) delivered · ${input.stats.throttled429} throttled (429) · new messages appear within ${REFRESH_SECONDS} s · <a href="?" style="color:#fff">all mailboxes</a></p></header>
+<header><h1>Emulated mailboxes</h1><p>${escapeHtml(input.nowIso)} · ${input.stats.messagesDelivered} message(s) delivered · ${input.stats.throttled429} throttled (429) · ${input.stats.nonDeliveryReports} refused over a sending limit (non-delivery report) · new messages appear within ${REFRESH_SECONDS} s · <a href="?" style="color:#fff">all mailboxes</a></p></header>
 <main>
 <nav><ul>${nav || '<li class="dim">No mailboxes.</li>'}</ul></nav>
 <div class="content">${sections || '<p class="dim">No messages yet.</p>'}</div>

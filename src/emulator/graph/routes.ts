@@ -107,23 +107,30 @@ export function registerGraphApi(ctx: EmulatorContext, state: GraphState) {
     checkRecipients(fields);
     checkMessageSize(fields.body.content.length, sizes);
     const from = resolveFrom(mailbox, fields.from);
-    limits.admitMessage(mailbox.id, distinctRecipients(fields).length);
+    const over = limits.admitMessage(mailbox.id, distinctRecipients(fields).length);
     if (options.draft) store.removeMessage(mailbox, options.draft);
     const { subject, body, toRecipients, ccRecipients, bccRecipients, replyTo, importance, internetMessageHeaders } = fields;
-    store.deliver({
+    const outgoing = {
       mailbox,
       from,
       // Send As: no trace of the delegate, sender equals from (Send on Behalf is not emulated).
       sender: from,
       fields: { subject, body, toRecipients, ccRecipients, bccRecipients, replyTo, importance, internetMessageHeaders },
-      attachments: attachments(),
+      attachments: over ? [] : attachments(),
       saveToSentItems: options.saveToSentItems,
       nowMs: ctx.clock.now(),
       appId: caller.appId,
       via: options.via,
       draft: options.draft,
-      internetMessageId: options.internetMessageId,
-    });
+      internetMessageId: options.internetMessageId ?? options.draft?.internetMessageId,
+    };
+    // Over a sending limit, Exchange answers after the 202: the sender gets the NDR (issue 13.7).
+    if (over) {
+      store.refuseAfterAcceptance(outgoing, over);
+      ctx.stats.nonDeliveryReports += 1;
+      return;
+    }
+    store.deliver(outgoing);
     ctx.stats.messagesDelivered += 1;
   }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Directory, User } from '../directory.js';
 import { sha256, type EmailAddress, type MessageFields, type MessageHeader, type NewAttachment } from './message.js';
+import { nonDeliveryReport, type OverLimit } from './ndr.js';
 
 /**
  * The emulated Exchange mailboxes: Inbox, Sent Items and Drafts of every directory user with a
@@ -85,7 +86,7 @@ export function newItemId(prefix = 'AAMkAG'): string {
   return `${prefix}${randomBytes(36).toString('base64url')}=`;
 }
 
-function newInternetMessageId(): string {
+export function newInternetMessageId(): string {
   return `<${randomBytes(16).toString('hex').toUpperCase()}@EMU0PR01MB0001.namprd00.prod.outlook.com>`;
 }
 
@@ -293,41 +294,18 @@ export class MailStore {
     }
     const senderBox = this.userMailbox(out.mailbox);
     if (out.saveToSentItems) this.file(senderBox, copy('sentitems', senderBox.address, true, out.draft?.id));
-    if (undeliverable.length > 0) this.file(senderBox, this.nonDeliveryReport(out, senderBox, undeliverable));
+    if (undeliverable.length > 0) this.file(senderBox, nonDeliveryReport(out, senderBox.address, { kind: 'recipient-not-found', addresses: undeliverable }));
     return delivered;
   }
 
-  private nonDeliveryReport(out: Outgoing, senderBox: Mailbox, addresses: string[]): StoredMessage {
-    const now = iso(out.nowMs);
-    const domain = senderBox.address.split('@')[1] ?? 'contoso.onmicrosoft.com';
-    const lines = addresses.map((a) => `${a}\r\nRemote server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'`);
-    return {
-      id: newItemId(),
-      folder: 'inbox',
-      mailbox: senderBox.address,
-      internetMessageId: newInternetMessageId(),
-      conversationId: newItemId('AAQkAG'),
-      createdDateTime: now,
-      lastModifiedDateTime: now,
-      receivedDateTime: now,
-      sentDateTime: now,
-      isDraft: false,
-      isRead: false,
-      from: { name: 'Microsoft Outlook', address: `MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@${domain}` },
-      sender: { name: 'Microsoft Outlook', address: `MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@${domain}` },
-      toRecipients: [{ ...out.sender }],
-      ccRecipients: [],
-      bccRecipients: [],
-      replyTo: [],
-      subject: `Undeliverable: ${out.fields.subject}`,
-      body: {
-        contentType: 'text',
-        content: `Your message couldn't be delivered. The recipient's email address wasn't found in the recipient's email system (it has no Exchange Online mailbox).\r\n\r\n${lines.join('\r\n\r\n')}`,
-      },
-      importance: 'normal',
-      internetMessageHeaders: [],
-      attachments: [],
-      origin: { appId: out.appId, via: 'system' },
-    };
+  /**
+   * A message Exchange accepted (202) and then refused over a sending limit: no recipient gets a
+   * copy, no Sent Items copy, and the sender's Inbox gets the non-delivery report.
+   */
+  refuseAfterAcceptance(out: Outgoing, reason: OverLimit): StoredMessage {
+    const senderBox = this.userMailbox(out.mailbox);
+    const report = nonDeliveryReport(out, senderBox.address, reason);
+    this.file(senderBox, report);
+    return report;
   }
 }
