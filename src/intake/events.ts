@@ -1,4 +1,4 @@
-import { EVENT_STATUSES, SEVERITIES, type EventStatus, type NewEvent, type Severity } from '../store/index.js';
+import { EVENT_STATUSES, SEVERITIES, withJsonText, type EventStatus, type NewEvent, type Severity } from '../store/index.js';
 import { hasControlCharacters } from '../shared/index.js';
 import { CUSTOM_TYPE_PREFIX, IMAGEMANAGER_EVENT_TYPES, eventTypeInfo, isCatalogType, isCustomType } from '../notify/index.js';
 
@@ -270,8 +270,9 @@ function validateDetails(c: Collector, path: string, value: unknown): Record<str
     c.add(path, `is too large: at most ${EVENT_LIMITS.detailsBytes / 1024} KB as JSON`);
     return undefined;
   }
-  // A fresh copy made of plain data: an own "__proto__" key stays a key, never a prototype.
-  return JSON.parse(json) as Record<string, unknown>;
+  // A fresh copy made of plain data: an own "__proto__" key stays a key, never a prototype. The
+  // text is kept with it: the store writes it as it is (the event's one serialisation).
+  return withJsonText(JSON.parse(json) as Record<string, unknown>, json);
 }
 
 function validateOne(c: Collector, prefix: string, input: unknown, now: number): ValidEvent | undefined {

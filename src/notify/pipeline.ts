@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AlertRow, GroupRow, SilenceRow, Store, UnsentGroupEmail } from '../store/index.js';
+import type { AlertRow, EventOutcome, GroupRow, SilenceRow, Store, UnsentGroupEmail } from '../store/index.js';
 import { eventTypeInfo } from './catalog.js';
 import { groupKeyFor, newGroup, refreshGroup, scheduleAfterChange, scheduleAfterFlush } from './group.js';
 import type { NotifyLogger } from '../infra/index.js';
@@ -59,9 +59,13 @@ export function routeEvents(ctx: PipelineContext, now: number, limit: number): n
     const alerts = new Map<string, AlertRow>();
     const groups = new Map<string, GroupRow>();
     const routes = new Map<string, Route>();
+    // Written in one statement at the end (issue 14); an alert moved to another group takes its
+    // events of this batch along as movePendingOf takes those already stored.
+    const routed: { id: number; alertKey: string; groupKey: string | null; outcome: EventOutcome }[] = [];
+    const markRouted = (id: number, alertKey: string, groupKey: string | null, outcome: EventOutcome) => routed.push({ id, alertKey, groupKey, outcome });
     for (const e of events) {
       if (eventTypeInfo(e.type).kind === 'report') {
-        store.events.markRouted(e.id, null, 'report');
+        markRouted(e.id, e.alertKey, null, 'report');
         continue;
       }
       const labels = labelsOf(e);
@@ -69,16 +73,20 @@ export function routeEvents(ctx: PipelineContext, now: number, limit: number): n
       const groupKey = groupKeyFor(route, labels);
       const rule = eventRuleFor(rules, e.type);
       if (e.status === 'firing' && !rule.enabled) {
-        store.events.markRouted(e.id, groupKey, 'disabled');
+        markRouted(e.id, e.alertKey, groupKey, 'disabled');
         continue;
       }
       if (e.status === 'firing' && SEVERITY_RANK[e.severity] < SEVERITY_RANK[rule.minSeverity]) {
-        store.events.markRouted(e.id, groupKey, 'below-severity');
+        markRouted(e.id, e.alertKey, groupKey, 'below-severity');
         continue;
       }
       const current = alerts.get(e.alertKey) ?? store.alerts.get(e.alertKey);
       const { alert } = applyEvent(current, e, groupKey);
-      if (current?.groupKey && current.groupKey !== groupKey) store.events.movePendingOf(e.alertKey, current.groupKey, groupKey);
+      if (current?.groupKey && current.groupKey !== groupKey) {
+        const from = current.groupKey;
+        store.events.movePendingOf(e.alertKey, from, groupKey);
+        for (const r of routed) if (r.alertKey === e.alertKey && r.groupKey === from && r.outcome === 'pending') r.groupKey = groupKey;
+      }
       alerts.set(alert.key, alert);
 
       let group = groups.get(groupKey) ?? store.groups.get(groupKey) ?? newGroup(groupKey, route, labels, now);
@@ -93,8 +101,9 @@ export function routeEvents(ctx: PipelineContext, now: number, limit: number): n
         group = { ...group, nextFlushAt: scheduleAfterChange(group, Math.min(now, e.receivedAt)) };
       }
       groups.set(groupKey, group);
-      store.events.markRouted(e.id, groupKey, outcome);
+      markRouted(e.id, e.alertKey, groupKey, outcome);
     }
+    store.events.markRoutedMany(routed);
     for (const alert of alerts.values()) store.alerts.save(alert);
     for (const group of groups.values()) store.groups.save(group);
     return events.length;

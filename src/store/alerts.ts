@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { parseJsonColumn } from './json.js';
+import { jsonText, parseJsonColumn, parseJsonObjectColumn } from './json.js';
 import type { AlertRow, AlertState, GroupRow, Severity } from './rows.js';
 
 interface AlertRecord {
@@ -32,7 +32,7 @@ function toAlert(r: AlertRecord): AlertRow {
     dedupKey: r.dedup_key,
     severity: r.severity,
     summary: r.summary,
-    details: parseJsonColumn<Record<string, unknown>>(r.details, {}),
+    details: parseJsonObjectColumn(r.details),
     state: r.state,
     firstFiringAt: r.first_firing_at,
     resolvedAt: r.resolved_at,
@@ -84,7 +84,7 @@ export class AlertRepository {
   }
 
   save(alert: AlertRow): void {
-    this.upsert.run({ ...alert, details: JSON.stringify(alert.details) });
+    this.upsert.run({ ...alert, details: jsonText(alert.details) });
   }
 
   inGroupKey(groupKey: string): AlertRow[] {

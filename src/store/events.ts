@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { parseJsonColumn } from './json.js';
+import { jsonText, parseJsonObjectColumn } from './json.js';
 import type { EventOutcome, EventStatus, NewEvent, Severity, StoredEvent } from './rows.js';
 
 interface EventRecord {
@@ -29,7 +29,7 @@ function toEvent(r: EventRecord): StoredEvent {
     agent: r.agent,
     folder: r.folder,
     summary: r.summary,
-    details: parseJsonColumn<Record<string, unknown>>(r.details, {}),
+    details: parseJsonObjectColumn(r.details),
     occurredAt: r.occurred_at,
     dedupKey: r.dedup_key,
     alertKey: r.alert_key,
@@ -51,6 +51,7 @@ export class EventRepository {
   private readonly byId: Database.Statement;
   private readonly unprocessed: Database.Statement;
   private readonly setRouted: Database.Statement;
+  private readonly setRoutedBatch: Database.Statement;
   private readonly pendingInGroup: Database.Statement;
   private readonly settlePending: Database.Statement;
   private readonly movePending: Database.Statement;
@@ -77,6 +78,10 @@ export class EventRepository {
     this.byId = db.prepare('SELECT * FROM events WHERE id = ?');
     this.unprocessed = db.prepare('SELECT * FROM events WHERE outcome IS NULL ORDER BY id LIMIT ?');
     this.setRouted = db.prepare('UPDATE events SET group_key = ?, outcome = ? WHERE id = ?');
+    // One statement for a routing batch: [[id, groupKey, outcome], ...], each a primary-key seek.
+    this.setRoutedBatch = db.prepare(
+      'UPDATE events SET group_key = j.value ->> 1, outcome = j.value ->> 2 FROM json_each(?) AS j WHERE events.id = j.value ->> 0',
+    );
     this.pendingInGroup = db.prepare(
       "SELECT id, alert_key FROM events WHERE group_key = ? AND outcome = 'pending' ORDER BY id",
     );
@@ -145,7 +150,7 @@ export class EventRepository {
             agent: e.agent,
             folder: e.folder,
             summary: e.summary,
-            details: JSON.stringify(e.details),
+            details: jsonText(e.details),
             occurredAt: e.occurredAt,
             dedupKey: e.dedupKey,
             alertKey: e.alertKey,
@@ -170,6 +175,15 @@ export class EventRepository {
   markRouted(id: number, groupKey: string | null, outcome: EventOutcome): void {
     const changed = this.setRouted.run(groupKey, outcome, id).changes;
     if (outcome !== 'pending' && outcome !== 'queued') this.undelivered -= changed;
+  }
+
+  /** markRouted for many events in one statement (issue 14: not one UPDATE per event). */
+  markRoutedMany(items: readonly { id: number; groupKey: string | null; outcome: EventOutcome }[]): void {
+    if (items.length === 0) return;
+    const changed = this.setRoutedBatch.run(JSON.stringify(items.map((i) => [i.id, i.groupKey, i.outcome]))).changes;
+    // Every id is a row read in this transaction, so each changes once; recount if not.
+    if (changed !== items.length) this.recount();
+    else this.undelivered -= items.filter((i) => i.outcome !== 'pending' && i.outcome !== 'queued').length;
   }
 
   pendingIn(groupKey: string): { id: number; alertKey: string }[] {

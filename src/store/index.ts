@@ -20,6 +20,7 @@ export {
 } from './outbox.js';
 export { RelayRepository, type NewRelayMessage, type RelayMessageRow, type RelayUserRow } from './relay.js';
 export { SilenceRepository } from './silences.js';
+export { withJsonText } from './json.js';
 export {
   STORE_FILE_NAME,
   Store,
