@@ -14,6 +14,7 @@ import { serviceBurstSection, serviceIngestSection, serviceMemorySection } from 
 import { relayMemorySection, relayThroughputSection } from './relay.js';
 import { historySection } from './history.js';
 import { pgOutboxSection } from './pg-outbox.js';
+import { ndrSection } from './ndr.js';
 import { PassThrough } from 'node:stream';
 
 export interface BenchSection {
@@ -93,7 +94,7 @@ function markdown(sections: BenchSection[], startedAt: Date): string {
 
 /** Benchmarks other modules add (the service's ingest, burst and memory benches). */
 export const extraSections: (() => Promise<BenchSection>)[] = [];
-extraSections.push(serviceIngestSection, serviceBurstSection, serviceMemorySection, relayThroughputSection, relayMemorySection, historySection, pgOutboxSection);
+extraSections.push(serviceIngestSection, serviceBurstSection, serviceMemorySection, relayThroughputSection, relayMemorySection, historySection, pgOutboxSection, ndrSection);
 
 async function run(): Promise<void> {
   const startedAt = new Date();

@@ -21,6 +21,8 @@ export const SECRET_EXPIRY_WARNING_DAYS = 30;
 export const EXCHANGE_MESSAGES_PER_MINUTE = 30;
 /** Graph's Outlook limit per app and mailbox (https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits). */
 export const GRAPH_REQUESTS_PER_10_MINUTES = 10_000;
+/** Exchange Online's recipient rate limit per mailbox (rolling 24 hours). */
+export const EXCHANGE_RECIPIENTS_PER_DAY = 10_000;
 
 export interface CheckContext {
   /**
@@ -305,6 +307,16 @@ function checkMail(settings: Settings, out: ProblemList): void {
       'throttling',
       `mail.messagesPerMinute ${settings.mail.messagesPerMinute} is over Exchange Online's limit of ` +
         `${EXCHANGE_MESSAGES_PER_MINUTE} messages a minute per mailbox: the excess would be throttled.`,
+      'warning',
+    );
+  }
+  if (settings.mail.recipientsPerDay > EXCHANGE_RECIPIENTS_PER_DAY) {
+    out.add(
+      'mail.recipientsPerDay',
+      'throttling',
+      `mail.recipientsPerDay ${settings.mail.recipientsPerDay} is over Exchange Online's limit of ${EXCHANGE_RECIPIENTS_PER_DAY} ` +
+        'recipients per mailbox in 24 hours: over it Exchange accepts e-mails and then refuses them with a non-delivery report. ' +
+        `Set it to ${EXCHANGE_RECIPIENTS_PER_DAY} or less in settings.yaml.`,
       'warning',
     );
   }

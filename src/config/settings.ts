@@ -51,6 +51,8 @@ export interface MailSettings {
    * https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits).
    */
   requestsPer10Minutes: number;
+  /** Recipients per day at most (Exchange Online's recipient rate limit: 10,000 in a rolling 24 hours). */
+  recipientsPerDay: number;
 }
 
 export interface EndpointSettings {
@@ -111,7 +113,7 @@ export type SettingsSection = (typeof SETTINGS_SECTIONS)[number];
 export function defaultSettings(): Settings {
   return {
     account: { auth: 'browser' },
-    mail: { to: [], messagesPerMinute: 30, requestsPer10Minutes: 10_000 },
+    mail: { to: [], messagesPerMinute: 30, requestsPer10Minutes: 10_000, recipientsPerDay: 10_000 },
     endpoints: {},
     service: { host: '127.0.0.1', port: 8025, durability: 'process-crash' },
     smtp: {},
@@ -274,6 +276,17 @@ export const SETTING_FIELDS: readonly FieldSpec[] = [
     [
       'Microsoft Graph requests per 10 minutes at most, every request of a send counted (token refresh excluded).',
       'Graph allows 10,000 per app and mailbox; lower it when other apps share the mailbox\'s budget.',
+    ],
+  ),
+  field(
+    'mail.recipientsPerDay',
+    'O365_NOTIFY_RECIPIENTS_PER_DAY',
+    { type: 'positive-integer' },
+    'throttling',
+    'Recipients per rolling 24 hours at most (Exchange Online allows 10,000 per mailbox)',
+    [
+      'Recipients (To, Cc and Bcc of every e-mail) per rolling 24 hours at most. Exchange Online allows 10,000 per',
+      'mailbox and over it accepts an e-mail, then refuses it with a non-delivery report; an e-mail over the budget waits instead.',
     ],
   ),
   field(

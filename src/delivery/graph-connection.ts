@@ -37,7 +37,7 @@ export async function openGraphConnection(options: OpenGraphConnectionOptions = 
     mode: settings.account.auth === 'app-only' ? 'app-only' : 'delegated',
     sender: settings.account.sender,
     appId: settings.account.clientId,
-    pacing: { messagesPerMinute: settings.mail.messagesPerMinute, requestsPer10Minutes: settings.mail.requestsPer10Minutes },
+    pacing: { messagesPerMinute: settings.mail.messagesPerMinute, requestsPer10Minutes: settings.mail.requestsPer10Minutes, recipientsPerDay: settings.mail.recipientsPerDay },
     dropOversizeAttachments: options.dropOversizeAttachments,
     diagnoseContext: diagnoseContext(settings),
     retries: options.retries,

@@ -4,7 +4,8 @@ import { diagnoseFailure, mailReadWriteDiagnosis } from './diagnosis.js';
 import { GraphSendError } from './errors.js';
 import { createHttpsTransport, type HttpTransport } from './http.js';
 import { prepareMessage, type MailMessage, type PreparedAttachment, type PreparedMessage } from './message.js';
-import { appConcurrencyLimiter, DEFAULT_PACING, MailboxPacer, type PacingOptions } from './pacing.js';
+import { appConcurrencyLimiter, DEFAULT_PACING, MailboxPacer, mailboxRecipientBudget, type PacingOptions } from './pacing.js';
+import { withRecipientBudget } from './recipient-budget.js';
 import { fileAttachment, graphMessage, sendMailBody } from './payload.js';
 import { GraphRequester, newTrace, type ClientCounters, type GraphCall, type RetryOwner, type SendTrace } from './requester.js';
 import { DEFAULT_RETRY, tokenFailureRetry, type RetryOptions } from './retry.js';
@@ -111,7 +112,12 @@ export interface MailClient {
 }
 
 export function createMailClient(options: MailClientOptions): MailClient {
-  return new GraphMailClient(options);
+  const client = new GraphMailClient(options);
+  // The daily recipient budget is the mailbox's, shared by every client of this process.
+  const sender = options.mode === 'app-only' ? (options.sender ?? '') : 'the signed-in mailbox';
+  const key = `${options.baseUrl}|${options.appId?.toLowerCase() ?? ''}|${options.mode === 'app-only' ? sender.toLowerCase() : 'me'}`;
+  const budget = mailboxRecipientBudget(key, options.pacing?.recipientsPerDay ?? DEFAULT_PACING.recipientsPerDay, options.clock ?? systemClock);
+  return withRecipientBudget(client, budget, sender);
 }
 
 class GraphMailClient implements MailClient {

@@ -21,9 +21,15 @@ export interface PacingOptions {
   requestsPer10Minutes?: number;
   /** Requests sent back to back before that pace applies (default 10 % of the budget). */
   requestBurst?: number;
+  /**
+   * Recipients per mailbox in a rolling 24 hours (Exchange Online's recipient rate limit: 10,000;
+   * over it Exchange accepts the message and answers with a non-delivery report); the setting
+   * `mail.recipientsPerDay`.
+   */
+  recipientsPerDay?: number;
 }
 
-export const DEFAULT_PACING = { concurrency: 4, messagesPerMinute: 30, requestsPer10Minutes: 10_000 } as const;
+export const DEFAULT_PACING = { concurrency: 4, messagesPerMinute: 30, requestsPer10Minutes: 10_000, recipientsPerDay: 10_000 } as const;
 
 /**
  * Margin on the window so that the limit holds for a server counting in a sliding window, even
@@ -140,6 +146,82 @@ export function appConcurrencyLimiter(appKey: string, max: number): ConcurrencyL
     appLimiters.set(key, limiter);
   }
   return limiter;
+}
+
+/**
+ * A count per rolling window (Exchange's recipient rate limit): `take` succeeds while the window
+ * has room and otherwise says how long until it has. Not paced: the window's budget may go at
+ * once, as Exchange allows. A take is given back when its message was not accepted.
+ */
+export class RollingBudget {
+  private entries: { t: number; n: number }[] = [];
+  private sum = 0;
+
+  constructor(
+    readonly clock: Clock,
+    readonly limit: number,
+    private readonly windowMs: number,
+  ) {
+    if (!(limit >= 1)) throw new RangeError(`budget ${limit}: must be at least 1`);
+  }
+
+  private prune(now: number): void {
+    // The margin keeps an entry a little longer than the server does (clock skew, network time).
+    while (this.entries.length > 0 && this.entries[0]!.t <= now - this.windowMs - WINDOW_MARGIN_MS) this.sum -= this.entries.shift()!.n;
+  }
+
+  get used(): number {
+    this.prune(this.clock.now());
+    return this.sum;
+  }
+
+  /** Takes `n` now, or returns the ms until `n` fit (Infinity when `n` is over the limit itself). */
+  take(n: number): { release: () => void } | { waitMs: number } {
+    const now = this.clock.now();
+    this.prune(now);
+    if (n > this.limit) return { waitMs: Infinity };
+    let over = this.sum + n - this.limit;
+    if (over <= 0) {
+      const entry = { t: now, n };
+      this.entries.push(entry);
+      this.sum += n;
+      let released = false;
+      return {
+        release: () => {
+          if (released) return;
+          released = true;
+          const index = this.entries.indexOf(entry);
+          if (index >= 0) {
+            this.entries.splice(index, 1);
+            this.sum -= n;
+          }
+        },
+      };
+    }
+    for (const e of this.entries) {
+      over -= e.n;
+      if (over <= 0) return { waitMs: Math.max(1, e.t + this.windowMs + WINDOW_MARGIN_MS - now + 1) };
+    }
+    return { waitMs: this.windowMs };
+  }
+}
+
+/** One recipient budget per mailbox (and clock) in this process, whichever mail client or connection sends. */
+const recipientBudgets = new WeakMap<Clock, Map<string, RollingBudget>>();
+
+export function mailboxRecipientBudget(mailboxKey: string, limit: number, clock: Clock): RollingBudget {
+  let byKey = recipientBudgets.get(clock);
+  if (!byKey) {
+    byKey = new Map();
+    recipientBudgets.set(clock, byKey);
+  }
+  const key = `${mailboxKey}|${limit}`;
+  let budget = byKey.get(key);
+  if (!budget) {
+    budget = new RollingBudget(clock, limit, 24 * 3600_000);
+    byKey.set(key, budget);
+  }
+  return budget;
 }
 
 /** What a request waited for before it went out (for overhead figures). */

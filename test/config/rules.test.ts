@@ -230,6 +230,8 @@ describe('checkSettings: mail, endpoints, service', () => {
   it('warns above Microsoft Graph\'s 10,000 requests per 10 minutes, accepts a lower budget', () => {
     assertOne(problemsFor(settings(ok, (s) => (s.mail.requestsPer10Minutes = 20_000))), 'mail.requestsPer10Minutes', 'warning', 'throttling', /10000 requests per 10 minutes/);
     assert.deepEqual(only(problemsFor(settings(ok, (s) => (s.mail.requestsPer10Minutes = 600))), 'mail.requestsPer10Minutes'), []);
+    assertOne(problemsFor(settings(ok, (s) => (s.mail.recipientsPerDay = 20_000))), 'mail.recipientsPerDay', 'warning', 'throttling', /10000 recipients per mailbox in 24 hours: .*non-delivery report/);
+    assert.deepEqual(only(problemsFor(settings(ok, (s) => (s.mail.recipientsPerDay = 10_000))), 'mail.recipientsPerDay'), []);
   });
 
   it('the emulator must be https; its CA alone is ignored', () => {

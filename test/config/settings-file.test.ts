@@ -238,6 +238,7 @@ describe('environment overrides', () => {
       O365_NOTIFY_SERVICE_TLS_KEY: '/etc/o365/service-key.pem',
       O365_NOTIFY_SMTP_ENABLED: 'yes',
       O365_NOTIFY_REQUESTS_PER_TEN_MINUTES: '5000',
+      O365_NOTIFY_RECIPIENTS_PER_DAY: '2000',
       O365_NOTIFY_STORE_RETENTION_DAYS: '30',
       O365_NOTIFY_STORE_FAILED_RETENTION_DAYS: '400',
       O365_NOTIFY_STORE_URL: 'postgres://notify@db.contoso.local/o365',
@@ -274,6 +275,7 @@ describe('environment overrides', () => {
     assert.deepEqual(s.mail.to, ['a@contoso.com', 'b@contoso.com', 'c@contoso.com']);
     assert.equal(s.mail.messagesPerMinute, 10);
     assert.equal(s.mail.requestsPer10Minutes, 5000);
+    assert.equal(s.mail.recipientsPerDay, 2000);
     assert.deepEqual(s.store, { retentionDays: 30, failedRetentionDays: 400, url: 'postgres://notify@db.contoso.local/o365' });
     assert.equal(s.endpoints.emulator, 'https://127.0.0.1:8443');
     assert.equal(s.endpoints.emulatorCa, '/tmp/ca.pem');

@@ -1,0 +1,82 @@
+import { GraphSendError } from './errors.js';
+import type { MailClient } from './mail-client.js';
+import { prepareMessage, type MailMessage } from './message.js';
+import type { RollingBudget } from './pacing.js';
+
+/**
+ * Exchange Online's recipient rate limit (10,000 recipients per mailbox in a rolling 24 hours,
+ * mail.recipientsPerDay): over it Exchange still answers 202 and then sends the sender a
+ * non-delivery report (5.1.90), so the e-mail would be lost without an error. Each send takes its
+ * recipients from the mailbox's budget first; when the budget has no room it fails at once,
+ * retryable, with the time until it has: the outbox worker sends it then.
+ */
+
+/** Every address of To, Cc and Bcc, duplicates included (at least as many as Exchange counts). */
+function messageRecipients(message: MailMessage): number {
+  try {
+    const m = prepareMessage(message);
+    return m.to.length + m.cc.length + m.bcc.length;
+  } catch {
+    return 0; // An invalid message fails in send() with its own error.
+  }
+}
+
+/** Addresses in the To, Cc and Bcc header fields of a MIME message (Graph takes recipients from them). */
+export function mimeRecipients(mime: Buffer): number {
+  const text = mime.toString('latin1');
+  const end = text.search(/\r?\n\r?\n/);
+  const header = (end < 0 ? text : text.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
+  let count = 0;
+  for (const line of header.split(/\r?\n/)) {
+    if (!/^(to|cc|bcc)\s*:/i.test(line)) continue;
+    count += (line.slice(line.indexOf(':') + 1).match(/[^\s<>",;:]+@[^\s<>",;]+/g) ?? []).length;
+  }
+  return count;
+}
+
+function overBudget(sender: string, budget: RollingBudget, recipients: number, waitMs: number): GraphSendError {
+  const limitText = `Exchange Online's daily recipient limit for ${sender} (mail.recipientsPerDay = ${budget.limit} in a rolling 24 hours)`;
+  if (!Number.isFinite(waitMs)) {
+    return new GraphSendError({
+      status: 0,
+      code: 'RecipientRateLimit',
+      message: `Not sent: the e-mail has ${recipients} recipients, more than ${limitText}; Exchange would refuse it with a non-delivery report. Send it to fewer recipients.`,
+      attempts: 0,
+      retryable: false,
+    });
+  }
+  const at = new Date(budget.clock.now() + waitMs).toISOString();
+  return new GraphSendError({
+    status: 0,
+    code: 'RecipientRateLimit',
+    message:
+      `Not sent yet: its ${recipients} recipient(s) would go over ${limitText}, and over it Exchange accepts the e-mail and then ` +
+      `refuses it with a non-delivery report. It can go at ${at}, when the oldest recipients leave the 24 hours. ` +
+      `To send more in a day, send fewer e-mails (group alerts) or send as a second mailbox.`,
+    attempts: 0,
+    retryable: true,
+    retryAfterMs: Math.ceil(waitMs),
+  });
+}
+
+/** The client with each send counted against the mailbox's recipient budget. */
+export function withRecipientBudget(inner: MailClient, budget: RollingBudget, sender: string): MailClient {
+  const hold = async <T>(recipients: number, run: () => Promise<T>): Promise<T> => {
+    const taken = budget.take(recipients);
+    if ('waitMs' in taken) throw overBudget(sender, budget, recipients, taken.waitMs);
+    try {
+      return await run();
+    } catch (err) {
+      // Not accepted: Exchange did not count these recipients.
+      taken.release();
+      throw err;
+    }
+  };
+  return {
+    send: (message, options) => hold(messageRecipients(message), () => inner.send(message, options)),
+    sendMime: (mime, id) => hold(mimeRecipients(mime), () => inner.sendMime(mime, id)),
+    sendMimeThroughDraft: (mime, attachments, id, options) => hold(mimeRecipients(mime), () => inner.sendMimeThroughDraft(mime, attachments, id, options)),
+    stats: () => inner.stats(),
+    close: () => inner.close(),
+  };
+}
