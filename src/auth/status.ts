@@ -16,6 +16,8 @@ export interface AuthStatus {
   /** When the refresh token stops working if nothing refreshes it (90 days of inactivity). */
   refreshTokenExpiresBy?: string;
   secret: { configured: boolean; expiresOn?: string; daysLeft?: number };
+  /** App-only with a certificate (`certificate create`): its own end date. */
+  certificate?: { expiresOn: string; daysLeft: number };
   /** "sign in again needed" and why. */
   signInRequired: boolean;
   problem?: { since: string; reason: string; diagnosis?: Diagnosis };
@@ -24,7 +26,9 @@ export interface AuthStatus {
 
 const DAY_MS = 86_400_000;
 
-export async function readAuthStatus(home: string, settings: Settings, secretConfigured: boolean, now = new Date()): Promise<AuthStatus> {
+/** `credentials`: whether a client secret is stored, or that and the stored certificate's end date. */
+export async function readAuthStatus(home: string, settings: Settings, credentials: boolean | { secret: boolean; certificateEnd?: string }, now = new Date()): Promise<AuthStatus> {
+  const { secret: secretConfigured, certificateEnd } = typeof credentials === 'boolean' ? { secret: credentials, certificateEnd: undefined } : credentials;
   const state = await readAuthState(home);
   const issued = refreshTokenIssuedAt(state);
   const appOnly = settings.account.auth === 'app-only';
@@ -46,6 +50,9 @@ export async function readAuthStatus(home: string, settings: Settings, secretCon
     problem: state.problem,
     notes: state.notes ?? [],
   };
+  if (appOnly && certificateEnd) {
+    status.certificate = { expiresOn: certificateEnd.slice(0, 10), daysLeft: Math.floor((Date.parse(certificateEnd) - now.getTime()) / DAY_MS) };
+  }
   if (issued && !appOnly) {
     status.refreshTokenAgeDays = Math.floor((now.getTime() - issued.getTime()) / DAY_MS);
     status.refreshTokenExpiresBy = new Date(issued.getTime() + REFRESH_TOKEN_INACTIVITY_DAYS * DAY_MS).toISOString();

@@ -32,6 +32,8 @@ export interface CheckContext {
   clientSecret?: string;
   /** A certificate credential is stored (`certificate create`): app-only signs in with it, not the secret. */
   clientCertificate?: boolean;
+  /** The stored certificate's end date (ISO 8601), read from the certificate itself. */
+  clientCertificateEnd?: string;
   /** Today, for the expiry checks (tests pass a fixed date). */
   now?: Date;
 }
@@ -174,11 +176,31 @@ function checkTenantId(settings: Settings, type: AccountType | undefined, out: P
   }
 }
 
+/**
+ * Warned account.secretRotateDays (default 30) before the certificate in use ends, the days the
+ * service would renew it by itself; after its end, app-only sign-in fails (AADSTS700027).
+ */
+function checkCertificateEnd(settings: Settings, context: CheckContext, out: ProblemList): void {
+  const end = context.clientCertificateEnd;
+  if (!end) return;
+  const day = end.slice(0, 10);
+  const today = (context.now ?? new Date()).toISOString().slice(0, 10);
+  const daysLeft = Math.round((Date.parse(`${day}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / 86_400_000);
+  const renew =
+    'The service renews it by itself when the app may (`o365-notify register --self-rotate`); otherwise an administrator runs ' +
+    '`o365-notify certificate create` (a new certificate, uploaded to Certificates & secrets > Certificates, and switched to once it works).';
+  if (Date.parse(end) <= (context.now ?? new Date()).getTime()) {
+    out.add('clientCertificate', 'client-secret', `The certificate expired on ${day} (its own end date): app-only sign-in fails with AADSTS700027. ${renew}`);
+  } else if (daysLeft <= (settings.account.secretRotateDays ?? SECRET_EXPIRY_WARNING_DAYS)) {
+    out.add('clientCertificate', 'client-secret', `The certificate expires on ${day} (its own end date), in ${daysLeft} day${daysLeft === 1 ? '' : 's'}. ${renew}`, 'warning');
+  }
+}
+
 function checkClientSecret(settings: Settings, context: CheckContext, out: ProblemList): void {
   const secret = context.clientSecret;
   const { auth, clientId, secretExpires } = settings.account;
-  // The certificate is checked from the registration (doctor, the page), not from a typed date.
-  if (auth === 'app-only' && context.clientCertificate) return;
+  // The certificate's end date is its own (notAfter), not a typed one.
+  if (auth === 'app-only' && context.clientCertificate) return checkCertificateEnd(settings, context, out);
   if (secret === undefined || secret === '') {
     if (auth === 'app-only') {
       out.add(

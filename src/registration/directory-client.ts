@@ -94,6 +94,26 @@ export class DirectoryClient {
     await this.call('POST', `/applications/${encodeURIComponent(id)}/removePassword`, 'remove a client secret (Certificates & secrets > Delete)', { keyId });
   }
 
+  /**
+   * addKey: an app adds a certificate to itself, proving it holds a valid one already (`proof`,
+   * key-proof.ts). https://learn.microsoft.com/graph/api/application-addkey
+   */
+  async addKey(id: string, certificateDer: Buffer, displayName: string, proof: string): Promise<{ keyId: string; endDateTime?: string }> {
+    const { json } = await this.call<{ keyId: string; endDateTime?: string }>(
+      'POST',
+      `/applications/${encodeURIComponent(id)}/addKey`,
+      'add a certificate (Certificates & secrets > Certificates)',
+      { keyCredential: { type: 'AsymmetricX509Cert', usage: 'Verify', key: certificateDer.toString('base64'), displayName }, passwordCredential: null, proof },
+    );
+    if (!json?.keyId) throw new RegistrationError('Microsoft Graph returned no keyId for the new certificate.');
+    return json;
+  }
+
+  /** removeKey, with the same kind of proof (https://learn.microsoft.com/graph/api/application-removekey). */
+  async removeKey(id: string, keyId: string, proof: string): Promise<void> {
+    await this.call('POST', `/applications/${encodeURIComponent(id)}/removeKey`, 'remove a certificate (Certificates & secrets > Certificates > Delete)', { keyId, proof });
+  }
+
   async servicePrincipal(appId: string): Promise<ServicePrincipal | undefined> {
     return (await this.call<ServicePrincipal>('GET', `/servicePrincipals(appId='${encodeURIComponent(appId)}')`, 'read the enterprise application')).json;
   }

@@ -3,11 +3,14 @@ export { registerAndSave, type RegistrationOutcome, type RegistrationRequest } f
 export { RegistrationError } from './directory-client.js';
 export { findDrift, SIGN_IN_AUDIENCE, type Drift, type GraphApplication, type RegistrationWanted } from './desired.js';
 export { exchangeScopeLines, register, type RegisterOptions, type RegisterResult } from './register.js';
-export { rotateOnDirectory, rotateSecret, SECRET_DISPLAY_NAME, type RotateOptions, type RotateResult, type RotationSteps } from './rotate.js';
+export { rotateSecret, SECRET_DISPLAY_NAME, secretKind, type RotateOptions, type RotateResult, type RotationSteps } from './rotate.js';
+export { rollCredential, type CredentialKind, type RollResult, type RollSteps } from './credential-roll.js';
 export { loadRegistrationRecord, saveRegistrationRecord, type RegistrationRecord } from './record.js';
 export { READ_SCOPES, readRegistrationAsAdmin } from './read-as-admin.js';
 export { reviewRegistration, type RegistrationReview, type RegistrationStep } from './review.js';
 export { NOT_YET_PROPAGATED, PROPAGATION_WAIT_MS, waitForTokenService, type PropagationOutcome } from './propagation.js';
 export { appOnlyAnswer, delegatedAnswer } from './token-service-answer.js';
-export { DEFAULT_ROTATE_DAYS, rotateOwnSecretIfDue, rotationDue, type SelfRotation } from './self-rotate.js';
-export { CERTIFICATE_DISPLAY_NAME, certificateFacts, manualUploadLines, newClientCertificate, UPLOAD_CERTIFICATE_PATH, uploadCertificate, writeCertificateFile } from './certificate.js';
+export { DEFAULT_ROTATE_DAYS, ownCertificate, ownSecret, renewOwnCredentialIfDue, rotationDue, type OwnCredential, type SelfRotation } from './self-rotate.js';
+export { CERTIFICATE_DISPLAY_NAME, certificateFacts, manualUploadLines, newClientCertificate, UPLOAD_CERTIFICATE_PATH, writeCertificateFile } from './certificate.js';
+export { uploadCertificate, type CertificateOptions } from './certificate-upload.js';
+export { keyProof, PROOF_AUDIENCE, PROOF_LIFETIME_SECONDS } from './key-proof.js';

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ensureHomeDir, ensurePrivateDir, readFileIfExists, writeFileAtomic, withFileLock, type LockOptions, registerSecretForRedaction, registerTokenCacheForRedaction } from '../infra/index.js';
@@ -36,6 +37,8 @@ export interface SecretStore {
   getClientCertificate(): Promise<ClientCertificate | undefined>;
   /** True when a certificate credential is stored and can be read; one that cannot be decrypted counts as absent. */
   hasClientCertificate(): Promise<boolean>;
+  /** The stored certificate's end date (its notAfter, ISO 8601): read from the certificate, never typed. */
+  clientCertificateEnd(): Promise<string | undefined>;
   setClientCertificate(value: ClientCertificate): Promise<void>;
   clearClientCertificate(): Promise<void>;
   /** The serialized MSAL cache, or undefined before the first sign-in. Does not lock. */
@@ -152,6 +155,16 @@ class EncryptedFileStore implements SecretStore {
   async hasClientCertificate(): Promise<boolean> {
     // A damaged or foreign-key file cannot sign anything: for "which credential is in use" it is not there.
     return (await this.getClientCertificate().catch(() => undefined)) !== undefined;
+  }
+
+  async clientCertificateEnd(): Promise<string | undefined> {
+    const certificate = await this.getClientCertificate().catch(() => undefined);
+    if (!certificate) return undefined;
+    try {
+      return new Date(new X509Certificate(certificate.certificatePem).validTo).toISOString();
+    } catch {
+      return undefined;
+    }
   }
 
   async setClientCertificate(value: ClientCertificate): Promise<void> {

@@ -2,9 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { readAuthStatus, startKeepAlive, trustedCa, type AuthStatus } from '../auth/index.js';
-import { assertServiceStoreAvailable, homeDirModeProblem, loadSettings, resolveHome, saveSettings, settingsPath, smtpOptions, type Settings } from '../config/index.js';
-import { appOnlyAnswer, rotateOwnSecretIfDue, saveRegistrationRecord } from '../registration/index.js';
+import { readAuthStatus, startKeepAlive, type AuthStatus } from '../auth/index.js';
+import { assertServiceStoreAvailable, homeDirModeProblem, loadSettings, resolveHome, settingsPath, smtpOptions, type Settings } from '../config/index.js';
 import { SECRET_FILES, SECRETS_DIR_NAME } from '../secrets/index.js';
 import { openGraphConnection, type GraphConnection, type DeliveryOptions, GraphChannel } from '../delivery/index.js';
 import { NotificationService, signInRefusalNotice, templatesDir } from '../notify/index.js';
@@ -13,6 +12,7 @@ import { openStore, type EventIntakeOptions, type Store } from '../store/index.j
 import { RelaySender, startRelay, type RelayIdentity, type RunningRelay } from '../relay/index.js';
 import { ApiTokenVerifier } from './api-token.js';
 import { buildApp } from './app.js';
+import { renewCredentialIfDue } from './credential-renewal.js';
 import type { PageContext } from './page/index.js';
 import { serviceStorePath } from './paths.js';
 import { removeServiceRecord, writeServiceRecord, type ServiceRecord } from './service-record.js';
@@ -172,41 +172,22 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     }
   };
 
-  /**
-   * App-only: account.secretRotateDays before account.secretExpires, the service adds a new secret to
-   * its own app, switches to it once it gets a token and removes the old one; when the app may not
-   * (no Application.ReadWrite.OwnedBy), it warns with the fix. Runs with the other settings changes.
-   */
+  // App-only: the client secret or certificate renewed before it expires (credential-renewal.ts).
   const renewSecretIfDue = () =>
-    exclusive(async () => {
-      if (settings.account.auth !== 'app-only') return;
-      const secrets = channel.connection.session.secrets;
-      // A certificate is the credential in use: the secret's date does not matter then.
-      if (await secrets.hasClientCertificate()) return;
-      const previous = await secrets.getClientSecret();
-      const log = logger.child({ component: 'secret-renewal' });
-      const outcome = await rotateOwnSecretIfDue({
-        settings,
-        now: Date.now(),
+    exclusive(() =>
+      renewCredentialIfDue({
+        home,
+        env,
+        logger,
+        settings: () => settings,
+        secrets: () => channel.connection.session.secrets,
         accessToken: () => channel.connection.tokens.getAccessToken(),
-        ca: await trustedCa(settings),
-        tryNewSecret: async (value) => {
-          await secrets.setClientSecret(value);
-          return appOnlyAnswer(home, env, settings, secrets);
+        switched: async () => {
+          settings = await loadSettings(home, env);
+          await freshMailer();
         },
-        restoreOldSecret: async () => (previous === undefined ? secrets.clearClientSecret() : secrets.setClientSecret(previous)),
-        onProgress: (line) => log.info(line),
-      });
-      if (outcome.kind === 'not-allowed' || outcome.kind === 'failed') log.warn(outcome.message);
-      if (outcome.kind !== 'rotated') return;
-      const file = await loadSettings(home, env);
-      file.account.secretExpires = outcome.result.endDateTime.slice(0, 10);
-      await saveSettings(home, file, env);
-      if (outcome.result.record) await saveRegistrationRecord(home, outcome.result.record);
-      settings = await loadSettings(home, env);
-      await freshMailer();
-      log.info({ secretExpires: settings.account.secretExpires, removed: outcome.result.removed }, 'renewed the client secret: the new one is in use, the old one removed from the app');
-    }).catch((err: unknown) => logger.error({ err }, 'renewing the client secret failed'));
+      }),
+    ).catch((err: unknown) => logger.error({ err }, 'renewing the app-only credential failed'));
 
   // One settings change or sign-in at a time.
   let serial: Promise<unknown> = Promise.resolve();
@@ -252,7 +233,10 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
       logger.info({ component: 'settings' }, 'settings reloaded');
     });
 
-  const authStatus = async () => readAuthStatus(home, settings, await channel.connection.session.secrets.hasClientSecret());
+  const authStatus = async () => {
+    const secrets = channel.connection.session.secrets;
+    return readAuthStatus(home, settings, { secret: await secrets.hasClientSecret(), certificateEnd: await secrets.clientCertificateEnd() });
+  };
 
   const onSignInProblem = (problem: SignInProblem) => {
     const notice = signInRefusalNotice(problem.diagnosis, problem.signInRequired);

@@ -7,18 +7,14 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
-import { createLogger } from '../../src/infra/index.js';
 import { openSecretStore } from '../../src/secrets/index.js';
-import { rotateApiToken } from '../../src/server/api-token.js';
-import { startService, type RunningService } from '../../src/server/runtime.js';
 import { waitFor } from '../reliability/support.js';
 import { testEnv } from '../support/cli.js';
 import { confidentialClient } from '../support/msal.js';
-import { registrationTenant } from './support.js';
+import { registrationTenant, renewalServices } from './support.js';
 
 const ADMIN = `admin@${DEMO_DOMAIN}`;
 const SENDER = `alerts@${DEMO_DOMAIN}`;
@@ -26,11 +22,7 @@ const TO = `renewal-team@${DEMO_DOMAIN}`;
 
 describe('the service renews its own client secret before it expires', () => {
   const tenant = registrationTenant();
-  // Each test's service stops with the test, before the tenant's emulator and homes go.
-  const services: RunningService[] = [];
-  afterEach(async () => {
-    for (const svc of services.splice(0).reverse()) await svc.close();
-  });
+  const serve = renewalServices();
 
   async function registeredHome(extra: string[], name: string): Promise<{ home: string; clientId: string; secret: string }> {
     const home = await tenant.newHome();
@@ -45,21 +37,6 @@ describe('the service renews its own client secret before it expires', () => {
     return { home, clientId: settings.account.clientId, secret };
   }
 
-  async function serve(home: string, lines: string[]): Promise<RunningService> {
-    const svc = await startService({
-      home,
-      env: testEnv(home),
-      host: '127.0.0.1',
-      port: 0,
-      logger: createLogger({ destination: new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }) }),
-      tickIntervalMs: 50,
-      delivery: { retryBaseMs: 200, retryMaxMs: 2000 },
-      withoutPage: true,
-    });
-    services.push(svc);
-    return svc;
-  }
-
   async function appSecrets(clientId: string): Promise<{ keyId: string; expiresAt: string }[]> {
     const apps = (await tenant.emu.call('GET', '/_emulator/state')).json().apps as { clientId: string; secrets: { keyId: string; expiresAt: string }[] }[];
     return apps.find((a) => a.clientId === clientId)!.secrets;
@@ -68,14 +45,7 @@ describe('the service renews its own client secret before it expires', () => {
   it('with --self-rotate: renewed while sending (no failed delivery), the old secret refused, the new date recorded', { timeout: 120_000 }, async () => {
     const { home, clientId, secret } = await registeredHome(['--self-rotate'], 'ImageManager (self-rotation)');
     assert.equal((await appSecrets(clientId)).length, 1);
-    const { token } = await rotateApiToken(home);
-    const lines: string[] = [];
-    const svc = await serve(home, lines);
-    const post = async (n: number, from: number) => {
-      const events = Array.from({ length: n }, (_, i) => ({ type: 'imagemanager.verification_failed', agent: `SRV-${from + i}`, folder: 'D:\\Backups', summary: `Verification failed on SRV-${from + i}` }));
-      const r = await fetch(`${svc.url}/api/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(events) });
-      assert.equal(r.status, 202, await r.text());
-    };
+    const { svc, lines, post } = await serve(home);
     await post(5, 0);
     await waitFor(() => lines.some((l) => l.includes('renewed the client secret')), `the renewal in the log:\n${lines.join('')}`, 60_000);
     await post(5, 100);
@@ -99,8 +69,7 @@ describe('the service renews its own client secret before it expires', () => {
 
   it('without the permission: the service warns with the fix, and the secret stays', { timeout: 60_000 }, async () => {
     const { home, clientId, secret } = await registeredHome([], 'ImageManager (no self-rotation)');
-    const lines: string[] = [];
-    await serve(home, lines);
+    const { lines } = await serve(home);
     const warning = await waitFor(() => lines.find((l) => l.includes('cannot renew it by itself')), 'the warning in the log', 30_000);
     assert.match(warning, /"level":40/);
     assert.match(warning, /Application\.ReadWrite\.OwnedBy/);

@@ -17,6 +17,7 @@ import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type Cli
 import { propagationWait } from './propagation-wait.js';
 
 const usage = `Usage: o365-notify certificate create [--expires 180d] [--no-upload] [--propagation-wait 5m] [--bootstrap-client-id ID]
+       o365-notify certificate rotate [--expires 180d] [--propagation-wait 5m] [--bootstrap-client-id ID]
 
 App-only: a certificate instead of the client secret (Microsoft's recommendation for services). Makes
 a key pair and a self-signed certificate, keeps the private key encrypted like the secret (it never
@@ -25,7 +26,10 @@ Certificates) after an administrator signs in once (device code, as for \`regist
 switches to it once it gets a token, then removes the certificates it uploaded before; from then on
 the sign-in uses the certificate (private_key_jwt), not the secret. When the new certificate never
 gets a token (or the administrator may not change the app), nothing changes. Running it again makes
-a new one (rotation). doctor and the page show its Expires date from the registration.
+a new one: \`certificate rotate\` is the same for a certificate already in use (the renewal by hand).
+status, doctor and the page warn account.secretRotateDays (default 30) before the certificate's own
+end date; the service renews it by itself then when the app may (\`register --self-rotate\`: addKey
+with a proof signed by the certificate in use, then removeKey of the old one).
 
 --no-upload, or an administrator who may not change the app (Authorization_RequestDenied): the
 certificate's public part is written to <home>/certificate-<thumbprint>.cer for you to upload in
@@ -38,7 +42,7 @@ export const certificateCommand: Command = {
   usage,
   async run(args: string[], ctx: CliContext): Promise<number> {
     const [action, ...rest] = args;
-    if (action !== 'create') throw new UsageError(action === undefined ? 'certificate needs an action: create' : `Unknown certificate action "${action}".`);
+    if (action !== 'create' && action !== 'rotate') throw new UsageError(action === undefined ? 'certificate needs an action: create or rotate' : `Unknown certificate action "${action}".`);
     const { values } = parseCommandArgs(rest, {
       expires: { type: 'string', default: '180d' },
       'propagation-wait': { type: 'string', default: '5m' },
@@ -57,6 +61,10 @@ export const certificateCommand: Command = {
     }
     const secrets = await openSecretStore(home, ctx.env);
     const previous = await secrets.getClientCertificate();
+    if (action === 'rotate' && !previous) {
+      writeLine(ctx.stderr, 'No certificate is in use yet, so there is none to rotate: run `o365-notify certificate create` first.');
+      return EXIT_FAILED;
+    }
     const certificate = newClientCertificate(clientId, lifetimeMs);
     /** The portal route: the private key stored and in use, the public part in a file to upload by hand. */
     const manual = async (why: string): Promise<number> => {
@@ -78,8 +86,8 @@ export const certificateCommand: Command = {
         ca: await trustedCa(settings),
         emulator: usesEmulator(settings),
         propagationMs,
-        tryCertificate: async () => {
-          await secrets.setClientCertificate(certificate);
+        tryNew: async (next) => {
+          await secrets.setClientCertificate(next);
           return appOnlyAnswer(home, ctx.env, settings, secrets);
         },
         restorePrevious: async () => (previous ? secrets.setClientCertificate(previous) : secrets.clearClientCertificate()),

@@ -131,17 +131,19 @@ async function fileExists(file: string): Promise<boolean> {
 }
 
 /** Problems that only the disk can tell: the stored secret and token cache, the emulator's CA. */
-async function storedProblems(home: string, result: SettingsReadResult, ctx: CliContext): Promise<{ problems: Problem[]; clientSecret?: string; clientCertificate?: boolean }> {
+async function storedProblems(home: string, result: SettingsReadResult, ctx: CliContext): Promise<{ problems: Problem[]; clientSecret?: string; clientCertificate?: boolean; clientCertificateEnd?: string }> {
   const problems: Problem[] = [];
   const { store, error } = await openStore(home, ctx);
   let clientSecret: string | undefined;
   let clientCertificate = false;
+  let clientCertificateEnd: string | undefined;
   if (!store) {
     problems.push({ field: 'clientSecret', severity: 'error', message: error!.message, guideStep: 'client-secret' });
   } else {
     try {
       clientSecret = await store.getClientSecret();
       clientCertificate = await store.hasClientCertificate();
+      clientCertificateEnd = await store.clientCertificateEnd();
     } catch (err) {
       problems.push({ field: 'clientSecret', severity: 'error', message: (err as Error).message, guideStep: 'client-secret' });
     }
@@ -162,7 +164,7 @@ async function storedProblems(home: string, result: SettingsReadResult, ctx: Cli
       guideStep: null,
     });
   }
-  return { problems, clientSecret, clientCertificate };
+  return { problems, clientSecret, clientCertificate, clientCertificateEnd };
 }
 
 function formatProblem(problem: Problem): string {
@@ -184,7 +186,7 @@ async function check(ctx: CliContext): Promise<number> {
     const stored = await storedProblems(home, result, ctx);
     // A value that could not be read is reported once, not again as "not set".
     const unreadable = new Set(result.problems.filter((p) => p.severity === 'error').map((p) => p.field));
-    const rules = settingsProblems(result.settings, { clientSecret: stored.clientSecret, clientCertificate: stored.clientCertificate }).filter((p) => !unreadable.has(p.field));
+    const rules = settingsProblems(result.settings, { clientSecret: stored.clientSecret, clientCertificate: stored.clientCertificate, clientCertificateEnd: stored.clientCertificateEnd }).filter((p) => !unreadable.has(p.field));
     problems = [...result.problems, ...stored.problems, ...rules];
   } catch (err) {
     if (!(err instanceof SettingsFileError)) throw err;

@@ -73,6 +73,7 @@ export const doctorCommand: Command = {
       ...settingsProblems(read.settings, {
         clientSecret: await store.getClientSecret().catch(() => undefined),
         clientCertificate: await store.hasClientCertificate(),
+        clientCertificateEnd: await store.clientCertificateEnd(),
       }),
     ];
     const errors = problems.filter((p) => p.severity === 'error');

@@ -50,12 +50,12 @@ export const secretCommand: Command = {
         graphBase: graphBaseUrl(settings),
         ca,
         emulator: usesEmulator(settings),
-        tryNewSecret: async (value) => {
+        tryNew: async (value) => {
           await secrets.setClientSecret(value);
           return appOnlyAnswer(home, ctx.env, settings, secrets);
         },
         propagationMs,
-        restoreOldSecret: async () => (previous === undefined ? secrets.clearClientSecret() : secrets.setClientSecret(previous)),
+        restorePrevious: async () => (previous === undefined ? secrets.clearClientSecret() : secrets.setClientSecret(previous)),
         onCode: (message) => writeLine(ctx.stdout, message),
         onProgress: (line) => writeLine(ctx.stdout, line),
       });

@@ -30,6 +30,7 @@ function printStatus(ctx: CliContext, s: AuthStatus): void {
     ? `set${s.secret.expiresOn ? `, expires ${s.secret.expiresOn} (${s.secret.daysLeft} day(s) left)` : ', expiry not recorded (setup --secret-expires)'}`
     : 'not set';
   line(ctx, 'Client secret', secret);
+  if (s.certificate) line(ctx, 'Certificate', `in use, expires ${s.certificate.expiresOn} (${s.certificate.daysLeft} day(s) left)`);
   for (const note of s.notes) writeLine(ctx.stdout, `Note: ${note}`);
   if (s.signInRequired) {
     // A setting of the app registration refused it (AADSTS7000218...): signing in again fails until
@@ -63,7 +64,7 @@ export const statusCommand: Command = {
     parseCommandArgs(args, {});
     if (!ctx.json && !(await isSetUp(ctx))) return EXIT_FAILED;
     const session = await openAuthSession({ home: ctx.home, env: ctx.env });
-    const status = await readAuthStatus(session.home, session.settings, await session.secrets.hasClientSecret());
+    const status = await readAuthStatus(session.home, session.settings, { secret: await session.secrets.hasClientSecret(), certificateEnd: await session.secrets.clientCertificateEnd() });
     let notifications: StoreSummary | null = null;
     let relay: RelayStatus | null = null;
     try {
@@ -79,7 +80,8 @@ export const statusCommand: Command = {
       if (notifications) printNotifications(ctx, notifications);
       if (relay) printRelayStatus(ctx, relay);
     }
-    const secretExpired = status.secret.daysLeft !== undefined && status.secret.daysLeft < 0;
+    // The credential in use: a certificate wins over the secret (auth/session.ts).
+    const secretExpired = status.certificate ? status.certificate.daysLeft < 0 : status.secret.daysLeft !== undefined && status.secret.daysLeft < 0;
     return status.signInRequired || status.problem || secretExpired ? EXIT_FAILED : EXIT_OK;
   },
 };

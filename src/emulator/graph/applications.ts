@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EmulatorContext } from '../context.js';
 import { GRAPH_APP_ID, SIGN_IN_AUDIENCES, type AppCertificate, type AppRegistration, type SignInAudience } from '../directory.js';
 import { certificateThumbprints } from '../entra/client-assertion.js';
+import { keyCredentialResource, registerKeyRoutes } from './application-keys.js';
 import { callerOf, hasAny, type GraphCaller } from './auth.js';
 import { GraphError, TEXT } from './errors.js';
 import { GRAPH_ROLE_IDS, GRAPH_SCOPE_IDS, roleIdOf, scopeIdOf } from './permission-ids.js';
@@ -98,17 +99,7 @@ function applicationResource(ctx: EmulatorContext, app: AppRegistration) {
       endDateTime: s.expiresAt,
       secretText: null,
     })),
-    // Graph lists a certificate without its key (`key` is null unless selected explicitly).
-    keyCredentials: (app.certificates ?? []).map((c) => ({
-      keyId: c.keyId,
-      displayName: c.displayName,
-      type: 'AsymmetricX509Cert',
-      usage: 'Verify',
-      startDateTime: c.startDateTime,
-      endDateTime: c.endDateTime,
-      customKeyIdentifier: Buffer.from(c.thumbprintSha1, 'base64url').toString('hex').toUpperCase(),
-      key: null,
-    })),
+    keyCredentials: (app.certificates ?? []).map(keyCredentialResource),
   };
 }
 
@@ -377,6 +368,8 @@ export function registerApplicationRoutes(ctx: EmulatorContext) {
       app.secrets.splice(index, 1);
       return reply.code(204).send();
     });
+
+    registerKeyRoutes(scope, { ctx, callerOf, writable: (caller, key) => applicationFor(caller, key, writeApps), objectId: (app) => objectIdOf(ctx, app), certificateOf: appCertificateOf });
 
     // POST /applications/{id}/owners/$ref (https://learn.microsoft.com/graph/api/application-post-owners).
     scope.post('/applications/:key/owners/$ref', config('graph.applications'), async (request, reply) => {

@@ -82,7 +82,7 @@ export interface PageDataSources {
   deviceCode: DeviceCodeView;
 }
 
-async function readStoredSecret(home: string, env: NodeJS.ProcessEnv): Promise<{ store?: SecretStore; secret?: string; certificate?: boolean; problem?: Problem }> {
+async function readStoredSecret(home: string, env: NodeJS.ProcessEnv): Promise<{ store?: SecretStore; secret?: string; certificate?: boolean; certificateEnd?: string; problem?: Problem }> {
   let store: SecretStore;
   try {
     store = await openSecretStore(home, env);
@@ -90,7 +90,7 @@ async function readStoredSecret(home: string, env: NodeJS.ProcessEnv): Promise<{
     return { problem: { field: 'clientSecret', severity: 'error', message: (err as Error).message, guideStep: 'client-secret' } };
   }
   try {
-    return { store, secret: await store.getClientSecret(), certificate: await store.hasClientCertificate() };
+    return { store, secret: await store.getClientSecret(), certificate: await store.hasClientCertificate(), certificateEnd: await store.clientCertificateEnd() };
   } catch (err) {
     return { store, problem: { field: 'clientSecret', severity: 'error', message: (err as Error).message, guideStep: 'client-secret' } };
   }
@@ -163,10 +163,10 @@ export async function gatherPageData(sources: PageDataSources): Promise<PageData
   const problems = pageProblems([
     ...readProblems,
     ...(stored.problem ? [stored.problem] : []),
-    ...checkSettings(settings, { clientSecret: stored.secret, clientCertificate: stored.certificate }).filter((p) => !unreadable.has(p.field)),
+    ...checkSettings(settings, { clientSecret: stored.secret, clientCertificate: stored.certificate, clientCertificateEnd: stored.certificateEnd }).filter((p) => !unreadable.has(p.field)),
   ]);
   const secretConfigured = stored.secret !== undefined && stored.secret !== '';
-  const auth = await readAuthStatus(home, settings, secretConfigured);
+  const auth = await readAuthStatus(home, settings, { secret: secretConfigured, certificateEnd: stored.certificateEnd });
   const authState = await readAuthState(home);
   const tokenScopes = stored.store ? await cachedTokenScopes(stored.store, authState.account?.homeAccountId, settings.account.clientId) : undefined;
   const evidence = evidenceFor(await readEvidence(home), settings.account.clientId);
