@@ -1,4 +1,5 @@
-import type { Importance, StoredDiagnosis } from '../store/index.js';
+import { isGuideStep, type GuideStep, type StoredDiagnosis } from '../diagnose/index.js';
+import type { Importance } from '../store/index.js';
 
 /**
  * The delivery port: what the outbox worker needs from a way out (today Microsoft Graph). One call
@@ -56,7 +57,7 @@ export const NOTIFY_ID_HEADER = 'x-o365-notify-id';
 export const NOTIFY_KIND_HEADER = 'x-o365-notify-kind';
 
 /** Guide steps that only a person can fix by signing in or changing the app registration. */
-export const SIGN_IN_GUIDE_STEPS: readonly string[] = ['sign-in-again', 'admin-consent', 'client-secret'];
+export const SIGN_IN_GUIDE_STEPS: readonly (GuideStep | '')[] = ['sign-in-again', 'admin-consent', 'client-secret'];
 
 function str(value: unknown, max = 2000): string | null {
   return typeof value === 'string' && value !== '' ? value.slice(0, max) : null;
@@ -77,7 +78,8 @@ function readDiagnosis(value: unknown): StoredDiagnosis | null {
     title: str(d.title) ?? '',
     cause: str(d.cause) ?? '',
     fix: str(d.fix) ?? '',
-    guideStep: guideStep ?? '',
+    // A step the guide does not have is no step (the type says so, and the page looks steps up).
+    guideStep: isGuideStep(guideStep) ? guideStep : '',
   };
 }
 

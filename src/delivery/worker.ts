@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { AttemptOutcome, ClaimedNotification, FinishResult, Lease, NotificationRow, NotificationStatus, Store } from '../store/index.js';
+import type { AttemptOutcome, ClaimedNotification, FinishResult, Lease, NotificationKind, NotificationRow, NotificationStatus, Store } from '../store/index.js';
 import { NOTIFY_ID_HEADER, NOTIFY_KIND_HEADER, outcomeOfError, type DeliveryChannel, type DeliveryOutcome, type DeliveryProblem } from './channel.js';
 import { noopLogger, type NotifyLogger } from '../infra/index.js';
 import { backoffDelay } from '../graph/index.js';
@@ -34,7 +34,7 @@ export const DEFAULT_DELIVERY_OPTIONS: Required<Omit<DeliveryOptions, 'owner' | 
 
 export interface DeliveryResult {
   id: string;
-  kind: string;
+  kind: NotificationKind;
   /** The row's status afterwards (`sending`: the store closed under the send, or another claim owns it). */
   status: NotificationStatus;
   outcome: DeliveryOutcome['kind'];

@@ -32,6 +32,17 @@ export interface Diagnosis {
   known: boolean;
 }
 
+/**
+ * A diagnosis as it is kept after the moment it was made (with a delivery attempt, a health
+ * notice, an outbox row) and read back: the same fields, so the one Diagnosis type runs from parse
+ * to store to page. `guideStep` is '' when an error carried a code but no step (another channel's
+ * error, read defensively).
+ */
+export type StoredDiagnosis = Pick<Diagnosis, 'code' | 'title' | 'cause' | 'fix'> & { guideStep: GuideStep | '' };
+
+/** A diagnosis as the page shows it: where in the portal the fix is, and the admin-consent link. */
+export type ShownDiagnosis = StoredDiagnosis & Pick<Diagnosis, 'adminConsentUrl'> & { where?: string };
+
 export interface DiagnoseContext {
   tenantId?: string;
   clientId?: string;

@@ -24,6 +24,8 @@ export {
   diagnoseRaw,
   type DiagnoseContext,
   type Diagnosis,
+  type ShownDiagnosis,
+  type StoredDiagnosis,
 } from './diagnose.js';
 export { formatDiagnosis } from './format.js';
 export { renderTroubleshootingMarkdown } from './troubleshooting.js';

@@ -1,5 +1,4 @@
-import type { StoredDiagnosis } from '../store/index.js';
-import { GUIDE_STEP_INFO, isGuideStep } from '../diagnose/index.js';
+import { GUIDE_STEP_INFO, isGuideStep, type StoredDiagnosis } from '../diagnose/index.js';
 import { formatTime, timeZoneNote } from './format.js';
 
 /**
@@ -151,13 +150,13 @@ export function endsWithNewToken(notice: { subject: string }): boolean {
 }
 
 /** Notices about a refusal (they end when sending or a token works again), as opposed to dated warnings. */
-export function isRefusalNotice(notice: { kind: string; subject: string; threshold: string }): boolean {
+export function isRefusalNotice(notice: { kind: HealthNoticeKind; subject: string; threshold: string }): boolean {
   if (notice.kind === 'secret-expiring') return notice.threshold === 'expired' && !/^\d{4}-\d{2}-\d{2}$/.test(notice.subject);
   return notice.kind === 'sign-in-renewal' || notice.kind === 'consent-revoked' || notice.kind === 'app-registration';
 }
 
 /** What was fixed, in one sentence per notice, for the "resolved" e-mail. */
-export function fixedSentence(notice: { kind: string; subject: string; diagnosis: StoredDiagnosis | null }): string {
+export function fixedSentence(notice: { kind: HealthNoticeKind; subject: string; diagnosis: StoredDiagnosis | null }): string {
   const step = notice.diagnosis?.guideStep;
   switch (notice.kind) {
     case 'secret-expiring':
@@ -175,7 +174,7 @@ export function fixedSentence(notice: { kind: string; subject: string; diagnosis
 
 /** Subject, headline and fields for the one e-mail that says notices are over (the health template). */
 export function healthResolvedEmailView(
-  notices: readonly { kind: string; subject: string; diagnosis: StoredDiagnosis | null; firstSeenAt: number }[],
+  notices: readonly { kind: HealthNoticeKind; subject: string; diagnosis: StoredDiagnosis | null; firstSeenAt: number }[],
   evidence: string,
   id: string,
   now: number,

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { NotificationKind } from '../store/index.js';
 
 /**
  * Counters of the notification service, for GET /metrics. The service keeps its own tallies (read
@@ -85,11 +86,11 @@ export class NotifyMetrics {
     });
   }
 
-  emailQueued(kind: string): void {
+  emailQueued(kind: NotificationKind): void {
     this.queued.set(kind, (this.queued.get(kind) ?? 0) + 1);
   }
 
-  emailSent(kind: string, latencyMs: number): void {
+  emailSent(kind: NotificationKind, latencyMs: number): void {
     this.sent.set(kind, (this.sent.get(kind) ?? 0) + 1);
     this.latency.observe(latencyMs / 1000);
   }

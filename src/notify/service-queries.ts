@@ -1,4 +1,5 @@
-import type { DeliveryAttemptRow, HealthNoticeRow, NotificationKind, NotificationRow, NotificationStatus, QueueDepth, StoredDiagnosis } from '../store/index.js';
+import type { DeliveryAttemptRow, HealthNoticeRow, NotificationKind, NotificationRow, NotificationStatus, QueueDepth } from '../store/index.js';
+import type { StoredDiagnosis } from '../diagnose/index.js';
 import type { TemplateProblem } from './render.js';
 import type { ServiceCore } from './service-core.js';
 

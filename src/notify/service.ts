@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventIntakeOptions, QueueDepth, SilenceRow, Store } from '../store/index.js';
+import type { EventIntakeOptions, NotificationKind, QueueDepth, SilenceRow, Store } from '../store/index.js';
 import { formatTime, timeZoneNote } from './format.js';
 import type { HealthNotice, HealthNoticeKind } from './health.js';
 import type { ValidEvent } from '../intake/index.js';
@@ -165,7 +165,7 @@ export class NotificationService {
   }
 
   /** Another way in (the SMTP relay) committed an outbox row: it is counted and delivery starts at once. */
-  outboxRowAdded(kind: string): void {
+  outboxRowAdded(kind: NotificationKind): void {
     this.metricsValue.emailQueued(kind);
     this.core.kickDelivery();
   }

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
-import { NotificationService } from '../notify/index.js';
+import { NotificationService, type HealthNoticeKind } from '../notify/index.js';
 import { type DeliveryChannel } from '../delivery/index.js';
-import { openStore, type QueueDepth, type Store, type StoredDiagnosis } from '../store/index.js';
+import { openStore, type QueueDepth, type Store } from '../store/index.js';
+import type { StoredDiagnosis } from '../diagnose/index.js';
 import { serviceRecordPath, serviceStorePath } from './paths.js';
 import { readServiceRecord, recordedProcessAlive, type ServiceRecord } from './service-record.js';
 
@@ -65,7 +66,7 @@ export interface StoreSummary {
   oldestUndeliveredEvent: { id: number; receivedAt: string } | null;
   lastDelivery: { id: string; subject: string; sentAt: string | null; to: string[] } | null;
   lastError: { notificationId: string; at: string; error: string | null; diagnosis: StoredDiagnosis | null } | null;
-  healthNotices: { kind: string; message: string; since: string; diagnosis: StoredDiagnosis | null }[];
+  healthNotices: { kind: HealthNoticeKind; message: string; since: string; diagnosis: StoredDiagnosis | null }[];
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

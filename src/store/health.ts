@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
 import { jsonOrNull, parseJsonColumn } from './json.js';
+import type { HealthNoticeKind } from '../notify/index.js';
 import type { HealthNoticeRow, StoredDiagnosis } from './rows.js';
 
 interface HealthRecord {
-  kind: string;
+  kind: HealthNoticeKind;
   subject: string;
   threshold: string;
   message: string;
@@ -29,7 +30,7 @@ function toNotice(r: HealthRecord): HealthNoticeRow {
 }
 
 export interface HealthNoticeInput {
-  kind: string;
+  kind: HealthNoticeKind;
   subject: string;
   threshold: string;
   message: string;
@@ -90,18 +91,18 @@ export class HealthNoticeRepository {
     return false;
   }
 
-  attachNotification(kind: string, subject: string, threshold: string, notificationId: string): void {
+  attachNotification(kind: HealthNoticeKind, subject: string, threshold: string, notificationId: string): void {
     this.attach.run(notificationId, kind, subject, threshold);
   }
 
   /** Closes the open notices of a kind (optionally of one subject); returns how many. */
-  resolveKind(kind: string, at: number, subject?: string): number {
+  resolveKind(kind: HealthNoticeKind, at: number, subject?: string): number {
     const s = subject ?? null;
     return this.resolve.run(at, kind, s, s).changes;
   }
 
   /** Closes one open notice; false when it was not open. */
-  resolveOne(kind: string, subject: string, threshold: string, at: number): boolean {
+  resolveOne(kind: HealthNoticeKind, subject: string, threshold: string, at: number): boolean {
     return this.resolveKey.run(at, kind, subject, threshold).changes > 0;
   }
 
@@ -109,7 +110,7 @@ export class HealthNoticeRepository {
     return (this.active.all() as HealthRecord[]).map(toNotice);
   }
 
-  get(kind: string, subject: string, threshold: string): HealthNoticeRow | undefined {
+  get(kind: HealthNoticeKind, subject: string, threshold: string): HealthNoticeRow | undefined {
     const r = this.byKey.get(kind, subject, threshold) as HealthRecord | undefined;
     return r && toNotice(r);
   }

@@ -1,3 +1,6 @@
+import type { StoredDiagnosis } from '../diagnose/index.js';
+// The kinds are notify's (the domain owns them; the store keeps them).
+import type { HealthNoticeKind } from '../notify/index.js';
 /**
  * The shapes the store reads and writes. Times are milliseconds since the epoch (UTC);
  * JSON columns are parsed into objects on the way out.
@@ -117,14 +120,8 @@ export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 export type NotificationKind = 'alert' | 'report' | 'health' | 'test' | 'relay';
 export type Importance = 'low' | 'normal' | 'high';
 
-/** What a failed delivery tells the administrator (src/diagnose's shape). */
-export interface StoredDiagnosis {
-  code: string;
-  title: string;
-  cause: string;
-  fix: string;
-  guideStep: string;
-}
+/** What a failed delivery tells the administrator: src/diagnose's one Diagnosis type, as kept. */
+export type { StoredDiagnosis };
 
 export interface NewNotification {
   id: string;
@@ -171,7 +168,7 @@ export interface DeliveryAttemptRow {
 }
 
 export interface HealthNoticeRow {
-  kind: string;
+  kind: HealthNoticeKind;
   subject: string;
   threshold: string;
   message: string;

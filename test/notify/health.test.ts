@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import type { GuideStep } from '../../src/diagnose/index.js';
 import { secretExpiryThreshold, signInRefusalNotice } from '../../src/notify/health.js';
 import { NotificationService } from '../../src/notify/service.js';
 import { openStore } from '../../src/store/index.js';
@@ -105,7 +106,7 @@ describe('health notices', () => {
   it('a new token ends refusals the token endpoint answered, not a refusal by Graph; a send after the refusal ends that one (issue 9.12)', async () => {
     const h = harness({ admin_recipients: ['it@contoso.com'], daily_report: false });
     try {
-      const diagnosis = (code: string, guideStep: string) => ({ code, title: code, cause: 'c', fix: 'f', guideStep });
+      const diagnosis = (code: string, guideStep: GuideStep) => ({ code, title: code, cause: 'c', fix: 'f', guideStep });
       const t0 = h.clock.now;
       h.service.recordHealthNotice(signInRefusalNotice(diagnosis('AADSTS65001', 'admin-consent'), true)!);
       h.clock.advance(1000);

@@ -150,7 +150,7 @@ describe('the checklist', () => {
   });
 
   it('a delivery refused for Mail.Send fails that step until an e-mail goes out again', () => {
-    const diagnosis = { code: 'ErrorAccessDenied', title: 'Access is denied', cause: 'no Mail.Send', fix: 'API permissions > Mail.Send', guideStep: 'api-permissions' };
+    const diagnosis = { code: 'ErrorAccessDenied', title: 'Access is denied', cause: 'no Mail.Send', fix: 'API permissions > Mail.Send', guideStep: 'api-permissions' as const };
     const lastError = { notificationId: 'n1', at: NOW, error: 'refused', diagnosis };
     assert.equal(states(input({ auth: SIGNED_IN, service: { lastError, lastDelivery: null } }))['mail-send'], 'failed');
     const later = { id: 'n2', subject: 's', sentAt: NOW + 1000, to: [] };

@@ -1,6 +1,6 @@
 import type { AuthStatus } from '../../auth/index.js';
 import { ACCOUNT_TYPE_LABELS, MAIL_SEND_SCOPE, redirectUri, type Problem, type Settings } from '../../config/index.js';
-import { GUIDE_STEP_INFO, isGuideStep, type GuideStep } from '../../diagnose/index.js';
+import { GUIDE_STEP_INFO, isGuideStep, type GuideStep, type ShownDiagnosis, type StoredDiagnosis } from '../../diagnose/index.js';
 import type { DeliveryRecord, ServiceStatus } from '../../notify/index.js';
 import type { RegistrationReview } from '../../registration/index.js';
 import type { PageEvidence } from './evidence.js';
@@ -28,18 +28,12 @@ export type ChecklistStepId = (typeof CHECKLIST_STEPS)[number];
 export type StepState = 'done' | 'failed' | 'todo' | 'not-needed';
 
 /** A diagnosis as the checklist shows it: what happened, why, the fix, and where in the portal. */
-export interface StepDiagnosis {
-  code: string;
-  title: string;
-  cause: string;
-  fix: string;
-  guideStep: string;
+export type StepDiagnosis = ShownDiagnosis & {
   /** GUIDE_STEP_INFO's place in the portal for the guide step. */
   where: string;
-  adminConsentUrl?: string;
   /** Where the error was seen. */
   seenIn: string;
-}
+};
 
 export interface ChecklistStep {
   id: ChecklistStepId;
@@ -109,17 +103,10 @@ const TITLES: Record<ChecklistStepId, { title: string; where: string }> = {
   'test-email': { title: 'Test e-mail delivered', where: 'This page: Send test e-mail (or `o365-notify test`)' },
 };
 
-interface SeenDiagnosis {
-  code: string;
-  title: string;
-  cause: string;
-  fix: string;
-  guideStep: string;
-  adminConsentUrl?: string;
-  seenIn: string;
-}
+/** A current error before its place in the portal is looked up. */
+type SeenDiagnosis = Omit<StepDiagnosis, 'where'>;
 
-function stepOfDiagnosis(d: { code: string; guideStep: string }): ChecklistStepId | undefined {
+function stepOfDiagnosis(d: Pick<StoredDiagnosis, 'code' | 'guideStep'>): ChecklistStepId | undefined {
   // "Client ID not found": the app is not registered where sign-in looked.
   if (d.code === 'AADSTS700016') return 'registered';
   return isGuideStep(d.guideStep) ? STEP_OF[d.guideStep] : undefined;

@@ -1,4 +1,5 @@
-import type { PageKit, ProblemJson, DiagnosisJson } from './client-kit.js';
+import type { PageKit, ProblemJson } from './client-kit.js';
+import type { ShownDiagnosis } from '../../diagnose/index.js';
 
 /**
  * The page's forms and buttons: the account form's live checks, forms that post JSON, buttons that
@@ -84,7 +85,7 @@ export function formsScript(kit: PageKit): void {
           const { status, data } = await api('POST', form.dataset.api ?? '', formJson(form));
           if (result) {
             result.replaceChildren(el('p', status === 200 && data.ok !== false ? 'ok' : 'failed', String(data.message ?? data.error ?? '')));
-            if (data.diagnosis) result.append(renderDiagnosis(data.diagnosis as DiagnosisJson));
+            if (data.diagnosis) result.append(renderDiagnosis(data.diagnosis as ShownDiagnosis));
             void refreshLive();
             return;
           }

@@ -1,3 +1,5 @@
+import type { ShownDiagnosis } from '../../diagnose/index.js';
+
 /**
  * The helpers every part of the page's script uses (client-script.ts assembles the parts). Like
  * the parts, pageKit runs in the browser from its source text: no imports, nothing from outside
@@ -10,15 +12,6 @@ export interface ProblemJson {
   message: string;
 }
 
-export interface DiagnosisJson {
-  code: string;
-  title: string;
-  cause: string;
-  fix: string;
-  where?: string;
-  adminConsentUrl?: string;
-}
-
 export interface PageKit {
   api(method: string, url: string, body?: unknown): Promise<{ status: number; data: Record<string, unknown> }>;
   el(tag: string, className?: string, text?: string): HTMLElement;
@@ -29,7 +22,7 @@ export interface PageKit {
   showFlash(): void;
   refused(form: HTMLElement, message: string): void;
   formJson(form: HTMLFormElement): Record<string, string | string[]>;
-  renderDiagnosis(d: DiagnosisJson): HTMLElement;
+  renderDiagnosis(d: ShownDiagnosis): HTMLElement;
   showProblems(form: HTMLElement, problems: ProblemJson[], only?: (p: ProblemJson) => boolean): void;
   refreshLive(): Promise<void>;
 }
@@ -156,7 +149,7 @@ export function pageKit(): PageKit {
     return parts.map((part, i) => (i % 2 === 1 ? el('code', undefined, part) : part));
   };
 
-  const renderDiagnosis = (d: DiagnosisJson): HTMLElement => {
+  const renderDiagnosis = (d: ShownDiagnosis): HTMLElement => {
     const box = el('div', 'diagnosis');
     box.append(el('p', 'diagnosis-title', `${d.code}: ${d.title}`));
     const why = el('p');

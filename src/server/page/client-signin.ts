@@ -1,4 +1,5 @@
-import type { PageKit, DiagnosisJson } from './client-kit.js';
+import type { PageKit } from './client-kit.js';
+import type { ShownDiagnosis } from '../../diagnose/index.js';
 
 /**
  * Sign in with Microsoft (the browser flow, the device code) and "Register for me" (the
@@ -61,7 +62,7 @@ export function signInScript(kit: PageKit): void {
           return;
         }
         result?.replaceChildren(el('p', 'failed', String(data.error ?? data.message ?? 'Sign-in failed.')));
-        if (data.diagnosis) result?.append(renderDiagnosis(data.diagnosis as DiagnosisJson));
+        if (data.diagnosis) result?.append(renderDiagnosis(data.diagnosis as ShownDiagnosis));
       })();
     });
   });

@@ -9,11 +9,10 @@ import {
   SettingsError,
   type Problem,
 } from '../../config/index.js';
-import { adminConsentUrl, GUIDE_STEP_INFO, isGuideStep } from '../../diagnose/index.js';
+import { adminConsentUrl, GUIDE_STEP_INFO, isGuideStep, type ShownDiagnosis, type StoredDiagnosis } from '../../diagnose/index.js';
 import { SilenceValidationError } from '../../notify/index.js';
 import { cleanText, emailAddressProblem } from '../../shared/index.js';
 import { openSecretStore } from '../../secrets/index.js';
-import type { StoredDiagnosis } from '../../store/index.js';
 import { PasswordError } from './access.js';
 import { applyAccountForm, checkAccount, copySettings, isAccountField, readAccountForm } from './account-form.js';
 import { isLoopbackPeer, requestOrigin } from './guard.js';
@@ -65,7 +64,7 @@ function silenceProblem(err: SilenceValidationError, noEnd: boolean): Problem {
 }
 
 /** A stored diagnosis with its guide step's place in the portal, as the page shows it. */
-function shownDiagnosis(d: StoredDiagnosis | null | undefined, consentUrl: string | undefined) {
+function shownDiagnosis(d: StoredDiagnosis | null | undefined, consentUrl: string | undefined): ShownDiagnosis | undefined {
   if (!d) return undefined;
   const where = isGuideStep(d.guideStep) ? GUIDE_STEP_INFO[d.guideStep].where : undefined;
   return { ...d, where, ...(d.guideStep === 'admin-consent' && consentUrl ? { adminConsentUrl: consentUrl } : {}) };
