@@ -81,6 +81,18 @@ export interface EntraBehaviour {
   clientCredentialsOnPublicClientApps: number;
   /** HTTP status of /devicecode errors: 400 (Microsoft's documentation) or 200 (as MSAL.NET's maintainers saw it). */
   deviceCodeErrorStatus: number;
+  /**
+   * How the token response's `scope` names Graph permissions: `as-requested` (default; prefixed
+   * "https://graph.microsoft.com/Mail.Send" when the request was prefixed, short otherwise), or
+   * always `uri` / `short`, so a test runs a client under either form (issue 13.12).
+   */
+  scopeEcho: 'as-requested' | 'uri' | 'short';
+  /**
+   * The Graph access token's `aud`: `as-requested` (default; "https://graph.microsoft.com" when the
+   * request named Graph by its URI, the app id 00000003-0000-0000-c000-000000000000 otherwise), or
+   * always `uri` / `app-id`.
+   */
+  graphAudience: 'as-requested' | 'uri' | 'app-id';
 }
 
 export const DEFAULT_BEHAVIOUR: EntraBehaviour = {
@@ -92,6 +104,8 @@ export const DEFAULT_BEHAVIOUR: EntraBehaviour = {
   propagationDelaySeconds: 0,
   clientCredentialsOnPublicClientApps: 0,
   deviceCodeErrorStatus: 400,
+  scopeEcho: 'as-requested',
+  graphAudience: 'as-requested',
 };
 
 /** What the emulator's route modules share. */

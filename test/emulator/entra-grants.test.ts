@@ -133,7 +133,7 @@ describe('Entra ID emulator: grants', () => {
       assert.equal(id.nonce, 'n-123');
       assert.equal(id.iss, `${emu.url}/${DEMO_TENANT_ID}/v2.0`);
       assert.deepEqual(JSON.parse(Buffer.from(body.client_info, 'base64url').toString()), { uid: id.oid, utid: DEMO_TENANT_ID });
-      assert.equal(body.scope, 'Mail.Send profile openid');
+      assert.equal(body.scope, 'Mail.Send profile openid email');
 
       const bare = (await redeem(emu, await code(emu, { scope: 'Mail.Send' }), { scope: 'Mail.Send' })).json();
       assert.equal(bare.refresh_token, undefined);

@@ -70,6 +70,11 @@ export async function registerControlRoutes(app: FastifyInstance, ctx: EmulatorC
           if (value !== 'app' && value !== 'app+mailbox') return reply.code(400).send({ error: 'concurrencyScope: "app" or "app+mailbox"' });
           continue;
         }
+        const choices = ({ scopeEcho: ['as-requested', 'uri', 'short'], graphAudience: ['as-requested', 'uri', 'app-id'] } as Record<string, string[]>)[key];
+        if (choices) {
+          if (typeof value !== 'string' || !choices.includes(value)) return reply.code(400).send({ error: `${key}: one of ${choices.map((c) => `"${c}"`).join(', ')}` });
+          continue;
+        }
         if (key === 'sendingLimitAnswer') {
           if (value !== 'ndr' && value !== 'throttle') return reply.code(400).send({ error: 'sendingLimitAnswer: "ndr" (a non-delivery report after 202) or "throttle" (429 at submission)' });
           continue;

@@ -1,7 +1,8 @@
 import { issueGraphAccessToken } from '../access-token.js';
 import { authenticateConfidential } from './client-auth.js';
 import { aadsts } from './errors.js';
-import { checkClientCredentialsScope } from './scopes.js';
+import { checkClientCredentialsScope, graphFormOf } from './scopes.js';
+import { graphAudience } from './tokens.js';
 import type { GrantResult, TokenRequest } from './token.js';
 
 /**
@@ -31,7 +32,7 @@ export async function clientCredentialsGrant(t: TokenRequest): Promise<GrantResu
   if (app.allowPublicClientFlows && ctx.behaviour.clientCredentialsOnPublicClientApps === 0) return aadsts(700025);
 
   const roles = [...ctx.directory.consentedApplication(tenant.id, app.clientId)];
-  const access = await issueGraphAccessToken(ctx, { app, tenantId: tenant.id, roles, audience: 'https://graph.microsoft.com' });
+  const access = await issueGraphAccessToken(ctx, { app, tenantId: tenant.id, roles, audience: graphAudience(ctx, graphFormOf(form('scope')!.trim())) });
   return {
     token_type: 'Bearer',
     expires_in: access.expiresIn,

@@ -52,6 +52,8 @@ export async function refreshTokenGrant(t: TokenRequest): Promise<GrantResult> {
 
   const scopes = parseScopes(form('scope') ?? record.scope, directoryName(authority));
   if (scopes instanceof EntraError) return scopes;
+  const original = parseScopes(record.scope, directoryName(authority));
+  const openidInGrant = !(original instanceof EntraError) && original.oidc.has('openid');
   if (missingDelegated(ctx, app, user, scopes).length > 0) return aadsts(65001, { clientId: app.clientId, appName: app.displayName });
   const blocked = conditionalAccessError(ctx, user, 'refresh_token', record.authTimeMs);
   if (blocked) return blocked;
@@ -66,5 +68,6 @@ export async function refreshTokenGrant(t: TokenRequest): Promise<GrantResult> {
     clientKind: record.clientKind,
     authTimeMs: record.authTimeMs,
     alwaysRefreshToken: true,
+    openidInGrant,
   });
 }

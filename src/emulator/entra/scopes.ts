@@ -85,6 +85,22 @@ export interface RequestedScopes {
   /** `https://graph.microsoft.com/.default`: the app's configured permissions. */
   graphDefault: boolean;
   oidc: Set<OidcScope>;
+  /**
+   * How the request named Graph (its first Graph scope): `short` ("Mail.Send"), `uri`
+   * ("https://graph.microsoft.com/Mail.Send") or `app-id` ("00000003-.../Mail.Send"). The
+   * response echoes the scopes in that form and the token's `aud` follows it (tokens.ts).
+   */
+  graphForm?: GraphForm;
+}
+
+export type GraphForm = 'short' | 'uri' | 'app-id';
+
+/** The form a Graph scope is written in. */
+export function graphFormOf(scope: string): GraphForm {
+  const lower = scope.toLowerCase();
+  if (lower.startsWith('https://graph.microsoft.com/')) return 'uri';
+  if (lower.startsWith(`${GRAPH_APP_ID}/`)) return 'app-id';
+  return 'short';
 }
 
 /** Splits off the Graph resource prefix; undefined when the scope names another resource. */
@@ -113,6 +129,7 @@ export function parseScopes(rawScope: string | undefined, tenantName: string): R
       if (/^(https?:\/\/|api:\/\/|[0-9a-f-]{36}\/)/i.test(scope)) return aadsts(500011, { resource, tenantName });
       return aadsts(70011, { scope });
     }
+    result.graphForm ??= graphFormOf(scope);
     if (permission === '.default') {
       result.graphDefault = true;
       continue;

@@ -1,17 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { issueGraphAccessToken } from '../access-token.js';
 import type { EmulatorContext } from '../context.js';
-import type { AppRegistration, User } from '../directory.js';
+import { GRAPH_APP_ID, type AppRegistration, type User } from '../directory.js';
 import { grantedDelegated } from './consent.js';
 import { entraState } from './state.js';
 import type { ClientKind } from './grants.js';
-import type { RequestedScopes } from './scopes.js';
+import type { GraphForm, RequestedScopes } from './scopes.js';
 
 /**
  * The token response of the v2 endpoint: a Graph access token whose `scp` lists every Graph
  * permission granted to the app for the user (as Entra encodes "every permission your
  * application is granted for that resource"), an id token when `openid` was asked for, a
- * refresh token when `offline_access` was, and `client_info` (MSAL's account key).
+ * refresh token only when `offline_access` was ("your app must explicitly request the
+ * offline_access scope, to receive refresh tokens", scopes-oidc; also for work accounts), and
+ * `client_info` (MSAL's account key).
  */
 
 /** base64url JSON {uid, utid}: MSAL builds the home account id "uid.utid" from it. */
@@ -49,10 +51,33 @@ async function issueIdToken(
   });
 }
 
-/** The scopes the tokens carry: granted Graph permissions, then the OpenID Connect ones asked for. */
-function grantedScopeList(ctx: EmulatorContext, app: AppRegistration, user: User, scopes: RequestedScopes): string[] {
-  const oidc = (['profile', 'openid', 'email'] as const).filter((s) => scopes.oidc.has(s));
-  return [...grantedDelegated(ctx, app, user), ...oidc];
+/**
+ * The OpenID Connect scopes a Graph token response names. The trio "profile openid email" once the
+ * grant had `openid`, whether or not `email`/`profile` were asked (the scope pasted in public Graph
+ * responses: asked "User.Read offline_access openid profile", answered "User.Read profile openid
+ * email"; MSAL's maintainers: openid and profile "are returned when talking to Graph",
+ * AzureAD/microsoft-authentication-library-common-for-android#527); `offline_access` is never named
+ * (docs/emulator.md, issue 13.12). Without `openid`, the ones asked for.
+ */
+function echoedOidc(scopes: RequestedScopes, openidInGrant: boolean): string[] {
+  if (scopes.oidc.has('openid') || openidInGrant) return ['profile', 'openid', 'email'];
+  return (['profile', 'email'] as const).filter((s) => scopes.oidc.has(s));
+}
+
+/** Whether the response names Graph permissions with Graph's URI (as the request did, or by switch). */
+function echoPrefixed(ctx: EmulatorContext, scopes: RequestedScopes): boolean {
+  if (ctx.behaviour.scopeEcho !== 'as-requested') return ctx.behaviour.scopeEcho === 'uri';
+  return scopes.graphForm === 'uri' || scopes.graphForm === 'app-id';
+}
+
+/**
+ * The access token's `aud`: Graph tokens are v1.0 tokens, whose audience "can be the client ID or
+ * the resource URI used in the request" (access-token-claims-reference).
+ */
+export function graphAudience(ctx: EmulatorContext, form: GraphForm | undefined): string {
+  const chosen = ctx.behaviour.graphAudience;
+  if (chosen === 'uri' || (chosen === 'as-requested' && form === 'uri')) return 'https://graph.microsoft.com';
+  return GRAPH_APP_ID;
 }
 
 export interface UserTokenInput {
@@ -66,14 +91,20 @@ export interface UserTokenInput {
   authTimeMs: number;
   /** The refresh grant always returns a new refresh token (rotation). */
   alwaysRefreshToken?: boolean;
+  /** A refresh: the sign-in it continues asked for `openid`. */
+  openidInGrant?: boolean;
 }
 
 export async function userTokenResponse(ctx: EmulatorContext, input: UserTokenInput): Promise<Record<string, unknown>> {
-  const scopeList = grantedScopeList(ctx, input.app, input.user, input.scopes);
-  const access = await issueGraphAccessToken(ctx, { app: input.app, tenantId: input.user.tenantId, user: input.user, scopes: scopeList });
+  // The token's `scp` has short names; the response's `scope` names Graph as the request did.
+  const granted = grantedDelegated(ctx, input.app, input.user);
+  const oidc = echoedOidc(input.scopes, input.openidInGrant === true);
+  const prefix = echoPrefixed(ctx, input.scopes) ? 'https://graph.microsoft.com/' : '';
+  const audience = graphAudience(ctx, input.scopes.graphForm);
+  const access = await issueGraphAccessToken(ctx, { app: input.app, tenantId: input.user.tenantId, user: input.user, scopes: [...granted, ...oidc], audience });
   const body: Record<string, unknown> = {
     token_type: 'Bearer',
-    scope: scopeList.join(' '),
+    scope: [...granted.map((p) => `${prefix}${p}`), ...oidc].join(' '),
     expires_in: access.expiresIn,
     ext_expires_in: access.expiresIn,
     access_token: access.token,
