@@ -1,7 +1,8 @@
 /**
  * An independent client against the emulator: Microsoft's MSAL for Python (Debian's
  * python3-msal), not our code and not msal-node. It runs device code + a forced refresh
- * and client credentials, then sends mail with each token through Graph.
+ * and client credentials (with a secret, and with a certificate credential made by `register` and
+ * `certificate create`), then sends mail with each token through Graph.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -9,8 +10,15 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { openSecretStore, type ClientCertificate } from '../../src/secrets/index.js';
+import { testEnv } from '../support/cli.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
+import { registrationTenant } from '../registration/support.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../python/msal_client.py', import.meta.url));
@@ -206,5 +214,62 @@ describe('MSAL for Python (python3-msal) against the emulator', { skip: missing 
     assert.equal(stats.tokenGrantsByType.refresh_token, 1);
     assert.equal(stats.tokenGrantsByType.client_credentials, 1, 'the failed attempt with a wrong secret is not counted');
     assert.equal(stats.messagesDelivered, 3);
+  });
+});
+
+describe('MSAL for Python with a certificate-credential app made by `register` and `certificate create`', { skip: missing }, () => {
+  const tenant = registrationTenant();
+  const to = `py-cert@${DEMO_DOMAIN}`;
+  let home: string;
+  let clientId: string;
+
+  before(async () => {
+    home = await tenant.newHome();
+    const registered = await tenant.withDeviceCode(['register', ...tenant.flags(), '--auth', 'app-only', '--sender', SENDER, '--to', to, '--grant-admin-consent', '--name', 'ImageManager (python-msal)'], home, `admin@${DEMO_DOMAIN}`);
+    assert.equal(registered.code, 0, registered.stdout + registered.stderr);
+    const created = await tenant.withDeviceCode(['certificate', 'create', '--expires', '90d'], home, `admin@${DEMO_DOMAIN}`);
+    assert.equal(created.code, 0, created.stdout + created.stderr);
+    clientId = (parseYaml(await readFile(join(home, 'settings.yaml'), 'utf8')) as { account: { clientId: string } }).account.clientId;
+  });
+
+  const stored = async () => (await (await openSecretStore(home, testEnv(home))).getClientCertificate())!;
+  /** The portal's Thumbprint (SHA-1 hex): what MSAL for Python's client_credential asks for. */
+  const withCertificate = (certificate: ClientCertificate, subject: string) =>
+    runPythonClient({
+      mode: 'client_credentials',
+      authority: `${tenant.emu.url}/${DEMO_TENANT_ID}`,
+      client_id: clientId,
+      private_key: certificate.privateKeyPem,
+      thumbprint: new X509Certificate(certificate.certificatePem).fingerprint.replace(/:/g, ''),
+      ca_bundle: tenant.emu.caPath,
+      graph_url: `${tenant.emu.url}/v1.0`,
+      sender: SENDER,
+      to,
+      subject,
+    });
+
+  test('signs in with the certificate (x5t, RS256: private_key_jwt) and sends', async () => {
+    const run = await withCertificate(await stored(), 'python-msal certificate');
+    assert.equal(run.code, 0, explain(run));
+    const token = run.events.find((e) => e.event === 'token')!;
+    assert.equal(token.appid, clientId);
+    assert.deepEqual(token.roles, ['Mail.Send']);
+    const send = run.events.find((e) => e.event === 'sendMail')!;
+    assert.deepEqual([send.path, send.status], [`/users/${SENDER}/sendMail`, 202]);
+    const inbox = (await tenant.emu.call('GET', `/_emulator/mailboxes/${to}/messages`)).json() as { subject: string }[];
+    assert.ok(inbox.some((m) => m.subject.startsWith('python-msal certificate')), JSON.stringify(inbox.map((m) => m.subject)));
+  });
+
+  test('after `certificate rotate`: the new certificate signs in, the old one is refused with AADSTS700027', async () => {
+    const old = await stored();
+    const rotated = await tenant.withDeviceCode(['certificate', 'rotate', '--expires', '90d'], home, `admin@${DEMO_DOMAIN}`);
+    assert.equal(rotated.code, 0, rotated.stdout + rotated.stderr);
+    const fresh = await withCertificate(await stored(), 'python-msal rotated');
+    assert.equal(fresh.code, 0, explain(fresh));
+    const refused = await withCertificate(old, 'python-msal old certificate');
+    assert.equal(refused.code, 1, explain(refused));
+    const error = refused.events.find((e) => e.event === 'error')!;
+    assert.equal(error.error, 'invalid_client');
+    assert.match(String(error.error_description), /^AADSTS700027: /);
   });
 });

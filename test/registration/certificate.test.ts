@@ -2,15 +2,13 @@
  * Certificates instead of secrets (issue 15): `certificate create` makes a key pair and a
  * self-signed certificate, keeps the private key encrypted, uploads the certificate to the app
  * (keyCredentials); sign-in then uses private_key_jwt (msal-node's clientCertificate), checked by the
- * emulator against the uploaded certificate (RFC 7523). MSAL for Python signs in with it too; a wrong
- * or expired certificate is diagnosed.
+ * emulator against the uploaded certificate (RFC 7523); a wrong or expired certificate is diagnosed.
+ * MSAL for Python signing in with such an app: test/independent/python-msal.test.ts.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
@@ -22,8 +20,6 @@ import { registrationTenant } from './support.js';
 const ADMIN = `admin@${DEMO_DOMAIN}`;
 const SENDER = `alerts@${DEMO_DOMAIN}`;
 const TO = `cert-team@${DEMO_DOMAIN}`;
-const PYTHON = '/usr/bin/python3';
-const SCRIPT = fileURLToPath(new URL('../python/msal_client.py', import.meta.url));
 
 describe('app-only with a certificate credential', () => {
   const tenant = registrationTenant();
@@ -75,47 +71,6 @@ describe('app-only with a certificate credential', () => {
     const checks = (JSON.parse(doctor.stdout) as { checks: { name: string; ok: boolean; detail: string }[] }).checks;
     assert.deepEqual(checks.filter((c) => !c.ok), [], doctor.stdout);
     assert.equal(checks.at(-1)!.name, 'test send');
-  });
-
-  it('MSAL for Python signs in with the certificate (x5t, RS256) and sends', (t) => {
-    const probe = spawnSync(PYTHON, ['-c', 'import msal, requests'], { encoding: 'utf8' });
-    if (probe.status !== 0) return t.skip('python3-msal is not installed (scripts/ensure-system-deps.sh installs it)');
-    return (async () => {
-      const certificate = (await (await store()).getClientCertificate())!;
-      const thumbprint = new X509Certificate(certificate.certificatePem).fingerprint.replace(/:/g, '');
-      const args = {
-        mode: 'client_credentials',
-        client_id: clientId,
-        private_key: certificate.privateKeyPem,
-        thumbprint,
-        authority: `${tenant.emu.url}/${DEMO_TENANT_ID}`,
-        ca_bundle: tenant.emu.caPath,
-        graph_url: `${tenant.emu.url}/v1.0`,
-        sender: SENDER,
-        to: TO,
-        subject: 'python-msal certificate',
-      };
-      // Asynchronous: the emulator answers from this process's event loop.
-      const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(PYTHON, ['-I', SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' } });
-        let stdout = '';
-        let stderr = '';
-        const killer = setTimeout(() => child.kill('SIGKILL'), 40_000);
-        child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-        child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-        child.on('error', reject);
-        child.on('close', (status) => {
-          clearTimeout(killer);
-          resolve({ status, stdout, stderr });
-        });
-        child.stdin.end(JSON.stringify(args));
-      });
-      const events = run.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string });
-      assert.equal(run.status, 0, run.stdout + run.stderr);
-      assert.ok(events.some((e) => e.event === 'token'), run.stdout);
-      const inbox = (await tenant.emu.call('GET', `/_emulator/mailboxes/${TO}/messages`)).json() as { subject: string }[];
-      assert.ok(inbox.some((m) => m.subject.startsWith('python-msal certificate')), JSON.stringify(inbox.map((m) => m.subject)));
-    })();
   });
 
   it('a certificate that is not on the app: AADSTS700027 diagnosed with the step that fixes it', async () => {
