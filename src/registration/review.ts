@@ -21,8 +21,16 @@ export interface RegistrationReview {
 
 const SECRETS = 'Certificates & secrets';
 const DAY_MS = 86_400_000;
-/** Warn this long before a credential listed on the app expires (like account.secretExpires). */
+/** Warn this long before a credential listed on the app expires, unless account.secretRotateDays says otherwise. */
 const EXPIRY_WARNING_DAYS = 30;
+/** The command that renews each kind of credential with an administrator. */
+const RENEW: Record<'client secret' | 'certificate', { expired: string; soon: string }> = {
+  'client secret': { expired: `Run \`o365-notify secret rotate\` to add a new one and switch to it, or add one in ${SECRETS} and enter its Value in the settings.`, soon: 'Run `o365-notify secret rotate` before then.' },
+  certificate: {
+    expired: `Run \`o365-notify certificate rotate\` to make a new one and switch to it, or \`o365-notify certificate create --no-upload\` and upload it in ${SECRETS} > Certificates.`,
+    soon: 'Run `o365-notify certificate rotate` before then, or let the service renew it (`o365-notify register --self-rotate`).',
+  },
+};
 
 function problem(guideStep: GuideStep, severity: Problem['severity'], message: string): Problem {
   return { field: 'registration', severity, message, guideStep };
@@ -31,8 +39,8 @@ function problem(guideStep: GuideStep, severity: Problem['severity'], message: s
 function credentialProblems(record: RegistrationRecord, settings: Settings, now: number, fixCommand: string): { problems: Problem[]; fact?: string } {
   const app = record.application;
   const credentials = [
-    ...(app.passwordCredentials ?? []).map((c) => ({ kind: 'client secret', name: c.displayName ?? c.hint ?? c.keyId, end: c.endDateTime })),
-    ...(app.keyCredentials ?? []).map((c) => ({ kind: 'certificate', name: c.displayName ?? c.keyId, end: c.endDateTime })),
+    ...(app.passwordCredentials ?? []).map((c) => ({ kind: 'client secret' as const, name: c.displayName ?? c.hint ?? c.keyId, end: c.endDateTime })),
+    ...(app.keyCredentials ?? []).map((c) => ({ kind: 'certificate' as const, name: c.displayName ?? c.keyId, end: c.endDateTime })),
   ];
   const appOnly = settings.account.auth === 'app-only';
   const problems: Problem[] = [];
@@ -42,9 +50,9 @@ function credentialProblems(record: RegistrationRecord, settings: Settings, now:
     const end = Date.parse(c.end);
     const day = c.end.slice(0, 10);
     if (end <= now) {
-      problems.push(problem('client-secret', appOnly && valid.length === 0 ? 'error' : 'warning', `${SECRETS}: the ${c.kind} "${c.name}" expired on ${day}. ${appOnly ? `Run \`o365-notify secret rotate\` to add a new one and switch to it, or add one in ${SECRETS} and enter its Value in the settings.` : 'Delegated sign-in does not use it: delete it in ' + SECRETS + '.'}`));
-    } else if (appOnly && end - now < EXPIRY_WARNING_DAYS * DAY_MS) {
-      problems.push(problem('client-secret', 'warning', `${SECRETS}: the ${c.kind} "${c.name}" expires on ${day}, in ${Math.ceil((end - now) / DAY_MS)} days. Run \`o365-notify secret rotate\` before then.`));
+      problems.push(problem('client-secret', appOnly && valid.length === 0 ? 'error' : 'warning', `${SECRETS}: the ${c.kind} "${c.name}" expired on ${day}. ${appOnly ? RENEW[c.kind].expired : 'Delegated sign-in does not use it: delete it in ' + SECRETS + '.'}`));
+    } else if (appOnly && end - now < (settings.account.secretRotateDays ?? EXPIRY_WARNING_DAYS) * DAY_MS) {
+      problems.push(problem('client-secret', 'warning', `${SECRETS}: the ${c.kind} "${c.name}" expires on ${day}, in ${Math.ceil((end - now) / DAY_MS)} days. ${RENEW[c.kind].soon}`));
     }
   }
   if (appOnly && credentials.length === 0) {

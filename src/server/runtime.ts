@@ -312,12 +312,13 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
       onTokenWorks: (at) => service.tokenWorks(at),
       onError: (err) => logger.error({ err }, 'reading the sign-in state failed'),
     });
-    // `setup` or `secret rotate` in another terminal (a new secret, new recipients) reaches the
+    // `setup`, `secret rotate` or `certificate rotate` in another terminal (a new credential, new recipients) reaches the
     // running service as a save on the page does: without it a replaced secret waited for a restart.
-    fileWatch = watchFileChanges([settingsPath(home), join(home, SECRETS_DIR_NAME, SECRET_FILES['client-secret'])], {
+    const secretFile = (purpose: keyof typeof SECRET_FILES) => join(home, SECRETS_DIR_NAME, SECRET_FILES[purpose]);
+    fileWatch = watchFileChanges([settingsPath(home), secretFile('client-secret'), secretFile('client-certificate')], {
       everyMs: options.signInCheckEveryMs ?? 5 * SECOND,
       onChange: async () => {
-        logger.info({ component: 'settings' }, 'the settings or the client secret changed on disk: reloading');
+        logger.info({ component: 'settings' }, 'the settings, the client secret or the certificate changed on disk: reloading');
         await reloadSettings().catch((err: unknown) => logger.error({ err }, 'reloading the changed settings failed; the service keeps the ones it had'));
       },
     });

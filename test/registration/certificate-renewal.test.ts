@@ -129,11 +129,25 @@ describe('the service renews its own certificate before it expires', () => {
     assert.match(status.stdout, /Certificate\s+in use, expires \d{4}-\d{2}-\d{2} \((9|10) day\(s\) left\)/, status.stdout);
   });
 
-  it('by hand: `certificate rotate` replaces the certificate in use once the new one works; the old one is refused (AADSTS700027)', { timeout: 120_000 }, async () => {
+  it('by hand, with the service running and sending: `certificate rotate` replaces the certificate once the new one works, the service follows, the old one is refused (AADSTS700027)', { timeout: 180_000 }, async () => {
     const { home, clientId, certificate } = await certificateHome([], 'ImageManager (certificate rotate)');
+    await rotateDays(home, 5);
+    const { svc, lines, post } = await serve(home);
+    const delivered = (n: number) =>
+      waitFor(async () => {
+        const messages = (await tenant.emu.call('GET', `/_emulator/mailboxes/${TO}/messages`)).json() as { subject: string }[];
+        return messages.filter((m) => m.subject.includes('SRV-')).length >= n || undefined;
+      }, `${n} alerts delivered`, 60_000);
+    await post(3, 200);
     const rotated = await tenant.withDeviceCode(['certificate', 'rotate', '--expires', '90d'], home, ADMIN);
     assert.equal(rotated.code, 0, rotated.stdout + rotated.stderr);
     assert.match(rotated.stdout, /Removed 1 previous o365-notify certificate\(s\) from the app\./);
+    // The stored certificate changed under the running service: it reloads onto it, as for a secret.
+    await waitFor(() => lines.some((l) => l.includes('the certificate changed on disk: reloading')), 'the service reloads the new certificate', 30_000);
+    await delivered(3);
+    await post(3, 300);
+    await delivered(6);
+    assert.deepEqual(svc.service.deliveries({ limit: 100 }).filter((d) => d.notification.status === 'failed'), [], 'no failed delivery');
     const fresh = (await (await openSecretStore(home, testEnv(home))).getClientCertificate())!;
     assert.deepEqual((await appCertificates(clientId)).map((c) => c.thumbprintSha256), [b64urlSha256(fresh)]);
     await assert.rejects(certificateClient(clientId, certificate).acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] }), /700027/);

@@ -205,8 +205,10 @@ export function buildChecklist(input: ChecklistInput): ChecklistStep[] {
     judge('identifiers', () => {
       if (!account.clientId) return ['todo', 'Enter the Client ID (and the Tenant ID when the account type needs it).'];
       const tenant = account.tenantId ? `Tenant ID ${account.tenantId}` : account.type === 'multi-tenant-personal' ? 'Tenant ID blank, as the guide requires' : 'no Tenant ID (optional for Multitenant)';
-      const secret = auth.secret.configured
-        ? `client secret set${account.secretExpires ? `, expires on ${account.secretExpires}` : ''}`
+      const secret = auth.certificate
+        ? `certificate in use, expires on ${auth.certificate.expiresOn}`
+        : auth.secret.configured
+          ? `client secret set${account.secretExpires ? `, expires on ${account.secretExpires}` : ''}`
         : appOnly
           ? 'no client secret'
           : 'no client secret (not needed for delegated sign-in)';
