@@ -37,9 +37,10 @@ export interface GraphLimits {
   /**
    * What a message over messagesPerMinute or recipientsPerDay gets: `ndr` (default), accepted (202)
    * and not delivered, a non-delivery report in the sender's Inbox, as Exchange Online answers
-   * after acceptance; `throttle`, 429 at submission (the emulator's answer before issue 13.7).
+   * after acceptance; `delay`, over the per-minute limit accepted and delivered once the minute has
+   * room (over the daily one still the NDR); `throttle`, 429 at submission (before issue 13.7).
    */
-  sendingLimitAnswer: 'ndr' | 'throttle';
+  sendingLimitAnswer: 'ndr' | 'delay' | 'throttle';
   /** Attachment bytes uploaded per app and mailbox per 5 minutes (Graph: 150 MB). */
   uploadBytesPer5Minutes: number;
 }

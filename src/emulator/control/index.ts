@@ -76,7 +76,9 @@ export async function registerControlRoutes(app: FastifyInstance, ctx: EmulatorC
           continue;
         }
         if (key === 'sendingLimitAnswer') {
-          if (value !== 'ndr' && value !== 'throttle') return reply.code(400).send({ error: 'sendingLimitAnswer: "ndr" (a non-delivery report after 202) or "throttle" (429 at submission)' });
+          if (value !== 'ndr' && value !== 'delay' && value !== 'throttle') {
+            return reply.code(400).send({ error: 'sendingLimitAnswer: "ndr" (a non-delivery report after 202), "delay" (delivered once the minute has room) or "throttle" (429 at submission)' });
+          }
           continue;
         }
         // A delay may be switched off (0); every other setting must be positive.

@@ -40,6 +40,28 @@ class SlidingWindow {
     this.sum += n;
   }
 
+  /**
+   * The first moment (ms) one more entry fits under `limit`, counting entries already placed in
+   * the future: messages carried over to the following minutes, in order.
+   */
+  nextRoom(limit: number, nowMs: number): number {
+    const last = this.entries[this.entries.length - 1];
+    let at = Math.max(nowMs, last ? last.t : nowMs);
+    for (;;) {
+      const inWindow = this.entries.filter((e) => e.t > at - this.windowMs);
+      let over = inWindow.reduce((sum, e) => sum + e.n, 0) + 1 - limit;
+      // An empty window always has room (a limit under 1 would otherwise never be met).
+      if (over <= 0 || inWindow.length === 0) return at;
+      for (const e of inWindow) {
+        over -= e.n;
+        if (over <= 0) {
+          at = e.t + this.windowMs;
+          break;
+        }
+      }
+    }
+  }
+
   /** Seconds until `needed` more fit under `limit` (at least 1). */
   secondsUntilRoom(nowMs: number, needed: number, limit: number): number {
     this.prune(nowMs);
@@ -51,6 +73,9 @@ class SlidingWindow {
     return Math.max(1, Math.ceil(this.windowMs / 1000));
   }
 }
+
+/** What a submitted message gets: accepted now (undefined), refused with an NDR, or delivered later. */
+export type Admission = undefined | { refuse: OverLimit } | { delayUntilMs: number };
 
 interface Arrival {
   key: string;
@@ -125,30 +150,34 @@ export class MailboxLimits {
 
   /**
    * Exchange Online's sending limits of a mailbox: messages per minute and recipients per day.
-   * Checked when a message is submitted, and recorded only when it is accepted. Over a limit:
-   * `sendingLimitAnswer` "ndr" (default) returns why, and the message is accepted (202) and then
-   * answered with a non-delivery report, as Exchange does after acceptance; "throttle" throws the
-   * 429 the emulator gave before (issue 13.7, docs/emulator.md).
+   * Checked when a message is submitted, and recorded only when it is accepted. Over a limit,
+   * by `sendingLimitAnswer`: "ndr" (default) returns the reason, the message is accepted (202)
+   * and answered with a non-delivery report, as Exchange does after acceptance; "delay" carries a
+   * message over the per-minute limit to the first moment the minute has room (Microsoft's other
+   * reading; over the daily limit still the NDR); "throttle" throws the 429 the emulator gave
+   * before (issue 13.7, docs/emulator.md).
    */
-  admitMessage(mailboxId: string, recipientCount: number): OverLimit | undefined {
+  admitMessage(mailboxId: string, recipientCount: number): Admission {
     const now = this.ctx.clock.now();
-    const ndr = this.ctx.limits.sendingLimitAnswer !== 'throttle';
+    const answer = this.ctx.limits.sendingLimitAnswer;
     const messages = this.window('messages', mailboxId, MINUTE, 1);
     const perMinute = this.ctx.limits.messagesPerMinute;
+    let at = now;
     if (messages.total(now) + 1 > perMinute) {
-      if (ndr) return { kind: 'messages-per-minute', limit: perMinute };
-      throw this.count(throttled('MessagesPerMinute', messages.secondsUntilRoom(now, 1, perMinute)));
+      if (answer === 'throttle') throw this.count(throttled('MessagesPerMinute', messages.secondsUntilRoom(now, 1, perMinute)));
+      if (answer !== 'delay') return { refuse: { kind: 'messages-per-minute', limit: perMinute } };
+      at = messages.nextRoom(perMinute, now);
     }
     const recipients = this.window('recipients', mailboxId, 24 * 60 * MINUTE, MINUTE);
     const perDay = this.ctx.limits.recipientsPerDay;
     if (recipients.total(now) + recipientCount > perDay) {
-      if (ndr) return { kind: 'recipients-per-day', limit: perDay };
+      if (answer !== 'throttle') return { refuse: { kind: 'recipients-per-day', limit: perDay } };
       const wait = recipientCount > perDay ? 24 * 3600 : recipients.secondsUntilRoom(now, recipientCount, perDay);
       throw this.count(new GraphError(429, 'ErrorExceededMessageLimit', TEXT.dailyRecipientLimit, { 'Retry-After': String(wait) }));
     }
-    messages.add(now, 1);
+    messages.add(at, 1);
     recipients.add(now, recipientCount);
-    return undefined;
+    return at > now ? { delayUntilMs: at } : undefined;
   }
 
   private count(error: GraphError): GraphError {

@@ -107,7 +107,8 @@ export function registerGraphApi(ctx: EmulatorContext, state: GraphState) {
     checkRecipients(fields);
     checkMessageSize(fields.body.content.length, sizes);
     const from = resolveFrom(mailbox, fields.from);
-    const over = limits.admitMessage(mailbox.id, distinctRecipients(fields).length);
+    const admission = limits.admitMessage(mailbox.id, distinctRecipients(fields).length);
+    const over = admission && 'refuse' in admission ? admission.refuse : undefined;
     if (options.draft) store.removeMessage(mailbox, options.draft);
     const { subject, body, toRecipients, ccRecipients, bccRecipients, replyTo, importance, internetMessageHeaders } = fields;
     const outgoing = {
@@ -128,6 +129,11 @@ export function registerGraphApi(ctx: EmulatorContext, state: GraphState) {
     if (over) {
       store.refuseAfterAcceptance(outgoing, over);
       ctx.stats.nonDeliveryReports += 1;
+      return;
+    }
+    // Carried over to a later minute ("delay"): delivered, and counted, when its time comes.
+    if (admission && 'delayUntilMs' in admission) {
+      store.deliverLater({ ...outgoing, nowMs: admission.delayUntilMs });
       return;
     }
     store.deliver(outgoing);

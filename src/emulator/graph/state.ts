@@ -15,7 +15,8 @@ const states = new WeakMap<EmulatorContext, GraphState>();
 export function graphStateFor(ctx: EmulatorContext): GraphState {
   let state = states.get(ctx);
   if (!state) {
-    state = { store: new MailStore(ctx.directory), limits: new MailboxLimits(ctx), uploads: new UploadSessions() };
+    const clock = { now: () => ctx.clock.now(), delivered: () => void (ctx.stats.messagesDelivered += 1) };
+    state = { store: new MailStore(ctx.directory, undefined, clock), limits: new MailboxLimits(ctx), uploads: new UploadSessions() };
     states.set(ctx, state);
   }
   return state;

@@ -112,15 +112,44 @@ export interface Outgoing {
   internetMessageId?: string;
 }
 
+/** Time and the delivery counter, for messages Exchange accepted and delivers later. */
+export interface DeliveryClock {
+  now(): number;
+  delivered(): void;
+}
+
 export class MailStore {
   private readonly boxes = new Map<string, Mailbox>();
   private blobs: AttachmentBlob[] = [];
   private contentBytes = 0;
+  /** Accepted messages carried over to a later minute (sendingLimitAnswer "delay"), oldest first. */
+  private pending: Outgoing[] = [];
 
   constructor(
     private readonly directory: Directory,
     readonly options: MailStoreOptions = DEFAULT_STORE_OPTIONS,
+    private readonly clock?: DeliveryClock,
   ) {}
+
+  /** Holds an accepted message until `out.nowMs`; it is delivered when anything looks at the mailboxes from then on. */
+  deliverLater(out: Outgoing): void {
+    this.pending.push(out);
+    this.pending.sort((a, b) => a.nowMs - b.nowMs);
+  }
+
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  /** Delivers every held message whose time has come (on the emulator clock). */
+  private flushDue(): void {
+    if (!this.clock || this.pending.length === 0) return;
+    const now = this.clock.now();
+    while (this.pending.length > 0 && this.pending[0]!.nowMs <= now) {
+      this.deliver(this.pending.shift()!);
+      this.clock.delivered();
+    }
+  }
 
   /** The mailbox of a directory user (created on first use). */
   userMailbox(user: User): Mailbox {
@@ -144,6 +173,7 @@ export class MailStore {
 
   /** A mailbox by a user's UPN or object id, or by an external address that received mail. */
   find(addressOrId: string): Mailbox | undefined {
+    this.flushDue();
     const user = this.directory.findUser(addressOrId);
     if (user) return user.hasMailbox ? this.userMailbox(user) : undefined;
     return this.boxes.get(addressOrId.toLowerCase());
@@ -151,6 +181,7 @@ export class MailStore {
 
   /** Every user mailbox (even empty) and every external address that received mail. */
   list(): Mailbox[] {
+    this.flushDue();
     for (const user of this.directory.users.values()) if (user.hasMailbox) this.userMailbox(user);
     return [...this.boxes.values()].filter((box) => {
       if (box.external) return true;
@@ -160,6 +191,7 @@ export class MailStore {
   }
 
   clear(): void {
+    this.pending = [];
     this.boxes.clear();
     this.blobs = [];
     this.contentBytes = 0;
@@ -228,6 +260,7 @@ export class MailStore {
 
   /** A message of a user's mailbox, in any folder. */
   findMessage(owner: User, id: string): StoredMessage | undefined {
+    this.flushDue();
     const box = this.userMailbox(owner);
     for (const folder of FOLDERS) {
       const found = box.folders[folder].find((m) => m.id === id);
