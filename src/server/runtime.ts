@@ -163,9 +163,12 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     });
   };
 
-  const checkSecretExpiry = () => {
+  // The secret's Expires date warns only while the secret is the credential in use: a certificate wins
+  // (auth/session.ts), and its own end date is checked by config check, doctor, status and the renewal.
+  const checkSecretExpiry = async () => {
     try {
-      const result = service.checkSecretExpiry(settings.account.secretExpires);
+      const certificate = settings.account.auth === 'app-only' && (await channel.connection.session.secrets.hasClientCertificate());
+      const result = service.checkSecretExpiry(certificate ? undefined : settings.account.secretExpires);
       if (result?.emailed) logger.warn({ component: 'sign-in', secretExpires: settings.account.secretExpires }, 'the client secret expires soon: warning e-mail queued');
     } catch (err) {
       logger.error({ err }, 'the client secret expiry check failed');
@@ -221,7 +224,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
       settings = next;
       service.setRules(rulesFromSettings(settings, logger));
       await freshMailer();
-      checkSecretExpiry();
+      await checkSecretExpiry();
       // The change may be the fix (a new secret): a fresh token proves it before the e-mails waiting
       // for it (and the warning about it) get another try.
       if (service.waitingForSignIn) {
@@ -293,10 +296,10 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   try {
     await service.start();
     restartKeepAlive();
-    checkSecretExpiry();
+    await checkSecretExpiry();
     void renewSecretIfDue();
     const secretTimer = setInterval(() => {
-      checkSecretExpiry();
+      void checkSecretExpiry();
       void renewSecretIfDue();
     }, options.secretCheckEveryMs ?? DAY);
     secretTimer.unref();

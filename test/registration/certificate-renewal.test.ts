@@ -112,7 +112,11 @@ describe('the service renews its own certificate before it expires', () => {
   it('without the permission: the service warns with the fix, nothing changes', { timeout: 120_000 }, async () => {
     const { home, clientId, certificate } = await certificateHome([], 'ImageManager (certificate, no self-rotation)');
     const before = await appCertificates(clientId);
-    const { lines } = await serve(home);
+    // The client secret is no longer the credential in use: its date must not warn (the certificate's does).
+    const settings = await loadSettings(home, testEnv(home));
+    settings.account.secretExpires = new Date(Date.now() + 5 * DAY).toISOString().slice(0, 10);
+    await saveSettings(home, settings, testEnv(home));
+    const { svc, lines } = await serve(home);
     const warning = await waitFor(() => lines.find((l) => l.includes('cannot renew it by itself')), 'the warning in the log', 30_000);
     assert.match(warning, /"level":40/);
     assert.match(warning, /The certificate expires on \d{4}-\d{2}-\d{2}/);
@@ -121,6 +125,7 @@ describe('the service renews its own certificate before it expires', () => {
     assert.match(warning, new RegExp(`o365-notify register --client-id ${clientId} --auth app-only --self-rotate --grant-admin-consent`));
     assert.equal(sha256((await (await openSecretStore(home, testEnv(home))).getClientCertificate())!), sha256(certificate), 'the certificate in use stays');
     assert.deepEqual(await appCertificates(clientId), before, 'the app keeps its certificate');
+    assert.deepEqual(svc.store.health.listActive().filter((n) => n.kind === 'secret-expiring'), [], 'no warning about the unused client secret');
 
     // status, doctor and the page's checks warn from the certificate's own date.
     const check = await runCli(['config', 'check'], { home });
