@@ -39,6 +39,12 @@ export type DeliveryOutcome =
   /** Worth trying again; `afterMs`: how long the far side asked to wait (Retry-After), if it did. */
   | { kind: 'retry'; afterMs: number | null; problem: DeliveryProblem; requests: number }
   | { kind: 'failed'; problem: DeliveryProblem; requests: number }
+  /**
+   * Not sent and nothing asked of Microsoft: held back here (the daily recipient budget) until
+   * `afterMs` from this answer. Not an attempt: the worker re-queues it for exactly then, without
+   * a retry counted or the retry delay's cap; `problem` says why it waits.
+   */
+  | { kind: 'deferred'; afterMs: number; problem: DeliveryProblem; requests: 0 }
   /** Only a person can fix it (sign in again, consent, a new secret): every e-mail waits. */
   | { kind: 'needs-sign-in'; problem: DeliveryProblem; requests: number };
 
@@ -101,6 +107,9 @@ export function outcomeOfError(err: unknown): Exclude<DeliveryOutcome, { kind: '
     diagnosis,
   };
   const requests = Math.max(0, Math.floor(num(e.requests) ?? 1));
+  // A hold of our own pacing (no request was made) is a wait, not a failed try.
+  const heldMs = num(e.retryAfterMs);
+  if (e.heldLocally === true && e.retryable === true && heldMs !== null) return { kind: 'deferred', afterMs: Math.max(0, heldMs), problem, requests: 0 };
   if (diagnosis !== null && SIGN_IN_GUIDE_STEPS.includes(diagnosis.guideStep)) return { kind: 'needs-sign-in', problem, requests };
   const retryable = typeof e.retryable === 'boolean' ? e.retryable : true;
   if (!retryable) return { kind: 'failed', problem, requests };

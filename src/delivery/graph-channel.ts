@@ -103,6 +103,11 @@ export class GraphChannel implements DeliveryChannel {
       const outcome = outcomeOfError(err);
       const { problem } = outcome;
       const d = problem.diagnosis;
+      if (outcome.kind === 'deferred') {
+        // Held back here (the daily recipient budget), nothing asked of Graph: not a failure.
+        this.logger.info({ id, kind, subject: email.subject, code: problem.code, outcome: outcome.kind, requests: 0, waitMs: outcome.afterMs }, `e-mail held back: ${problem.message}`);
+        return outcome;
+      }
       this.logger.warn(
         {
           id,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createTokenProvider, openAuthSession, type AuthSession, type SessionTokenProvider, diagnoseContext } from '../auth/index.js';
 import { graphBaseUrl, usesEmulator, type Settings } from '../config/index.js';
-import { createMailClient, type GraphSendReport, type MailClient, type MailMessage, type RetryOwner } from '../graph/index.js';
+import { createMailClient, type GraphSendReport, type MailClient, type MailMessage, type RecipientHistory, type RetryOwner } from '../graph/index.js';
 
 /**
  * The configured connection to Microsoft 365: settings -> sign-in session -> token provider ->
@@ -23,6 +23,8 @@ export interface OpenGraphConnectionOptions {
   dropOversizeAttachments?: boolean;
   /** Who retries a retryable answer: the client (default, direct sends) or the caller (the outbox worker). */
   retries?: RetryOwner;
+  /** The store's sent e-mails (outbox.sentRecipientsSince): the daily recipient budget starts from them, not zero. */
+  recipientHistory?: RecipientHistory;
 }
 
 export async function openGraphConnection(options: OpenGraphConnectionOptions = {}): Promise<GraphConnection> {
@@ -37,7 +39,7 @@ export async function openGraphConnection(options: OpenGraphConnectionOptions = 
     mode: settings.account.auth === 'app-only' ? 'app-only' : 'delegated',
     sender: settings.account.sender,
     appId: settings.account.clientId,
-    pacing: { messagesPerMinute: settings.mail.messagesPerMinute, requestsPer10Minutes: settings.mail.requestsPer10Minutes, recipientsPerDay: settings.mail.recipientsPerDay },
+    pacing: { messagesPerMinute: settings.mail.messagesPerMinute, requestsPer10Minutes: settings.mail.requestsPer10Minutes, recipientsPerDay: settings.mail.recipientsPerDay, recipientHistory: options.recipientHistory },
     dropOversizeAttachments: options.dropOversizeAttachments,
     diagnoseContext: diagnoseContext(settings),
     retries: options.retries,

@@ -77,7 +77,8 @@ function defaultOwner(): string {
  * a lease, makes one attempt per claim through the DeliveryChannel, and records every attempt.
  * The policy: what is retryable and how long Graph asked to wait come from the channel (the Graph
  * client's decision in graph/retry.ts); the spacing is that module's exponential backoff, never
- * shorter than Retry-After, bounded by maxAttempts. Permanent failures stay visible as `failed`
+ * shorter than Retry-After, bounded by maxAttempts. A local hold (`deferred`: the daily recipient
+ * budget) is no attempt: re-queued for when it ends, uncapped and uncounted. Permanent failures stay visible as `failed`
  * with their diagnosis; failures that need a person park the outbox as `waiting-sign-in` until
  * resumeAfterSignIn(). An attempt is aborted at sendTimeoutMs (down to the HTTP request); an
  * answer that still comes later is recorded as what it was.
@@ -307,6 +308,14 @@ export class DeliveryWorker {
       return { ...base, status };
     }
     const problem = outcome.problem;
+    if (outcome.kind === 'deferred') {
+      // Held back here (the daily recipient budget): no attempt at Microsoft, so none is counted and
+      // the retry delay's cap does not apply; the row waits, its reason shown, until exactly then.
+      const until = at + outcome.afterMs;
+      const status = lost(this.store.outbox.deferClaim(id, attemptId, { at, until, error: problem.message, diagnosis: problem.diagnosis }));
+      this.logger.info({ id, code: problem.code, until: new Date(until).toISOString() }, 'e-mail held back until the budget has room');
+      return { ...base, attempt: attempt - 1, status };
+    }
     const details = {
       at,
       statusCode: problem.statusCode,
@@ -350,7 +359,8 @@ export class DeliveryWorker {
   private recordLate(n: NotificationRow, attemptId: number, outcome: DeliveryOutcome): void {
     if (!this.store.isOpen) return;
     const at = this.hooks.clock();
-    const result = outcome.kind === 'sent' ? 'sent' : outcome.kind === 'needs-sign-in' ? 'waiting-sign-in' : outcome.kind;
+    // A hold answered this late is recorded as a retry: the timed-out attempt already re-queued the row.
+    const result = outcome.kind === 'sent' ? 'sent' : outcome.kind === 'needs-sign-in' ? 'waiting-sign-in' : outcome.kind === 'deferred' ? 'retry' : outcome.kind;
     const p = outcome.kind === 'sent' ? null : outcome.problem;
     const status = this.store.transaction(() => {
       const s = this.store.outbox.recordLateAnswer(n.id, attemptId, {

@@ -9,7 +9,7 @@ export { grantedPermissions, type AccessTokenResult, type TokenProvider } from '
 export { prepareMessage, NOTIFY_ID_HEADER, type Importance, type MailAttachment, type MailMessage, type PreparedAttachment, type PreparedMessage } from './message.js';
 export type { AddressInput, Mailbox } from './addresses.js';
 export { addressProblem, parseAddress } from './addresses.js';
-export { DEFAULT_PACING, type PacingOptions } from './pacing.js';
+export { DEFAULT_PACING, type PacingOptions, type RecipientHistory } from './pacing.js';
 export { DEFAULT_RETRY, backoffDelay, type RetryOptions } from './retry.js';
 export { systemClock, type Clock } from './clock.js';
 export { createHttpsTransport, type HttpTransport } from './http.js';

@@ -116,7 +116,7 @@ export function createMailClient(options: MailClientOptions): MailClient {
   // The daily recipient budget is the mailbox's, shared by every client of this process.
   const sender = options.mode === 'app-only' ? (options.sender ?? '') : 'the signed-in mailbox';
   const key = `${options.baseUrl}|${options.appId?.toLowerCase() ?? ''}|${options.mode === 'app-only' ? sender.toLowerCase() : 'me'}`;
-  const budget = mailboxRecipientBudget(key, options.pacing?.recipientsPerDay ?? DEFAULT_PACING.recipientsPerDay, options.clock ?? systemClock);
+  const budget = mailboxRecipientBudget(key, options.pacing?.recipientsPerDay ?? DEFAULT_PACING.recipientsPerDay, options.clock ?? systemClock, options.pacing?.recipientHistory);
   return withRecipientBudget(client, budget, sender);
 }
 

@@ -27,7 +27,15 @@ export interface PacingOptions {
    * `mail.recipientsPerDay`.
    */
   recipientsPerDay?: number;
+  /**
+   * The recipients this mailbox already sent to (the store's sent e-mails after `sinceMs`, oldest
+   * first), read once when this process's budget for it starts: a restart does not count from zero.
+   */
+  recipientHistory?: RecipientHistory;
 }
+
+/** Sent e-mails' recipient counts since a time, oldest first (the outbox's sent rows). */
+export type RecipientHistory = (sinceMs: number) => readonly { sentAt: number; recipients: number }[];
 
 export const DEFAULT_PACING = { concurrency: 4, messagesPerMinute: 30, requestsPer10Minutes: 10_000, recipientsPerDay: 10_000 } as const;
 
@@ -170,6 +178,21 @@ export class RollingBudget {
     while (this.entries.length > 0 && this.entries[0]!.t <= now - this.windowMs - WINDOW_MARGIN_MS) this.sum -= this.entries.shift()!.n;
   }
 
+  /**
+   * Counts what went out before this budget existed (an earlier run of the process), so the
+   * window holds them until they leave it; oldest first, taken before anything of its own.
+   */
+  seed(history: readonly { sentAt: number; recipients: number }[]): void {
+    const now = this.clock.now();
+    const earlier = history
+      .filter((h) => h.recipients > 0 && h.sentAt <= now)
+      .map((h) => ({ t: h.sentAt, n: h.recipients }))
+      .sort((a, b) => a.t - b.t);
+    this.entries = [...earlier, ...this.entries].sort((a, b) => a.t - b.t);
+    this.sum += earlier.reduce((total, e) => total + e.n, 0);
+    this.prune(now);
+  }
+
   get used(): number {
     this.prune(this.clock.now());
     return this.sum;
@@ -206,10 +229,12 @@ export class RollingBudget {
   }
 }
 
+const DAY_MS = 24 * 3600_000;
+
 /** One recipient budget per mailbox (and clock) in this process, whichever mail client or connection sends. */
 const recipientBudgets = new WeakMap<Clock, Map<string, RollingBudget>>();
 
-export function mailboxRecipientBudget(mailboxKey: string, limit: number, clock: Clock): RollingBudget {
+export function mailboxRecipientBudget(mailboxKey: string, limit: number, clock: Clock, history?: RecipientHistory): RollingBudget {
   let byKey = recipientBudgets.get(clock);
   if (!byKey) {
     byKey = new Map();
@@ -218,7 +243,9 @@ export function mailboxRecipientBudget(mailboxKey: string, limit: number, clock:
   const key = `${mailboxKey}|${limit}`;
   let budget = byKey.get(key);
   if (!budget) {
-    budget = new RollingBudget(clock, limit, 24 * 3600_000);
+    budget = new RollingBudget(clock, limit, DAY_MS);
+    // Seeded once per process: later sends are this budget's own takes (no double count).
+    if (history) budget.seed(history(clock.now() - DAY_MS - WINDOW_MARGIN_MS));
     byKey.set(key, budget);
   }
   return budget;

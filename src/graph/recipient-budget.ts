@@ -8,8 +8,15 @@ import type { RollingBudget } from './pacing.js';
  * mail.recipientsPerDay): over it Exchange still answers 202 and then sends the sender a
  * non-delivery report (5.1.90), so the e-mail would be lost without an error. Each send takes its
  * recipients from the mailbox's budget first; when the budget has no room it fails at once,
- * retryable, with the time until it has: the outbox worker sends it then.
+ * retryable, with the time until it has, marked as a hold of our own (`heldLocally`: Microsoft
+ * was not asked): the outbox worker re-queues it for then without counting an attempt.
  */
+
+/** The budget has no room yet: nothing was sent, no request made; it can go after `retryAfterMs`. */
+export class RecipientBudgetHold extends GraphSendError {
+  /** Read by the delivery port (outcomeOfError): a local hold is a wait, not a failed attempt. */
+  readonly heldLocally = true;
+}
 
 /** Every address of To, Cc and Bcc, duplicates included (at least as many as Exchange counts). */
 function messageRecipients(message: MailMessage): number {
@@ -46,12 +53,12 @@ function overBudget(sender: string, budget: RollingBudget, recipients: number, w
     });
   }
   const at = new Date(budget.clock.now() + waitMs).toISOString();
-  return new GraphSendError({
+  return new RecipientBudgetHold({
     status: 0,
     code: 'RecipientRateLimit',
     message:
-      `Not sent yet: its ${recipients} recipient(s) would go over ${limitText}, and over it Exchange accepts the e-mail and then ` +
-      `refuses it with a non-delivery report. It can go at ${at}, when the oldest recipients leave the 24 hours. ` +
+      `Waiting for the daily recipient budget until ${at}: not sent yet, its ${recipients} recipient(s) would go over ${limitText}, ` +
+      `and over it Exchange accepts the e-mail and then refuses it with a non-delivery report. It goes then, when the oldest recipients leave the 24 hours. ` +
       `To send more in a day, send fewer e-mails (group alerts) or send as a second mailbox.`,
     attempts: 0,
     retryable: true,

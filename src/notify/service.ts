@@ -216,7 +216,8 @@ export class NotificationService {
   private onDeliveryResult(r: DeliveryResult): void {
     this.metricsValue.graphRequests += r.requests;
     if (r.status === 'sent') this.metricsValue.emailSent(r.kind, r.latencyMs);
-    else if (r.status === 'queued') this.metricsValue.emailRetries++;
+    // A hold of the recipient budget (outcome deferred) is no retry: nothing was tried.
+    else if (r.status === 'queued' && r.outcome !== 'deferred') this.metricsValue.emailRetries++;
     else if (r.status === 'failed') this.metricsValue.emailFailed(r.failure?.diagnosis?.guideStep || r.failure?.code || 'error');
   }
 }

@@ -115,10 +115,12 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   if (homeMode) logger.warn({ component: 'settings', home }, homeMode.message);
 
   const store = openStore(serviceStorePath(home), { durability: settings.service.durability });
+  // The daily recipient budget starts from what the outbox sent in the last 24 hours (a restart does not reset it).
+  const recipientHistory = (sinceMs: number) => store.outbox.sentRecipientsSince(sinceMs);
   let connection: GraphConnection;
   try {
     // The worker owns retries of queued e-mails: the client tries each request once.
-    connection = await openGraphConnection({ home, env, settings, retries: 'caller' });
+    connection = await openGraphConnection({ home, env, settings, retries: 'caller', recipientHistory });
   } catch (err) {
     store.close();
     throw err;
@@ -203,7 +205,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   let watch: SignInWatch | undefined;
   let fileWatch: FileChangeWatch | undefined;
   const freshMailer = async () => {
-    channel.replace(await openGraphConnection({ home, env, settings, retries: 'caller' }));
+    channel.replace(await openGraphConnection({ home, env, settings, retries: 'caller', recipientHistory }));
     restartKeepAlive();
   };
 

@@ -12,6 +12,7 @@ import {
   type NotificationRecord,
   type NotificationSummary,
   type OutboxCounts,
+  type SentRecipients,
 } from './outbox-records.js';
 import type { DeliveryAttemptRow, NotificationRow, NotificationStatus } from './rows.js';
 
@@ -32,6 +33,7 @@ export class OutboxHistory {
   private readonly oldestOpen: Database.Statement;
   private readonly retriesOf: Database.Statement;
   private readonly sentBefore: Database.Statement;
+  private readonly sentSince: Database.Statement;
   private readonly failedBefore: Database.Statement;
   private readonly deleteMany: (ids: string[]) => number;
   /** The page's statements, prepared on first use (one per filter combination). */
@@ -41,6 +43,11 @@ export class OutboxHistory {
     // Retention (store.retentionDays / failedRetentionDays): the oldest finished rows, by index, a batch at a time.
     this.sentBefore = db.prepare(
       "SELECT id FROM notifications INDEXED BY notifications_sent WHERE status = 'sent' AND sent_at < ? ORDER BY sent_at LIMIT ?",
+    );
+    // The daily recipient budget's history (a rolling 24 hours): a range of the same index, in its order.
+    this.sentSince = db.prepare(
+      `SELECT sent_at, json_array_length(recipients) + json_array_length(cc) + json_array_length(bcc) AS n
+       FROM notifications INDEXED BY notifications_sent WHERE status = 'sent' AND sent_at > ? ORDER BY sent_at`,
     );
     this.failedBefore = db.prepare(
       "SELECT id FROM notifications INDEXED BY notifications_status WHERE status = 'failed' AND created_at < ? ORDER BY created_at LIMIT ?",
@@ -171,6 +178,11 @@ export class OutboxHistory {
   lastSentNotification(): LastSent | undefined {
     const r = this.lastSent.get() as { id: string; subject: string; sent_at: number | null; recipients: string } | undefined;
     return r && { id: r.id, subject: r.subject, sentAt: r.sent_at, to: parseJsonColumn<string[]>(r.recipients, []) };
+  }
+
+  /** Recipients (To, Cc and Bcc) of each e-mail sent after `sinceMs`, oldest first (seeds the recipient budget). */
+  sentRecipientsSince(sinceMs: number): SentRecipients[] {
+    return (this.sentSince.all(sinceMs) as { sent_at: number; n: number }[]).map((r) => ({ sentAt: r.sent_at, recipients: r.n }));
   }
 
   lastProblemAttempt(): DeliveryAttemptRow | undefined {

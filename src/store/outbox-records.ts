@@ -142,6 +142,12 @@ export interface OutboxCounts {
 /** An outbox row without its bodies. */
 export type NotificationSummary = Omit<NotificationRow, 'html' | 'text'>;
 
+/** One sent e-mail's recipient count and when it went (the daily recipient budget's history). */
+export interface SentRecipients {
+  sentAt: number;
+  recipients: number;
+}
+
 /** The last e-mail that went out, as the status shows it. */
 export interface LastSent {
   id: string;

@@ -15,7 +15,7 @@ import {
   type NotificationRecord,
   type UnsentGroupEmail,
 } from './outbox-records.js';
-import type { NewNotification, NotificationRow, NotificationStatus } from './rows.js';
+import type { NewNotification, NotificationRow, NotificationStatus, StoredDiagnosis } from './rows.js';
 
 // The row shapes and the repository's types live in outbox-records.ts (shared with PostgreSQL).
 export * from './outbox-records.js';
@@ -49,6 +49,8 @@ export class OutboxRepository extends OutboxHistory {
   private readonly withdrawUnsent: (id: string) => boolean;
   private readonly unsentOfGroup: Database.Statement;
   private readonly rewrite: Database.Statement;
+  private readonly deferRow: Database.Statement;
+  private readonly dropAttempt: Database.Statement;
 
   constructor(db: Database.Database) {
     super(db);
@@ -98,6 +100,12 @@ export class OutboxRepository extends OutboxHistory {
         message_id = coalesce(@messageId, message_id), sent_at = @at, updated_at = @at
       WHERE id = @id AND status IN ('queued', 'waiting-sign-in')`);
     this.attemptById = db.prepare('SELECT * FROM delivery_attempts WHERE id = ?');
+    // A claim answered by a local hold: back in the queue for `until`, the claim's attempt undone.
+    this.deferRow = db.prepare(`
+      UPDATE notifications SET status = 'queued', attempts = max(attempts - 1, 0), next_attempt_at = @until,
+        last_error = @error, diagnosis = @diagnosis, updated_at = @at, claim_attempt_id = NULL, lease_owner = NULL, lease_expires_at = NULL
+      WHERE id = @id AND status = 'sending' AND claim_attempt_id IS @attemptId`);
+    this.dropAttempt = db.prepare("DELETE FROM delivery_attempts WHERE id = ? AND result = 'in-flight'");
     // Re-queued: leases that expired, and those left by an earlier run of this instance (it died).
     const stale = `status = 'sending' AND (lease_expires_at IS NULL OR lease_expires_at <= @now
         OR (@instance IS NOT NULL AND lease_owner LIKE @instance || '/%' AND lease_owner <> @owner))`;
@@ -233,6 +241,19 @@ export class OutboxRepository extends OutboxHistory {
       at: outcome.at,
     });
     return moved.changes > 0 ? status : 'lost';
+  }
+
+  /**
+   * The claim was answered by a hold of our own (the daily recipient budget): nothing was asked of
+   * Microsoft, so it is no attempt - its in-flight attempt is removed and the count given back -
+   * and the row is queued for `until` with the reason shown. `lost` when another claim owns it.
+   */
+  deferClaim(notificationId: string, attemptId: number, hold: { at: number; until: number; error: string; diagnosis: StoredDiagnosis | null }): FinishResult {
+    return this.db.transaction((): FinishResult => {
+      this.dropAttempt.run(attemptId);
+      const moved = this.deferRow.run({ id: notificationId, attemptId, until: hold.until, error: hold.error, diagnosis: jsonOrNull(hold.diagnosis), at: hold.at });
+      return moved.changes > 0 ? 'queued' : 'lost';
+    }).immediate();
   }
 
   /**

@@ -78,6 +78,8 @@ describe('query plans of the hot paths (issue 14)', () => {
       h.service.deliveries({ limit: 25, status: 'failed', before: { createdAt: last.createdAt, id: last.id } });
       h.service.deliveries({ kind: 'test', limit: 1 });
       h.service.deliveries({ limit: 5, includeBodies: true });
+      // The daily recipient budget's start (service start, issue 13.7): the last 24 hours' sent e-mails.
+      assert.ok(h.store.outbox.sentRecipientsSince(h.clock.now - 24 * 60 * MINUTE).length > 0, 'sent e-mails in the last 24 hours');
       // The retention's deletions, a year on.
       await h.service.tick(h.clock.advance(400 * 24 * 60 * MINUTE));
       recording = false;
@@ -89,6 +91,7 @@ describe('query plans of the hot paths (issue 14)', () => {
       assert.ok(statements.some((s) => /INDEXED BY notifications_claim/.test(s)), 'the claim query ran');
       assert.ok(statements.some((s) => /FROM delivery_attempts INDEXED BY delivery_attempts_problems/.test(s)), 'the last-problem query ran');
       assert.ok(statements.some((s) => /^DELETE FROM notifications WHERE id IN/.test(s)), 'the retention ran');
+      assert.ok(statements.some((s) => /json_array_length\(recipients\)/.test(s)), 'the recipient budget query ran');
       assert.deepEqual(planProblems(h.store.db, statements), []);
     } finally {
       h.close();

@@ -10,8 +10,9 @@ import {
   type Lease,
   type NotificationRecord,
   type OutboxCounts,
+  type SentRecipients,
 } from '../outbox.js';
-import type { DeliveryAttemptRow, NewNotification, NotificationRow, NotificationStatus } from '../rows.js';
+import type { DeliveryAttemptRow, NewNotification, NotificationRow, NotificationStatus, StoredDiagnosis } from '../rows.js';
 import { inTransaction } from './pool.js';
 
 const STATUS_OF: Record<AttemptOutcome['result'], NotificationStatus> = {
@@ -201,6 +202,34 @@ export class PgOutbox {
       );
       return (moved.rowCount ?? 0) > 0 ? status : 'lost';
     });
+  }
+
+  /**
+   * The claim was answered by a local hold (the daily recipient budget): no attempt at Microsoft,
+   * so its in-flight attempt is removed and the count given back; the row is queued for `until`
+   * with the reason shown. `lost` when another claim owns it (as SQLite's deferClaim).
+   */
+  async deferClaim(notificationId: string, attemptId: number, hold: { at: number; until: number; error: string; diagnosis: StoredDiagnosis | null }): Promise<FinishResult> {
+    return inTransaction(this.pool, async (client) => {
+      await client.query("DELETE FROM delivery_attempts WHERE id = $1 AND result = 'in-flight'", [attemptId]);
+      const moved = await client.query(
+        `UPDATE notifications SET status = 'queued', attempts = greatest(attempts - 1, 0), next_attempt_at = $3, last_error = $4,
+           diagnosis = $5, updated_at = $6, claim_attempt_id = NULL, lease_owner = NULL, lease_expires_at = NULL
+         WHERE id = $1 AND status = 'sending' AND claim_attempt_id = $2`,
+        [notificationId, attemptId, hold.until, hold.error, jsonOrNull(hold.diagnosis), hold.at],
+      );
+      return (moved.rowCount ?? 0) > 0 ? 'queued' : 'lost';
+    });
+  }
+
+  /** Recipients (To, Cc and Bcc) of each e-mail sent after `sinceMs`, oldest first, through notifications_sent. */
+  async sentRecipientsSince(sinceMs: number): Promise<SentRecipients[]> {
+    const { rows } = await this.pool.query<{ sent_at: string | number; n: number }>(
+      `SELECT sent_at, json_array_length(recipients::json) + json_array_length(cc::json) + json_array_length(bcc::json) AS n
+       FROM notifications WHERE status = 'sent' AND sent_at > $1 ORDER BY sent_at`,
+      [sinceMs],
+    );
+    return rows.map((r) => ({ sentAt: Number(r.sent_at), recipients: Number(r.n) }));
   }
 
   /**

@@ -23,6 +23,8 @@ interface OutboxUnderTest {
   countByStatus(): Promise<OutboxCounts>;
   attempts(id: string): Promise<DeliveryAttemptRow[]>;
   eventIds(id: string): Promise<number[]>;
+  deferClaim(id: string, attemptId: number, hold: { at: number; until: number; error: string; diagnosis: null }): Promise<FinishResult>;
+  sentRecipientsSince(sinceMs: number): Promise<{ sentAt: number; recipients: number }[]>;
 }
 
 function notification(id: string, offset: number): NewNotification {
@@ -51,7 +53,14 @@ async function scenario(outbox: OutboxUnderTest): Promise<unknown> {
   const bAttempt = (await outbox.attempts('b'))[0]!;
   log.push(await outbox.recordLateAnswer('b', bAttempt.id, { result: 'sent', at: T0 + 3_000, messageId: 'msg-b-late' }));
   log.push(await outbox.countByStatus());
-  for (const id of ['a', 'b', 'c', 'd']) {
+  // A local hold (the daily recipient budget): back in the queue for then, its attempt undone; a stale claim is lost.
+  await outbox.add(notification('e', 4_000));
+  const e = await outbox.claimById('e', T0 + 4_000, LEASE);
+  const hold = { at: T0 + 4_001, until: T0 + 90_000, error: 'Waiting for the daily recipient budget', diagnosis: null };
+  log.push(await outbox.deferClaim('e', e!.attemptId + 1000, hold));
+  log.push(await outbox.deferClaim('e', e!.attemptId, hold));
+  log.push(await outbox.sentRecipientsSince(T0), await outbox.sentRecipientsSince(T0 + 20));
+  for (const id of ['a', 'b', 'c', 'd', 'e']) {
     log.push(await outbox.get(id));
     log.push((await outbox.attempts(id)).map(({ id: _id, ...rest }) => rest));
     log.push(await outbox.eventIds(id));
@@ -83,6 +92,8 @@ describe('the PostgreSQL outbox behaves as the SQLite one (one scenario, two bac
       countByStatus: async () => s.countByStatus(),
       attempts: async (id) => s.attempts(id),
       eventIds: async (id) => s.eventIds(id),
+      deferClaim: async (id, attemptId, hold) => s.deferClaim(id, attemptId, hold),
+      sentRecipientsSince: async (since) => s.sentRecipientsSince(since),
     };
     const parsed = parseStoreUrl(await postgres.createDatabase());
     assert.ok(parsed.ok && parsed.location.kind === 'postgres');
