@@ -32,7 +32,8 @@ if (mode === 'bare') {
   port = (server.server.address() as { port: number }).port;
 } else {
   const home = await mkdtemp(join(tmpdir(), 'o365-bench-relay-'));
-  const store = openStore(join(home, 'o365-notify.db'), { durability: 'process-crash' });
+  // As `serve` opens it: the service's default durability, checkpoints in a worker thread.
+  const store = openStore(join(home, 'o365-notify.db'), { durability: 'process-crash', backgroundCheckpoints: true });
   const relay = await startRelay({
     home,
     smtp: smtpOptions({ port: 0, messagesPerMinute: 1_000_000, maxMessageMb: 64 }),

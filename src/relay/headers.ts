@@ -75,10 +75,13 @@ export function fieldText(f: HeaderField): string {
 /** The value with encoded words decoded (for display: subject, names). */
 export function decodedText(f: HeaderField | undefined): string {
   if (!f) return '';
+  const text = fieldText(f);
+  // Without an encoded word (`=?charset?...`) there is nothing to decode.
+  if (!text.includes('=?')) return text;
   try {
-    return libmime.decodeWords(fieldText(f));
+    return libmime.decodeWords(text);
   } catch {
-    return fieldText(f);
+    return text;
   }
 }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir, rm, statfs } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { noopLogger, type NotifyLogger } from '../infra/index.js';
 import type { RelayRepository } from '../store/index.js';
 import { allowedBy, sameAddress } from './addresses.js';
 import type { RelayCertificate } from './certificate.js';
+import { timeOrderedId } from './ids.js';
 import { verifyPassword } from './passwords.js';
 import { AuthLockout, ConnectionCount, NetworkList, RateLimit, isLoopbackIp, normalizeIp } from './policy.js';
 import { receiveMessage } from './receive.js';
@@ -164,7 +164,7 @@ export async function startRelayListener(o: RelayListenerOptions): Promise<Relay
       cb();
     },
     onData(stream: Readable & { sizeExceeded?: boolean }, session, cb) {
-      const id = randomUUID();
+      const id = timeOrderedId(clock());
       const st = state(session);
       const recipients = session.envelope.rcptTo.map((r) => r.address);
       const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';

@@ -114,7 +114,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   const homeMode = await homeDirModeProblem(home);
   if (homeMode) logger.warn({ component: 'settings', home }, homeMode.message);
 
-  const store = openStore(serviceStorePath(home), { durability: settings.service.durability });
+  const store = openStore(serviceStorePath(home), { durability: settings.service.durability, backgroundCheckpoints: true });
   // The daily recipient budget starts from what the outbox sent in the last 24 hours (a restart does not reset it).
   const recipientHistory = (sinceMs: number) => store.outbox.sentRecipientsSince(sinceMs);
   let connection: GraphConnection;

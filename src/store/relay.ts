@@ -140,9 +140,14 @@ export class RelayRepository {
     this.allUsers = db.prepare('SELECT * FROM relay_users ORDER BY name');
     this.deleteUser = db.prepare('DELETE FROM relay_users WHERE name = ?');
     this.touchUser = db.prepare('UPDATE relay_users SET last_used_at = ? WHERE name = ?');
+    this.insertBatch = db.transaction((messages: NewRelayMessage[]) => {
+      for (const message of messages) this.insertOne(message);
+    });
   }
 
   private batch: { messages: NewRelayMessage[]; done: Promise<void> } | undefined;
+  /** Made once: better-sqlite3 builds a transaction's wrappers each time db.transaction() is called. */
+  private readonly insertBatch: Database.Transaction<(messages: NewRelayMessage[]) => void>;
 
   /**
    * Stores the outbox row (kind `relay`, due at once) and the message; resolves once committed.
@@ -156,9 +161,7 @@ export class RelayRepository {
         setImmediate(() => {
           this.batch = undefined;
           try {
-            this.db.transaction(() => {
-              for (const message of messages) this.insertOne(message);
-            }).immediate();
+            this.insertBatch.immediate(messages);
             resolve();
           } catch (err) {
             reject(err);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AlertRepository, GroupRepository } from './alerts.js';
+import { BACKSTOP_FRAMES, Checkpointer } from './checkpointer.js';
 import { EventRepository } from './events.js';
 import { HealthNoticeRepository, MetaRepository } from './health.js';
 import { LATEST_SCHEMA_VERSION, migrate } from './migrations.js';
@@ -34,6 +35,11 @@ export interface StoreOptions {
   busyTimeoutMs?: number;
   /** Called with every statement run, parameters filled in (tests check the query plans of hot paths). */
   trace?: (sql: string) => void;
+  /**
+   * WAL checkpoints (and their fsyncs) in a worker thread instead of inside a commit on the
+   * event loop (checkpointer.ts). For the long-running service; one-shot commands need none.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 export interface IntegrityReport {
@@ -72,6 +78,8 @@ export class Store {
   /** The SMTP relay's messages and users (src/store/relay.ts). */
   readonly relay: RelayRepository;
   readonly durability: Durability;
+  /** Set with `backgroundCheckpoints` while its worker runs. */
+  readonly checkpointer: Checkpointer | undefined;
   private closed = false;
 
   constructor(file: string, options: StoreOptions = {}) {
@@ -102,6 +110,15 @@ export class Store {
     this.health = new HealthNoticeRepository(this.db);
     this.meta = new MetaRepository(this.db);
     this.relay = new RelayRepository(this.db, this.outbox);
+    if (options.backgroundCheckpoints && file !== ':memory:') {
+      this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_FRAMES}`);
+      const checkpointer = new Checkpointer({ file: path.resolve(file), synchronous: this.durability === 'power-loss' ? 'FULL' : 'NORMAL' });
+      // A worker that stopped: SQLite's own checkpoints again.
+      checkpointer.onStopped = () => {
+        if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+      };
+      this.checkpointer = checkpointer;
+    }
   }
 
   get schemaVersion(): number {
@@ -155,6 +172,7 @@ export class Store {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 }
