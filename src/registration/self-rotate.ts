@@ -1,3 +1,4 @@
+import { SignInError } from '../auth/index.js';
 import { graphBaseUrl, type Settings } from '../config/index.js';
 import { createHttpsTransport, type AccessTokenResult } from '../graph/index.js';
 import type { ClientCertificate } from '../secrets/index.js';
@@ -82,12 +83,17 @@ export async function renewOwnCredentialIfDue<New>(options: {
   const clientId = settings.account.clientId;
   if (!rotationDue(settings, credential.expiresAt, options.now) || !clientId) return { kind: 'not-due' };
   const expires = new Date(credential.expiresAt!).toISOString().slice(0, 10);
-  const what = `The ${credential.noun} expires on ${expires}`;
+  const when = `${credential.expiresAt! <= options.now ? 'expired' : 'expires'} on ${expires}`;
+  const what = `The ${credential.noun} ${when}`;
+  const byHand = `Nothing was changed; an administrator can replace it: run \`${credential.byHand}\` (they sign in once).`;
   let token: AccessTokenResult;
   try {
     token = await options.accessToken();
   } catch (err) {
-    return { kind: 'failed', message: `${what}; renewing it needs a token first, and that failed: ${(err as Error).message}` };
+    // Entra's code and fix (a SignInError's diagnosis) say more than msal's message.
+    const d = err instanceof SignInError ? err.diagnosis : null;
+    const why = d ? `${d.code} (${d.title}). ${d.fix}` : (err as Error).message;
+    return { kind: 'failed', message: `${what}; renewing it needs a token with it first, and Entra ID refused one: ${why.replace(/\.?$/, '.')} ${byHand}` };
   }
   const transport = createHttpsTransport({ ca: options.ca });
   try {
@@ -116,7 +122,7 @@ export async function renewOwnCredentialIfDue<New>(options: {
           `\`o365-notify register --client-id ${clientId} --auth app-only --self-rotate --grant-admin-consent\` so the service renews it from now on.`,
       };
     }
-    return { kind: 'failed', message: `Renewing the ${credential.noun} (it expires on ${expires}) failed: ${err.message}` };
+    return { kind: 'failed', message: `Renewing the ${credential.noun} (it ${when}) failed: ${err.message} ${byHand}` };
   } finally {
     transport.close();
   }

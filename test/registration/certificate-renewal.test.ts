@@ -194,4 +194,18 @@ describe('the service renews its own certificate before it expires', () => {
     assert.equal(removed.status, 204, removed.text);
     assert.equal((await appCertificates(clientId)).length, 1);
   });
+  // Last: it moves the emulator's clock past the certificate's end.
+  it('an expired certificate (the service was off past its end): the service says so with the fix, and changes nothing', { timeout: 120_000 }, async () => {
+    const { home, clientId } = await certificateHome(['--self-rotate'], 'ImageManager (certificate expired)');
+    const before = await appCertificates(clientId);
+    assert.equal((await tenant.emu.call('POST', '/_emulator/clock', { advanceSeconds: 11 * 86_400 })).status, 200);
+    // Days later, the access tokens it held have long expired too.
+    await (await openSecretStore(home, testEnv(home))).clearTokenCache();
+    const { lines } = await serve(home);
+    const warning = await waitFor(() => lines.find((l) => l.includes('renewing it needs a token with it first')), 'the warning in the log', 30_000);
+    assert.match(warning, /"level":40/);
+    assert.match(warning, /AADSTS700027/);
+    assert.match(warning, /run `o365-notify certificate create` \(they sign in once\)/);
+    assert.deepEqual(await appCertificates(clientId), before, 'nothing was changed on the app');
+  });
 });
