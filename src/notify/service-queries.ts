@@ -17,6 +17,8 @@ export interface ServiceStatus {
   oldestUndeliveredEvent: { id: number; receivedAt: number } | null;
   lastDelivery: { id: string; subject: string; sentAt: number | null; to: string[] } | null;
   lastError: { notificationId: string; at: number; error: string | null; diagnosis: StoredDiagnosis | null } | null;
+  /** The queued e-mail due first and why it waits (a hold of the daily recipient budget: no attempt, the time it goes). */
+  nextQueued: { id: string; dueAt: number | null; reason: string | null } | null;
   healthNotices: HealthNoticeRow[];
   templateProblems: TemplateProblem[];
   nextGroupFlushAt: number | null;
@@ -48,6 +50,7 @@ export class ServiceQueries {
       lastError: problem
         ? { notificationId: problem.notificationId, at: problem.finishedAt ?? problem.startedAt, error: problem.error, diagnosis: problem.diagnosis }
         : null,
+      nextQueued: store.outbox.nextQueued() ?? null,
       healthNotices: store.health.listActive(),
       templateProblems: this.core.templates.problems,
       nextGroupFlushAt: store.groups.nextFlushAt(),

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { NotificationService, type HealthNoticeKind } from '../notify/index.js';
 import { type DeliveryChannel } from '../delivery/index.js';
-import { openStore, type QueueDepth, type Store } from '../store/index.js';
+import { openStore, type QueueDepth, type SentRecipients, type Store } from '../store/index.js';
 import type { StoredDiagnosis } from '../diagnose/index.js';
 import { serviceRecordPath, serviceStorePath } from './paths.js';
 import { readServiceRecord, recordedProcessAlive, type ServiceRecord } from './service-record.js';
@@ -66,10 +66,33 @@ export interface StoreSummary {
   oldestUndeliveredEvent: { id: number; receivedAt: string } | null;
   lastDelivery: { id: string; subject: string; sentAt: string | null; to: string[] } | null;
   lastError: { notificationId: string; at: string; error: string | null; diagnosis: StoredDiagnosis | null } | null;
+  /** The queued e-mail due first and why it waits (a hold of the daily recipient budget says until when). */
+  nextQueued: { id: string; dueAt: string | null; reason: string | null } | null;
   healthNotices: { kind: HealthNoticeKind; message: string; since: string; diagnosis: StoredDiagnosis | null }[];
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The recipients the service's outbox sent since a time (the daily recipient budget of a CLI
+ * `send`, which sends outside the outbox): read-only use of the home's store, empty when the
+ * service never ran here or the store cannot be read (the send then counts only itself).
+ */
+export function storeRecipientHistory(home: string): (sinceMs: number) => SentRecipients[] {
+  return (sinceMs) => {
+    const file = serviceStorePath(home);
+    if (!fs.existsSync(file)) return [];
+    let store: Store | undefined;
+    try {
+      store = openStore(file);
+      return store.outbox.sentRecipientsSince(sinceMs);
+    } catch {
+      return [];
+    } finally {
+      store?.close();
+    }
+  };
+}
 
 /** What `status` shows of the notification queue; null when the service never ran in this home. */
 export function readStoreSummary(home: string): StoreSummary | null {
@@ -81,6 +104,7 @@ export function readStoreSummary(home: string): StoreSummary | null {
     const oldest = store.events.oldestUndeliveredEvent();
     const last = store.outbox.lastSentNotification();
     const problem = store.outbox.lastProblemAttempt();
+    const next = store.outbox.nextQueued();
     return {
       file,
       queue: store.queueDepth(),
@@ -89,6 +113,7 @@ export function readStoreSummary(home: string): StoreSummary | null {
       lastError: problem
         ? { notificationId: problem.notificationId, at: iso(problem.finishedAt ?? problem.startedAt), error: problem.error, diagnosis: problem.diagnosis }
         : null,
+      nextQueued: next ? { id: next.id, dueAt: next.dueAt === null ? null : iso(next.dueAt), reason: next.reason } : null,
       healthNotices: store.health.listActive().map((n) => ({ kind: n.kind, message: n.message, since: iso(n.firstSeenAt), diagnosis: n.diagnosis })),
     };
   } finally {

@@ -17,6 +17,8 @@ export {
   type UnsentGroupEmail,
   type NotificationSummary,
   type OutboxCounts,
+  type SentRecipients,
+  type NextQueued,
 } from './outbox.js';
 export { RelayRepository, type NewRelayMessage, type RelayMessageRow, type RelayUserRow } from './relay.js';
 export { SilenceRepository } from './silences.js';

@@ -12,6 +12,7 @@ import {
   type NotificationRecord,
   type NotificationSummary,
   type OutboxCounts,
+  type NextQueued,
   type SentRecipients,
 } from './outbox-records.js';
 import type { DeliveryAttemptRow, NotificationRow, NotificationStatus } from './rows.js';
@@ -34,6 +35,7 @@ export class OutboxHistory {
   private readonly retriesOf: Database.Statement;
   private readonly sentBefore: Database.Statement;
   private readonly sentSince: Database.Statement;
+  private readonly firstQueued: Database.Statement;
   private readonly failedBefore: Database.Statement;
   private readonly deleteMany: (ids: string[]) => number;
   /** The page's statements, prepared on first use (one per filter combination). */
@@ -48,6 +50,9 @@ export class OutboxHistory {
     this.sentSince = db.prepare(
       `SELECT sent_at, json_array_length(recipients) + json_array_length(cc) + json_array_length(bcc) AS n
        FROM notifications INDEXED BY notifications_sent WHERE status = 'sent' AND sent_at > ? ORDER BY sent_at`,
+    );
+    this.firstQueued = db.prepare(
+      "SELECT id, next_attempt_at, last_error FROM notifications INDEXED BY notifications_claim WHERE status = 'queued' ORDER BY next_attempt_at, created_at LIMIT 1",
     );
     this.failedBefore = db.prepare(
       "SELECT id FROM notifications INDEXED BY notifications_status WHERE status = 'failed' AND created_at < ? ORDER BY created_at LIMIT ?",
@@ -183,6 +188,12 @@ export class OutboxHistory {
   /** Recipients (To, Cc and Bcc) of each e-mail sent after `sinceMs`, oldest first (seeds the recipient budget). */
   sentRecipientsSince(sinceMs: number): SentRecipients[] {
     return (this.sentSince.all(sinceMs) as { sent_at: number; n: number }[]).map((r) => ({ sentAt: r.sent_at, recipients: r.n }));
+  }
+
+  /** The queued e-mail due first, and why it waits if it does (a retry's error, a hold of the recipient budget). */
+  nextQueued(): NextQueued | undefined {
+    const r = this.firstQueued.get() as { id: string; next_attempt_at: number | null; last_error: string | null } | undefined;
+    return r && { id: r.id, dueAt: r.next_attempt_at, reason: r.last_error };
   }
 
   lastProblemAttempt(): DeliveryAttemptRow | undefined {

@@ -148,6 +148,13 @@ export interface SentRecipients {
   recipients: number;
 }
 
+/** The queued e-mail due first, as the status shows it: when, and why it waits (null: not tried yet). */
+export interface NextQueued {
+  id: string;
+  dueAt: number | null;
+  reason: string | null;
+}
+
 /** The last e-mail that went out, as the status shows it. */
 export interface LastSent {
   id: string;

@@ -96,6 +96,8 @@ describe('an e-mail held by the daily recipient budget (issue 13.7)', () => {
         assert.ok(held.nextAttemptAt! > T0 + 24 * HOUR && held.nextAttemptAt! < T0 + 24 * HOUR + 5_000, `due ${new Date(held.nextAttemptAt!).toISOString()}`);
       }
       assert.deepEqual(results.slice(3).map((r) => [r.outcome, r.status, r.requests]), [['deferred', 'queued', 0], ['deferred', 'queued', 0]]);
+      // What `status` shows: the next e-mail waits, and why.
+      assert.match(store.outbox.nextQueued()!.reason!, /^Waiting for the daily recipient budget until/);
 
       // Every hour until then: nothing is due, nothing is tried.
       for (let h = 5; h < 24; h++) assert.deepEqual(await worker.drain((clock.t = T0 + h * HOUR)), []);

@@ -5,7 +5,7 @@ import { DEFAULT_LIMITS } from '../../src/emulator/context.js';
 import { DEMO_APPS } from '../../src/emulator/index.js';
 import { createHttpsTransport, createMailClient, type MailClient, type PacingOptions, type TokenProvider } from '../../src/graph/index.js';
 import { inbox, request, waitFor } from '../server/helpers.js';
-import { testEnv } from '../support/cli.js';
+import { runCli, testEnv } from '../support/cli.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { SENDER, serviceHome, startServiceRig, TEAM, type ServiceRig } from '../support/service.js';
 import { ALERTS, delegatedToken, IT_TEAM } from './graph-support.js';
@@ -117,7 +117,23 @@ describe('the service keeps under the daily recipient limit: 0 NDRs (issue 13.7)
     assert.match(reason, /mail\.recipientsPerDay = 3 in a rolling 24 hours/);
     assert.match(reason, /non-delivery report/);
     assert.equal((await inbox(emu, TEAM)).length, 3, 'no more than the budget went out');
+    // The status says why the queue waits (API and CLI).
+    const status = (await request(svc.url, 'GET', '/api/v1/status', { token })).json;
+    assert.match(status.service.nextQueued.reason, /^Waiting for the daily recipient budget until/);
+    const cli = await runCli(['status'], { home: rig.home });
+    assert.match(cli.stdout, /Next e-mail waits\s+until \d{4}-\d\d-\d\dT[^:]+:\d\d:\d\d\.\d+Z: Waiting for the daily recipient budget until/);
     assert.equal(await ndrCount(emu, SENDER), 0);
     assert.equal((await emu.call('GET', '/_emulator/stats')).json().nonDeliveryReports, 0);
+  });
+
+  it('a CLI send from the same home counts what the service sent: not sent, with the time, nothing asked of Graph', async () => {
+    const { emu, home } = rig;
+    const before = (await emu.call('GET', '/_emulator/stats')).json();
+    const run = await runCli(['send', '--to', TEAM, '--subject', 'by hand', '--text', 'over the budget'], { home });
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.match(run.stderr, /Waiting for the daily recipient budget until \d{4}-\d\d-\d\dT.*mail\.recipientsPerDay = 3/);
+    const after = (await emu.call('GET', '/_emulator/stats')).json();
+    assert.equal(after.messagesDelivered, before.messagesDelivered, 'nothing reached Graph');
+    assert.equal(after.nonDeliveryReports, 0);
   });
 });

@@ -2,10 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { hostname } from 'node:os';
 import { readAuthState } from '../../auth/index.js';
-import { authorityFor, graphBaseUrl, readSettings } from '../../config/index.js';
+import { authorityFor, graphBaseUrl, readSettings, resolveHome } from '../../config/index.js';
 import { formatDiagnosis } from '../../diagnose/index.js';
 import { GraphSendError, type MailAttachment, type MailMessage, type GraphSendReport } from '../../graph/index.js';
 import { openGraphConnection } from '../../delivery/index.js';
+import { storeRecipientHistory } from '../../server/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 import { printSignInFailure } from './login.js';
 
@@ -48,7 +49,9 @@ function printSent(ctx: CliContext, result: GraphSendReport, to: string[]): void
 }
 
 async function sendWithConfiguredPath(ctx: CliContext, message: MailMessage, to: string[], dropOversizeAttachments = false): Promise<number> {
-  const mailer = await openGraphConnection({ home: ctx.home, env: ctx.env, dropOversizeAttachments });
+  // The daily recipient budget counts what the service of this home sent in the last 24 hours too.
+  const recipientHistory = storeRecipientHistory(resolveHome(ctx.home, ctx.env));
+  const mailer = await openGraphConnection({ home: ctx.home, env: ctx.env, dropOversizeAttachments, recipientHistory });
   try {
     const result = await mailer.client.send(message);
     printSent(ctx, result, to);

@@ -10,8 +10,8 @@ const usage = `Usage: o365-notify status [--json]
 Shows the account, the access token's expiry, the last refresh and the refresh token's age
 (Entra ID ends it after 90 days unused), the client secret's expiry, and whether you must
 sign in again and why. Once the service has run (\`o365-notify serve\`): the notification queue,
-the last delivery, the last delivery error and open health warnings. Exit 1 when something
-needs you.`;
+the last delivery, the last delivery error, why the next queued e-mail waits (a retry, or the daily
+recipient budget) and open health warnings. Exit 1 when something needs you.`;
 
 function line(ctx: CliContext, label: string, value: string | undefined): void {
   writeLine(ctx.stdout, `${label.padEnd(22)} ${value ?? '-'}`);
@@ -53,6 +53,8 @@ function printNotifications(ctx: CliContext, n: StoreSummary): void {
     line(ctx, 'Last delivery error', `${n.lastError.at} ${n.lastError.diagnosis?.title ?? n.lastError.error ?? ''}`);
     if (n.lastError.diagnosis?.fix) line(ctx, '  fix', n.lastError.diagnosis.fix);
   }
+  // Why the next e-mail waits, e.g. "Waiting for the daily recipient budget until ..." (no attempt made).
+  if (n.nextQueued?.reason) line(ctx, 'Next e-mail waits', `until ${n.nextQueued.dueAt ?? 'now'}: ${n.nextQueued.reason}`);
   for (const h of n.healthNotices) writeLine(ctx.stdout, `Warning (${h.kind}, since ${h.since}): ${h.message}`);
 }
 
