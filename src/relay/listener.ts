@@ -59,6 +59,7 @@ export const INLINE_LIMIT = 256 * 1024;
 export const MAX_OPEN_MESSAGES = 20_000;
 
 interface SessionState {
+  ip?: string;
   user?: { name: string; allowedFrom: string[]; allowedRecipients: string[] };
 }
 
@@ -81,7 +82,8 @@ export async function startRelayListener(o: RelayListenerOptions): Promise<Relay
     if (!st) states.set(s.id, (st = {}));
     return st;
   };
-  const ipOf = (s: SMTPServerSession) => normalizeIp(s.remoteAddress);
+  // Normalised once per connection: every check of a message asks for it.
+  const ipOf = (s: SMTPServerSession) => (states.get(s.id)?.ip ?? normalizeIp(s.remoteAddress));
   // Free disk space, looked at most once a second (a syscall per message costs throughput).
   let disk: { at: number; bytes: number | undefined } = { at: -Infinity, bytes: undefined };
   const freeSpace = async () => {
@@ -94,7 +96,8 @@ export async function startRelayListener(o: RelayListenerOptions): Promise<Relay
   const plainAllowed = (s: SMTPServerSession) => s.secure || isLoopbackIp(s.remoteAddress) || plainClients.has(s.remoteAddress);
   const authRequired = (s: SMTPServerSession) => smtp.requireAuth ?? !isLoopbackIp(s.remoteAddress);
   const fail = (cb: (err?: Error | null) => void, reply: SmtpReply, s: SMTPServerSession, what: string) => {
-    logger.info({ component: 'smtp', session: s.id, client: ipOf(s), user: state(s).user?.name, reply: reply.responseCode, what }, `refused: ${reply.message}`);
+    // states.get, not state(): a refused connection must not get an entry (onClose would release a slot it never took).
+    logger.info({ component: 'smtp', session: s.id, client: ipOf(s), user: states.get(s.id)?.user?.name, reply: reply.responseCode, what }, `refused: ${reply.message}`);
     cb(reply);
   };
 
@@ -103,7 +106,7 @@ export async function startRelayListener(o: RelayListenerOptions): Promise<Relay
       const ip = ipOf(session);
       if (!isLoopbackIp(ip) && !allowedClients.has(ip)) return fail(cb, replies.clientNotAllowed(ip), session, 'connect');
       if (!connections.tryOpen(ip, smtp.maxConnectionsPerClient)) return fail(cb, replies.tooManyConnections(ip, smtp.maxConnectionsPerClient), session, 'connect');
-      state(session);
+      state(session).ip = ip;
       cb();
     },
     onClose(session) {
@@ -174,10 +177,11 @@ export async function startRelayListener(o: RelayListenerOptions): Promise<Relay
         spoolFile = received.spoolFile;
         if (received.tooBig || stream.sizeExceeded) return fail(cb, replies.tooBig(smtp.maxMessageMb), session, 'data');
         if (recipients.length === 0) return fail(cb, replies.noRecipients(), session, 'data');
-        const identity = await o.identity();
         const headerFrom = received.header.headerFrom;
-        if (smtp.fromPolicy === 'reject' && identity.mailbox && headerFrom && !sameAddress(headerFrom, identity.mailbox)) {
-          return fail(cb, replies.sendAsRejected(headerFrom, identity.mailbox), session, 'data');
+        // Only fromPolicy reject looks at the header From here; MAIL FROM already checked canSend.
+        if (smtp.fromPolicy === 'reject' && headerFrom) {
+          const identity = await o.identity();
+          if (identity.mailbox && !sameAddress(headerFrom, identity.mailbox)) return fail(cb, replies.sendAsRejected(headerFrom, identity.mailbox), session, 'data');
         }
         const open = await o.openMessages();
         if (open >= MAX_OPEN_MESSAGES) return fail(cb, replies.storeFull(open), session, 'data');

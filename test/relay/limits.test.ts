@@ -121,6 +121,11 @@ describe('SMTP relay policy: per-user allow lists, fromPolicy reject, rate and c
     const extra = await RawSmtp.connect(svc.relay!.port);
     assert.match(await extra.reply(), new RegExp(`^421 4\\.7\\.0 Too many connections from 127\\.0\\.0\\.1 \\(more than ${MAX_CONNECTIONS} at once\\): try again later, or raise smtp\\.maxConnectionsPerClient`));
     assert.equal(await extra.reply(), '', 'the server closed the extra connection');
+    // The refused connection took no slot, so its end frees none: the next one is refused too.
+    const second = await RawSmtp.connect(svc.relay!.port);
+    assert.match(await second.reply(), /^421 4\.7\.0 Too many connections/);
+    assert.equal(await second.reply(), '');
+    assert.equal(svc.relay!.connections(), MAX_CONNECTIONS);
     open.pop()!.close();
     await waitFor(() => svc.relay!.connections() < MAX_CONNECTIONS, 'the closed connection is counted out');
     const again = await RawSmtp.connect(svc.relay!.port);
