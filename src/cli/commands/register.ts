@@ -26,7 +26,8 @@ exit 1 when something differs.
 
 --self-rotate (app-only) also asks for the application permission Application.ReadWrite.OwnedBy and,
 with --grant-admin-consent, makes the app an owner of itself: the service then renews its own client
-secret account.secretRotateDays (default 30) before it expires.
+secret, or its certificate (\`certificate create\`), account.secretRotateDays (default 30) before it
+expires.
 
 A new app or secret takes a while to reach Entra ID's sign-in service (AADSTS700016 / AADSTS7000215
 meanwhile): register then asks it every few seconds, saying so, for up to --propagation-wait.
