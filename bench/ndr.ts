@@ -110,7 +110,7 @@ export async function ndrSection(): Promise<BenchSection> {
       ],
       notes: [
         'Virtual time: the mail client and the emulator share one clock that jumps to the next pacing wait whenever no request is in flight (test/emulator/shared-clock.ts); requests go over real HTTPS.',
-        'Held back: the e-mail fails at once, retryable with the time the 24 hours have room (RecipientRateLimit); the outbox worker sends it then.',
+        'Held back: nothing is asked of Graph; the e-mail answers at once with the time the 24 hours have room (RecipientRateLimit, a local hold), and the outbox worker re-queues it for exactly then without counting an attempt (test/delivery/budget-hold.test.ts).',
       ],
     };
   } finally {
