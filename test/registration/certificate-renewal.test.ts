@@ -130,6 +130,8 @@ describe('the service renews its own certificate before it expires', () => {
     // status, doctor and the page's checks warn from the certificate's own date.
     const check = await runCli(['config', 'check'], { home });
     assert.match(check.stdout + check.stderr, /The certificate expires on \d{4}-\d{2}-\d{2} \(its own end date\), in (9|10) days/, check.stdout + check.stderr);
+    const doctor = await runCli(['doctor', '--no-send'], { home });
+    assert.match(doctor.stdout, /the certificate "o365-notify" expires on \d{4}-\d{2}-\d{2}, in (9|10) days\. Run `o365-notify certificate rotate` before then/, doctor.stdout);
     const status = await runCli(['status'], { home });
     assert.match(status.stdout, /Certificate\s+in use, expires \d{4}-\d{2}-\d{2} \((9|10) day\(s\) left\)/, status.stdout);
   });
