@@ -34,6 +34,25 @@ describe('recipient budget (Exchange recipient rate limit, issue 13.7)', () => {
     assert.ok('waitMs' in tooMany && tooMany.waitMs === Infinity);
   });
 
+  it('starts from what an earlier run sent (seed): counted until it leaves the 24 hours, older ones not at all', async () => {
+    const clock = new FakeClock();
+    const now = clock.now();
+    const budget = new RollingBudget(clock, 10, DAY);
+    budget.seed([
+      { sentAt: now - 2 * 3600_000, recipients: 4 },
+      { sentAt: now - DAY - 60_000, recipients: 9 },
+      { sentAt: now - 23 * 3600_000, recipients: 5 },
+    ]);
+    assert.equal(budget.used, 9, 'the one from 24 h + 1 min ago is out of the window');
+    const full = budget.take(2);
+    assert.ok('waitMs' in full);
+    // Room when the 5 sent 23 h ago leave: in 1 h (plus the margin).
+    assert.ok(full.waitMs > 3600_000 && full.waitMs < 3600_000 + 5_000, `wait ${full.waitMs}`);
+    assert.ok('release' in budget.take(1));
+    await clock.advance(full.waitMs);
+    assert.equal(budget.used, 5);
+  });
+
   it('counts the To, Cc and Bcc addresses of a MIME message (folded lines too), not others', () => {
     const mime = Buffer.from(
       'From: Alerts <alerts@contoso.com>\r\nTo: a@example.org, "B" <b@example.org>,\r\n c@example.org\r\nCc: d@example.org\r\nBcc: e@example.org\r\n' +
