@@ -28,7 +28,7 @@ const BODY = `<html><body>${'<p>Verification failed for image D:\\Backups\\SRV-F
 const sentChannel: DeliveryChannel = { send: () => Promise.resolve({ kind: 'sent', messageId: null, requests: 1 }) };
 
 /** Fills the store with `size` e-mails of history in one transaction. */
-function fill(store: Store, size: number, now: number): void {
+export function fill(store: Store, size: number, now: number): void {
   const db = store.db;
   const event = db.prepare(
     `INSERT INTO events (received_at, type, severity, status, agent, folder, summary, details, occurred_at, alert_key, group_key, outcome)

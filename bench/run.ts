@@ -15,6 +15,10 @@ import { relayMemorySection, relayThroughputSection } from './relay.js';
 import { historySection } from './history.js';
 import { pgOutboxSection } from './pg-outbox.js';
 import { ndrSection } from './ndr.js';
+import { ingestHistorySection } from './ingest-history.js';
+import { ingestCompareSection } from './ingest-compare.js';
+import { pollingSection } from './polling.js';
+import { cliTimingSection } from './cli-timing.js';
 import { PassThrough } from 'node:stream';
 
 export interface BenchSection {
@@ -95,6 +99,9 @@ function markdown(sections: BenchSection[], startedAt: Date): string {
 /** Benchmarks other modules add (the service's ingest, burst and memory benches). */
 export const extraSections: (() => Promise<BenchSection>)[] = [];
 extraSections.push(serviceIngestSection, serviceBurstSection, serviceMemorySection, relayThroughputSection, relayMemorySection, historySection, pgOutboxSection, ndrSection);
+// Issue 14: ingest as undelivered events pile up, durable vs bare at 8/32 connections (autocannon
+// and the own client), delivery while the status is polled, CLI start-up.
+extraSections.push(ingestHistorySection, ingestCompareSection, pollingSection, cliTimingSection);
 
 async function run(): Promise<void> {
   const startedAt = new Date();

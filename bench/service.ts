@@ -49,7 +49,7 @@ const NOTIFICATIONS = {
 // ---------------------------------------------------------------------------------------------
 // Processes and HTTP
 
-interface Child {
+export interface Child {
   url: string;
   pid: number;
   process: ChildProcess;
@@ -57,7 +57,7 @@ interface Child {
 }
 
 /** Spawns a server process and waits for the line that says where it listens. */
-async function spawnServer(args: string[], env: NodeJS.ProcessEnv, listening: RegExp): Promise<Child> {
+export async function spawnServer(args: string[], env: NodeJS.ProcessEnv, listening: RegExp): Promise<Child> {
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -89,7 +89,7 @@ async function spawnServer(args: string[], env: NodeJS.ProcessEnv, listening: Re
 }
 
 /** A bare Fastify route answering 202 to the same request the service gets: the HTTP stack's ceiling. */
-const BARE_FASTIFY = `
+export const BARE_FASTIFY = `
 import Fastify from 'fastify';
 const app = Fastify({ logger: false });
 app.post('/api/v1/events', async (_request, reply) => reply.code(202).send({ ids: [1] }));
@@ -177,7 +177,7 @@ function watchMemory(pid: number): { peak: () => number; stop: () => void } {
 // ---------------------------------------------------------------------------------------------
 // Ingest
 
-interface IngestResult {
+export interface IngestResult {
   requests: number;
   perSecond: number;
   errors: number;
@@ -185,15 +185,21 @@ interface IngestResult {
 }
 
 /** `clients` loops, each POSTing one event per request on a keep-alive connection, for `seconds`. */
-async function hammer(url: string, token: string, seconds: number, bodyFor: (client: number, n: number) => Buffer): Promise<IngestResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: INGEST_CLIENTS });
+export async function hammer(
+  url: string,
+  token: string,
+  seconds: number,
+  bodyFor: (client: number, n: number) => Buffer,
+  clients = INGEST_CLIENTS,
+): Promise<IngestResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: clients });
   const latencies: number[] = [];
   let errors = 0;
   const end = Date.now() + seconds * 1000;
   const started = process.hrtime.bigint();
   try {
     await Promise.all(
-      Array.from({ length: INGEST_CLIENTS }, async (_, client) => {
+      Array.from({ length: clients }, async (_, client) => {
         for (let n = 0; Date.now() < end; n++) {
           const t0 = process.hrtime.bigint();
           const r = await post(agent, url, '/api/v1/events', bodyFor(client, n), token);
@@ -210,7 +216,7 @@ async function hammer(url: string, token: string, seconds: number, bodyFor: (cli
   return { requests: latencies.length, perSecond: latencies.length / elapsed, errors, latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) } };
 }
 
-function ingestEvent(client: number): Buffer {
+export function ingestEvent(client: number): Buffer {
   return Buffer.from(
     JSON.stringify({ type: 'imagemanager.verification_failed', severity: 'critical', agent: `ING-${client}`, folder: 'D:\\Backups\\SQL01', summary: 'Verification of the latest incremental failed' }),
   );
@@ -359,7 +365,7 @@ async function idleRss(child: Child, settleMs = 1500): Promise<number> {
  * node_modules), so the service is measured as `npm start` runs it: plain JavaScript, no loader.
  * Undefined when the build produced no CLI (the caller falls back to the sources through tsx).
  */
-async function compileService(dir: string): Promise<string | undefined> {
+export async function compileService(dir: string): Promise<string | undefined> {
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const outDir = join(dir, 'dist');
   await new Promise<void>((resolve) => {
@@ -375,6 +381,31 @@ async function compileService(dir: string): Promise<string | undefined> {
   return bin;
 }
 
+/**
+ * An app-only home (client credentials: no interactive sign-in) against the emulator, e-mails to
+ * it-team@, the bench's notification rules and mail pace (raised on both sides), and an API token.
+ */
+export async function setUpServiceHome(emulator: RunningEmulator, home: string): Promise<{ env: NodeJS.ProcessEnv; token: string }> {
+  const secret = emulator.seededSecrets.find((s) => s.clientId === DEMO_APPS.appOnly)!;
+  await cli(
+    ['setup', '--non-interactive', '--emulator', emulator.url, '--emulator-ca', emulator.caPath, '--account-type', 'single-tenant',
+      '--client-id', DEMO_APPS.appOnly, '--tenant-id', DEMO_TENANT_ID, '--auth', 'app-only', '--sender', `alerts@${DEMO_DOMAIN}`,
+      '--to', `it-team@${DEMO_DOMAIN}`, '--client-secret-stdin'],
+    home,
+    secret.value,
+  );
+  const env = { PATH: process.env.PATH, HOME: home, O365_NOTIFY_KEYRING: 'off' };
+  const { settings } = await readSettingsFile(home, env);
+  settings.mail.messagesPerMinute = MESSAGES_PER_MINUTE;
+  settings.otherSections.notifications = NOTIFICATIONS;
+  await saveSettings(home, settings, env);
+  if ((await emulatorPut(emulator, '/_emulator/limits', { messagesPerMinute: MESSAGES_PER_MINUTE, requestsPer10Minutes: 1_000_000 })) !== 200) {
+    throw new Error("could not raise the emulator's limits");
+  }
+  const { token } = await rotateApiToken(home);
+  return { env, token };
+}
+
 async function runServiceBench(): Promise<ServiceBenchResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'o365-bench-svc-emu-'));
   const home = await mkdtemp(join(tmpdir(), 'o365-bench-svc-home-'));
@@ -382,24 +413,7 @@ async function runServiceBench(): Promise<ServiceBenchResult> {
   const emulator = await startEmulator({ dataDir, port: 0 });
   const children: Child[] = [];
   try {
-    // An app-only home (client credentials: no interactive sign-in), e-mails to it-team@.
-    const secret = emulator.seededSecrets.find((s) => s.clientId === DEMO_APPS.appOnly)!;
-    await cli(
-      ['setup', '--non-interactive', '--emulator', emulator.url, '--emulator-ca', emulator.caPath, '--account-type', 'single-tenant',
-        '--client-id', DEMO_APPS.appOnly, '--tenant-id', DEMO_TENANT_ID, '--auth', 'app-only', '--sender', `alerts@${DEMO_DOMAIN}`,
-        '--to', `it-team@${DEMO_DOMAIN}`, '--client-secret-stdin'],
-      home,
-      secret.value,
-    );
-    const env = { PATH: process.env.PATH, HOME: home, O365_NOTIFY_KEYRING: 'off' };
-    const { settings } = await readSettingsFile(home, env);
-    settings.mail.messagesPerMinute = MESSAGES_PER_MINUTE;
-    settings.otherSections.notifications = NOTIFICATIONS;
-    await saveSettings(home, settings, env);
-    if ((await emulatorPut(emulator, '/_emulator/limits', { messagesPerMinute: MESSAGES_PER_MINUTE, requestsPer10Minutes: 1_000_000 })) !== 200) {
-      throw new Error("could not raise the emulator's limits");
-    }
-    const { token } = await rotateApiToken(home);
+    const { env, token } = await setUpServiceHome(emulator, home);
     const serviceEnv = { ...env, O365_NOTIFY_HOME: home };
     const listening = /o365-notify service listening on (http:\/\/\S+)/;
     const fromSources = ['--import', 'tsx', 'src/cli/bin.ts', 'serve', '--port', '0'];
