@@ -7,7 +7,8 @@ import type { NotificationRules } from './rules.js';
 import { pipelineContext, type ServiceCore } from './service-core.js';
 
 export interface SilenceInput {
-  matchers: Matchers;
+  /** Label -> pattern, as sent (API, page, CLI): add() checks each label and value. */
+  matchers: Matchers | Readonly<Record<string, unknown>>;
   /** ms since the epoch, or an ISO 8601 string. */
   endsAt: number | string;
   startsAt?: number | string;

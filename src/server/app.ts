@@ -6,6 +6,7 @@ import { requireApiToken } from './auth-hook.js';
 import { SERVICE_NAME } from './client.js';
 import { installErrorHandler, sendError } from './http.js';
 import { processMetrics } from './metrics.js';
+import { schemaErrorFormatter, typeBoxCompiler } from './schema.js';
 import { registerSettingsPage, type PageContext } from './page/index.js';
 
 export interface AppOptions extends Omit<ApiDeps, 'maxBodyBytes'> {
@@ -36,7 +37,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // A slow client may not hold a connection forever.
     requestTimeout: 60_000,
     return503OnClosing: true,
+    // Route schemas are TypeBox (api-schemas.ts, page/schemas.ts); a request that does not fit gets
+    // the words its shape declares, in the usual answer (http.ts, the page's error handler).
+    schemaErrorFormatter,
   });
+  app.setValidatorCompiler(typeBoxCompiler);
   installErrorHandler(app, options.logger);
   // Fastify's own 404 body is { message, error: 'Not Found', statusCode }: answer in the documented
   // { error, message } form outside /api/v1 too (issue 10.8; the API sets its own, with its routes).

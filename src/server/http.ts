@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { EventValidationError, type FieldError } from '../intake/index.js';
 import { SilenceValidationError } from '../notify/index.js';
 import { StoreSaturatedError } from '../store/index.js';
+import { schemaAnswer } from './schema.js';
 
 /** The API's error answers: `{ error: <code>, message, errors? }`, never a stack trace. */
 export interface ApiErrorBody {
@@ -62,6 +63,9 @@ export function installErrorHandler(app: FastifyInstance, logger: Logger): void 
       return sendError(reply, 400, 'invalid-events', 'The events are not valid; nothing was stored. Fix the fields listed in "errors".', err.errors);
     }
     if (err instanceof SilenceValidationError) return sendError(reply, 400, 'invalid-silence', err.message);
+    // A request that does not fit its route's schema: the shape's own code and words.
+    const misfit = schemaAnswer(err);
+    if (misfit) return sendError(reply, 400, misfit.code, misfit.message);
     if (err instanceof StoreSaturatedError) {
       reply.header('retry-after', String(err.retryAfterSeconds));
       return sendError(reply, 429, 'store-saturated', err.message);

@@ -12,6 +12,7 @@ import { registerRegistrationRoutes } from './routes-register.js';
 import { PageRuntime } from './runtime.js';
 import { SignInFlows } from './sign-in-flows.js';
 import { errorPage } from './view-layout.js';
+import type {} from '../route-config.js';
 
 /**
  * The seam between the service (src/server) and the settings page (src/server/page):
@@ -91,7 +92,7 @@ export async function registerSettingsPage(app: FastifyInstance, context: PageCo
 
     scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       setSecurityHeaders(reply);
-      const routeAccess = (request.routeOptions.config as { access?: RouteAccess } | undefined)?.access;
+      const routeAccess: RouteAccess = request.routeOptions.config?.access;
       if (routeAccess !== 'api') return;
       const changes = isStateChanging(request.method);
       // A cross-site request is refused whatever it carries.
@@ -106,6 +107,14 @@ export async function registerSettingsPage(app: FastifyInstance, context: PageCo
       if (changes && !access.checkCsrfToken(sessionId, typeof token === 'string' ? token : undefined)) {
         return reply.code(403).send({ ok: false, error: 'Refused: the request carries no valid CSRF token. Reload the page and try again.' });
       }
+    });
+
+    // The page's forms read a missing or non-object body as an empty form (schemas.ts): the fields'
+    // own checks then say what is missing, in the page's words.
+    scope.addHook('preValidation', async (request) => {
+      if (request.method === 'GET' || request.method === 'HEAD') return;
+      const body: unknown = request.body;
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) request.body = {};
     });
 
     scope.setErrorHandler(async (err, request, reply) => {

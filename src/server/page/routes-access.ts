@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { SignInError } from '../../auth/index.js';
 import { PAGE_SCRIPT } from './client-script.js';
@@ -6,6 +7,7 @@ import { isLoopbackPeer, isSameOrigin } from './guard.js';
 import { html } from './html.js';
 import { takeLinkToken } from './link-file.js';
 import type { PageRuntime } from './runtime.js';
+import { LoginForm, PageQuery, SignInAnswer } from './schemas.js';
 import { PAGE_CSS } from './style.js';
 import { documentPage, errorPage, lockedPage, signInFinishedPage } from './view-layout.js';
 import { settingsPage } from './view-page.js';
@@ -25,7 +27,8 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-export async function registerAccessRoutes(app: FastifyInstance, page: PageRuntime): Promise<void> {
+export async function registerAccessRoutes(scope: FastifyInstance, page: PageRuntime): Promise<void> {
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
   app.get('/ui/page.js', async (_request, reply) =>
     reply.header('cache-control', 'no-cache').type('text/javascript; charset=utf-8').send(PAGE_SCRIPT),
   );
@@ -34,8 +37,8 @@ export async function registerAccessRoutes(app: FastifyInstance, page: PageRunti
     app.get(path, async (_request, reply) => reply.header('cache-control', 'public, max-age=86400').type('image/svg+xml').send(FAVICON_SVG));
   }
 
-  app.get<{ Querystring: Record<string, unknown> }>('/', async (request, reply) => {
-    const query = request.query ?? {};
+  app.get('/', { schema: { querystring: PageQuery } }, async (request, reply) => {
+    const query = request.query;
     const token = text(query.login);
     if (token !== undefined) {
       // A link the service printed (in memory), or one `o365-notify page link` wrote to the home dir.
@@ -59,13 +62,13 @@ export async function registerAccessRoutes(app: FastifyInstance, page: PageRunti
     return sendHtml(reply, 200, settingsPage(data, page.access.csrfToken(sessionId)));
   });
 
-  app.post<{ Body: Record<string, unknown> }>('/ui/login', async (request, reply) => {
+  app.post('/ui/login', { schema: { body: LoginForm } }, async (request, reply) => {
     if (!isSameOrigin(request)) return sendHtml(reply, 403, errorPage('Refused', 'The sign-in form must be sent from this service\'s own page.'));
     const passwordSet = Boolean(await page.access.passwordSetAt());
     if (page.access.loginsBlocked()) {
       return sendHtml(reply, 429, lockedPage({ passwordSet, message: 'Too many wrong passwords: wait ten minutes, or use a sign-in link.' }));
     }
-    const password = text(request.body?.password) ?? '';
+    const password = text(request.body.password) ?? '';
     if (!passwordSet || !(await page.access.verifyPassword(password))) {
       return sendHtml(reply, 401, lockedPage({ passwordSet, message: 'Wrong password.' }));
     }
@@ -73,7 +76,7 @@ export async function registerAccessRoutes(app: FastifyInstance, page: PageRunti
     return reply.code(303).header('location', '/').send();
   });
 
-  app.post('/ui/logout', { config: { access: 'api' } }, async (request, reply) => {
+  app.post('/ui/logout', { config: { access: 'api' as const } }, async (request, reply) => {
     page.endSession(request, reply);
     return { ok: true, message: 'The page is locked.' };
   });
@@ -83,8 +86,8 @@ export async function registerAccessRoutes(app: FastifyInstance, page: PageRunti
    * redirect_uri http://localhost:PORT). It is cross-site, so it carries no session cookie: it is
    * trusted through `state`, which only the sign-in this page started knows.
    */
-  app.post<{ Body: Record<string, unknown> }>('/', async (request, reply) => {
-    const body = request.body ?? {};
+  app.post('/', { schema: { body: SignInAnswer } }, async (request, reply) => {
+    const body = request.body;
     if (!isLoopbackPeer(request)) {
       return sendHtml(reply, 403, errorPage('Refused', 'Sign-in answers are accepted only from this machine (redirect URI http://localhost).'));
     }

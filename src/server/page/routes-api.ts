@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { signOut, SignInError, diagnoseContext } from '../../auth/index.js';
 import {
@@ -19,6 +20,7 @@ import { isLoopbackPeer, requestOrigin } from './guard.js';
 import { applyNotificationsForm } from './notifications-form.js';
 import type { PageRuntime } from './runtime.js';
 import { pageProblems } from './page-words.js';
+import { AccountFormBody, NotificationsFormBody, PasswordFormBody, SilenceFormBody, SilenceIdParams, StateQuery, TestEmailFormBody } from './schemas.js';
 import { liveFragments } from './view-page.js';
 
 /**
@@ -26,12 +28,6 @@ import { liveFragments } from './view-page.js';
  * live checks, saving the Account and Notifications forms to settings.yaml, sign-in, test e-mail,
  * silences, the admin password.
  */
-
-type Body = Record<string, unknown>;
-
-function bodyOf(body: unknown): Body {
-  return body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Body) : {};
-}
 
 function textOf(value: unknown): string {
   return typeof value === 'string' ? value.trim() : '';
@@ -70,9 +66,10 @@ function shownDiagnosis(d: StoredDiagnosis | null | undefined, consentUrl: strin
   return { ...d, where, ...(d.guideStep === 'admin-consent' && consentUrl ? { adminConsentUrl: consentUrl } : {}) };
 }
 
-export async function registerApiRoutes(app: FastifyInstance, page: PageRuntime): Promise<void> {
+export async function registerApiRoutes(scope: FastifyInstance, page: PageRuntime): Promise<void> {
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
   const { context } = page;
-  const api = { config: { access: 'api' } };
+  const api = { config: { access: 'api' as const } };
 
   async function fileAndSecret() {
     const file = await readSettingsFile(context.home, context.env);
@@ -90,9 +87,9 @@ export async function registerApiRoutes(app: FastifyInstance, page: PageRuntime)
     return { form, settings, store, problems: checkAccount(settings, unreadable, secret) };
   }
 
-  app.get('/ui/api/state', api, async (request) => {
+  app.get('/ui/api/state', { ...api, schema: { querystring: StateQuery } }, async (request) => {
     const data = await page.gather(request);
-    const withFragments = (request.query as Record<string, unknown> | undefined)?.fragments !== undefined;
+    const withFragments = request.query.fragments !== undefined;
     return {
       checklist: data.checklist,
       banner: data.banner,
@@ -110,12 +107,12 @@ export async function registerApiRoutes(app: FastifyInstance, page: PageRuntime)
     };
   });
 
-  app.post('/ui/api/check', api, async (request) => {
+  app.post('/ui/api/check', { ...api, schema: { body: AccountFormBody } }, async (request) => {
     const { settings, problems } = await accountCandidate(request.body);
     return { ok: errorsIn(problems).length === 0, problems: pageProblems(problems), redirectUri: redirectUri(settings) };
   });
 
-  app.post('/ui/api/account', api, async (request, reply) => {
+  app.post('/ui/api/account', { ...api, schema: { body: AccountFormBody } }, async (request, reply) => {
     const { form, settings, store, problems } = await accountCandidate(request.body);
     const blocking = errorsIn(problems).filter((p) => isAccountField(p.field));
     if (blocking.length > 0) return refuse(reply, 400, `Not saved: ${blocking.length} setting(s) do not follow the guide.`, problems);
@@ -127,7 +124,7 @@ export async function registerApiRoutes(app: FastifyInstance, page: PageRuntime)
     return { ok: true, message: `Account settings saved.${secretNote}`, problems: pageProblems(problems) };
   });
 
-  app.post('/ui/api/notifications', api, async (request, reply) => {
+  app.post('/ui/api/notifications', { ...api, schema: { body: NotificationsFormBody } }, async (request, reply) => {
     const file = await readSettingsFile(context.home, context.env);
     const { settings, problems } = applyNotificationsForm(file.settings, request.body);
     if (errorsIn(problems).length > 0) return refuse(reply, 400, 'Not saved: some notification settings cannot be used.', problems);
@@ -136,10 +133,10 @@ export async function registerApiRoutes(app: FastifyInstance, page: PageRuntime)
     return { ok: true, message: 'Notification settings saved.', problems: pageProblems(problems) };
   });
 
-  app.post('/ui/api/silences', api, async (request, reply) => {
-    const body = bodyOf(request.body);
+  app.post('/ui/api/silences', { ...api, schema: { body: SilenceFormBody } }, async (request, reply) => {
+    const body = request.body;
     const matchers: Record<string, string> = {};
-    for (const label of ['type', 'agent', 'folder', 'severity']) if (textOf(body[label])) matchers[label] = textOf(body[label]);
+    for (const label of ['type', 'agent', 'folder', 'severity'] as const) if (textOf(body[label])) matchers[label] = textOf(body[label]);
     try {
       context.service.addSilence({ matchers, endsAt: textOf(body.endsAt), comment: textOf(body.comment), createdBy: 'settings page' });
     } catch (err) {
@@ -152,7 +149,7 @@ export async function registerApiRoutes(app: FastifyInstance, page: PageRuntime)
     return { ok: true, message: 'Silence added.' };
   });
 
-  app.delete<{ Params: { id: string } }>('/ui/api/silences/:id', api, async (request, reply) => {
+  app.delete('/ui/api/silences/:id', { ...api, schema: { params: SilenceIdParams } }, async (request, reply) => {
     if (!context.service.removeSilence(request.params.id)) return refuse(reply, 404, 'No such silence (it may have ended already).');
     return { ok: true, message: 'Silence ended.' };
   });
@@ -227,9 +224,8 @@ export async function registerApiRoutes(app: FastifyInstance, page: PageRuntime)
     return { ok: true, message: 'Checked again with Microsoft Entra ID.' };
   });
 
-  app.post('/ui/api/test-email', api, async (request, reply) => {
-    const body = bodyOf(request.body);
-    const to = textOf(body.to)
+  app.post('/ui/api/test-email', { ...api, schema: { body: TestEmailFormBody } }, async (request, reply) => {
+    const to = textOf(request.body.to)
       .split(/[,;\s]+/)
       .filter((a) => a !== '');
     const bad = to.filter((a) => !isEmailAddress(a));
@@ -260,8 +256,8 @@ export async function registerApiRoutes(app: FastifyInstance, page: PageRuntime)
     return { ok: false, status: result.status, error: `${what} ${failure?.message ?? ''}`.trim(), diagnosis: shownDiagnosis(failure?.diagnosis, consentUrl) };
   });
 
-  app.post('/ui/api/password', api, async (request, reply) => {
-    const body = bodyOf(request.body);
+  app.post('/ui/api/password', { ...api, schema: { body: PasswordFormBody } }, async (request, reply) => {
+    const body = request.body;
     const current = typeof body.currentPassword === 'string' ? body.currentPassword : '';
     const next = typeof body.password === 'string' ? body.password : '';
     const isSet = Boolean(await page.access.passwordSetAt());

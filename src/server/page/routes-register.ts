@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
   ACCOUNT_TYPES,
@@ -14,6 +15,7 @@ import {
 import { GRAPH_CLI_TOOLS_APP_ID, PROPAGATION_WAIT_MS } from '../../registration/index.js';
 import { pageProblems } from './page-words.js';
 import type { PageRegistration } from './register-flow.js';
+import { RegisterFormBody } from './schemas.js';
 
 /** The secret lifetime the portal recommends, as `register --secret-expires` defaults to. */
 const SECRET_LIFETIME_MS = 180 * 86_400_000;
@@ -31,14 +33,15 @@ function problem(field: string, message: string): Problem {
  * shows (account type, sign-in method, Tenant ID, sender); GET /ui/api/register/status is polled.
  * Same guard as the page's other API routes (session, CSRF, same origin).
  */
-export async function registerRegistrationRoutes(app: FastifyInstance, registration: PageRegistration): Promise<void> {
-  const api = { config: { access: 'api' } };
+export async function registerRegistrationRoutes(scope: FastifyInstance, registration: PageRegistration): Promise<void> {
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+  const api = { config: { access: 'api' as const } };
 
   const refuse = (reply: FastifyReply, error: string, problems: Problem[]) => reply.code(400).send({ ok: false, error, problems: pageProblems(problems) });
 
-  app.post('/ui/api/register', api, async (request, reply) => {
+  app.post('/ui/api/register', { ...api, schema: { body: RegisterFormBody } }, async (request, reply) => {
     if (registration.busy()) return reply.code(409).send({ ok: false, error: 'A registration is already running: finish its sign-in first.' });
-    const body = (request.body ?? {}) as Record<string, unknown>;
+    const body = request.body;
     const type = text(body.type) || 'single-tenant';
     const auth = text(body.auth) || 'device-code';
     const tenant = text(body.tenantId) || undefined;
