@@ -1,4 +1,5 @@
-import { pino, type DestinationStream, type Level, type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { DestinationStream, Level, Logger, pino as Pino } from 'pino';
 import { fdLogDestination } from './log-destination.js';
 import { REDACT_PATHS, REDACTED, redact, scrubText } from './redact.js';
 
@@ -34,5 +35,17 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       },
     },
   };
-  return pino(settings, options.destination ?? fdLogDestination(1));
+  return loadPino()(settings, options.destination ?? fdLogDestination(1));
+}
+
+let pinoFn: typeof Pino | undefined;
+
+/**
+ * pino is loaded when the first logger is made, not by every import of infra: a CLI command
+ * that logs nothing (`explain`, `--help`) starts without it (issue 14). pino is CommonJS, so a
+ * synchronous require keeps createLogger synchronous.
+ */
+function loadPino(): typeof Pino {
+  pinoFn ??= (createRequire(import.meta.url)('pino') as { pino: typeof Pino }).pino;
+  return pinoFn;
 }
