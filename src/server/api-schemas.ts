@@ -16,7 +16,7 @@ export const MAX_TEST_RECIPIENTS = 20;
 const queryText = () => Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())]));
 
 export const EventsBody = Type.Unknown({
-  description: 'One ImageManager event or an array of them (docs/api.md "Event fields"); checked by src/intake/events.ts.',
+  description: 'One ImageManager event or an array of them (README "Sending events"); checked by src/intake/events.ts.',
 });
 
 export const AlertsBody = Type.Unknown({

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { rotateApiToken, type RunningService } from '../../src/server/index.js';
 import { DeliveriesQuery, TestEmailBody } from '../../src/server/api-schemas.js';
 import { typeBoxCompiler } from '../../src/server/schema.js';
 import { NOTIFICATION_STATUSES } from '../../src/store/index.js';
+import { renderApiReference } from '../../scripts/docs/api-reference.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { ADMIN, request, serviceHome, startTestService } from './helpers.js';
 
@@ -20,6 +22,14 @@ describe('route schemas (TypeBox): the checks Fastify runs', () => {
     const body = compile(TestEmailBody, 'body')({ to: 5 });
     assert.equal(body.error?.[0]?.message, '"to" must be an e-mail address (or a list of at most 20), such as admin@contoso.com');
     assert.deepEqual(compile(TestEmailBody, 'body')({ to: ['a@contoso.com'] }).value, { to: ['a@contoso.com'] });
+  });
+});
+
+describe('docs/api.md', () => {
+  it('is up to date with the route schemas and names every route that takes a body or a query', async () => {
+    const rendered = await renderApiReference();
+    assert.equal(readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8'), rendered, 'run: node --import tsx scripts/reference.ts');
+    for (const route of ['POST /api/v1/silences', 'GET /api/v1/deliveries', 'POST /ui/api/account', 'POST /ui/login']) assert.ok(rendered.includes(`## \`${route}\``), route);
   });
 });
 
