@@ -40,9 +40,10 @@ export type DeliveryOutcome =
   | { kind: 'retry'; afterMs: number | null; problem: DeliveryProblem; requests: number }
   | { kind: 'failed'; problem: DeliveryProblem; requests: number }
   /**
-   * Not sent and nothing asked of Microsoft: held back here (the daily recipient budget) until
-   * `afterMs` from this answer. Not an attempt: the worker re-queues it for exactly then, without
-   * a retry counted or the retry delay's cap; `problem` says why it waits.
+   * Not sent and nothing asked of Microsoft: held back here (the daily recipient budget, the
+   * mailbox's Retry-After pause) until `afterMs` from this answer. Not an attempt: the worker
+   * re-queues it for exactly then, without a retry counted or the retry delay's cap; `problem`
+   * says why it waits.
    */
   | { kind: 'deferred'; afterMs: number; problem: DeliveryProblem; requests: 0 }
   /** Only a person can fix it (sign in again, consent, a new secret): every e-mail waits. */

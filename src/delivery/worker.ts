@@ -78,10 +78,11 @@ function defaultOwner(): string {
  * The policy: what is retryable and how long Graph asked to wait come from the channel (the Graph
  * client's decision in graph/retry.ts); the spacing is that module's exponential backoff, never
  * shorter than Retry-After, bounded by maxAttempts. A local hold (`deferred`: the daily recipient
- * budget) is no attempt: re-queued for when it ends, uncapped and uncounted. Permanent failures stay visible as `failed`
- * with their diagnosis; failures that need a person park the outbox as `waiting-sign-in` until
- * resumeAfterSignIn(). An attempt is aborted at sendTimeoutMs (down to the HTTP request); an
- * answer that still comes later is recorded as what it was.
+ * budget, a mailbox's Retry-After pause) is no attempt: re-queued for when it ends, uncapped and
+ * uncounted. Permanent failures stay visible as `failed` with their diagnosis; failures that
+ * need a person park the outbox as `waiting-sign-in` until resumeAfterSignIn(). An attempt is
+ * aborted at sendTimeoutMs (down to the HTTP request); an answer that still comes later is
+ * recorded as what it was.
  */
 export class DeliveryWorker {
   private readonly options: Required<Omit<DeliveryOptions, 'owner'>>;
@@ -309,11 +310,11 @@ export class DeliveryWorker {
     }
     const problem = outcome.problem;
     if (outcome.kind === 'deferred') {
-      // Held back here (the daily recipient budget): no attempt at Microsoft, so none is counted and
+      // Held back here (recipient budget, Retry-After pause): no attempt at Microsoft, so none is counted and
       // the retry delay's cap does not apply; the row waits, its reason shown, until exactly then.
       const until = at + outcome.afterMs;
       const status = lost(this.store.outbox.deferClaim(id, attemptId, { at, until, error: problem.message, diagnosis: problem.diagnosis }));
-      this.logger.info({ id, code: problem.code, until: new Date(until).toISOString() }, 'e-mail held back until the budget has room');
+      this.logger.info({ id, code: problem.code, until: new Date(until).toISOString() }, 'e-mail held back here (no request made) until it can go');
       return { ...base, attempt: attempt - 1, status };
     }
     const details = {

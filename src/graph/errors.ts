@@ -29,6 +29,11 @@ export interface GraphSendErrorFields {
   diagnosis?: Diagnosis;
   /** Every problem found in the message (InvalidMessage). */
   problems?: string[];
+  /**
+   * Held back by our own pacing with no request made for it (the daily recipient budget, a
+   * mailbox paused by Retry-After): a wait until `retryAfterMs`, not a failed try.
+   */
+  heldLocally?: boolean;
   cause?: unknown;
 }
 
@@ -43,6 +48,7 @@ export class GraphSendError extends Error {
   requests: number;
   diagnosis: Diagnosis | undefined;
   readonly problems: string[] | undefined;
+  readonly heldLocally: boolean;
 
   constructor(fields: GraphSendErrorFields) {
     super(fields.message, fields.cause === undefined ? undefined : { cause: fields.cause });
@@ -57,6 +63,7 @@ export class GraphSendError extends Error {
     this.requests = fields.requests ?? fields.attempts;
     this.diagnosis = fields.diagnosis;
     this.problems = fields.problems;
+    this.heldLocally = fields.heldLocally ?? false;
   }
 
   /** Plain data for logs and the delivery log (no token, no message content). */
@@ -73,6 +80,7 @@ export class GraphSendError extends Error {
       requests: this.requests,
       diagnosis: this.diagnosis,
       problems: this.problems,
+      heldLocally: this.heldLocally || undefined,
     };
   }
 }

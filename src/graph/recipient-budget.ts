@@ -12,12 +12,6 @@ import type { RollingBudget } from './pacing.js';
  * was not asked): the outbox worker re-queues it for then without counting an attempt.
  */
 
-/** The budget has no room yet: nothing was sent, no request made; it can go after `retryAfterMs`. */
-export class RecipientBudgetHold extends GraphSendError {
-  /** Read by the delivery port (outcomeOfError): a local hold is a wait, not a failed attempt. */
-  readonly heldLocally = true;
-}
-
 /** Every address of To, Cc and Bcc, duplicates included (at least as many as Exchange counts). */
 function messageRecipients(message: MailMessage): number {
   try {
@@ -53,7 +47,8 @@ function overBudget(sender: string, budget: RollingBudget, recipients: number, w
     });
   }
   const at = new Date(budget.clock.now() + waitMs).toISOString();
-  return new RecipientBudgetHold({
+  // No room yet: nothing sent, no request made; the delivery port reads heldLocally as a wait, not a failed try.
+  return new GraphSendError({
     status: 0,
     code: 'RecipientRateLimit',
     message:
@@ -63,6 +58,7 @@ function overBudget(sender: string, budget: RollingBudget, recipients: number, w
     attempts: 0,
     retryable: true,
     retryAfterMs: Math.ceil(waitMs),
+    heldLocally: true,
   });
 }
 

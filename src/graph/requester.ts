@@ -82,9 +82,28 @@ export interface RequesterDeps {
 /** Who waits and tries again after a retryable answer: this client, or the caller (the outbox worker). */
 export type RetryOwner = 'internal' | 'caller';
 
-/** The caller gave up (the worker's send timeout): what is known about the request when it stopped. */
-function cancelledError(step: string, trace: SendTrace, attempts: number, sent: boolean, reason: unknown): GraphSendError {
+/**
+ * The caller gave up (the worker's send timeout): what is known about the request when it stopped.
+ * `pausedUntil`: it was still waiting for the mailbox's Retry-After pause with no request made for
+ * this message - a local hold until then, not a failed try (the worker re-queues it for then).
+ */
+function cancelledError(step: string, trace: SendTrace, attempts: number, sent: boolean, reason: unknown, pausedUntil?: { ms: number; now: number }): GraphSendError {
   const why = reason instanceof Error ? reason.message : 'the send was cancelled';
+  if (!sent && trace.requests === 0 && pausedUntil && pausedUntil.ms > pausedUntil.now) {
+    return new GraphSendError({
+      status: 0,
+      code: 'MailboxPaused',
+      message:
+        `${step}: not sent yet: Microsoft Graph asked this mailbox to wait (Retry-After) until ${new Date(pausedUntil.ms).toISOString()}, ` +
+        'and no request was made for this e-mail; it goes then. If this keeps happening, lower mail.messagesPerMinute or mail.requestsPer10Minutes.',
+      requestIds: [...trace.requestIds],
+      attempts: 0,
+      retryable: true,
+      retryAfterMs: Math.ceil(pausedUntil.ms - pausedUntil.now),
+      requests: 0,
+      heldLocally: true,
+    });
+  }
   return new GraphSendError({
     status: 0,
     code: 'Cancelled',
@@ -151,7 +170,7 @@ export class GraphRequester {
         // A slot granted after the caller gave up is handed back at once.
         slot = await unlessAborted(pacer.begin({ countsAsMessage }), signal, (late) => late.release());
       } catch (err) {
-        if (signal?.aborted) throw cancelledError(call.step, trace, attempt - 1, false, signal.reason);
+        if (signal?.aborted) throw cancelledError(call.step, trace, attempt - 1, false, signal.reason, { ms: pacer.pausedUntilMs, now: clock.now() });
         throw err;
       }
       trace.pacingWaitMs += slot.waitedMs;

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import pino from 'pino';
-import { GraphChannel, DeliveryWorker, type DeliveryResult, type GraphConnection } from '../../src/delivery/index.js';
+import { GraphChannel, DeliveryWorker, type DeliveryOptions, type DeliveryResult, type GraphConnection } from '../../src/delivery/index.js';
 import type { Clock } from '../../src/graph/clock.js';
 import { createMailClient } from '../../src/graph/mail-client.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { CountingTokenProvider } from '../graph/support/clients.js';
+import { FakeClock } from '../graph/support/fake-clock.js';
 import { FakeTransport, response } from '../graph/support/fake-transport.js';
 import { tempDir } from '../store/helpers.js';
 
@@ -30,7 +31,7 @@ class SharedClock implements Clock {
 }
 
 /** One "process": its own mail client and budget (a new clock object is a new process's budget map), worker and channel. */
-function processOn(store: Store, clock: SharedClock, transport: FakeTransport) {
+function processOn(store: Store, clock: Clock, transport: FakeTransport, delivery: DeliveryOptions = {}) {
   const client = createMailClient({
     baseUrl: 'https://graph.example.test/v1.0',
     mode: 'delegated',
@@ -46,8 +47,8 @@ function processOn(store: Store, clock: SharedClock, transport: FakeTransport) {
   const worker = new DeliveryWorker(
     store,
     new GraphChannel(connection, pino({ level: 'silent' })),
-    { maxAttempts: 10, retryBaseMs: 30_000, retryMaxMs: HOUR },
-    { clock: clock.now, onResult: (r) => results.push(r) },
+    { maxAttempts: 10, retryBaseMs: 30_000, retryMaxMs: HOUR, ...delivery },
+    { clock: () => clock.now(), onResult: (r) => results.push(r) },
   );
   return { worker, results };
 }
@@ -149,5 +150,33 @@ describe('an e-mail held by the daily recipient budget (issue 13.7)', () => {
       await after.worker.drain(clock.t);
       assert.equal(store.outbox.get('d')!.status, 'sent');
       assert.equal(sendMails(transport), 4);
+    }));
+
+  it('an e-mail still waiting for the mailbox\'s Retry-After pause at its send timeout is held for the pause, not counted', () =>
+    withStore(async (store) => {
+      // Virtual time that moves only when the test says: the pause's sleep is still pending when the worker's (real, 300 ms) send timeout aborts.
+      const clock = new FakeClock(T0);
+      const transport = new FakeTransport((_req, i) => (i === 0 ? response(429, { error: { code: 'ApplicationThrottled', message: 'throttled' } }, { 'retry-after': '600' }) : response(202)));
+      const { worker } = processOn(store, clock, transport, { sendTimeoutMs: 300, abortGraceMs: 2_000 });
+      add(store, 'a', T0);
+      await worker.drain(T0);
+      assert.equal(store.outbox.get('a')!.status, 'queued');
+      assert.deepEqual(store.outbox.attempts('a').map((x) => [x.result, x.statusCode]), [['retry', 429]]);
+
+      add(store, 'b', T0);
+      await worker.drain(T0);
+      const held = store.outbox.get('b')!;
+      assert.equal(transport.requests.length, 1, 'no request for b');
+      assert.equal(held.status, 'queued');
+      assert.equal(held.attempts, 0, 'waiting for the pause is no attempt');
+      assert.deepEqual(store.outbox.attempts('b'), []);
+      assert.match(held.lastError!, /Microsoft Graph asked this mailbox to wait \(Retry-After\) until 2026-01-05T06:10:00/);
+      assert.equal(held.nextAttemptAt, T0 + 600_000, 'due when the pause ends');
+
+      await clock.advance(600_000);
+      // The two now take their turns in the message pace (virtual sleeps): run the clock until both are done.
+      await clock.run(worker.drain(clock.now()));
+      assert.deepEqual(['a', 'b'].map((id) => store.outbox.get(id)!.status), ['sent', 'sent']);
+      assert.deepEqual(store.outbox.attempts('b').map((x) => x.result), ['sent']);
     }));
 });
