@@ -5,7 +5,7 @@
  * emulator's Graph, app-only sign-in, the token cache and authority metadata already in the home)
  * as one process: wall, CPU and peak RSS.
  *
- * Each command runs 9 times (send: 5) one after the other; medians. CPU and RSS come from
+ * 9 rounds (send: in the first 5), each running every command once; medians. CPU and RSS come from
  * /usr/bin/time (GNU time: user + system seconds, maximum resident set size).
  *
  * Run alone: `node --import tsx bench/cli-timing.ts`; `npm run bench` includes it.
@@ -52,9 +52,7 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function medianOf(runs: number, args: string[], env: NodeJS.ProcessEnv): Promise<ProcessFigures> {
-  const all: ProcessFigures[] = [];
-  for (let i = 0; i < runs; i++) all.push(await timed(args, env));
+function medianFigures(all: ProcessFigures[], args: string[]): ProcessFigures {
   const bad = all.find((f) => f.code !== 0);
   if (bad) throw new Error(`node ${args.join(' ')} exited with ${bad.code}`);
   return { wallMs: median(all.map((f) => f.wallMs)), cpuMs: median(all.map((f) => f.cpuMs)), rssMb: median(all.map((f) => f.rssMb)), code: 0 };
@@ -79,16 +77,29 @@ export async function runCliTimingBench(): Promise<CliTimingFigures> {
     if (!bin) throw new Error('the build produced no dist/cli/bin.js');
     const { env: homeEnv } = await setUpServiceHome(emulator, home);
     const env = { ...homeEnv, O365_NOTIFY_HOME: home };
-    const floor = await medianOf(RUNS, ['-e', '0'], env);
-    const version = await medianOf(RUNS, [bin, '--version'], env);
-    const help = await medianOf(RUNS, [bin, '--help'], env);
-    const explain = await medianOf(RUNS, [bin, 'explain', 'AADSTS7000215: Invalid client secret provided.'], env);
-    const configCheck = await medianOf(RUNS, [bin, 'config', 'check'], env);
     const sendArgs = [bin, 'send', '--to', `it-team@${DEMO_DOMAIN}`, '--subject', 'CLI timing', '--text', 'One e-mail from the CLI timing bench.'];
     // The first send signs in and stores the token cache and the authority metadata: not timed.
     await timed(sendArgs, env);
-    const send = await medianOf(SEND_RUNS, sendArgs, env);
-    return { floor, version, help, explain, configCheck, send };
+    // Round robin: each round runs every command once, so a busy moment of the shared machine
+    // falls on all of them alike rather than on one command's runs.
+    const commands = {
+      floor: ['-e', '0'],
+      version: [bin, '--version'],
+      help: [bin, '--help'],
+      explain: [bin, 'explain', 'AADSTS7000215: Invalid client secret provided.'],
+      configCheck: [bin, 'config', 'check'],
+      send: sendArgs,
+    };
+    const samples = Object.fromEntries(Object.keys(commands).map((k) => [k, [] as ProcessFigures[]])) as Record<keyof typeof commands, ProcessFigures[]>;
+    for (let i = 0; i < RUNS; i++) {
+      for (const [name, args] of Object.entries(commands) as [keyof typeof commands, string[]][]) {
+        if (name === 'send' && i >= SEND_RUNS) continue;
+        samples[name].push(await timed(args, env));
+      }
+    }
+    const pick = (name: keyof typeof commands) => medianFigures(samples[name], commands[name]);
+    const [floor, version, help, explain, configCheck, send] = (['floor', 'version', 'help', 'explain', 'configCheck', 'send'] as const).map(pick) as ProcessFigures[];
+    return { floor: floor!, version: version!, help: help!, explain: explain!, configCheck: configCheck!, send: send! };
   } finally {
     await emulator.close();
     await rm(dataDir, { recursive: true, force: true });
@@ -117,7 +128,7 @@ export async function cliTimingSection(): Promise<BenchSection> {
       row('o365-notify send (one e-mail through the emulator, app-only)', f.send, null),
     ],
     notes: [
-      `Medians of ${RUNS} runs (send: ${SEND_RUNS}, after one untimed send that signs in). The CLI is compiled with tsconfig.build.json into a temp dir and run with plain node; ` +
+      `Medians of ${RUNS} rounds, each running every command once (send: ${SEND_RUNS}, after one untimed send that signs in). The CLI is compiled with tsconfig.build.json into a temp dir and run with plain node; ` +
         'commands are loaded only when named (src/cli/commands/index.ts), and `send` takes the authority metadata from the home (no discovery request). The machine is shared, so figures move between runs.',
     ],
   };
