@@ -12,6 +12,11 @@ export const HEALTH_NOTICE_KINDS = [
   'sign-in-renewal',
   /** The client secret's Expires date is near (thresholds 30d, 7d, 1d) or passed (`expired`). */
   'secret-expiring',
+  /**
+   * The client certificate in use nears its end date (notAfter; same thresholds). Its subject is the
+   * certificate's thumbprint, so a renewed certificate starts fresh.
+   */
+  'certificate-expiring',
   /** Admin consent for Mail.Send was revoked or is missing. */
   'consent-revoked',
   /**
@@ -38,7 +43,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** `expired`, or the smallest threshold (30/7/1 days) the expiry is within; null when further off. */
 export function secretExpiryThreshold(expiresOn: string, now: number): string | null {
   const expires = secretExpiryInstant(expiresOn);
-  if (expires === null) return null;
+  return expires === null ? null : expiryThreshold(expires, now);
+}
+
+function expiryThreshold(expires: number, now: number): string | null {
   const left = expires - now;
   if (left <= 0) return 'expired';
   let threshold: string | null = null;
@@ -54,44 +62,108 @@ function secretExpiryInstant(expiresOn: string): number | null {
   return Number.isFinite(ms) ? ms : null;
 }
 
+/** The credential in use whose end the notices follow. */
+export type ExpiringCredential =
+  | { kind: 'client secret'; expiresOn: string }
+  /** The portal's Thumbprint (SHA-1, hex) and the certificate's own end (notAfter, ISO). */
+  | { kind: 'certificate'; thumbprint: string; endDateTime: string };
+
+/** What differs between the kinds: the instant, the dedup subject and the words. */
+interface ExpiryWords {
+  notice: HealthNoticeKind;
+  instant: number | null;
+  subject: string;
+  expiresOn: string;
+  expired: string;
+  expiring(days: string): string;
+  diagnosis(expired: boolean): StoredDiagnosis;
+}
+
+const CERTIFICATES = 'App registrations > (your app) > Certificates & secrets > Certificates';
+
+function expiryWords(credential: ExpiringCredential): ExpiryWords {
+  if (credential.kind === 'client secret') {
+    const { expiresOn } = credential;
+    return {
+      notice: 'secret-expiring',
+      instant: secretExpiryInstant(expiresOn),
+      subject: expiresOn,
+      expiresOn,
+      expired: `The client secret expired on ${expiresOn}. Sign-ins that use it fail until a new secret is entered.`,
+      expiring: (days) => `The client secret expires on ${expiresOn}, in ${days}. E-mails still go out; create a new secret before then so they keep going.`,
+      diagnosis: (expired) => ({
+        code: expired ? 'secret-expired' : 'secret-expiring',
+        title: expired ? 'Client secret expired' : 'Client secret expiring',
+        cause: 'Client secrets in Entra ID have an Expires date chosen when they were added.',
+        fix: `${GUIDE_STEP_INFO['client-secret'].fix} Then record its new Expires date with \`o365-notify setup --secret-expires YYYY-MM-DD\`.`,
+        guideStep: 'client-secret',
+      }),
+    };
+  }
+  // A certificate ends at an instant (notAfter), not on a day: counted from it exactly.
+  const instant = Date.parse(credential.endDateTime);
+  const expiresOn = credential.endDateTime.slice(0, 10);
+  const what = `The client certificate (thumbprint ${credential.thumbprint})`;
+  return {
+    notice: 'certificate-expiring',
+    instant: Number.isFinite(instant) ? instant : null,
+    subject: credential.thumbprint,
+    expiresOn,
+    expired: `${what} expired on ${expiresOn}. App-only sign-ins with it fail, so e-mails wait until a new certificate is in use.`,
+    expiring: (days) =>
+      `${what} expires on ${expiresOn}, in ${days}, and the service did not renew it. E-mails still go out; replace it before then so they keep going.`,
+    diagnosis: (expired) => ({
+      code: expired ? 'certificate-expired' : 'certificate-expiring',
+      title: expired ? 'Client certificate expired' : 'Client certificate expiring',
+      cause: 'A certificate credential has an end date (its notAfter, shown as Expires in Certificates & secrets > Certificates); Entra ID refuses sign-ins with it after that date.',
+      // An expired certificate cannot sign the service's own renewal (addKey needs a proof signed by a valid one).
+      fix: expired
+        ? `Run \`o365-notify certificate rotate\` (an administrator signs in once) to make a new one and switch to it, or \`o365-notify certificate create --no-upload\` and upload it in ${CERTIFICATES} > Upload certificate.`
+        : `Run \`o365-notify certificate rotate\` (an administrator signs in once), or \`o365-notify register --self-rotate\` so the service renews it itself from now on, or upload a new one in ${CERTIFICATES} > Upload certificate.`,
+      guideStep: '',
+    }),
+  };
+}
+
+/**
+ * The notice for the credential in use nearing its end (30, 7, 1 days, expired), or null while it
+ * is far off: one policy for both kinds, only the words and the dedup subject differ.
+ */
+export function credentialExpiryNotice(credential: ExpiringCredential, now: number): HealthNotice | null {
+  const words = expiryWords(credential);
+  if (words.instant === null) return null;
+  const threshold = expiryThreshold(words.instant, now);
+  if (threshold === null) return null;
+  const days = Math.max(0, Math.ceil((words.instant - now) / DAY_MS));
+  const expired = threshold === 'expired';
+  return {
+    kind: words.notice,
+    subject: words.subject,
+    threshold,
+    message: expired ? words.expired : words.expiring(`${days} ${days === 1 ? 'day' : 'days'}`),
+    diagnosis: words.diagnosis(expired),
+  };
+}
+
 /** The notice for a client secret expiring on `expiresOn` (YYYY-MM-DD), or null while it is far off. */
 export function secretExpiryNotice(expiresOn: string, now: number): HealthNotice | null {
-  const threshold = secretExpiryThreshold(expiresOn, now);
-  if (threshold === null) return null;
-  const days = Math.max(0, Math.ceil((secretExpiryInstant(expiresOn)! - now) / DAY_MS));
-  const message =
-    threshold === 'expired'
-      ? `The client secret expired on ${expiresOn}. Sign-ins that use it fail until a new secret is entered.`
-      : `The client secret expires on ${expiresOn}, in ${days} ${days === 1 ? 'day' : 'days'}. E-mails still go out; create a new secret before then so they keep going.`;
-  return {
-    kind: 'secret-expiring',
-    subject: expiresOn,
-    threshold,
-    message,
-    diagnosis: {
-      code: threshold === 'expired' ? 'secret-expired' : 'secret-expiring',
-      title: threshold === 'expired' ? 'Client secret expired' : 'Client secret expiring',
-      cause: 'Client secrets in Entra ID have an Expires date chosen when they were added.',
-      fix: `${GUIDE_STEP_INFO['client-secret'].fix} Then record its new Expires date with \`o365-notify setup --secret-expires YYYY-MM-DD\`.`,
-      guideStep: 'client-secret',
-    },
-  };
+  return credentialExpiryNotice({ kind: 'client secret', expiresOn }, now);
 }
 
 /** Subject, headline and fields for a health notice e-mail. */
 export function healthEmailView(notice: HealthNotice, id: string, now: number, timeZone?: string): Record<string, unknown> {
   const step = notice.diagnosis?.guideStep;
   const info = step && isGuideStep(step) ? GUIDE_STEP_INFO[step] : undefined;
-  const headline =
-    notice.kind === 'secret-expiring'
-      ? notice.threshold === 'expired'
-        ? 'The client secret has expired'
-        : `The client secret expires in ${notice.threshold === '1d' ? '1 day' : notice.threshold === '7d' ? '7 days' : '30 days'}`
-      : notice.kind === 'consent-revoked'
-        ? 'Consent for sending mail was revoked'
-        : notice.kind === 'app-registration'
-          ? `The app registration refuses the sign-in: ${info?.title ?? notice.diagnosis?.title ?? 'a setting'}`
-          : 'The sign-in for sending mail needs renewal';
+  const credential = notice.kind === 'secret-expiring' ? 'client secret' : notice.kind === 'certificate-expiring' ? 'client certificate' : null;
+  const headline = credential
+    ? notice.threshold === 'expired'
+      ? `The ${credential} has expired`
+      : `The ${credential} expires in ${notice.threshold === '1d' ? '1 day' : notice.threshold === '7d' ? '7 days' : '30 days'}`
+    : notice.kind === 'consent-revoked'
+      ? 'Consent for sending mail was revoked'
+      : notice.kind === 'app-registration'
+        ? `The app registration refuses the sign-in: ${info?.title ?? notice.diagnosis?.title ?? 'a setting'}`
+        : 'The sign-in for sending mail needs renewal';
   return {
     id,
     generatedAt: formatTime(now, timeZone),
@@ -105,7 +177,7 @@ export function healthEmailView(notice: HealthNotice, id: string, now: number, t
     cause: notice.diagnosis?.cause ?? '',
     code: notice.diagnosis?.code ?? '',
     guideStep: info?.title ?? step ?? '',
-    where: info?.where ?? '',
+    where: info?.where ?? (notice.kind === 'certificate-expiring' ? CERTIFICATES : ''),
   };
 }
 
@@ -163,6 +235,8 @@ export function fixedSentence(notice: { kind: HealthNoticeKind; subject: string;
       return /^\d{4}-\d{2}-\d{2}$/.test(notice.subject)
         ? `The client secret that expires on ${notice.subject} is no longer the one recorded: a new Expires date was entered.`
         : 'Microsoft 365 accepts the client secret again.';
+    case 'certificate-expiring':
+      return `The client certificate with thumbprint ${notice.subject} is no longer the one in use: a new certificate replaced it.`;
     case 'consent-revoked':
       return 'Consent for Mail.Send is in place again.';
     case 'app-registration':

@@ -57,9 +57,11 @@ export { LAST_REPORT_META_KEY, dailyReportView, dueReportDate, renderDailyReport
 export {
   HEALTH_NOTICE_KINDS,
   SECRET_EXPIRY_THRESHOLDS_DAYS,
+  credentialExpiryNotice,
   secretExpiryNotice,
   secretExpiryThreshold,
   signInRefusalNotice,
+  type ExpiringCredential,
   type HealthNotice,
   type HealthNoticeKind,
 } from './health.js';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { HealthNoticeRow } from '../store/index.js';
 import type { DeliveryProblem } from '../delivery/index.js';
-import { endsWithNewToken, healthEmailView, healthResolvedEmailView, isRefusalNotice, secretExpiryNotice, signInRefusalNotice, type HealthNotice, type HealthNoticeKind } from './health.js';
+import { credentialExpiryNotice, endsWithNewToken, healthEmailView, healthResolvedEmailView, isRefusalNotice, secretExpiryNotice, signInRefusalNotice, type HealthNotice, type HealthNoticeKind } from './health.js';
 import type { ServiceCore } from './service-core.js';
 
 /**
- * Health notices (the sign-in refused, the client secret expiring) and the one policy that turns
+ * Health notices (the sign-in refused, the client secret or certificate expiring) and the one policy that turns
  * what the worker and the token endpoint see into warnings and their "resolved" e-mails.
  */
 export class ServiceHealth {
@@ -59,6 +59,21 @@ export class ServiceHealth {
     this.endOldSecretDates(expiresOn);
     if (!expiresOn) return null;
     const notice = secretExpiryNotice(expiresOn, this.core.clock());
+    return notice && this.record(notice);
+  }
+
+  /**
+   * Checks the client certificate in use (undefined: none): the notices about a certificate no
+   * longer in use end (one "resolved" e-mail if they went out), and the one in use warns once per
+   * threshold (30, 7, 1 days, expired) - unless the service's own renewal is still ahead or just
+   * renewed it (`renewalAhead`), so a certificate the service renews in time never warns.
+   */
+  checkCertificateExpiry(certificate: { thumbprint: string; endDateTime: string } | undefined, renewalAhead: boolean): { emailed: boolean; notificationId: string | null } | null {
+    const now = this.core.clock();
+    const evidence = certificate ? `the client certificate in use now has thumbprint ${certificate.thumbprint}` : 'no client certificate is in use any more';
+    this.endNotices(evidence, now, (n) => n.kind === 'certificate-expiring' && n.subject !== certificate?.thumbprint);
+    if (!certificate || renewalAhead) return null;
+    const notice = credentialExpiryNotice({ kind: 'certificate', ...certificate }, now);
     return notice && this.record(notice);
   }
 

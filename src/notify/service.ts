@@ -143,6 +143,9 @@ export class NotificationService {
   recordHealthNotice(notice: HealthNotice): { emailed: boolean; notificationId: string | null } { return this.health.record(notice); }
   resolveHealthNotice(kind: HealthNoticeKind, subject?: string): number { return this.health.resolve(kind, subject); }
   checkSecretExpiry(expiresOn: string | undefined): { emailed: boolean; notificationId: string | null } | null { return this.health.checkSecretExpiry(expiresOn); }
+  checkCertificateExpiry(certificate: { thumbprint: string; endDateTime: string } | undefined, renewalAhead: boolean): { emailed: boolean; notificationId: string | null } | null {
+    return this.health.checkCertificateExpiry(certificate, renewalAhead);
+  }
 
   // Silences: see service-silences.ts.
   addSilence(input: SilenceInput): SilenceRow { return this.silences.add(input); }

@@ -12,7 +12,7 @@ import { openStore, type EventIntakeOptions, type Store } from '../store/index.j
 import { RelaySender, startRelay, type RelayIdentity, type RunningRelay } from '../relay/index.js';
 import { ApiTokenVerifier } from './api-token.js';
 import { buildApp } from './app.js';
-import { renewCredentialIfDue } from './credential-renewal.js';
+import { certificateInUse, renewCredentialIfDue } from './credential-renewal.js';
 import type { PageContext } from './page/index.js';
 import { serviceStorePath } from './paths.js';
 import { removeServiceRecord, writeServiceRecord, type ServiceRecord } from './service-record.js';
@@ -169,9 +169,12 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   // (auth/session.ts), and its own end date is checked by config check, doctor, status and the renewal.
   const checkSecretExpiry = async () => {
     try {
-      const certificate = settings.account.auth === 'app-only' && (await channel.connection.session.secrets.hasClientCertificate());
+      const certificate = settings.account.auth === 'app-only' ? await certificateInUse(channel.connection.session.secrets) : undefined;
       const result = service.checkSecretExpiry(certificate ? undefined : settings.account.secretExpires);
       if (result?.emailed) logger.warn({ component: 'sign-in', secretExpires: settings.account.secretExpires }, 'the client secret expires soon: warning e-mail queued');
+      // Only ends the notices of a certificate no longer in use (`certificate rotate` by hand); the
+      // certificate's own notices follow the renewal's check below.
+      service.checkCertificateExpiry(certificate, true);
     } catch (err) {
       logger.error({ err }, 'the client secret expiry check failed');
     }
@@ -192,7 +195,13 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
           await freshMailer();
         },
       }),
-    ).catch((err: unknown) => logger.error({ err }, 'renewing the app-only credential failed'));
+    )
+      // The certificate's expiry notice once the renewal had its chance: none when it renewed in time.
+      .then((report) => {
+        const result = service.checkCertificateExpiry(report.certificate, report.renewalAhead);
+        if (result?.emailed) logger.warn({ component: 'sign-in', certificateExpires: report.certificate?.endDateTime }, 'the client certificate expires soon: warning e-mail queued');
+      })
+      .catch((err: unknown) => logger.error({ err }, 'renewing the app-only credential failed'));
 
   // One settings change or sign-in at a time.
   let serial: Promise<unknown> = Promise.resolve();

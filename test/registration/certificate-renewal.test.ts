@@ -85,8 +85,11 @@ describe('the service renews its own certificate before it expires', () => {
     await rotateDays(home, 30);
     await waitFor(() => lines.some((l) => l.includes('renewed the certificate')), `the renewal in the log:\n${lines.join('')}`, 60_000);
     await post(5, 100);
-    const delivered = await waitFor(() => inbox(10), 'all 10 alerts delivered', 60_000);
+    const delivered = (await waitFor(() => inbox(10), 'all 10 alerts delivered', 60_000)) as { subject: string }[];
     assert.equal(delivered.length, 10);
+    // Renewed in time: no certificate notice, neither e-mailed nor open.
+    assert.deepEqual(delivered.filter((m) => /certificate/i.test(m.subject)), [], 'no certificate notice e-mailed');
+    assert.deepEqual(svc.store.health.listActive().filter((n) => n.kind === 'certificate-expiring'), []);
     assert.deepEqual(svc.service.deliveries({ limit: 100 }).filter((d) => d.notification.status === 'failed'), [], 'no failed delivery');
 
     const fresh = (await (await openSecretStore(home, testEnv(home))).getClientCertificate())!;
@@ -126,6 +129,20 @@ describe('the service renews its own certificate before it expires', () => {
     assert.equal(sha256((await (await openSecretStore(home, testEnv(home))).getClientCertificate())!), sha256(certificate), 'the certificate in use stays');
     assert.deepEqual(await appCertificates(clientId), before, 'the app keeps its certificate');
     assert.deepEqual(svc.store.health.listActive().filter((n) => n.kind === 'secret-expiring'), [], 'no warning about the unused client secret');
+
+    // The administrator hears of it by e-mail (issue 15): the certificate's own health notice, sent by
+    // the service through Microsoft 365 like any other, naming the certificate and its fixes.
+    const thumbprint = new X509Certificate(certificate.certificatePem).fingerprint.replace(/:/g, '');
+    const notice = await waitFor(async () => {
+      const r = await tenant.emu.call('GET', `/_emulator/mailboxes/${TO}/messages?folder=inbox&includeContent=1`);
+      const messages = r.status === 200 ? (r.json() as { subject: string; body: { content: string } }[]) : [];
+      return messages.find((m) => m.subject === '[Action needed] The client certificate expires in 30 days');
+    }, 'the certificate notice in the administrator\'s inbox', 30_000);
+    assert.match(notice.body.content, new RegExp(`The client certificate \\(thumbprint ${thumbprint}\\) expires on \\d{4}-\\d{2}-\\d{2}, in (9|10) days`));
+    assert.match(notice.body.content, /o365-notify certificate rotate/);
+    assert.match(notice.body.content, /register --self-rotate/);
+    assert.match(notice.body.content, /Certificates &amp; secrets &gt; Certificates|Certificates & secrets > Certificates/);
+    assert.deepEqual(svc.store.health.listActive().map((n) => [n.kind, n.subject, n.threshold]), [['certificate-expiring', thumbprint, '30d']]);
 
     // status, doctor and the page's checks warn from the certificate's own date.
     const check = await runCli(['config', 'check'], { home });

@@ -132,7 +132,7 @@ function bannerItems(data: Omit<PageData, 'banner'>): BannerItem[] {
   for (const notice of status.healthNotices) {
     if (covered.has(notice.kind)) continue;
     covered.add(notice.kind);
-    items.push({ urgent: notice.kind !== 'secret-expiring', text: notice.message });
+    items.push({ urgent: notice.kind !== 'secret-expiring' && notice.kind !== 'certificate-expiring', text: notice.message });
   }
   return items;
 }
