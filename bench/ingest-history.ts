@@ -77,7 +77,8 @@ export interface IngestHistoryFigures {
 
 async function measure(size: number): Promise<IngestHistoryFigures> {
   const dir = await mkdtemp(join(tmpdir(), 'o365-bench-ingest-history-'));
-  const store = openStore(join(dir, 'store.db'), { durability: 'process-crash' });
+  // As the running service opens it (src/server/runtime.ts): WAL checkpoints in a worker.
+  const store = openStore(join(dir, 'store.db'), { durability: 'process-crash', backgroundCheckpoints: true });
   let now = Date.UTC(2026, 0, 5, 8);
   const rules = parseNotificationRules(
     // A long group_interval keeps flush rounds out of the ingest steps; the rounds are timed apart.

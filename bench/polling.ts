@@ -61,7 +61,8 @@ async function deliverRun(service: NotificationService, counter: { sent: number;
 
 export async function runPollingBench(): Promise<{ without: RunFigures[]; with: RunFigures[]; fillSeconds: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'o365-bench-polling-'));
-  const store = openStore(join(dir, 'store.db'), { durability: 'process-crash' });
+  // As the running service opens it (src/server/runtime.ts): WAL checkpoints in a worker.
+  const store = openStore(join(dir, 'store.db'), { durability: 'process-crash', backgroundCheckpoints: true });
   const counter: { sent: number; target: number; done?: () => void } = { sent: 0, target: Infinity };
   // A fast Graph: every send answers after SEND_MS; the run ends when its share has gone out.
   const channel: DeliveryChannel = {

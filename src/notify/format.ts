@@ -32,7 +32,29 @@ export interface LocalParts {
   zone: string;
 }
 
+/**
+ * formatToParts costs microseconds a call, and an e-mail listing hundreds of alerts asks for the
+ * same few minutes again and again (issue 14: the outage flush). The parts only change from one
+ * minute to the next - every zone's offset is whole minutes since 1972 - so they are kept per
+ * (zone, minute), a bounded number of them.
+ */
+const partsByMinute = new Map<string, LocalParts>();
+const WHOLE_MINUTE_OFFSETS_SINCE = Date.UTC(1973, 0, 1);
+const MAX_CACHED_MINUTES = 4096;
+
 export function localParts(ms: number, timeZone?: string): LocalParts {
+  if (ms < WHOLE_MINUTE_OFFSETS_SINCE) return computeLocalParts(ms, timeZone);
+  const key = `${timeZone ?? ''}|${Math.floor(ms / 60_000)}`;
+  let parts = partsByMinute.get(key);
+  if (!parts) {
+    if (partsByMinute.size >= MAX_CACHED_MINUTES) partsByMinute.clear();
+    parts = computeLocalParts(ms, timeZone);
+    partsByMinute.set(key, parts);
+  }
+  return { ...parts };
+}
+
+function computeLocalParts(ms: number, timeZone?: string): LocalParts {
   const parts: Record<string, string> = {};
   for (const p of formatter(timeZone).formatToParts(new Date(ms))) parts[p.type] = p.value;
   const year = Number(parts.year);
