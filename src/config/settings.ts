@@ -252,7 +252,8 @@ export const SETTING_FIELDS: readonly FieldSpec[] = [
     [
       'App-only: this many days before the credential in use expires (account.secretExpires for a client',
       'secret; for a certificate from `certificate create`, the certificate\'s own end date) the service adds',
-      'a new one to its app, switches to it once it gets a token and removes the old one (default 30);',
+      'a new one to its app (as long-lived as the one it replaces, at least this + 30 days), switches to it',
+      'once it gets a token and removes the old one (default 30);',
       'status, doctor and the page warn from then on. The app needs the application permission',
       'Application.ReadWrite.OwnedBy and to own itself (`register --self-rotate`); without it the service',
       'warns and `o365-notify secret rotate` / `certificate rotate` does it with an administrator.',

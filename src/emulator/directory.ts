@@ -60,6 +60,8 @@ export interface ClientSecret {
   hint: string;
   valueSha256: string;
   expiresAt: string; // ISO 8601
+  /** Graph's passwordCredential startDateTime (ISO 8601), when it was added through Graph. */
+  startDateTime?: string;
   /** Before this time (ms) the token service does not know the secret yet: replication after addPassword. */
   knownFromMs?: number;
 }
@@ -292,7 +294,7 @@ export class Directory {
   }
 
   /** Certificates & secrets > New client secret. Returns the value: it is shown only this once. */
-  addSecret(clientId: string, input: { displayName?: string; expiresAt: string; value?: string; knownFromMs?: number }): { secret: ClientSecret; value: string } {
+  addSecret(clientId: string, input: { displayName?: string; expiresAt: string; startDateTime?: string; value?: string; knownFromMs?: number }): { secret: ClientSecret; value: string } {
     const app = this.requireApp(clientId);
     const value = input.value ?? newSecretValue();
     const secret: ClientSecret = {
@@ -301,6 +303,7 @@ export class Directory {
       hint: value.slice(0, 3),
       valueSha256: hashSecret(value),
       expiresAt: new Date(input.expiresAt).toISOString(),
+      ...(input.startDateTime === undefined ? {} : { startDateTime: input.startDateTime }),
       ...(input.knownFromMs === undefined ? {} : { knownFromMs: input.knownFromMs }),
     };
     app.secrets.push(secret);

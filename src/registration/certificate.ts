@@ -7,6 +7,9 @@ import type { ClientCertificate } from '../secrets/index.js';
 /** The display name of the certificates o365-notify uploads; a new one replaces only these. */
 export const CERTIFICATE_DISPLAY_NAME = 'o365-notify';
 
+/** Valid from a minute before it is made, for clocks slightly behind; its validity period is lifetime + this. */
+export const CERTIFICATE_BACKDATE_MS = 60_000;
+
 /**
  * A key pair and a self-signed certificate for the app's certificate credential (Microsoft's
  * recommendation for daemons, https://learn.microsoft.com/entra/identity-platform/certificate-credentials):
@@ -18,7 +21,7 @@ export function newClientCertificate(appId: string, lifetimeMs: number, now = Da
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
   cert.serialNumber = '01' + randomBytes(15).toString('hex');
-  cert.validity.notBefore = new Date(now - 60_000);
+  cert.validity.notBefore = new Date(now - CERTIFICATE_BACKDATE_MS);
   cert.validity.notAfter = new Date(now + lifetimeMs);
   const subject = [{ name: 'commonName', value: `o365-notify ${appId}` }];
   cert.setSubject(subject);
@@ -32,6 +35,8 @@ export interface CertificateFacts {
   thumbprintSha256: string;
   /** The portal's "Thumbprint" column (SHA-1, hex). */
   thumbprintSha1: string;
+  /** notBefore and notAfter, ISO 8601. */
+  startDateTime: string;
   endDateTime: string;
   der: Buffer;
 }
@@ -41,6 +46,7 @@ export function certificateFacts(certificatePem: string): CertificateFacts {
   return {
     thumbprintSha256: x509.fingerprint256.replace(/:/g, ''),
     thumbprintSha1: x509.fingerprint.replace(/:/g, ''),
+    startDateTime: new Date(x509.validFrom).toISOString(),
     endDateTime: new Date(x509.validTo).toISOString(),
     der: x509.raw,
   };

@@ -56,7 +56,7 @@ export interface GraphApplication {
   web?: { redirectUris?: string[] };
   spa?: { redirectUris?: string[] };
   requiredResourceAccess?: { resourceAppId: string; resourceAccess: ResourceAccess[] }[];
-  passwordCredentials?: { keyId: string; displayName?: string | null; endDateTime?: string | null; hint?: string | null }[];
+  passwordCredentials?: { keyId: string; displayName?: string | null; startDateTime?: string | null; endDateTime?: string | null; hint?: string | null }[];
   keyCredentials?: { keyId: string; displayName?: string | null; endDateTime?: string | null; type?: string; usage?: string; customKeyIdentifier?: string | null }[];
 }
 

@@ -10,7 +10,18 @@ export { READ_SCOPES, readRegistrationAsAdmin } from './read-as-admin.js';
 export { reviewRegistration, type RegistrationReview, type RegistrationStep } from './review.js';
 export { NOT_YET_PROPAGATED, PROPAGATION_WAIT_MS, waitForTokenService, type PropagationOutcome } from './propagation.js';
 export { appOnlyAnswer, delegatedAnswer } from './token-service-answer.js';
-export { DEFAULT_ROTATE_DAYS, ownCertificate, ownSecret, renewOwnCredentialIfDue, rotationDue, type OwnCredential, type SelfRotation } from './self-rotate.js';
+export {
+  DEFAULT_ROTATE_DAYS,
+  ownCertificate,
+  ownSecret,
+  renewedCertificate,
+  renewedLifetimeMs,
+  renewOwnCredentialIfDue,
+  rotationDue,
+  secretLifetimeOnApp,
+  type OwnCredential,
+  type SelfRotation,
+} from './self-rotate.js';
 export { CERTIFICATE_DISPLAY_NAME, certificateFacts, manualUploadLines, newClientCertificate, UPLOAD_CERTIFICATE_PATH, writeCertificateFile } from './certificate.js';
 export { uploadCertificate, type CertificateOptions } from './certificate-upload.js';
 export { keyProof, PROOF_AUDIENCE, PROOF_LIFETIME_SECONDS } from './key-proof.js';

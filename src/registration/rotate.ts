@@ -1,18 +1,21 @@
 import { createHttpsTransport } from '../graph/index.js';
 import { signInAdministrator, type AdministratorGraph } from './admin-sign-in.js';
 import { rollCredential, type CredentialKind, type RollResult, type RollSteps } from './credential-roll.js';
+import type { GraphApplication } from './desired.js';
 import { DirectoryClient } from './directory-client.js';
 
 /** The display name of the secrets o365-notify adds; rotation removes only these. */
 export const SECRET_DISPLAY_NAME = 'o365-notify';
 
 /** Client secrets (Certificates & secrets > Client secrets): addPassword and removePassword. */
-export function secretKind(directory: DirectoryClient, lifetimeMs: number, now: () => number = Date.now): CredentialKind<string> {
+export function secretKind(directory: DirectoryClient, lifetimeMs: number | ((app: GraphApplication) => number), now: () => number = Date.now): CredentialKind<string> {
   return {
     noun: 'client secret',
     short: 'secret',
     async add(app) {
-      const added = await directory.addPassword(app.id, SECRET_DISPLAY_NAME, new Date(now() + lifetimeMs).toISOString());
+      // A function: the lifetime follows the secret it replaces, as the app lists it.
+      const lifetime = typeof lifetimeMs === 'function' ? lifetimeMs(app) : lifetimeMs;
+      const added = await directory.addPassword(app.id, SECRET_DISPLAY_NAME, new Date(now() + lifetime).toISOString());
       return { keyId: added.keyId, endDateTime: added.endDateTime, value: added.secretText };
     },
     remove: (app, keyId) => directory.removePassword(app.id, keyId),

@@ -2,9 +2,10 @@ import { SignInError } from '../auth/index.js';
 import { graphBaseUrl, type Settings } from '../config/index.js';
 import { createHttpsTransport, type AccessTokenResult } from '../graph/index.js';
 import type { ClientCertificate } from '../secrets/index.js';
-import { certificateFacts, newClientCertificate } from './certificate.js';
+import { CERTIFICATE_BACKDATE_MS, certificateFacts, newClientCertificate } from './certificate.js';
 import { selfRolledCertificateKind } from './certificate-kinds.js';
 import { rollCredential, type CredentialKind, type RollResult } from './credential-roll.js';
+import type { GraphApplication } from './desired.js';
 import { DirectoryClient, RegistrationError } from './directory-client.js';
 import { secretKind } from './rotate.js';
 
@@ -18,9 +19,37 @@ import { secretKind } from './rotate.js';
  * permission and makes the app an owner of itself. When Graph refuses, the service warns with the fix.
  */
 export const DEFAULT_ROTATE_DAYS = 30;
-/** The new credential's lifetime: Microsoft's portal recommends 180 days for secrets. */
+/** The new credential's lifetime when the old one's is unknown: Microsoft's portal recommends 180 days for secrets. */
 export const SELF_ROTATED_LIFETIME_MS = 180 * 86_400_000;
 const DAY_MS = 86_400_000;
+/** A renewed credential lasts at least this long past the day its own renewal is due. */
+export const MIN_RENEWED_DAYS = 30;
+
+/**
+ * The renewed credential keeps the lifetime of the one it replaces (what the administrator chose,
+ * e.g. `certificate create --expires 365d`): never longer, but at least MIN_RENEWED_DAYS past its own
+ * renewal (account.secretRotateDays before its end; with the default, 60 days) - a shorter one would
+ * be due again at once. Unknown (or nonsense): SELF_ROTATED_LIFETIME_MS.
+ */
+export function renewedLifetimeMs(settings: Settings, previousMs: number | undefined): number {
+  if (previousMs === undefined || !Number.isFinite(previousMs) || previousMs <= 0) return SELF_ROTATED_LIFETIME_MS;
+  const floor = ((settings.account.secretRotateDays ?? DEFAULT_ROTATE_DAYS) + MIN_RENEWED_DAYS) * DAY_MS;
+  return Math.max(previousMs, floor);
+}
+
+/**
+ * The secret in use as the app lists it (Graph's passwordCredential startDateTime and endDateTime,
+ * https://learn.microsoft.com/graph/api/resources/passwordcredential): its hint (the value's first
+ * three characters) and the Expires date recorded in account.secretExpires pick it. Its lifetime,
+ * or undefined when the app does not say.
+ */
+export function secretLifetimeOnApp(app: GraphApplication, hint: string | undefined, expiresOn: string | undefined): number | undefined {
+  const dated = (app.passwordCredentials ?? []).filter((c) => c.startDateTime && c.endDateTime);
+  const byHint = hint ? dated.filter((c) => c.hint === hint) : [];
+  const candidates = byHint.length > 0 ? byHint : dated;
+  const inUse = candidates.find((c) => expiresOn !== undefined && c.endDateTime!.slice(0, 10) === expiresOn) ?? (byHint.length === 1 ? byHint[0] : undefined);
+  return inUse ? Date.parse(inUse.endDateTime!) - Date.parse(inUse.startDateTime!) : undefined;
+}
 
 export type SelfRotation =
   | { kind: 'not-due' }
@@ -46,24 +75,43 @@ export function rotationDue(settings: Settings, expiresAt: number | undefined, n
   return expiresAt - now <= (settings.account.secretRotateDays ?? DEFAULT_ROTATE_DAYS) * DAY_MS;
 }
 
-/** The client secret, due by account.secretExpires (the day it expires, UTC). */
-export function ownSecret(settings: Settings, steps: Pick<OwnCredential<string>, 'tryNew' | 'restorePrevious'>): OwnCredential<string> {
+/**
+ * The client secret, due by account.secretExpires (the day it expires, UTC); the new one keeps the
+ * old one's lifetime when the app lists its dates. `hint`: the stored secret's first three characters.
+ */
+export function ownSecret(settings: Settings, hint: string | undefined, steps: Pick<OwnCredential<string>, 'tryNew' | 'restorePrevious'>): OwnCredential<string> {
   const expires = settings.account.secretExpires;
   return {
     noun: 'client secret',
     expiresAt: expires ? Date.parse(`${expires}T00:00:00Z`) : undefined,
-    kind: (directory) => secretKind(directory, SELF_ROTATED_LIFETIME_MS),
+    kind: (directory) => secretKind(directory, (app) => renewedLifetimeMs(settings, secretLifetimeOnApp(app, hint, expires))),
     byHand: 'o365-notify secret rotate',
     ...steps,
   };
 }
 
+/**
+ * The new certificate of a renewal: it keeps the old one's validity period (notBefore..notAfter),
+ * bounded by renewedLifetimeMs.
+ */
+export function renewedCertificate(settings: Settings, appId: string, current: ClientCertificate, now = Date.now()): ClientCertificate {
+  const facts = certificateFacts(current.certificatePem);
+  const period = renewedLifetimeMs(settings, Date.parse(facts.endDateTime) - Date.parse(facts.startDateTime));
+  // newClientCertificate backdates notBefore: the lifetime it is given is the period less that.
+  return newClientCertificate(appId, period - CERTIFICATE_BACKDATE_MS, now);
+}
+
 /** The certificate, due by its own end date (notAfter): nobody types it. */
-export function ownCertificate(appId: string, current: ClientCertificate, steps: Pick<OwnCredential<ClientCertificate>, 'tryNew' | 'restorePrevious'>): OwnCredential<ClientCertificate> {
+export function ownCertificate(
+  settings: Settings,
+  appId: string,
+  current: ClientCertificate,
+  steps: Pick<OwnCredential<ClientCertificate>, 'tryNew' | 'restorePrevious'>,
+): OwnCredential<ClientCertificate> {
   return {
     noun: 'certificate',
     expiresAt: Date.parse(certificateFacts(current.certificatePem).endDateTime),
-    kind: (directory) => selfRolledCertificateKind(directory, current, newClientCertificate(appId, SELF_ROTATED_LIFETIME_MS)),
+    kind: (directory) => selfRolledCertificateKind(directory, current, renewedCertificate(settings, appId, current)),
     byHand: 'o365-notify certificate create',
     ...steps,
   };

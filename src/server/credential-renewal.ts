@@ -56,13 +56,14 @@ export async function renewCredentialIfDue(ctx: CredentialRenewalContext): Promi
   const certificate = await secrets.getClientCertificate().catch(() => undefined);
   let credential: OwnCredential<string> | OwnCredential<ClientCertificate>;
   if (certificate) {
-    credential = ownCertificate(settings.account.clientId, certificate, {
+    credential = ownCertificate(settings, settings.account.clientId, certificate, {
       tryNew: (next) => tryWith(() => secrets.setClientCertificate(next))(),
       restorePrevious: () => secrets.setClientCertificate(certificate),
     });
   } else {
     const previous = await secrets.getClientSecret();
-    credential = ownSecret(settings, {
+    // The hint (first three characters, as Graph lists it) finds the secret in use on the app.
+    credential = ownSecret(settings, previous?.slice(0, 3), {
       tryNew: (value) => tryWith(() => secrets.setClientSecret(value))(),
       restorePrevious: async () => (previous === undefined ? secrets.clearClientSecret() : secrets.setClientSecret(previous)),
     });

@@ -63,6 +63,10 @@ describe('the service renews its own client secret before it expires', () => {
     assert.equal(remaining.length, 1, 'the old secret is removed from the app');
     const recorded = (parseYaml(await readFile(join(home, 'settings.yaml'), 'utf8')) as { account: { secretExpires: string } }).account.secretExpires;
     assert.equal(recorded, remaining[0]!.expiresAt.slice(0, 10), 'account.secretExpires follows the new secret');
+    // Graph lists the old secret's startDateTime..endDateTime (10 days): the new one keeps that,
+    // bounded to 30 days past its own renewal (secretRotateDays 30), not the 180 days of an unknown one.
+    const days = (Date.parse(remaining[0]!.expiresAt) - Date.now()) / 86_400_000;
+    assert.ok(days > 59 && days <= 60, `the new secret lasts 60 days (${days.toFixed(2)})`);
     const old = confidentialClient(tenant.emu, DEMO_TENANT_ID, clientId, secret);
     await assert.rejects(old.app.acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] }), /7000215/);
   });

@@ -35,6 +35,8 @@ export function applicationResource(ctx: EmulatorContext, app: AppRegistration) 
       keyId: s.keyId,
       displayName: s.displayName,
       hint: s.hint,
+      // https://learn.microsoft.com/graph/api/resources/passwordcredential; unknown for a seeded secret.
+      startDateTime: s.startDateTime ?? null,
       endDateTime: s.expiresAt,
       secretText: null,
     })),

@@ -129,6 +129,7 @@ export function registerApplicationRoutes(ctx: EmulatorContext) {
       const { secret, value } = directory.addSecret(app.clientId, {
         displayName: typeof credential.displayName === 'string' ? credential.displayName : 'Password uploaded on ' + new Date(now).toUTCString(),
         expiresAt: new Date(end).toISOString(),
+        startDateTime: new Date(now).toISOString(),
         ...(propagationDelayMs() > 0 ? { knownFromMs: now + propagationDelayMs() } : {}),
       });
       return {
@@ -136,7 +137,7 @@ export function registerApplicationRoutes(ctx: EmulatorContext) {
         keyId: secret.keyId,
         displayName: secret.displayName,
         hint: secret.hint,
-        startDateTime: new Date(now).toISOString(),
+        startDateTime: secret.startDateTime,
         endDateTime: secret.expiresAt,
         secretText: value,
       };
