@@ -93,7 +93,7 @@ const windows1252 = { decode: (bytes: Buffer) => Array.from(bytes, (b) => (b >= 
 
 /** Devices write 8-bit headers in UTF-8 or in their code page (nearly always Windows-1252, a superset of ISO-8859-1). */
 export function decodeBytes(bytes: Buffer): string {
-  if (!bytes.some((b) => b >= 0x80)) return bytes.toString('latin1');
+  if (!hasEightBit(bytes)) return bytes.toString('latin1');
   try {
     return utf8.decode(bytes);
   } catch {
@@ -102,11 +102,15 @@ export function decodeBytes(bytes: Buffer): string {
 }
 
 export function hasEightBit(bytes: Buffer): boolean {
-  return bytes.some((b) => b >= 0x80);
+  // A plain loop: Buffer.some calls a function per byte, for every header field of every message.
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return true;
+  return false;
 }
 
 /** Folds a header line longer than 998 characters at spaces (the value is unchanged once unfolded). */
 export function foldLong(f: HeaderField): HeaderField {
+  // Nearly every field is shorter than a line can be: nothing to split or fold.
+  if (f.name.length + 1 + f.raw.length <= MAX_LINE) return f;
   const lines = f.raw.toString('latin1').split('\r\n');
   if (lines.every((l, i) => l.length + (i === 0 ? f.name.length + 1 : 0) <= MAX_LINE)) return f;
   const folded = libmime.foldLines(`${f.name}:${lines.join('').replace(/\s+/g, ' ')}`, 76, true);
