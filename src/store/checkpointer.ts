@@ -93,6 +93,8 @@ export class Checkpointer {
       eval: true,
       // The thread runs plain JavaScript: the parent's loaders (tsx) would only cost start-up time.
       execArgv: [],
+      // It holds a connection and a timer: small heaps keep the thread's memory down.
+      resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
       workerData: { sqlite, file: o.file, synchronous: o.synchronous, intervalMs: o.intervalMs ?? 100, restartFrames: o.restartFrames ?? 4000 },
     });
     this.worker.on('message', (m: { error?: string; log?: number }) => {
