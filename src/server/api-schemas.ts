@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { NOTIFICATION_STATUSES } from '../store/index.js';
+import { queryText } from './schema.js';
 
 /**
  * The request shapes of `/api/v1` (api-routes.ts), declared once: Fastify checks them (schema.ts)
@@ -12,8 +13,6 @@ export const MAX_PAGE = 200;
 export const DEFAULT_PAGE = 50;
 export const MAX_TEST_RECIPIENTS = 20;
 
-/** A query parameter given once is a string; given twice, a list (Fastify's query parser). */
-const queryText = () => Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())]));
 
 export const EventsBody = Type.Unknown({
   description: 'One ImageManager event or an array of them (README "Sending events"); checked by src/intake/events.ts.',

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifySchemaCompiler } from 'fastify';
-import { KindGuard, type TSchema } from '@sinclair/typebox';
+import { KindGuard, Type, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 
 /**
@@ -16,6 +16,9 @@ declare module '@sinclair/typebox' {
     errorCode?: string;
   }
 }
+
+/** A query parameter given once is a string; given twice, a list (Fastify's query parser). */
+export const queryText = () => Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())]));
 
 /** One failed check, as Fastify hands it to the error handler in `err.validation`. */
 export interface SchemaProblem {

@@ -1,4 +1,5 @@
 import { Type, type TProperties, type TObject, type TOptional, type TUnknown } from '@sinclair/typebox';
+import { queryText } from '../schema.js';
 
 /**
  * The request shapes of the settings page (routes-*.ts), declared once for Fastify and the handlers.
@@ -18,8 +19,6 @@ function form<K extends string>(description: string, names: readonly K[]): FormO
   return Type.Object(properties, { description }) as FormOf<K>;
 }
 
-/** A query parameter given once is a string; given twice, a list (Fastify's query parser). */
-const queryText = () => Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())]));
 
 /** `GET /`: `?login=TOKEN` (the one-time link), `?resume=1` (back from Microsoft's sign-in). */
 export const PageQuery = Type.Object({ login: queryText(), resume: queryText() });
