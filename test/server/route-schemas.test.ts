@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { rotateApiToken, type RunningService } from '../../src/server/index.js';
 import { DeliveriesQuery, TestEmailBody } from '../../src/server/api-schemas.js';
 import { typeBoxCompiler } from '../../src/server/schema.js';
 import { NOTIFICATION_STATUSES } from '../../src/store/index.js';
 import { renderApiReference } from '../../scripts/docs/api-reference.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { ADMIN, request, serviceHome, startTestService } from './helpers.js';
+import { ADMIN, request, startServiceRig, type ServiceRig } from './helpers.js';
 
 type Check = (value: unknown) => { value?: unknown; error?: { message: string; code: string }[] };
 const compile = (schema: unknown, httpPart: string) => typeBoxCompiler({ schema, httpPart, method: 'GET', url: '/' } as never) as unknown as Check;
@@ -34,26 +32,14 @@ describe('docs/api.md', () => {
 });
 
 describe('route schemas over HTTP: a request that does not fit gets the API answer, not Fastify\'s', () => {
-  let emu: TestEmulator;
-  let svc: RunningService;
-  let token: string;
-  let cleanup: () => Promise<void>;
-
+  let rig: ServiceRig;
   before(async () => {
-    emu = await startTestEmulator();
-    const h = await serviceHome(emu);
-    cleanup = h.cleanup;
-    token = (await rotateApiToken(h.home)).token;
-    ({ svc } = await startTestService(h.home));
+    rig = await startServiceRig();
   });
-  after(async () => {
-    await svc?.close();
-    await emu.stop();
-    await cleanup();
-  });
+  after(() => rig?.stop());
 
-  const post = (path: string, body: unknown) => request(svc.url, 'POST', path, { token, body });
-  const get = (path: string) => request(svc.url, 'GET', path, { token });
+  const post = (path: string, body: unknown) => request(rig.svc.url, 'POST', path, { token: rig.token, body });
+  const get = (path: string) => request(rig.svc.url, 'GET', path, { token: rig.token });
 
   /** The project's error answer, exactly: `{ error, message }` as JSON, nothing of Fastify's own (statusCode, code). */
   function assertAnswer(r: Awaited<ReturnType<typeof get>>, status: number, error: string, message: string) {
@@ -93,16 +79,16 @@ describe('route schemas over HTTP: a request that does not fit gets the API answ
       '"endsAt" is required: when the silence ends (ISO 8601, e.g. 2026-12-01T00:00:00Z)',
     );
     const to = '"to" must be an e-mail address (or a list of at most 20), such as admin@contoso.com';
-    assertAnswer(await request(svc.url, 'POST', '/api/v1/test-email', { token, body: 'null', headers: { 'content-type': 'application/json' } }), 400, 'bad-request', 'The body must be a JSON object such as {"to": "admin@contoso.com"}');
+    assertAnswer(await request(rig.svc.url, 'POST', '/api/v1/test-email', { token: rig.token, body: 'null', headers: { 'content-type': 'application/json' } }), 400, 'bad-request', 'The body must be a JSON object such as {"to": "admin@contoso.com"}');
     assertAnswer(await post('/api/v1/test-email', { to: [1] }), 400, 'bad-request', to);
     assertAnswer(await post('/api/v1/test-email', { to: Array.from({ length: 21 }, (_, i) => `a${i}@contoso.com`) }), 400, 'bad-request', to);
   });
 
   it('what the parser answers stays: no body where one is needed is a 415, bad JSON a 400', async () => {
-    const none = await request(svc.url, 'POST', '/api/v1/silences', { token });
+    const none = await request(rig.svc.url, 'POST', '/api/v1/silences', { token: rig.token });
     assert.equal(none.status, 415, none.text);
     assert.equal(none.json.error, 'unsupported-media-type');
-    const bad = await request(svc.url, 'POST', '/api/v1/silences', { token, body: '{"matchers":', headers: { 'content-type': 'application/json' } });
+    const bad = await request(rig.svc.url, 'POST', '/api/v1/silences', { token: rig.token, body: '{"matchers":', headers: { 'content-type': 'application/json' } });
     assert.equal(bad.status, 400);
     assert.equal(bad.json.error, 'invalid-json');
   });
