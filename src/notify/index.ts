@@ -66,7 +66,7 @@ export {
   type HealthNoticeKind,
 } from './health.js';
 export { NotifyMetrics, type NotifyGauges, type NotifyMetricsSnapshot } from './metrics.js';
-export { FLUSH_STAGES, activeSilences, flushDueGroups, flushGroup, reviewAllGroups, routeEvents, type PipelineContext } from './pipeline.js';
+export { FLUSH_STAGES, activeSilences, flushDueGroups, flushDueGroupsWithin, flushGroup, reviewAllGroups, routeEvents, type PipelineContext } from './pipeline.js';
 export {
   NotificationService,
   SilenceValidationError,

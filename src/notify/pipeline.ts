@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { AlertRow, EventOutcome, GroupRow, SilenceRow, Store, UnsentGroupEmail } from '../store/index.js';
 import { eventTypeInfo } from './catalog.js';
 import { groupKeyFor, newGroup, refreshGroup, scheduleAfterChange, scheduleAfterFlush } from './group.js';
@@ -273,13 +274,25 @@ export function flushGroup(ctx: PipelineContext, group: GroupRow, now: number, s
 
 /** Flushes every group due at `now`; returns the ids of the e-mails queued. */
 export function flushDueGroups(ctx: PipelineContext, now: number, batch = 200): string[] {
+  return flushDueGroupsWithin(ctx, now, Infinity, batch).queued;
+}
+
+/**
+ * Flushes groups due at `now` until `budgetMs` is spent (at least one group, so each call makes
+ * progress); `more` when due groups are left for the next call. The running service calls it once
+ * per cycle: an outage's flush round of hundreds of long e-mails no longer holds the event loop
+ * (and the API with it) for seconds (issue 14).
+ */
+export function flushDueGroupsWithin(ctx: PipelineContext, now: number, budgetMs: number, batch = 200): { queued: string[]; more: boolean } {
   const queued: string[] = [];
   const silences = activeSilences(ctx.store, ctx.rules, now);
   const seen = new Set<string>();
+  const deadline = performance.now() + budgetMs;
   for (;;) {
     const due = ctx.store.groups.due(now, batch).filter((g) => !seen.has(g.key));
-    if (due.length === 0) return queued;
+    if (due.length === 0) return { queued, more: false };
     for (const group of due) {
+      if (seen.size > 0 && performance.now() >= deadline) return { queued, more: true };
       seen.add(group.key);
       const id = flushGroup(ctx, group, now, silences);
       if (id) queued.push(id);

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { DeliveryResult } from '../delivery/index.js';
-import { flushDueGroups, routeEvents } from './pipeline.js';
+import { flushDueGroups, flushDueGroupsWithin, routeEvents } from './pipeline.js';
 import { LAST_REPORT_META_KEY, dueReportDate, renderDailyReport } from './report.js';
 import { pruneHistory, type RetentionPeriods } from './retention.js';
 import { pipelineContext, type ServiceCore } from './service-core.js';
+
+/** How long one running cycle spends flushing groups before it yields to the event loop. */
+const FLUSH_BUDGET_MS = 50;
 
 export interface TickReport {
   routed: number;
@@ -117,7 +120,10 @@ export class ServiceScheduler {
       routed += n;
       if (n < routeBatchSize) break;
     }
-    const queued = flushDueGroups(ctx, now);
+    // A running cycle flushes for at most FLUSH_BUDGET_MS and continues in the next; tick() flushes all.
+    const flush = maxBatches === Infinity ? { queued: flushDueGroups(ctx, now), more: false } : flushDueGroupsWithin(ctx, now, FLUSH_BUDGET_MS);
+    const queued = flush.queued;
+    more ||= flush.more;
     for (let i = 0; i < queued.length; i++) this.core.metrics.emailQueued('alert');
     // Daily report and pruning read the store's meta table: once per tick is plenty.
     if (now - this.lastHousekeepingAt >= tickIntervalMs || now < this.lastHousekeepingAt) {
