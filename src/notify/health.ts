@@ -154,11 +154,14 @@ export function secretExpiryNotice(expiresOn: string, now: number): HealthNotice
 export function healthEmailView(notice: HealthNotice, id: string, now: number, timeZone?: string): Record<string, unknown> {
   const step = notice.diagnosis?.guideStep;
   const info = step && isGuideStep(step) ? GUIDE_STEP_INFO[step] : undefined;
-  const credential = notice.kind === 'secret-expiring' ? 'client secret' : notice.kind === 'certificate-expiring' ? 'client certificate' : null;
+  const certificate = notice.kind === 'certificate-expiring' || (notice.kind === 'secret-expiring' && isCertificateRefusal(notice.subject ?? ''));
+  const credential = certificate ? 'client certificate' : notice.kind === 'secret-expiring' ? 'client secret' : null;
   const headline = credential
-    ? notice.threshold === 'expired'
-      ? `The ${credential} has expired`
-      : `The ${credential} expires in ${notice.threshold === '1d' ? '1 day' : notice.threshold === '7d' ? '7 days' : '30 days'}`
+    ? notice.kind === 'secret-expiring' && certificate
+      ? 'Microsoft 365 refused the client certificate'
+      : notice.threshold === 'expired'
+        ? `The ${credential} has expired`
+        : `The ${credential} expires in ${notice.threshold === '1d' ? '1 day' : notice.threshold === '7d' ? '7 days' : '30 days'}`
     : notice.kind === 'consent-revoked'
       ? 'Consent for sending mail was revoked'
       : notice.kind === 'app-registration'
@@ -181,6 +184,13 @@ export function healthEmailView(notice: HealthNotice, id: string, now: number, t
   };
 }
 
+/**
+ * Entra's refusals of a certificate sign-in (not on the app or expired, outside its time range): the
+ * credential step's refusal, worded for the certificate.
+ */
+const CERTIFICATE_REFUSALS: readonly string[] = ['AADSTS700027', 'AADSTS700024'];
+const isCertificateRefusal = (code: string) => CERTIFICATE_REFUSALS.includes(code);
+
 /** Guide steps whose refusal only a person can fix (o365-notify cannot retry its way out). */
 const REFUSAL_STEPS: readonly string[] = ['sign-in-again', 'conditional-access', 'admin-consent', 'client-secret', 'public-client-flows', 'redirect-uri', 'api-permissions'];
 
@@ -196,6 +206,9 @@ export function signInRefusalNotice(diagnosis: StoredDiagnosis | null | undefine
   const base = { subject, diagnosis: diagnosis ?? null };
   if (step === 'admin-consent') {
     return { ...base, kind: 'consent-revoked', threshold: '', message: 'Microsoft 365 refused because consent for Mail.Send is missing or was revoked. E-mails wait until it is granted again.' };
+  }
+  if (step === 'client-secret' && isCertificateRefusal(subject)) {
+    return { ...base, kind: 'secret-expiring', threshold: 'expired', message: `Microsoft 365 refused the client certificate (${subject}: ${diagnosis?.title ?? 'not accepted'}). E-mails wait until a certificate it accepts is in use.` };
   }
   if (step === 'client-secret') {
     return { ...base, kind: 'secret-expiring', threshold: 'expired', message: 'Microsoft 365 refused the client secret (expired or wrong). E-mails wait until a new secret is entered.' };
@@ -234,7 +247,9 @@ export function fixedSentence(notice: { kind: HealthNoticeKind; subject: string;
     case 'secret-expiring':
       return /^\d{4}-\d{2}-\d{2}$/.test(notice.subject)
         ? `The client secret that expires on ${notice.subject} is no longer the one recorded: a new Expires date was entered.`
-        : 'Microsoft 365 accepts the client secret again.';
+        : isCertificateRefusal(notice.subject)
+          ? 'Microsoft 365 accepts the client certificate again.'
+          : 'Microsoft 365 accepts the client secret again.';
     case 'certificate-expiring':
       return `The client certificate with thumbprint ${notice.subject} is no longer the one in use: a new certificate replaced it.`;
     case 'consent-revoked':

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { credentialExpiryNotice, secretExpiryNotice } from '../../src/notify/health.js';
+import { credentialExpiryNotice, fixedSentence, healthEmailView, secretExpiryNotice, signInRefusalNotice } from '../../src/notify/health.js';
 import { FakeClock, HOUR, harness } from './helpers.js';
 
 const DAY = 24 * HOUR;
@@ -78,6 +78,17 @@ describe('certificate health notices', () => {
     } finally {
       h.close();
     }
+  });
+
+  it('Entra refusing the certificate (AADSTS700027) is worded for the certificate, a refused secret as before', () => {
+    const refused = signInRefusalNotice({ code: 'AADSTS700027', title: 'Certificate not accepted', cause: '', fix: 'Run `o365-notify certificate create` ...', guideStep: 'client-secret' }, true)!;
+    assert.equal(refused.message, 'Microsoft 365 refused the client certificate (AADSTS700027: Certificate not accepted). E-mails wait until a certificate it accepts is in use.');
+    assert.equal(healthEmailView(refused, 'id', Date.UTC(2025, 5, 1)).headline, 'Microsoft 365 refused the client certificate');
+    assert.equal(fixedSentence({ kind: refused.kind, subject: refused.subject!, diagnosis: refused.diagnosis ?? null }), 'Microsoft 365 accepts the client certificate again.');
+    const secret = signInRefusalNotice({ code: 'AADSTS7000222', title: 'Client secret expired', cause: '', fix: '', guideStep: 'client-secret' }, true)!;
+    assert.equal(secret.message, 'Microsoft 365 refused the client secret (expired or wrong). E-mails wait until a new secret is entered.');
+    assert.equal(healthEmailView(secret, 'id', Date.UTC(2025, 5, 1)).headline, 'The client secret has expired');
+    assert.equal(fixedSentence({ kind: secret.kind, subject: secret.subject!, diagnosis: secret.diagnosis ?? null }), 'Microsoft 365 accepts the client secret again.');
   });
 
   it('the certificate\'s notices leave the client secret\'s alone, and end when no certificate is in use', async () => {
