@@ -133,6 +133,12 @@ interface FlushContext extends PipelineContext {
   notificationId: string | null;
   /** Whether that e-mail is a new one (not the unsent one updated). */
   added: boolean;
+  /** The group's alerts as collect read them, and those the stages marked told: the flush's end reads no row twice. */
+  alerts: AlertRow[];
+  notified: Set<string>;
+  /** The group's pending events as enqueue read them, and those it queued. */
+  pending: { id: number; alertKey: string }[] | undefined;
+  queuedIds: Set<number>;
 }
 
 type FlushStage = (ctx: FlushContext, items: FlushItem[]) => FlushItem[];
@@ -141,12 +147,20 @@ type FlushStage = (ctx: FlushContext, items: FlushItem[]) => FlushItem[];
  * collect: every alert of the group with why it would be news now. An alert the unsent e-mail
  * announces keeps that reason: nobody has read it yet.
  */
-const collectStage: FlushStage = (ctx) =>
-  ctx.store.alerts.inGroupKey(ctx.group.key).map((alert) => ({
+const collectStage: FlushStage = (ctx) => {
+  ctx.alerts = ctx.store.alerts.inGroupKey(ctx.group.key);
+  return ctx.alerts.map((alert) => ({
     alert,
     reason: notificationReason(alert, ctx.now, ctx.group.repeatIntervalMs) ?? unsentReason(ctx, alert.key),
     mutedUntil: null,
   }));
+};
+
+/** The alert counts as told at `now` (the row, and the flush's own copy of what it read). */
+function markNotified(ctx: FlushContext, key: string): void {
+  ctx.store.alerts.markNotified(key, ctx.now);
+  ctx.notified.add(key);
+}
 
 function unsentReason(ctx: FlushContext, alertKey: string): NotificationReason | null {
   const reason = ctx.unsent?.alertReasons[alertKey];
@@ -182,7 +196,7 @@ const muteStage: FlushStage = (ctx, items) =>
 const settleQuietStage: FlushStage = (ctx, items) =>
   items.filter((item) => {
     if (item.alert.state === 'resolved' && item.reason === null && item.alert.lastNotifiedState !== 'resolved') {
-      ctx.store.alerts.markNotified(item.alert.key, ctx.now);
+      markNotified(ctx, item.alert.key);
       return false;
     }
     return item.alert.state === 'firing' || item.reason === 'resolved';
@@ -203,7 +217,8 @@ const enqueueStage: FlushStage = (ctx, items) => {
   const alerts = items.map((i) => ({ alert: i.alert, reason: (i.reason ?? 'ongoing') as AlertView['reason'] }));
   const content = { contentKey: contentKeyOf(ctx.group, alerts), alertReasons: Object.fromEntries(alerts.map((a) => [a.alert.key, a.reason])) };
   const included = new Set(items.map((i) => i.alert.key));
-  const eventIds = ctx.store.events.pendingIn(ctx.group.key).filter((e) => included.has(e.alertKey)).map((e) => e.id);
+  ctx.pending = ctx.store.events.pendingIn(ctx.group.key);
+  const eventIds = ctx.pending.filter((e) => included.has(e.alertKey)).map((e) => e.id);
   const render = (id: string) =>
     renderAlertEmail(ctx.templates, { id, group: ctx.group, alerts, now: ctx.now, timeZone: ctx.rules.dailyReport.timeZone, maxAlerts: ctx.maxAlertsPerEmail });
 
@@ -225,7 +240,8 @@ const enqueueStage: FlushStage = (ctx, items) => {
     ctx.added = true;
   }
   ctx.store.events.markQueuedIds(eventIds);
-  for (const item of items) ctx.store.alerts.markNotified(item.alert.key, ctx.now);
+  for (const id of eventIds) ctx.queuedIds.add(id);
+  for (const item of items) markNotified(ctx, item.alert.key);
   ctx.notificationId = id;
   return items;
 };
@@ -245,13 +261,17 @@ export function flushGroup(ctx: PipelineContext, group: GroupRow, now: number, s
   const { store } = ctx;
   return store.transaction(() => {
     const unsent = store.outbox.unsentAlertEmailOf(group.key);
-    const fctx: FlushContext = { ...ctx, now, group, silences, muted: [], unsent, notificationId: null, added: false };
+    const fctx: FlushContext = {
+      ...ctx, now, group, silences, muted: [], unsent, notificationId: null, added: false,
+      alerts: [], notified: new Set(), pending: undefined, queuedIds: new Set(),
+    };
     runStages(fctx, FLUSH_STAGES);
 
     // Events left pending in the group were not carried: held by a silence, or overtaken (fired and
     // resolved unseen, re-fired before the recovery was told), or there is nobody to tell.
     const mutedKeys = new Set(fctx.muted.map((m) => m.alert.key));
-    const leftover = new Set(store.events.pendingIn(group.key).map((e) => e.alertKey));
+    const stillPending = fctx.pending ? fctx.pending.filter((e) => !fctx.queuedIds.has(e.id)) : store.events.pendingIn(group.key);
+    const leftover = new Set(stillPending.map((e) => e.alertKey));
     for (const alertKey of leftover) {
       const outcome = mutedKeys.has(alertKey) ? 'silenced' : group.recipients.length === 0 ? 'no-recipients' : 'superseded';
       store.events.settlePendingOf(group.key, alertKey, outcome);
@@ -260,8 +280,10 @@ export function flushGroup(ctx: PipelineContext, group: GroupRow, now: number, s
     const lastFlushAt = fctx.notificationId ? now : group.lastFlushAt;
     const due: number[] = [];
     if (group.recipients.length > 0) {
-      for (const alert of store.alerts.inGroupKey(group.key)) {
-        if (mutedKeys.has(alert.key)) continue;
+      for (const read of fctx.alerts) {
+        if (mutedKeys.has(read.key)) continue;
+        // markNotified's change, applied to the copy read at the start.
+        const alert = fctx.notified.has(read.key) ? { ...read, lastNotifiedAt: now, lastNotifiedState: read.state, lastNotifiedSeverity: read.severity } : read;
         const reminder = reminderDueAt(alert, group.repeatIntervalMs);
         if (reminder !== null) due.push(reminder);
       }
