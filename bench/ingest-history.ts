@@ -13,7 +13,8 @@
  * 1,000 events, so its shape is the one an outage leaves: one unsent e-mail per group carrying
  * the group's events.
  *
- * Run alone: `node --import tsx bench/ingest-history.ts`; `npm run bench` includes it.
+ * Run alone: `node --import tsx bench/ingest-history.ts` (BENCH_INGEST_SIZES=1000,100000 picks the
+ * backlog sizes); `npm run bench` includes it.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
