@@ -33,6 +33,14 @@ describe('lint: the layer order of docs/architecture.md', () => {
     assert.match(errors[0]!, /Import src\/notify\/index\.js instead of src\/notify\/rules\.js/);
   });
 
+  it('lets a module\'s light entry point stand in for its index, and nothing else past it', async () => {
+    // notify/checks.ts: `config check` without the store, delivery and msal-node (issue 14).
+    assert.deepEqual(await layerErrors('src/cli/commands/ok.ts', "export { settingsProblems } from '../../notify/checks.js';\n"), []);
+    const errors = await layerErrors('src/cli/commands/wrong.ts', "export { settingsProblems } from '../../notify/settings-check.js';\n");
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!, /Import src\/notify\/index\.js instead of src\/notify\/settings-check\.js/);
+  });
+
   it('lets only the demo and emulator commands load the emulator', async () => {
     assert.match((await layerErrors('src/server/wrong.ts', "export { startEmulator } from '../emulator/index.js';\n"))[0]!, /Only the `demo` and `emulator` commands/);
     assert.match((await layerErrors('src/cli/commands/send.ts', "export const e = () => import('o365-notify-emulator');\n"))[0]!, /Only the `demo` and `emulator` commands/);

@@ -13,7 +13,7 @@ import {
   type Settings,
   type SettingsReadResult,
 } from '../../config/index.js';
-import { settingsProblems } from '../../notify/index.js';
+import { settingsProblems } from '../../notify/checks.js';
 import { openSecretStore, type SecretStore } from '../../secrets/index.js';
 import { redactStoreUrl } from '../../shared/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
