@@ -9,13 +9,9 @@
  * Run alone: `node --import tsx bench/ingest-compare.ts`; `npm run bench` includes it.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmulator } from '../src/emulator/index.js';
 import type { BenchSection } from './run.js';
-import { BARE_FASTIFY, compileService, hammer, ingestEvent, setUpServiceHome, spawnServer, type Child } from './service.js';
+import { BARE_FASTIFY, compileService, hammer, ingestEvent, spawnServer, withServiceRig } from './service.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CONNECTIONS = [8, 32] as const;
@@ -92,14 +88,8 @@ async function measureServer(url: string, token: string): Promise<Figures> {
   return out;
 }
 
-export async function runIngestCompareBench(): Promise<{ bare: Figures; service: Figures; runtime: 'compiled' | 'tsx' }> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'o365-bench-cmp-emu-'));
-  const home = await mkdtemp(join(tmpdir(), 'o365-bench-cmp-home-'));
-  const buildDir = await mkdtemp(join(tmpdir(), 'o365-bench-cmp-build-'));
-  const emulator = await startEmulator({ dataDir, port: 0 });
-  const children: Child[] = [];
-  try {
-    const { env, token } = await setUpServiceHome(emulator, home);
+export function runIngestCompareBench(): Promise<{ bare: Figures; service: Figures; runtime: 'compiled' | 'tsx' }> {
+  return withServiceRig('cmp', async ({ home, buildDir, env, token, children }) => {
     const bareServer = await spawnServer(['--input-type=module', '-e', BARE_FASTIFY], { PATH: process.env.PATH }, /bare fastify listening on (http:\/\/\S+)/);
     children.push(bareServer);
     const bare = await measureServer(bareServer.url, token);
@@ -112,13 +102,7 @@ export async function runIngestCompareBench(): Promise<{ bare: Figures; service:
     const service = await measureServer(svc.url, token);
     await svc.stop();
     return { bare, service, runtime: bin ? 'compiled' : 'tsx' };
-  } finally {
-    for (const c of children) await c.stop().catch(() => undefined);
-    await emulator.close();
-    await rm(dataDir, { recursive: true, force: true });
-    await rm(home, { recursive: true, force: true });
-    await rm(buildDir, { recursive: true, force: true });
-  }
+  });
 }
 
 export async function ingestCompareSection(): Promise<BenchSection> {

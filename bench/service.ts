@@ -406,14 +406,38 @@ export async function setUpServiceHome(emulator: RunningEmulator, home: string):
   return { env, token };
 }
 
-async function runServiceBench(): Promise<ServiceBenchResult> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'o365-bench-svc-emu-'));
-  const home = await mkdtemp(join(tmpdir(), 'o365-bench-svc-home-'));
-  const buildDir = await mkdtemp(join(tmpdir(), 'o365-bench-svc-build-'));
+/** What a service bench runs in: an emulator, a set-up home, a build folder, the processes it starts. */
+export interface ServiceRig {
+  emulator: RunningEmulator;
+  home: string;
+  buildDir: string;
+  env: NodeJS.ProcessEnv;
+  token: string;
+  /** Every process started here: stopped at the end whatever happens. */
+  children: Child[];
+}
+
+/** Sets up a ServiceRig for `run` and takes it all down after, processes first. */
+export async function withServiceRig<T>(name: string, run: (rig: ServiceRig) => Promise<T>): Promise<T> {
+  const dataDir = await mkdtemp(join(tmpdir(), `o365-bench-${name}-emu-`));
+  const home = await mkdtemp(join(tmpdir(), `o365-bench-${name}-home-`));
+  const buildDir = await mkdtemp(join(tmpdir(), `o365-bench-${name}-build-`));
   const emulator = await startEmulator({ dataDir, port: 0 });
   const children: Child[] = [];
   try {
     const { env, token } = await setUpServiceHome(emulator, home);
+    return await run({ emulator, home, buildDir, env, token, children });
+  } finally {
+    for (const c of children) await c.stop().catch(() => undefined);
+    await emulator.close();
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true });
+    await rm(buildDir, { recursive: true, force: true });
+  }
+}
+
+function runServiceBench(): Promise<ServiceBenchResult> {
+  return withServiceRig('svc', async ({ home, buildDir, env, token, children }) => {
     const serviceEnv = { ...env, O365_NOTIFY_HOME: home };
     const listening = /o365-notify service listening on (http:\/\/\S+)/;
     const fromSources = ['--import', 'tsx', 'src/cli/bin.ts', 'serve', '--port', '0'];
@@ -477,13 +501,7 @@ async function runServiceBench(): Promise<ServiceBenchResult> {
       memory: { idle, peakIngest, peak, bareIdle, tsxIdle },
       runtime,
     };
-  } finally {
-    for (const c of children) await c.stop().catch(() => undefined);
-    await emulator.close();
-    await rm(dataDir, { recursive: true, force: true });
-    await rm(home, { recursive: true, force: true });
-    await rm(buildDir, { recursive: true, force: true });
-  }
+  });
 }
 
 let result: Promise<ServiceBenchResult> | undefined;
