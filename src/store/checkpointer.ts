@@ -65,6 +65,10 @@ parentPort.on('message', (m) => {
   closing = true;
   if (timer) clearTimeout(timer);
   try { db.close(); } catch {}
+  // The main thread waits for this before it closes its own connection (Checkpointer.close).
+  const closed = new Int32Array(workerData.closed);
+  Atomics.store(closed, 0, 1);
+  Atomics.notify(closed, 0);
   parentPort.close();
 });
 timer = setTimeout(round, workerData.intervalMs);
@@ -79,9 +83,14 @@ export interface CheckpointerStats {
   lastError: string | undefined;
 }
 
+/** How long close() waits for the worker's connection to close (a worker still starting up included). */
+const CLOSE_WAIT_MS = 2000;
+
 export class Checkpointer {
   private readonly worker: Worker;
   private closed = false;
+  /** Set to 1 by the worker once its connection is closed. */
+  private readonly workerClosed = new Int32Array(new SharedArrayBuffer(4));
   readonly stats: CheckpointerStats = { rounds: 0, largestLog: 0, errors: 0, lastError: undefined };
 
   /** Called when the worker stopped on its own (the main connection's backstop takes over). */
@@ -95,7 +104,7 @@ export class Checkpointer {
       execArgv: [],
       // It holds a connection and a timer: small heaps keep the thread's memory down.
       resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
-      workerData: { sqlite, file: o.file, synchronous: o.synchronous, intervalMs: o.intervalMs ?? 100, restartFrames: o.restartFrames ?? 4000 },
+      workerData: { closed: this.workerClosed.buffer, sqlite, file: o.file, synchronous: o.synchronous, intervalMs: o.intervalMs ?? 100, restartFrames: o.restartFrames ?? 4000 },
     });
     this.worker.on('message', (m: { error?: string; log?: number }) => {
       this.stats.rounds++;
@@ -117,10 +126,17 @@ export class Checkpointer {
     this.onStopped?.(err);
   }
 
-  /** Asks the worker to close its connection and end; does not wait (the thread is unref'd). */
+  /**
+   * Asks the worker to close its connection and waits (at most CLOSE_WAIT_MS, blocking: close()
+   * stays synchronous like the store's) until it has. So when the store's close() returns, no
+   * other connection is left: the main connection, closed last, makes SQLite's final checkpoint
+   * and removes the -wal and -shm files, and nothing writes in the data folder afterwards (a
+   * backup, a restore or a removal of the folder right after the service stopped sees it still).
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.worker.postMessage('close');
+    Atomics.wait(this.workerClosed, 0, 0, CLOSE_WAIT_MS);
   }
 }

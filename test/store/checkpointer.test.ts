@@ -48,6 +48,20 @@ describe('store: WAL checkpoints in a worker thread', () => {
     plain.close();
   });
 
+  it('close() returns only after the worker closed its connection: the store is whole and nothing more is written beside it', async () => {
+    // A data folder removed (or backed up) right after the service stopped failed with ENOTEMPTY
+    // while the worker, still open, checkpointed and then deleted the -wal and -shm files.
+    for (let i = 0; i < 5; i++) {
+      const file = path.join(tmp.dir, `closing-${i}.db`);
+      const store = openStore(file, { durability: 'process-crash', backgroundCheckpoints: true });
+      store.appendEvents(Array.from({ length: 20 }, (_, j) => sampleEvent({ summary: `event ${j}` })));
+      if (i % 2 === 1) await until('a checkpoint by the worker', () => store.checkpointer!.stats.rounds > 0);
+      store.close();
+      // The main connection closed last, so SQLite checkpointed everything and removed its WAL files.
+      assert.deepEqual(fs.readdirSync(tmp.dir).filter((f) => f.startsWith(`closing-${i}.db-`)), [], 'no -wal or -shm left behind');
+    }
+  });
+
   it('never keeps a process alive: one that forgets to close its store still exits', () => {
     const file = path.join(tmp.dir, 'exit.db');
     const script = `import('./src/store/index.ts').then((m) => { const s = m.openStore(${JSON.stringify(file)}, { backgroundCheckpoints: true }); s.appendEvents([]); console.log('open', Boolean(s.checkpointer)); })`;
