@@ -98,8 +98,6 @@ export async function loadAuthorityMetadata(home: string, authority: string, now
 export interface AuthorityMetadataRecorder {
   /** Fed every JSON answer the network client receives (URL without its query string). */
   observe(method: 'GET' | 'POST', url: URL, status: number, body: unknown): void;
-  /** Resolves when any write under way has finished (writes never throw). */
-  settled(): Promise<void>;
 }
 
 /**
@@ -144,6 +142,5 @@ export function recordAuthorityMetadata(home: string, authority: string, now: ()
       // Best effort: without the file the next process fetches the metadata again, nothing worse.
       writing = writing.then(() => writeFileAtomic(authorityMetadataPath(home), JSON.stringify(file, null, 2) + '\n')).catch(() => undefined);
     },
-    settled: () => writing,
   };
 }

@@ -26,9 +26,9 @@ export interface AuthStatus {
 
 const DAY_MS = 86_400_000;
 
-/** `credentials`: whether a client secret is stored, or that and the stored certificate's end date. */
-export async function readAuthStatus(home: string, settings: Settings, credentials: boolean | { secret: boolean; certificateEnd?: string }, now = new Date()): Promise<AuthStatus> {
-  const { secret: secretConfigured, certificateEnd } = typeof credentials === 'boolean' ? { secret: credentials, certificateEnd: undefined } : credentials;
+/** `credentials`: whether a client secret is stored, and the stored certificate's end date if one is. */
+export async function readAuthStatus(home: string, settings: Settings, credentials: { secret: boolean; certificateEnd?: string }, now = new Date()): Promise<AuthStatus> {
+  const { secret: secretConfigured, certificateEnd } = credentials;
   const state = await readAuthState(home);
   const issued = refreshTokenIssuedAt(state);
   const appOnly = settings.account.auth === 'app-only';

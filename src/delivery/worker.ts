@@ -314,7 +314,7 @@ export class DeliveryWorker {
       // the retry delay's cap does not apply; the row waits, its reason shown, until exactly then.
       const until = at + outcome.afterMs;
       const status = lost(this.store.outbox.deferClaim(id, attemptId, { at, until, error: problem.message, diagnosis: problem.diagnosis }));
-      this.logger.info({ id, code: problem.code, until: new Date(until).toISOString() }, 'e-mail held back here (no request made) until it can go');
+      // The channel logged the hold (with its reason and wait); the row says until when.
       return { ...base, attempt: attempt - 1, status };
     }
     const details = {

@@ -24,9 +24,10 @@ function messageRecipients(message: MailMessage): number {
 
 /** Addresses in the To, Cc and Bcc header fields of a MIME message (Graph takes recipients from them). */
 export function mimeRecipients(mime: Buffer): number {
-  const text = mime.toString('latin1');
-  const end = text.search(/\r?\n\r?\n/);
-  const header = (end < 0 ? text : text.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
+  // Only the header is read: a relayed message can be megabytes, its header a few hundred bytes.
+  const ends = [mime.indexOf('\n\n'), mime.indexOf('\n\r\n')].filter((i) => i >= 0);
+  const end = ends.length > 0 ? Math.min(...ends) : -1;
+  const header = mime.toString('latin1', 0, end < 0 ? mime.length : end).replace(/\r?\n[ \t]+/g, ' ');
   let count = 0;
   for (const line of header.split(/\r?\n/)) {
     if (!/^(to|cc|bcc)\s*:/i.test(line)) continue;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DeliveryResult } from '../delivery/index.js';
-import { flushDueGroups, flushDueGroupsWithin, routeEvents } from './pipeline.js';
+import { flushDueGroupsWithin, routeEvents } from './pipeline.js';
 import { LAST_REPORT_META_KEY, dueReportDate, renderDailyReport } from './report.js';
 import { pruneHistory, type RetentionPeriods } from './retention.js';
 import { pipelineContext, type ServiceCore } from './service-core.js';
@@ -121,7 +121,7 @@ export class ServiceScheduler {
       if (n < routeBatchSize) break;
     }
     // A running cycle flushes for at most FLUSH_BUDGET_MS and continues in the next; tick() flushes all.
-    const flush = maxBatches === Infinity ? { queued: flushDueGroups(ctx, now), more: false } : flushDueGroupsWithin(ctx, now, FLUSH_BUDGET_MS);
+    const flush = flushDueGroupsWithin(ctx, now, maxBatches === Infinity ? Infinity : FLUSH_BUDGET_MS);
     const queued = flush.queued;
     more ||= flush.more;
     for (let i = 0; i < queued.length; i++) this.core.metrics.emailQueued('alert');

@@ -1,7 +1,6 @@
 import { createHttpsTransport } from '../graph/index.js';
 import type { ClientCertificate } from '../secrets/index.js';
 import { signInAdministrator, type AdministratorGraph } from './admin-sign-in.js';
-import { certificateFacts } from './certificate.js';
 import { patchedCertificateKind } from './certificate-kinds.js';
 import { rollCredential, type RollResult, type RollSteps } from './credential-roll.js';
 import { DirectoryClient } from './directory-client.js';
@@ -16,14 +15,12 @@ export interface CertificateOptions extends AdministratorGraph, Omit<RollSteps<C
  * removes the certificates it uploaded before. When it never works, it is removed from the app again
  * and the previous credential stays in use.
  */
-export async function uploadCertificate(options: CertificateOptions): Promise<RollResult & { thumbprintSha256: string }> {
+export async function uploadCertificate(options: CertificateOptions): Promise<RollResult> {
   const admin = await signInAdministrator({ ...options, clientId: options.bootstrapClientId, scopes: ['Application.ReadWrite.All'] });
   const transport = createHttpsTransport({ ca: options.ca });
   try {
     const directory = new DirectoryClient(options.graphBase, admin.accessToken, transport);
-    const facts = certificateFacts(options.certificate.certificatePem);
-    const result = await rollCredential(directory, patchedCertificateKind(directory, options.certificate), { ...options, readBy: 'certificate create', retry: 'o365-notify certificate create' });
-    return { ...result, thumbprintSha256: facts.thumbprintSha256 };
+    return await rollCredential(directory, patchedCertificateKind(directory, options.certificate), { ...options, readBy: 'certificate create', retry: 'o365-notify certificate create' });
   } finally {
     transport.close();
   }

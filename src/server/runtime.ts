@@ -213,7 +213,10 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
 
   let watch: SignInWatch | undefined;
   let fileWatch: FileChangeWatch | undefined;
+  // The stored certificate's end, for status (polled): decrypted once per credential, not per request.
+  let certificateEnd: Promise<string | undefined> | undefined;
   const freshMailer = async () => {
+    certificateEnd = undefined;
     channel.replace(await openGraphConnection({ home, env, settings, retries: 'caller', recipientHistory }));
     restartKeepAlive();
   };
@@ -249,7 +252,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
 
   const authStatus = async () => {
     const secrets = channel.connection.session.secrets;
-    return readAuthStatus(home, settings, { secret: await secrets.hasClientSecret(), certificateEnd: await secrets.clientCertificateEnd() });
+    return readAuthStatus(home, settings, { secret: await secrets.hasClientSecret(), certificateEnd: await (certificateEnd ??= secrets.clientCertificateEnd()) });
   };
 
   const onSignInProblem = (problem: SignInProblem) => {

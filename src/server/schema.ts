@@ -29,28 +29,35 @@ export interface SchemaProblem {
 }
 
 /**
- * A query's or a path's text where the shape declares a number, read as `Number()` reads it (the
- * rule the handlers used): "5" is 5, "2.5" stays 2.5 for the check to refuse, "true" is NaN.
- * TypeBox's own Value.Convert would make "2.5" an integer 2 and "true" a 1.
+ * The fields of a query's or a path's shape that are numbers: their text is read as `Number()`
+ * reads it (the rule the handlers used): "5" is 5, "2.5" stays 2.5 for the check to refuse, "true"
+ * is NaN. TypeBox's own Value.Convert would make "2.5" an integer 2 and "true" a 1. Found once per
+ * route, when its schema is compiled, not per request.
  */
-function numbersOf(schema: TSchema, value: unknown): unknown {
-  if (!KindGuard.IsObject(schema) || value === null || typeof value !== 'object') return value;
+function numberFields(schema: TSchema): string[] {
+  if (!KindGuard.IsObject(schema)) return [];
+  return Object.entries(schema.properties)
+    .filter(([, field]) => KindGuard.IsNumber(field) || KindGuard.IsInteger(field))
+    .map(([name]) => name);
+}
+
+function withNumbers(fields: string[], value: unknown): unknown {
+  if (fields.length === 0 || value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-  for (const [name, field] of Object.entries(schema.properties)) {
-    if ((KindGuard.IsNumber(field) || KindGuard.IsInteger(field)) && typeof out[name] === 'string') out[name] = Number(out[name]);
-  }
+  for (const name of fields) if (typeof out[name] === 'string') out[name] = Number(out[name]);
   return out;
 }
 
 /**
  * TypeBox's compiled check instead of Ajv. Numbers in queries and path parameters are read from
- * their text first (numbersOf); bodies are taken as sent: a JSON body means what it says, so
+ * their text first (numberFields); bodies are taken as sent: a JSON body means what it says, so
  * `{"comment": 5}` stays a number and is refused, as the handlers refused it before.
  */
 export const typeBoxCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const check = TypeCompiler.Compile(schema);
+  const numbers = httpPart === 'body' ? [] : numberFields(schema);
   return (value: unknown) => {
-    const converted = httpPart === 'body' ? value : numbersOf(schema, value);
+    const converted = withNumbers(numbers, value);
     if (check.Check(converted)) return { value: converted };
     const first = check.Errors(converted).First();
     const words = (first?.schema as TSchema | undefined)?.errorMessage ?? schema.errorMessage;

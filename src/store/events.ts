@@ -50,7 +50,6 @@ export class EventRepository {
   private readonly insert: Database.Statement;
   private readonly byId: Database.Statement;
   private readonly unprocessed: Database.Statement;
-  private readonly setRouted: Database.Statement;
   private readonly setRoutedBatch: Database.Statement;
   private readonly pendingInGroup: Database.Statement;
   private readonly settlePending: Database.Statement;
@@ -77,7 +76,6 @@ export class EventRepository {
     );
     this.byId = db.prepare('SELECT * FROM events WHERE id = ?');
     this.unprocessed = db.prepare('SELECT * FROM events WHERE outcome IS NULL ORDER BY id LIMIT ?');
-    this.setRouted = db.prepare('UPDATE events SET group_key = ?, outcome = ? WHERE id = ?');
     // One statement for a routing batch: [[id, groupKey, outcome], ...], each a primary-key seek.
     this.setRoutedBatch = db.prepare(
       'UPDATE events SET group_key = j.value ->> 1, outcome = j.value ->> 2 FROM json_each(?) AS j WHERE events.id = j.value ->> 0',
@@ -173,8 +171,7 @@ export class EventRepository {
   }
 
   markRouted(id: number, groupKey: string | null, outcome: EventOutcome): void {
-    const changed = this.setRouted.run(groupKey, outcome, id).changes;
-    if (outcome !== 'pending' && outcome !== 'queued') this.undelivered -= changed;
+    this.markRoutedMany([{ id, groupKey, outcome }]);
   }
 
   /** markRouted for many events in one statement (issue 14: not one UPDATE per event). */

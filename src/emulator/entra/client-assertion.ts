@@ -24,6 +24,27 @@ function b64urlJson(part: string): Record<string, unknown> | undefined {
   }
 }
 
+/** A compact JWS (RFC 7515 section 7.1) taken apart: its header and claims as JSON objects. */
+export interface SplitJwt {
+  parts: string[];
+  header: Record<string, unknown>;
+  claims: Record<string, unknown>;
+}
+
+export function splitJwt(token: string): SplitJwt | undefined {
+  const parts = token.split('.');
+  const header = parts.length === 3 ? b64urlJson(parts[0]!) : undefined;
+  const claims = parts.length === 3 ? b64urlJson(parts[1]!) : undefined;
+  return header && claims ? { parts, header, claims } : undefined;
+}
+
+/** Whether `jwt` is signed (RS256, or PS256) by the key of one of the app's certificates. */
+export function signedByCertificate(jwt: SplitJwt, certificate: AppCertificate, alg: 'RS256' | 'PS256'): boolean {
+  const key = new X509Certificate(Buffer.from(certificate.keyBase64, 'base64')).publicKey;
+  const padding = alg === 'PS256' ? { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } : { padding: constants.RSA_PKCS1_PADDING };
+  return verify('sha256', Buffer.from(`${jwt.parts[0]}.${jwt.parts[1]}`), { key, ...padding }, Buffer.from(jwt.parts[2]!, 'base64url'));
+}
+
 /** The thumbprints Entra matches a client assertion's header against. */
 export function certificateThumbprints(certDer: Buffer): { sha1: string; sha256: string } {
   return { sha1: createHash('sha1').update(certDer).digest('base64url'), sha256: createHash('sha256').update(certDer).digest('base64url') };
@@ -35,10 +56,9 @@ function reason(text: string): EntraError {
 
 export function checkClientAssertion(app: AppRegistration, assertion: string, assertionType: string | undefined, nowMs: number): EntraError | undefined {
   if (assertionType !== JWT_BEARER) return reason(`client_assertion_type must be ${JWT_BEARER}.`);
-  const parts = assertion.split('.');
-  const header = parts.length === 3 ? b64urlJson(parts[0]!) : undefined;
-  const claims = parts.length === 3 ? b64urlJson(parts[1]!) : undefined;
-  if (!header || !claims) return reason('The client assertion is not a JWT.');
+  const jwt = splitJwt(assertion);
+  if (!jwt) return reason('The client assertion is not a JWT.');
+  const { header, claims } = jwt;
   // RFC 7515 says base64url; MSAL for Python (1.21) sends x5t as padded standard base64, which Entra accepts.
   const thumbprint = (value: unknown) => (typeof value === 'string' ? value.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') : undefined);
   const s256 = thumbprint(header['x5t#S256']);
@@ -47,10 +67,7 @@ export function checkClientAssertion(app: AppRegistration, assertion: string, as
   if (!certificate) return reason(`The key was not found. Thumbprint of key used by client: '${s256 ?? s1 ?? ''}'`);
   const alg = header.alg;
   if (alg !== 'RS256' && alg !== 'PS256') return reason(`The signing algorithm '${String(alg)}' is not supported.`);
-  const key = new X509Certificate(Buffer.from(certificate.keyBase64, 'base64')).publicKey;
-  const padding = alg === 'PS256' ? { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } : { padding: constants.RSA_PKCS1_PADDING };
-  const signed = verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), { key, ...padding }, Buffer.from(parts[2]!, 'base64url'));
-  if (!signed) return reason('The provided signature value did not match the expected signature value.');
+  if (!signedByCertificate(jwt, certificate, alg)) return reason('The provided signature value did not match the expected signature value.');
   if (Date.parse(certificate.endDateTime) <= nowMs) return reason('The key used is expired.');
   if (claims.iss !== app.clientId || claims.sub !== app.clientId) return reason("The client assertion's iss and sub must be the application's client id.");
   const aud = typeof claims.aud === 'string' ? claims.aud : '';

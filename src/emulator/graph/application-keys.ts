@@ -1,7 +1,8 @@
-import { constants, verify, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EmulatorContext } from '../context.js';
 import type { AppCertificate, AppRegistration } from '../directory.js';
+import { signedByCertificate, splitJwt } from '../entra/client-assertion.js';
 import type { GraphCaller } from './auth.js';
 import { GraphError, TEXT } from './errors.js';
 
@@ -39,31 +40,19 @@ function malformed(): GraphError {
   return new GraphError(401, 'Authentication_MissingOrMalformed', 'Access Token missing or malformed.');
 }
 
-function json(part: string | undefined): Record<string, unknown> | undefined {
-  try {
-    const v = JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8')) as unknown;
-    return isObject(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Checks the proof against the app's certificates valid now; throws Graph's error when it fails. */
 function checkProof(app: AppRegistration, objectId: string, proof: unknown, nowMs: number): void {
   if (typeof proof !== 'string' || proof === '') throw new GraphError(403, 'Authorization_RequestDenied', TEXT.insufficientPrivileges);
-  const parts = proof.split('.');
   // "padding character '=' must not be included in the JWT header and payload".
-  if (parts.length !== 3 || parts.some((p) => p.includes('='))) throw malformed();
-  const header = json(parts[0]);
-  const claims = json(parts[1]);
-  if (!header || !claims || header.alg !== 'RS256') throw malformed();
+  const jwt = proof.includes('=') ? undefined : splitJwt(proof);
+  if (!jwt || jwt.header.alg !== 'RS256') throw malformed();
+  const { header, claims } = jwt;
   const x5t = typeof header.x5t === 'string' ? header.x5t : undefined;
   const s256 = typeof header['x5t#S256'] === 'string' ? header['x5t#S256'] : undefined;
   const valid = (app.certificates ?? []).filter((c) => Date.parse(c.startDateTime) <= nowMs && Date.parse(c.endDateTime) > nowMs);
   const signer = valid.find((c) => (s256 !== undefined ? c.thumbprintSha256 === s256 : c.thumbprintSha1 === x5t));
   if (!signer) throw malformed();
-  const key = new X509Certificate(Buffer.from(signer.keyBase64, 'base64')).publicKey;
-  if (!verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), { key, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(parts[2]!, 'base64url'))) throw malformed();
+  if (!signedByCertificate(jwt, signer, 'RS256')) throw malformed();
   const now = Math.floor(nowMs / 1000);
   const { aud, iss, nbf, exp } = claims;
   if (aud !== PROOF_AUDIENCE || iss !== objectId || typeof nbf !== 'number' || typeof exp !== 'number') throw malformed();
