@@ -69,6 +69,19 @@ describe('the emulator mailbox page', { skip }, () => {
     await first.locator('iframe.html').scrollIntoViewIfNeeded();
     await page.mouse.wheel(0, 400);
     await page.waitForFunction(() => window.scrollY > 0);
+    // The wheel scrolls smoothly: measure once the scroll has come to rest (unchanged over two frames).
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve) => {
+          let last = -1;
+          const step = () => {
+            if (window.scrollY === last) return resolve();
+            last = window.scrollY;
+            requestAnimationFrame(() => requestAnimationFrame(step));
+          };
+          step();
+        }),
+    );
     const subjectTop = () => first.locator('h3').evaluate((el) => Math.round(el.getBoundingClientRect().top));
     const before = await subjectTop();
     const navigations: string[] = [];
