@@ -1,5 +1,5 @@
 import { isGuideStep, type GuideStep, type StoredDiagnosis } from '../diagnose/index.js';
-import type { Importance } from '../store/index.js';
+import type { Importance } from './outbox-types.js';
 
 /**
  * The delivery port: what the outbox worker needs from a way out (today Microsoft Graph). One call

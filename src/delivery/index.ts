@@ -16,4 +16,6 @@ export {
 } from './channel.js';
 export { openGraphConnection, sendMail, type GraphConnection, type OpenGraphConnectionOptions } from './graph-connection.js';
 export { GraphChannel } from './graph-channel.js';
+// The outbox's records and shapes (a store keeps them as they are).
+export * from './outbox-types.js';
 export { DEFAULT_DELIVERY_OPTIONS, DeliveryWorker, type DeliveryOptions, type DeliveryResult } from './worker.js';

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { AttemptOutcome, ClaimedNotification, FinishResult, Lease, NotificationKind, NotificationRow, NotificationStatus, Store } from '../store/index.js';
+import type { AttemptOutcome, ClaimedNotification, FinishResult, Lease, NotificationKind, NotificationRow, NotificationStatus } from './outbox-types.js';
+import type { Store } from '../store/index.js';
 import { NOTIFY_ID_HEADER, NOTIFY_KIND_HEADER, outcomeOfError, type DeliveryChannel, type DeliveryOutcome, type DeliveryProblem } from './channel.js';
 import { noopLogger, type NotifyLogger } from '../infra/index.js';
 import { backoffDelay } from '../graph/index.js';

@@ -1,4 +1,5 @@
-import { EVENT_STATUSES, SEVERITIES, withJsonText, type EventStatus, type NewEvent, type Severity } from '../store/index.js';
+import { EVENT_STATUSES, SEVERITIES, type EventStatus, type NewEvent, type Severity } from '../notify/index.js';
+import { withJsonText } from '../shared/index.js';
 import { hasControlCharacters } from '../shared/index.js';
 import { CUSTOM_TYPE_PREFIX, IMAGEMANAGER_EVENT_TYPES, eventTypeInfo, isCatalogType, isCustomType } from '../notify/index.js';
 

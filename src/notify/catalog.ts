@@ -1,4 +1,4 @@
-import type { Severity } from '../store/index.js';
+import type { Severity } from './domain.js';
 
 /**
  * The ImageManager events (DESIGN.md section 4), named after ImageManager's own notification

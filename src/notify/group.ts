@@ -1,4 +1,4 @@
-import type { GroupRow } from '../store/index.js';
+import type { GroupRow } from './domain.js';
 import type { AlertLabels } from './matchers.js';
 import type { Route } from './rules.js';
 

@@ -76,3 +76,5 @@ export {
   type SilenceInput,
   type TickReport,
 } from './service.js';
+// The domain's records (a store keeps them as they are) and the store port notify owns.
+export * from './domain.js';

@@ -1,4 +1,4 @@
-import type { Severity } from '../store/index.js';
+import type { Severity } from './domain.js';
 
 /** Labels an alert is matched on (routes and silences). */
 export interface AlertLabels {

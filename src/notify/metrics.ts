@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { NotificationKind } from '../store/index.js';
+import type { NotificationKind } from '../delivery/index.js';
 
 /**
  * Counters of the notification service, for GET /metrics. The service keeps its own tallies (read

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { AlertRow, EventOutcome, GroupRow, SilenceRow, Store, UnsentGroupEmail } from '../store/index.js';
+import type { AlertRow, EventOutcome, GroupRow, SilenceRow } from './domain.js';
+import type { UnsentGroupEmail } from '../delivery/index.js';
+import type { Store } from '../store/index.js';
 import { eventTypeInfo } from './catalog.js';
 import { groupKeyFor, newGroup, refreshGroup, scheduleAfterChange, scheduleAfterFlush } from './group.js';
 import type { NotifyLogger } from '../infra/index.js';

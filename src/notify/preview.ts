@@ -1,4 +1,4 @@
-import type { AlertRow, StoredEvent } from '../store/index.js';
+import type { AlertRow, StoredEvent } from './domain.js';
 import { catalogEntries, eventTypeInfo, isKnownEventType } from './catalog.js';
 import { healthEmailView, secretExpiryNotice } from './health.js';
 import { renderAlertEmail, type RenderedEmail, type TemplateSet } from './render.js';

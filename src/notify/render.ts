@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AlertRow, GroupRow, Importance, Severity } from '../store/index.js';
+import type { AlertRow, GroupRow, Severity } from './domain.js';
+import type { Importance } from '../delivery/index.js';
 import { eventTypeInfo, headlineFor } from './catalog.js';
 import { formatSpan, formatTime, timeZoneNote } from './format.js';
 import type { NotificationReason } from './state.js';

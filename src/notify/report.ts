@@ -1,4 +1,5 @@
-import type { Store, AlertRow, Severity, StoredEvent } from '../store/index.js';
+import type { AlertRow, Severity, StoredEvent } from './domain.js';
+import type { Store } from '../store/index.js';
 import { eventTypeInfo, headlineFor } from './catalog.js';
 import { formatTime, localParts, timeZoneNote } from './format.js';
 import { SEVERITY_LABEL, severityColors, type RenderedEmail, type TemplateSet } from './render.js';

@@ -1,6 +1,6 @@
 import type { Problem } from '../config/index.js';
 import { badRecipientMessage, cleanText, emailAddressProblem, hasControlCharacters, isEmailAddress } from '../shared/index.js';
-import { SEVERITIES, type Severity } from '../store/index.js';
+import { SEVERITIES, type Severity } from './domain.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { MATCHER_LABELS, type Matchers } from './matchers.js';
 import { GROUP_LABELS, NOTIFICATIONS_SECTION, type GroupLabel, type Timings } from './rules-model.js';

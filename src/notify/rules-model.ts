@@ -1,4 +1,4 @@
-import type { Severity } from '../store/index.js';
+import type { Severity } from './domain.js';
 import { matchesAll, type AlertLabels, type Matchers } from './matchers.js';
 
 /** The rules of the `notifications:` section once parsed (rules.ts parses them): types, defaults, lookups. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { HealthNoticeRow } from '../store/index.js';
+import type { HealthNoticeRow } from './domain.js';
 import type { DeliveryProblem } from '../delivery/index.js';
 import { credentialExpiryNotice, endsWithNewToken, healthEmailView, healthResolvedEmailView, isRefusalNotice, secretExpiryNotice, signInRefusalNotice, type HealthNotice, type HealthNoticeKind } from './health.js';
 import type { ServiceCore } from './service-core.js';

@@ -1,4 +1,6 @@
-import type { DeliveryAttemptRow, HealthNoticeRow, NotificationKind, NotificationRow, NotificationStatus, QueueDepth } from '../store/index.js';
+import type { HealthNoticeRow } from './domain.js';
+import type { DeliveryAttemptRow, NotificationKind, NotificationRow, NotificationStatus } from '../delivery/index.js';
+import type { QueueDepth } from '../store/index.js';
 import type { StoredDiagnosis } from '../diagnose/index.js';
 import type { TemplateProblem } from './render.js';
 import type { ServiceCore } from './service-core.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SilenceRow } from '../store/index.js';
+import type { SilenceRow } from './domain.js';
 import { hasControlCharacters } from '../shared/index.js';
 import { MATCHER_LABELS, type Matchers } from './matchers.js';
 import { reviewAllGroups } from './pipeline.js';

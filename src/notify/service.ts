@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { EventIntakeOptions, NotificationKind, QueueDepth, SilenceRow, Store } from '../store/index.js';
+import type { SilenceRow } from './domain.js';
+import type { NotificationKind } from '../delivery/index.js';
+import type { EventIntakeOptions, QueueDepth, Store } from '../store/index.js';
 import { formatTime, timeZoneNote } from './format.js';
 import type { HealthNotice, HealthNoticeKind } from './health.js';
 import type { ValidEvent } from '../intake/index.js';

@@ -1,4 +1,4 @@
-import type { AlertRow, StoredEvent } from '../store/index.js';
+import type { AlertRow, StoredEvent } from './domain.js';
 import { SEVERITY_RANK } from './rules.js';
 
 /**

@@ -6,3 +6,4 @@ export { escapeHtml, html, raw, type Html } from './html.js';
 export { cleanText, hasControlCharacters, printable, type TextShape } from './text.js';
 export { productVersion } from './version.js';
 export { parseStoreUrl, redactStoreUrl, type ParsedStoreUrl, type StoreLocation } from './store-url.js';
+export { jsonText, withJsonText } from './json-text.js';

@@ -12,22 +12,9 @@ export function jsonOrNull(value: unknown): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);
 }
 
-/**
- * The JSON text a value was parsed from or checked as, kept beside it (issue 14: an event's
- * details were serialised or parsed six times between the request and the alert row). Details
- * objects are never changed in place, only replaced, so the text stays theirs.
- */
-const texts = new WeakMap<object, string>();
-
-export function withJsonText<T extends object>(value: T, text: string): T {
-  texts.set(value, text);
-  return value;
-}
-
-/** The text remembered for `value`, else JSON.stringify(value). */
-export function jsonText(value: object): string {
-  return texts.get(value) ?? JSON.stringify(value);
-}
+// The remembered texts live in shared: the intake sets them, the store writes them.
+export { jsonText, withJsonText } from '../shared/index.js';
+import { withJsonText } from '../shared/index.js';
 
 /** parseJsonColumn for an object column, remembering the text for the next write. */
 export function parseJsonObjectColumn(text: string | null | undefined): Record<string, unknown> {

@@ -1,180 +1,22 @@
-import type { StoredDiagnosis } from '../diagnose/index.js';
-// The kinds are notify's (the domain owns them; the store keeps them).
-import type { HealthNoticeKind } from '../notify/index.js';
 /**
- * The shapes the store reads and writes. Times are milliseconds since the epoch (UTC);
- * JSON columns are parsed into objects on the way out.
+ * The shapes the store reads and writes. They are the domain's: events, alerts, groups,
+ * silences and health notices are notify's (src/notify/domain.ts), e-mails, attempts and claims
+ * delivery's (src/delivery/outbox-types.ts). Re-exported here so the store's code and its
+ * callers name them in one place.
  */
+import type { StoredDiagnosis } from '../diagnose/index.js';
 
-export const SEVERITIES = ['info', 'warning', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-export const EVENT_STATUSES = ['firing', 'resolved'] as const;
-export type EventStatus = (typeof EVENT_STATUSES)[number];
-
-/** Where an event stands; `null` until the route/state stage has seen it. */
-export const EVENT_OUTCOMES = [
-  /** Changed an alert's state; waits for its group's next e-mail. */
-  'pending',
-  /** Carried by an e-mail in the outbox that is not sent yet. */
-  'queued',
-  /** Carried by an e-mail that was sent. */
-  'notified',
-  /** Carried by an e-mail that failed permanently. */
-  'failed',
-  /** Repeated what its alert already said (still firing, already resolved): no e-mail of its own. */
-  'unchanged',
-  /** Its state change was undone before its group's e-mail (fired and resolved within the wait). */
-  'superseded',
-  /** Its event type is disabled in the rules. */
-  'disabled',
-  /** Below the minimum severity of its event type. */
-  'below-severity',
-  /** Matched a silence when its group's e-mail went out. */
-  'silenced',
-  /** No recipient is configured for it. */
-  'no-recipients',
-  /** An informational report (imagemanager.daily_report): shown in the next daily status report. */
-  'report',
-] as const;
-export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
-
-/** An event ready to be stored: validated, with its alert key computed. */
-export interface NewEvent {
-  receivedAt: number;
-  type: string;
-  severity: Severity;
-  status: EventStatus;
-  agent: string;
-  folder: string;
-  summary: string;
-  details: Record<string, unknown>;
-  occurredAt: number;
-  dedupKey: string;
-  alertKey: string;
-}
-
-export interface StoredEvent extends NewEvent {
-  id: number;
-  groupKey: string | null;
-  outcome: EventOutcome | null;
-}
-
-export type AlertState = 'firing' | 'resolved';
-
-export interface AlertRow {
-  key: string;
-  type: string;
-  agent: string;
-  folder: string;
-  dedupKey: string;
-  severity: Severity;
-  summary: string;
-  details: Record<string, unknown>;
-  state: AlertState;
-  firstFiringAt: number | null;
-  resolvedAt: number | null;
-  lastEventAt: number;
-  lastEventId: number;
-  eventCount: number;
-  groupKey: string | null;
-  lastNotifiedAt: number | null;
-  lastNotifiedState: AlertState | null;
-  lastNotifiedSeverity: Severity | null;
-}
-
-export interface GroupRow {
-  key: string;
-  route: string;
-  labels: Record<string, string>;
-  recipients: string[];
-  groupWaitMs: number;
-  groupIntervalMs: number;
-  repeatIntervalMs: number;
-  nextFlushAt: number | null;
-  lastFlushAt: number | null;
-  createdAt: number;
-}
-
-export interface SilenceMatchers {
-  type?: string;
-  agent?: string;
-  folder?: string;
-  severity?: string;
-}
-
-export interface SilenceRow {
-  id: string;
-  matchers: SilenceMatchers;
-  startsAt: number;
-  endsAt: number;
-  comment: string;
-  createdBy: string;
-  createdAt: number;
-  removedAt: number | null;
-}
-
-export const NOTIFICATION_STATUSES = ['queued', 'sending', 'sent', 'failed', 'waiting-sign-in'] as const;
-export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
-
-export type NotificationKind = 'alert' | 'report' | 'health' | 'test' | 'relay';
-export type Importance = 'low' | 'normal' | 'high';
+export * from '../notify/domain.js';
+export {
+  NOTIFICATION_STATUSES,
+  type AttemptResult,
+  type DeliveryAttemptRow,
+  type Importance,
+  type NewNotification,
+  type NotificationKind,
+  type NotificationRow,
+  type NotificationStatus,
+} from '../delivery/outbox-types.js';
 
 /** What a failed delivery tells the administrator: src/diagnose's one Diagnosis type, as kept. */
 export type { StoredDiagnosis };
-
-export interface NewNotification {
-  id: string;
-  kind: NotificationKind;
-  groupKey: string;
-  to: string[];
-  cc: string[];
-  bcc: string[];
-  subject: string;
-  html: string;
-  text: string;
-  importance: Importance;
-  createdAt: number;
-}
-
-export interface NotificationRow extends NewNotification {
-  status: NotificationStatus;
-  attempts: number;
-  nextAttemptAt: number | null;
-  lastError: string | null;
-  diagnosis: StoredDiagnosis | null;
-  messageId: string | null;
-  sentAt: number | null;
-  updatedAt: number;
-}
-
-export type AttemptResult = 'in-flight' | 'sent' | 'retry' | 'failed' | 'waiting-sign-in' | 'interrupted';
-
-export interface DeliveryAttemptRow {
-  id: number;
-  notificationId: string;
-  attempt: number;
-  startedAt: number;
-  finishedAt: number | null;
-  result: AttemptResult;
-  statusCode: number | null;
-  errorCode: string | null;
-  error: string | null;
-  diagnosis: StoredDiagnosis | null;
-  /** HTTP requests the attempt took (token refresh and draft steps included); null before version 2. */
-  httpRequests: number | null;
-  /** The lease owner ("<instance>/<run>") that made the attempt. */
-  owner: string | null;
-}
-
-export interface HealthNoticeRow {
-  kind: HealthNoticeKind;
-  subject: string;
-  threshold: string;
-  message: string;
-  diagnosis: StoredDiagnosis | null;
-  firstSeenAt: number;
-  lastSeenAt: number;
-  notificationId: string | null;
-  resolvedAt: number | null;
-}
