@@ -22,8 +22,11 @@ export interface TestPostgres {
   user: string;
   password: string;
   port: number;
-  /** A new, empty database; returns its URL (same credentials). */
-  createDatabase(prefix?: string): Promise<string>;
+  /**
+   * A new, empty database; returns its URL (same credentials). `icuLocale` gives it a locale's
+   * collation (ICU, e.g. 'en-US') instead of the cluster's C: text ordered as a user's database would.
+   */
+  createDatabase(prefix?: string, options?: { icuLocale?: string }): Promise<string>;
   /** Stops the server (fast shutdown: connections are closed), keeping the data: a database outage. */
   stopServer(): Promise<void>;
   /** Starts it again on the same port, with the same data. */
@@ -123,12 +126,13 @@ export async function startTestPostgres(): Promise<StartedPostgres> {
         user,
         password,
         port,
-        async createDatabase(prefix = 'o365_test') {
+        async createDatabase(prefix = 'o365_test', options = {}) {
           const name = `${prefix}_${randomBytes(4).toString('hex')}`;
           const client = new pg.Client({ connectionString: url });
           await client.connect();
           try {
-            await client.query(`CREATE DATABASE ${name}`);
+            const icu = options.icuLocale ? ` TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '${options.icuLocale.replace(/'/g, '')}' LOCALE 'C.UTF-8'` : '';
+            await client.query(`CREATE DATABASE ${name}${icu}`);
           } finally {
             await client.end();
           }

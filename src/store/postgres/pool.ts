@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { StoreLocation } from '../../shared/index.js';
+import { transact } from './queryable.js';
 
 export type PgLocation = Extract<StoreLocation, { kind: 'postgres' }>;
 
@@ -38,20 +39,9 @@ export function createPgPool(location: PgLocation, options: PgPoolOptions = {}):
   return pool;
 }
 
-/** Runs `fn` in one transaction on one connection (rolled back if it throws). */
+/** Runs `fn` in one transaction on one connection (rolled back if it throws); see queryable.ts. */
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  return transact(pool, fn);
 }
 
 /**

@@ -1,41 +1,195 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
+import type { GroupCommitOptions } from '../group-commit.js';
+import type { NewEvent } from '../rows.js';
+import type { QueueDepth } from '../store.js';
+import { PgAlerts, PgGroups } from './alerts.js';
+import { PgEvents, type UndeliveredTally } from './events.js';
+import { AsyncGroupCommitter } from './group-commit.js';
+import { PgHealthNotices, PgMeta } from './health.js';
 import { migratePg, type PgMigrationResult } from './migrate.js';
 import { PgOutbox } from './outbox.js';
 import { createPgPool, type PgLocation, type PgPoolOptions } from './pool.js';
+import { isConnectionError, runInTransaction, type Queryable } from './queryable.js';
+import { PgSilences } from './silences.js';
+import { StoreTally, UnitTally } from './tally.js';
+
+/** The repositories, all over one Queryable: the pool, or a unit of work's client. */
+export class PgRepositories {
+  readonly events: PgEvents;
+  readonly alerts: PgAlerts;
+  readonly groups: PgGroups;
+  readonly silences: PgSilences;
+  readonly outbox: PgOutbox;
+  readonly health: PgHealthNotices;
+  readonly meta: PgMeta;
+
+  constructor(q: Queryable, tally: UndeliveredTally) {
+    this.events = new PgEvents(q, tally);
+    this.alerts = new PgAlerts(q);
+    this.groups = new PgGroups(q);
+    this.silences = new PgSilences(q);
+    this.outbox = new PgOutbox(q);
+    this.health = new PgHealthNotices(q);
+    this.meta = new PgMeta(q);
+  }
+}
+
+/** One transaction's repositories; `unitOfWork` on it joins the same transaction. */
+export class PgUnit extends PgRepositories {
+  /** Set at COMMIT or ROLLBACK: work started by the unit that outlives it must not join it. */
+  finished = false;
+
+  constructor(
+    readonly client: pg.PoolClient,
+    readonly tally: UnitTally,
+  ) {
+    super(client, tally);
+  }
+
+  async unitOfWork<T>(fn: (tx: PgUnit) => Promise<T>): Promise<T> {
+    if (this.finished) throw new Error('This unit of work has already ended (committed or rolled back); start a new one on the store.');
+    return fn(this);
+  }
+}
+
+export interface PgStoreOptions extends GroupCommitOptions {
+  /**
+   * How often the in-memory count of undelivered events is counted again from the table (other
+   * instances deliver and receive too); 0 turns it off. Default 5 s.
+   */
+  recountEveryMs?: number;
+}
 
 /**
  * The store on PostgreSQL: one pool per process, migrated on open (under the schema advisory
- * lock). What exists today is the outbox with leased claims; the other repositories follow when
- * src/notify talks to the store through an async port (issue 12).
+ * lock). The repositories mirror the SQLite ones method for method, async; `unitOfWork` runs
+ * several of their calls in one transaction on one connection, and `appendEvents` is the group
+ * commit of the event intake (docs/postgres.md).
  */
-export class PgStore {
-  readonly outbox: PgOutbox;
+export class PgStore extends PgRepositories {
+  private readonly tally: StoreTally;
+  /** The unit of work the current async context runs in: a nested unitOfWork joins it. */
+  private readonly currentUnit = new AsyncLocalStorage<PgUnit>();
+  private readonly committer: AsyncGroupCommitter<NewEvent, number>;
+  private readonly recountTimer: NodeJS.Timeout | undefined;
+  private recounting: Promise<void> | undefined;
+  private recountAgain = false;
   private closed = false;
 
   constructor(
     readonly pool: pg.Pool,
     readonly location: PgLocation,
     readonly migration: PgMigrationResult,
+    options: PgStoreOptions = {},
   ) {
-    this.outbox = new PgOutbox(pool);
+    const tally = new StoreTally(() => void this.recount().catch(() => undefined));
+    super(pool, tally);
+    this.tally = tally;
+    // A transaction of its own even when the first caller of a batch was inside a unit: the
+    // batch holds other callers' events too, and its timer would otherwise carry that unit along.
+    this.committer = new AsyncGroupCommitter((events) => this.currentUnit.exit(() => this.unitOfWork((tx) => tx.events.append(events))), options);
+    const every = options.recountEveryMs ?? 5000;
+    if (every > 0) {
+      this.recountTimer = setInterval(() => void this.recount().catch(() => undefined), every);
+      this.recountTimer.unref();
+    }
   }
 
   get schemaVersion(): number {
     return this.migration.version;
   }
 
+  /**
+   * Runs `fn` in one transaction: one client from the pool, BEGIN, the repositories over that
+   * client, then COMMIT, or ROLLBACK if `fn` throws (the error is passed on). Called inside a unit
+   * (through the store or the unit), it joins that unit: no nested BEGIN.
+   */
+  async unitOfWork<T>(fn: (tx: PgUnit) => Promise<T>): Promise<T> {
+    const open = this.currentUnit.getStore();
+    if (open && !open.finished) return fn(open);
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const tally = new UnitTally(this.tally);
+    const unit = new PgUnit(client, tally);
+    try {
+      const result = await runInTransaction(client, () => this.currentUnit.run(unit, () => fn(unit)));
+      unit.finished = true;
+      tally.applyTo(this.tally);
+      return result;
+    } catch (err) {
+      unit.finished = true;
+      if (isConnectionError(err)) broken = err as Error;
+      // The unit's changes are gone; so are those its tally held. Count again from the table.
+      void this.recount().catch(() => undefined);
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /**
+   * Group commit: concurrent callers share one transaction; each gets its events' ids, in order,
+   * once that transaction has committed (an event is acknowledged only then).
+   */
+  appendEvents(events: readonly NewEvent[]): Promise<number[]> {
+    return this.committer.submit(events);
+  }
+
+  /** Events waiting for the next group commit. */
+  get pendingAppends(): number {
+    return this.committer.pendingItems;
+  }
+
+  /**
+   * What backpressure compares with its limit: this instance's count, kept in memory (no query
+   * per request), corrected from the table every `recountEveryMs` and after a rollback.
+   */
+  undeliveredEvents(): number {
+    return this.tally.value;
+  }
+
+  async queueDepth(): Promise<QueueDepth> {
+    return { undeliveredEvents: this.tally.value, outbox: await this.outbox.countByStatus() };
+  }
+
+  /** Counts the undelivered events from the table (one count at a time; a request meanwhile runs once more after it). */
+  async recount(): Promise<void> {
+    if (this.closed) return;
+    if (this.recounting) {
+      this.recountAgain = true;
+      return this.recounting;
+    }
+    this.recounting = (async () => {
+      try {
+        do {
+          this.recountAgain = false;
+          this.tally.reset(await this.events.countUndelivered());
+        } while (this.recountAgain && !this.closed);
+      } finally {
+        this.recounting = undefined;
+      }
+    })();
+    return this.recounting;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.committer.close().catch(() => undefined);
     this.closed = true;
+    if (this.recountTimer) clearInterval(this.recountTimer);
+    await this.recounting?.catch(() => undefined);
     await this.pool.end();
   }
 }
 
-/** Connects, applies the migrations this database has not seen, and returns the store. */
-export async function openPgStore(location: PgLocation, options: PgPoolOptions = {}): Promise<PgStore> {
+/** Connects, applies the migrations this database has not seen, counts the undelivered events, and returns the store. */
+export async function openPgStore(location: PgLocation, options: PgPoolOptions & PgStoreOptions = {}): Promise<PgStore> {
   const pool = createPgPool(location, options);
   try {
-    return new PgStore(pool, location, await migratePg(pool, location));
+    const store = new PgStore(pool, location, await migratePg(pool, location), options);
+    await store.recount();
+    return store;
   } catch (err) {
     await pool.end().catch(() => undefined);
     throw err;
