@@ -14,12 +14,14 @@ import {
   type Settings,
   type SettingsSection,
 } from './settings.js';
+import { parseLiteSettings, type SettingsNode } from './settings-tree.js';
 import { parseFieldValue } from './values.js';
 
 /**
- * The YAML library, loaded when a settings file is first read or written: commands that never
- * touch one (`explain`, `--help`) start ~50 ms sooner (issue 14). Every exported reader and
- * writer below awaits it before the synchronous helpers use it.
+ * The YAML library, loaded when a settings file is first written or read and not in the plain
+ * subset parseLiteSettings reads (settings-tree.ts): commands that only read the file `setup`
+ * wrote (`explain`, `config check`) start ~25 ms sooner (issue 14). Every exported function below
+ * that uses it awaits it before the synchronous helpers do.
  */
 type Yaml = typeof import('yaml');
 let Y: Yaml;
@@ -72,6 +74,15 @@ function parseText(file: string, text: string): { doc: Document; lines: LineCoun
   return { doc, lines };
 }
 
+/** The file's tree: by the plain-subset reader when it can, else by the library (which also reports errors). */
+export async function settingsTree(file: string, text: string, lite = true): Promise<SettingsNode | null> {
+  const plain = lite ? parseLiteSettings(text) : undefined;
+  if (plain) return plain.root;
+  await loadYaml();
+  const { doc, lines } = parseText(file, text);
+  return treeOf(doc.contents as Node | null, lines);
+}
+
 function lineOf(node: Node | null | undefined, lines: LineCounter): number | undefined {
   const offset = node?.range?.[0];
   return offset === undefined ? undefined : lines.linePos(offset).line;
@@ -102,43 +113,53 @@ function suggestion(section: SettingsSection, name: string): string {
   return match ? ` Did you mean ${match.key}?` : '';
 }
 
-function settingsFromDocument(doc: Document, lines: LineCounter, file: string) {
+/** The library's document as the reader's tree (settings-tree.ts). */
+function treeOf(node: Node | null | undefined, lines: LineCounter): SettingsNode | null {
+  if (node === null || node === undefined) return null;
+  const line = lineOf(node, lines);
+  const toJSON = () => node.toJSON() as unknown;
+  if (Y.isMap(node)) {
+    const pairs = node.items.map((pair) => ({ key: keyName(pair), keyLine: lineOf(pair.key as Node, lines), value: treeOf(pair.value as Node | null, lines) }));
+    return { kind: 'map', line, pairs, toJSON };
+  }
+  if (Y.isSeq(node)) return { kind: 'seq', line, toJSON };
+  if (Y.isScalar(node)) return { kind: 'scalar', line, value: node.value, toJSON };
+  return { kind: 'other', line, toJSON };
+}
+
+function settingsFromTree(root: SettingsNode | null, file: string) {
   const settings = defaultSettings();
   const problems: Problem[] = [];
   const sources: SettingSources = {};
-  const where = (node: Node | null | undefined) => {
-    const line = lineOf(node, lines);
-    return line === undefined ? path.basename(file) : `${path.basename(file)} line ${line}`;
-  };
-  const root = doc.contents as YAMLMap | null;
-  for (const pair of root?.items ?? []) {
-    const name = keyName(pair);
+  const where = (line: number | undefined) => (line === undefined ? path.basename(file) : `${path.basename(file)} line ${line}`);
+  for (const pair of root?.kind === 'map' ? root.pairs : []) {
+    const name = pair.key;
     if (name === undefined) continue;
-    const value = pair.value as Node | null;
+    const value = pair.value;
     if (!isSection(name)) {
       settings.otherSections[name] = value === null ? null : value.toJSON();
       continue;
     }
-    if (value === null || (Y.isScalar(value) && value.value === null)) continue;
-    if (!Y.isMap(value)) {
+    if (value === null || (value.kind === 'scalar' && value.value === null)) continue;
+    if (value.kind !== 'map') {
       problems.push({
         field: name,
         severity: 'error',
-        message: `${where(value)}: "${name}" must be a section of "name: value" lines.`,
+        message: `${where(value.line)}: "${name}" must be a section of "name: value" lines.`,
         guideStep: null,
       });
       continue;
     }
-    for (const item of value.items) {
-      const fieldName = keyName(item);
+    for (const item of value.pairs) {
+      const fieldName = item.key;
       if (fieldName === undefined) continue;
       const spec = SETTING_FIELDS.find((f) => f.section === name && f.name === fieldName);
-      const node = item.value as Node | null;
+      const node = item.value;
       if (!spec) {
         problems.push({
           field: `${name}.${fieldName}`,
           severity: 'warning',
-          message: `${where(item.key as Node)}: ${name}.${fieldName} is not a known setting and is ignored.${suggestion(name, fieldName)}`,
+          message: `${where(item.keyLine)}: ${name}.${fieldName} is not a known setting and is ignored.${suggestion(name, fieldName)}`,
           guideStep: null,
         });
         continue;
@@ -148,7 +169,7 @@ function settingsFromDocument(doc: Document, lines: LineCounter, file: string) {
         problems.push({
           field: spec.key,
           severity: 'error',
-          message: `${where(node)}: ${spec.key} must be ${parsed.expected}.`,
+          message: `${where(node?.line)}: ${spec.key} must be ${parsed.expected}.`,
           guideStep: spec.guideStep,
         });
         continue;
@@ -173,9 +194,7 @@ export async function readSettingsFile(home: string | undefined, env: NodeJS.Pro
   if (text === undefined) {
     return { home: dir, path: file, exists: false, settings: defaultSettings(), problems: [], sources: {} };
   }
-  await loadYaml();
-  const { doc, lines } = parseText(file, text);
-  return { home: dir, path: file, exists: true, ...settingsFromDocument(doc, lines, file) };
+  return { home: dir, path: file, exists: true, ...settingsFromTree(await settingsTree(file, text), file) };
 }
 
 /** The effective settings (file + O365_NOTIFY_* overrides) with every unusable value listed, not thrown. */
