@@ -31,9 +31,9 @@ export {
   checkSettings,
   EXCHANGE_MESSAGES_PER_MINUTE,
   PERSONAL_ACCOUNTS_REFUSAL,
-  SECRET_EXPIRY_WARNING_DAYS,
   type CheckContext,
 } from './rules.js';
+export { calendarDaysUntil, DAY_MS, EXPIRY_WARNING_DAYS, rotateDays } from './expiry.js';
 export { parseFieldValue } from './values.js';
 export { assertServiceStoreAvailable, checkStore, storeLocation, StoreNotAvailableError } from './store.js';
 export {

@@ -1,4 +1,5 @@
 import { badRecipientMessage, cleanText } from '../shared/index.js';
+import { calendarDaysUntil, EXPIRY_WARNING_DAYS, rotateDays } from './expiry.js';
 import type { GuideStep } from './guide-step.js';
 import {
   CONSUMER_TENANT_ID,
@@ -15,8 +16,6 @@ import { checkSmtp } from './smtp.js';
 import { checkStore } from './store.js';
 import { ACCOUNT_TYPE_LABELS, ACCOUNT_TYPES, type AccountType, type Settings } from './settings.js';
 
-/** Warn this many days before the client secret expires. */
-export const SECRET_EXPIRY_WARNING_DAYS = 30;
 /** Exchange Online's sending limit per mailbox. */
 export const EXCHANGE_MESSAGES_PER_MINUTE = 30;
 /** Graph's Outlook limit per app and mailbox (https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits). */
@@ -184,14 +183,13 @@ function checkCertificateEnd(settings: Settings, context: CheckContext, out: Pro
   const end = context.clientCertificateEnd;
   if (!end) return;
   const day = end.slice(0, 10);
-  const today = (context.now ?? new Date()).toISOString().slice(0, 10);
-  const daysLeft = Math.round((Date.parse(`${day}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / 86_400_000);
+  const daysLeft = calendarDaysUntil(day, context.now ?? new Date());
   const renew =
     'The service renews it by itself when the app may (`o365-notify register --self-rotate`); otherwise an administrator runs ' +
     '`o365-notify certificate create` (a new certificate, uploaded to Certificates & secrets > Certificates, and switched to once it works).';
   if (Date.parse(end) <= (context.now ?? new Date()).getTime()) {
     out.add('clientCertificate', 'client-secret', `The certificate expired on ${day} (its own end date): app-only sign-in fails with AADSTS700027. ${renew}`);
-  } else if (daysLeft <= (settings.account.secretRotateDays ?? SECRET_EXPIRY_WARNING_DAYS)) {
+  } else if (daysLeft <= rotateDays(settings)) {
     out.add('clientCertificate', 'client-secret', `The certificate expires on ${day} (its own end date), in ${daysLeft} day${daysLeft === 1 ? '' : 's'}. ${renew}`, 'warning');
   }
 }
@@ -237,8 +235,7 @@ function checkClientSecret(settings: Settings, context: CheckContext, out: Probl
     );
     return;
   }
-  const today = (context.now ?? new Date()).toISOString().slice(0, 10);
-  const daysLeft = Math.round((Date.parse(`${secretExpires}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / 86_400_000);
+  const daysLeft = calendarDaysUntil(secretExpires, context.now ?? new Date());
   const renew = `In ${SECRETS}, click "New client secret", then enter its Value and Expires date with \`o365-notify setup\`.`;
   if (daysLeft < 0) {
     out.add(
@@ -248,7 +245,7 @@ function checkClientSecret(settings: Settings, context: CheckContext, out: Probl
       // A delegated sign-in on the Mobile and desktop platform does not use the secret.
       auth === 'app-only' ? 'error' : 'warning',
     );
-  } else if (daysLeft <= SECRET_EXPIRY_WARNING_DAYS) {
+  } else if (daysLeft <= EXPIRY_WARNING_DAYS) {
     out.add(
       'account.secretExpires',
       'client-secret',

@@ -11,7 +11,6 @@ export { reviewRegistration, type RegistrationReview, type RegistrationStep } fr
 export { NOT_YET_PROPAGATED, PROPAGATION_WAIT_MS, waitForTokenService, type PropagationOutcome } from './propagation.js';
 export { appOnlyAnswer, delegatedAnswer } from './token-service-answer.js';
 export {
-  DEFAULT_ROTATE_DAYS,
   ownCertificate,
   ownSecret,
   renewedCertificate,

@@ -1,4 +1,4 @@
-import { REFUSED_ACCOUNT_TYPE, redirectUri, type GuideStep, type Problem, type Settings } from '../config/index.js';
+import { DAY_MS, REFUSED_ACCOUNT_TYPE, redirectUri, rotateDays, type GuideStep, type Problem, type Settings } from '../config/index.js';
 import { AUDIENCE_WORDS, findDrift, graphAccess, MAIL_SEND_ROLE_ID, MAIL_SEND_SCOPE_ID, permissionWords } from './desired.js';
 import type { RegistrationRecord } from './record.js';
 
@@ -20,9 +20,6 @@ export interface RegistrationReview {
 }
 
 const SECRETS = 'Certificates & secrets';
-const DAY_MS = 86_400_000;
-/** Warn this long before a credential listed on the app expires, unless account.secretRotateDays says otherwise. */
-const EXPIRY_WARNING_DAYS = 30;
 /** The command that renews each kind of credential with an administrator. */
 const RENEW: Record<'client secret' | 'certificate', { expired: string; soon: string }> = {
   'client secret': { expired: `Run \`o365-notify secret rotate\` to add a new one and switch to it, or add one in ${SECRETS} and enter its Value in the settings.`, soon: 'Run `o365-notify secret rotate` before then.' },
@@ -51,7 +48,7 @@ function credentialProblems(record: RegistrationRecord, settings: Settings, now:
     const day = c.end.slice(0, 10);
     if (end <= now) {
       problems.push(problem('client-secret', appOnly && valid.length === 0 ? 'error' : 'warning', `${SECRETS}: the ${c.kind} "${c.name}" expired on ${day}. ${appOnly ? RENEW[c.kind].expired : 'Delegated sign-in does not use it: delete it in ' + SECRETS + '.'}`));
-    } else if (appOnly && end - now < (settings.account.secretRotateDays ?? EXPIRY_WARNING_DAYS) * DAY_MS) {
+    } else if (appOnly && end - now < rotateDays(settings) * DAY_MS) {
       problems.push(problem('client-secret', 'warning', `${SECRETS}: the ${c.kind} "${c.name}" expires on ${day}, in ${Math.ceil((end - now) / DAY_MS)} days. ${RENEW[c.kind].soon}`));
     }
   }

@@ -1,5 +1,5 @@
 import { SignInError } from '../auth/index.js';
-import { graphBaseUrl, type Settings } from '../config/index.js';
+import { DAY_MS, graphBaseUrl, rotateDays, type Settings } from '../config/index.js';
 import { createHttpsTransport, type AccessTokenResult } from '../graph/index.js';
 import type { ClientCertificate } from '../secrets/index.js';
 import { CERTIFICATE_BACKDATE_MS, certificateFacts, newClientCertificate } from './certificate.js';
@@ -17,11 +17,11 @@ import { secretKind } from './rotate.js';
  * certificate to itself with addKey and a proof signed by its valid certificate
  * (https://learn.microsoft.com/graph/api/application-addkey). `register --self-rotate` grants the
  * permission and makes the app an owner of itself. When Graph refuses, the service warns with the fix.
+ * When: config's rotateDays (account.secretRotateDays, default 30) before the credential expires.
  */
-export const DEFAULT_ROTATE_DAYS = 30;
+
 /** The new credential's lifetime when the old one's is unknown: Microsoft's portal recommends 180 days for secrets. */
-export const SELF_ROTATED_LIFETIME_MS = 180 * 86_400_000;
-const DAY_MS = 86_400_000;
+export const SELF_ROTATED_LIFETIME_MS = 180 * DAY_MS;
 /** A renewed credential lasts at least this long past the day its own renewal is due. */
 export const MIN_RENEWED_DAYS = 30;
 
@@ -33,7 +33,7 @@ export const MIN_RENEWED_DAYS = 30;
  */
 export function renewedLifetimeMs(settings: Settings, previousMs: number | undefined): number {
   if (previousMs === undefined || !Number.isFinite(previousMs) || previousMs <= 0) return SELF_ROTATED_LIFETIME_MS;
-  const floor = ((settings.account.secretRotateDays ?? DEFAULT_ROTATE_DAYS) + MIN_RENEWED_DAYS) * DAY_MS;
+  const floor = (rotateDays(settings) + MIN_RENEWED_DAYS) * DAY_MS;
   return Math.max(previousMs, floor);
 }
 
@@ -72,7 +72,7 @@ export interface OwnCredential<New> {
 /** Due account.secretRotateDays (default 30) before the credential in use expires. */
 export function rotationDue(settings: Settings, expiresAt: number | undefined, now: number): boolean {
   if (settings.account.auth !== 'app-only' || expiresAt === undefined) return false;
-  return expiresAt - now <= (settings.account.secretRotateDays ?? DEFAULT_ROTATE_DAYS) * DAY_MS;
+  return expiresAt - now <= rotateDays(settings) * DAY_MS;
 }
 
 /**
