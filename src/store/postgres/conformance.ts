@@ -2,11 +2,13 @@ import type { AlertRepository, GroupRepository } from '../alerts.js';
 import type { EventRepository } from '../events.js';
 import type { HealthNoticeRepository, MetaRepository } from '../health.js';
 import type { OutboxRepository } from '../outbox.js';
+import type { RelayRepository } from '../relay.js';
 import type { SilenceRepository } from '../silences.js';
 import type { PgAlerts, PgGroups } from './alerts.js';
 import type { PgEvents } from './events.js';
 import type { PgHealthNotices, PgMeta } from './health.js';
 import type { PgOutbox } from './outbox.js';
+import type { PgRelay } from './relay.js';
 import type { PgSilences } from './silences.js';
 
 /**
@@ -29,6 +31,7 @@ export function conformance(pg: {
   outbox: PgOutbox;
   health: PgHealthNotices;
   meta: PgMeta;
+  relay: PgRelay;
 }): {
   events: AsyncMethods<EventRepository>;
   alerts: AsyncMethods<AlertRepository>;
@@ -37,6 +40,7 @@ export function conformance(pg: {
   outbox: AsyncMethods<OutboxRepository>;
   health: AsyncMethods<HealthNoticeRepository>;
   meta: AsyncMethods<MetaRepository>;
+  relay: AsyncMethods<RelayRepository>;
 } {
   return pg;
 }

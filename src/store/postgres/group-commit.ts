@@ -19,6 +19,7 @@ export class AsyncGroupCommitter<T, R> {
   private waitingItems = 0;
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private inFlight: Promise<void> | undefined;
+  private inFlightCount = 0;
   private closed = false;
   private readonly maxWaitMs: number;
   private readonly maxBatchItems: number;
@@ -34,6 +35,11 @@ export class AsyncGroupCommitter<T, R> {
   /** Items waiting for the next commit (not those of the commit in flight). */
   get pendingItems(): number {
     return this.waitingItems;
+  }
+
+  /** Items of the commit in flight (not acknowledged yet). */
+  get inFlightItems(): number {
+    return this.inFlightCount;
   }
 
   submit(items: readonly T[]): Promise<R[]> {
@@ -76,6 +82,7 @@ export class AsyncGroupCommitter<T, R> {
     this.clearTimer();
     if (this.inFlight || this.waiting.length === 0) return;
     const batch = this.takeBatch();
+    this.inFlightCount = batch.reduce((n, w) => n + w.items.length, 0);
     this.inFlight = this.run(batch).finally(() => {
       this.inFlight = undefined;
       if (this.waiting.length > 0) this.schedule();
@@ -100,9 +107,12 @@ export class AsyncGroupCommitter<T, R> {
     try {
       results = await this.commit(batch.flatMap((w) => w.items));
     } catch (err) {
+      this.inFlightCount = 0;
       for (const w of batch) w.reject(err);
       return;
     }
+    // Before any caller resumes: its items are committed (and counted by the store) now.
+    this.inFlightCount = 0;
     let offset = 0;
     for (const w of batch) {
       w.resolve(results.slice(offset, offset + w.items.length));

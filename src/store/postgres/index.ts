@@ -9,6 +9,7 @@ export { PgSilences } from './silences.js';
 export { PgHealthNotices, PgMeta } from './health.js';
 export { PgOutbox } from './outbox.js';
 export { PgOutboxHistory } from './outbox-history.js';
+export { PgRelay } from './relay.js';
 export { AsyncGroupCommitter } from './group-commit.js';
 export { openPgStore, PgRepositories, PgStore, PgUnit, type PgStoreOptions } from './store.js';
 export { copySqliteToPg, CopyCountMismatchError, TargetNotEmptyError, type CopiedTable, type CopyReport } from './copy.js';

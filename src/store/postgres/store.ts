@@ -11,6 +11,7 @@ import { migratePg, type PgMigrationResult } from './migrate.js';
 import { PgOutbox } from './outbox.js';
 import { createPgPool, type PgLocation, type PgPoolOptions } from './pool.js';
 import { isConnectionError, runInTransaction, type Queryable } from './queryable.js';
+import { PgRelay } from './relay.js';
 import { PgSilences } from './silences.js';
 import { StoreTally, UnitTally } from './tally.js';
 
@@ -23,6 +24,8 @@ export class PgRepositories {
   readonly outbox: PgOutbox;
   readonly health: PgHealthNotices;
   readonly meta: PgMeta;
+  /** The SMTP relay's messages and users. */
+  readonly relay: PgRelay;
 
   constructor(q: Queryable, tally: UndeliveredTally) {
     this.events = new PgEvents(q, tally);
@@ -32,6 +35,7 @@ export class PgRepositories {
     this.outbox = new PgOutbox(q);
     this.health = new PgHealthNotices(q);
     this.meta = new PgMeta(q);
+    this.relay = new PgRelay(q);
   }
 }
 
@@ -136,17 +140,27 @@ export class PgStore extends PgRepositories {
     return this.committer.submit(events);
   }
 
-  /** Events waiting for the next group commit. */
+  /** Commits the appends still gathering now (before routing, at stop); resolves when they are committed. */
+  async flushAppends(): Promise<void> {
+    await this.committer.flush();
+  }
+
+  /** Events waiting for a group commit or in the one committing now. */
   get pendingAppends(): number {
-    return this.committer.pendingItems;
+    return this.committer.pendingItems + this.committer.inFlightItems;
   }
 
   /**
    * What backpressure compares with its limit: this instance's count, kept in memory (no query
-   * per request), corrected from the table every `recountEveryMs` and after a rollback.
+   * per request), corrected from the table every `recountEveryMs` and after a rollback, plus the
+   * appends not committed yet.
    */
   undeliveredEvents(): number {
-    return this.tally.value;
+    return this.tally.value + this.pendingAppends;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
   }
 
   async queueDepth(): Promise<QueueDepth> {

@@ -1,4 +1,4 @@
-import type { AlertRepository, EventRepository, GroupRepository, HealthNoticeRepository, MetaRepository, NewEvent, NewNotification, OutboxRepository, SilenceRepository, Store } from '../../../src/store/index.js';
+import type { AlertRepository, EventRepository, GroupRepository, HealthNoticeRepository, MetaRepository, NewEvent, NewNotification, OutboxRepository, RelayRepository, SilenceRepository, Store } from '../../../src/store/index.js';
 import type { AsyncMethods } from '../../../src/store/postgres/conformance.js';
 
 /** The repositories of one backend, every method awaited: the SQLite ones wrapped, the PostgreSQL ones as they are. */
@@ -10,6 +10,7 @@ export interface Backend {
   outbox: AsyncMethods<OutboxRepository>;
   health: AsyncMethods<HealthNoticeRepository>;
   meta: AsyncMethods<MetaRepository>;
+  relay: AsyncMethods<RelayRepository>;
 }
 
 /** A synchronous repository whose methods return promises of their results. */
@@ -31,6 +32,7 @@ export function sqliteBackend(store: Store): Backend {
     outbox: awaited(store.outbox),
     health: awaited(store.health),
     meta: awaited(store.meta),
+    relay: awaited(store.relay),
   };
 }
 

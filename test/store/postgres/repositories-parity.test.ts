@@ -146,6 +146,33 @@ const scenarios: Record<string, (b: Backend) => Promise<unknown[]>> = {
     log.push(await outbox.pruneFinished({ sentBefore: T0 + 100, failedBefore: T0 + 100 }, 10), await outbox.get('a'), await outbox.countByStatus());
     return log;
   },
+
+  async 'relay: users (upsert, order, last use, removal), messages accepted together, read with and without bytes, counts, spool files'({ relay, outbox }) {
+    const log: unknown[] = [];
+    for (const name of ['zed', 'Zed', '_svc', 'alice']) {
+      await relay.saveUser({ name, passwordHash: `hash-${name}`, allowedFrom: [`${name}@contoso.com`], allowedRecipients: [], createdAt: T0 });
+    }
+    await relay.saveUser({ name: 'alice', passwordHash: 'new-hash', allowedFrom: [], allowedRecipients: ['*@contoso.com'], createdAt: T0 + 9 });
+    await relay.userUsed('alice', T0 + 10);
+    log.push(await relay.user('alice'), await relay.user('none'), await relay.users(), await relay.removeUser('zed'), await relay.removeUser('zed'));
+    const message = (id: string, at: number, raw: Buffer | null, spoolFile: string | null) => ({
+      id, receivedAt: T0 + at, clientAddress: '127.0.0.1', smtpUser: raw ? 'alice' : null, envelopeFrom: 'im@contoso.com',
+      recipients: ['ops@contoso.com', 'b@contoso.com'], size: 1234, headerFrom: 'ImageManager <im@contoso.com>',
+      messageId: `<${id}@contoso.com>`, subject: `Relayed ${id}`, raw, spoolFile,
+    });
+    await Promise.all([
+      relay.accept(message('r1', 1, Buffer.from('Subject: one\r\n\r\nbody\r\n'), null)),
+      relay.accept(message('r2', 2, null, '/spool/r2.eml')),
+      relay.accept(message('r3', 2, Buffer.from([0, 255, 10, 13]), null)),
+    ]);
+    log.push(await relay.get('r1'), await relay.get('r1', false), await relay.get('r3'), await relay.get('none'));
+    log.push(await relay.recentMessages(10), await relay.recentMessages(1), await relay.counts(), [...(await relay.referencedSpoolFiles())]);
+    const claim = await outbox.claimById('r2', T0 + 20);
+    await outbox.finishAttemptWith('r2', claim!.attemptId, { result: 'sent', at: T0 + 21, messageId: 'graph-r2' });
+    await relay.forgetSpoolFile('r2');
+    log.push(await relay.counts(), [...(await relay.referencedSpoolFiles())], await relay.get('r2'), await outbox.get('r2'));
+    return log;
+  },
 };
 
 describe('the PostgreSQL repositories behave as the SQLite ones (one scenario, two backends)', { skip: skipReason(started) }, () => {

@@ -130,6 +130,39 @@ describe('PostgreSQL units of work and group commit', { skip: skipReason(started
     });
   });
 
+  it('appends not committed yet count as undelivered; flushAppends resolves once they are committed', async () => {
+    await withStore(async (store, url) => {
+      const pending = store.appendEvents([event(1), event(2)]);
+      assert.equal(store.undeliveredEvents(), 2, 'gathering, not committed');
+      await store.flushAppends();
+      assert.equal(await committedCount(url, 'SELECT count(*) AS n FROM events'), 2);
+      assert.equal(store.undeliveredEvents(), 2, 'committed, counted once');
+      assert.deepEqual(await pending, [1, 2]);
+      assert.equal(store.isOpen, true);
+    });
+  });
+
+  it('relayed messages: accepted together in one transaction; inside a unit they join it and roll back with it', async () => {
+    await withStore(async (store, url) => {
+      const message = (id: string) => ({
+        id, receivedAt: T0, clientAddress: '127.0.0.1', smtpUser: null, envelopeFrom: 'im@contoso.com', recipients: ['ops@contoso.com'],
+        size: 10, headerFrom: null, messageId: null, subject: id, raw: Buffer.from(id), spoolFile: null,
+      });
+      await Promise.all(['m1', 'm2', 'm3'].map((id) => store.relay.accept(message(id))));
+      assert.equal(await committedCount(url, 'SELECT count(DISTINCT xmin::text) AS n FROM relay_messages'), 1);
+      assert.equal(await committedCount(url, "SELECT count(*) AS n FROM notifications WHERE kind = 'relay'"), 3);
+      await assert.rejects(
+        store.unitOfWork(async (tx) => {
+          await tx.relay.accept(message('m4'));
+          throw new Error('rolled back');
+        }),
+        /rolled back/,
+      );
+      assert.equal(await committedCount(url, 'SELECT count(*) AS n FROM relay_messages'), 3);
+      assert.equal(await store.relay.get('m4'), undefined);
+    });
+  });
+
   it('a failed group commit rejects every caller of its batch and acknowledges none of their events', async () => {
     await withStore(async (store, url) => {
       const bad = { ...event(2), severity: 'nonsense' as never }; // the CHECK constraint refuses it
