@@ -7,15 +7,14 @@
  * Run alone: `node --import tsx bench/history.ts` (prints the section); `npm run bench` includes it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DeliveryChannel } from '../src/delivery/index.js';
 import { NotificationService } from '../src/notify/service.js';
 import { gatherPageData } from '../src/server/page/page-data.js';
 import { settingsPage } from '../src/server/page/view-page.js';
-import { openStore, type Store } from '../src/store/index.js';
+import type { Store } from '../src/store/index.js';
+import { median, printSection, ratioRows, withTempStore } from './history-shape.js';
 import type { BenchSection } from './run.js';
 
 const SIZES = [1_000, 10_000, 100_000] as const;
@@ -59,11 +58,6 @@ export function fill(store: Store, size: number, now: number): void {
   store.events.recount();
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 async function timed(runs: number, fn: () => unknown): Promise<number> {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -82,10 +76,8 @@ export interface HistoryFigures {
   fillSeconds: number;
 }
 
-async function measure(size: number): Promise<HistoryFigures> {
-  const dir = await mkdtemp(join(tmpdir(), 'o365-bench-history-'));
-  const store = openStore(join(dir, 'store.db'), { durability: 'process-crash' });
-  try {
+function measure(size: number): Promise<HistoryFigures> {
+  return withTempStore('history', { durability: 'process-crash' }, async (store, dir) => {
     const now = Date.now();
     const filled = performance.now();
     fill(store, size, now);
@@ -103,10 +95,7 @@ async function measure(size: number): Promise<HistoryFigures> {
       store.outbox.finishAttemptWith(claimed.notification.id, claimed.attemptId, { result: 'sent', at: Date.now() });
     });
     return { size, statusMs, pageMs, claimMs, fillSeconds };
-  } finally {
-    store.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 export async function runHistoryBench(): Promise<HistoryFigures[]> {
@@ -117,19 +106,17 @@ export async function runHistoryBench(): Promise<HistoryFigures[]> {
 
 export async function historySection(): Promise<BenchSection> {
   const figures = await runHistoryBench();
-  const base = figures[0]!;
   const rows: BenchSection['rows'] = [];
-  const row = (name: string, pick: (f: HistoryFigures) => number) => {
-    for (const f of figures) {
-      const ratio = pick(f) / pick(base);
-      rows.push([
-        `${name} at ${f.size.toLocaleString('en-US')} e-mails (median)`,
-        `${pick(f).toFixed(3)} ms (${ratio.toFixed(2)}x the 1,000 figure)`,
-        f === base ? '' : '<= 2x the 1,000 figure',
-        f === base ? null : ratio <= 2,
-      ]);
-    }
-  };
+  const row = (name: string, pick: (f: HistoryFigures) => number) =>
+    rows.push(
+      ...ratioRows(
+        figures,
+        (f) => `${name} at ${f.size.toLocaleString('en-US')} e-mails (median)`,
+        pick,
+        (f, ratio) => `${pick(f).toFixed(3)} ms (${ratio.toFixed(2)}x the 1,000 figure)`,
+        { ratio: 2, text: '<= 2x the 1,000 figure' },
+      ),
+    );
   row('status (GET /api/v1/status: counts, last sent e-mail, last problem)', (f) => f.statusMs);
   row('settings page (data gathered and rendered)', (f) => f.pageMs);
   row('claim + finish of the next e-mail', (f) => f.claimMs);
@@ -144,7 +131,5 @@ export async function historySection(): Promise<BenchSection> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const section = await historySection();
-  for (const [name, value, target, met] of section.rows) console.log(`${name}: ${value} ${target} ${met === null ? '' : met ? 'MET' : 'NOT MET'}`);
-  for (const note of section.notes ?? []) console.log(note);
+  printSection(await historySection());
 }

@@ -16,14 +16,12 @@
  * Run alone: `node --import tsx bench/ingest-history.ts` (BENCH_INGEST_SIZES=1000,100000 picks the
  * backlog sizes); `npm run bench` includes it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DeliveryChannel } from '../src/delivery/index.js';
 import { parseNotificationRules } from '../src/notify/rules.js';
 import { NotificationService } from '../src/notify/service.js';
-import { openStore } from '../src/store/index.js';
+import type { Store } from '../src/store/index.js';
+import { median, printSection, ratioRows, withTempStore } from './history-shape.js';
 import type { BenchSection } from './run.js';
 
 const SIZES: readonly number[] = process.env.BENCH_INGEST_SIZES ? process.env.BENCH_INGEST_SIZES.split(",").map(Number) : [1_000, 10_000, 100_000];
@@ -58,11 +56,6 @@ function stepEvents(s: number): Record<string, unknown>[] {
   });
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 export interface IngestHistoryFigures {
   undelivered: number;
   /** Median wall time of one 1,000-event step (submit + commit + route + flush). */
@@ -76,10 +69,10 @@ export interface IngestHistoryFigures {
   unsentEmails: number;
 }
 
-async function measure(size: number): Promise<IngestHistoryFigures> {
-  const dir = await mkdtemp(join(tmpdir(), 'o365-bench-ingest-history-'));
-  // As the running service opens it (src/server/runtime.ts): WAL checkpoints in a worker.
-  const store = openStore(join(dir, 'store.db'), { durability: 'process-crash', backgroundCheckpoints: true });
+// The store as the running service opens it (src/server/runtime.ts): WAL checkpoints in a worker.
+const measure = (size: number) => withTempStore('ingest-history', { durability: 'process-crash', backgroundCheckpoints: true }, (store) => measureIn(store, size));
+
+async function measureIn(store: Store, size: number): Promise<IngestHistoryFigures> {
   let now = Date.UTC(2026, 0, 5, 8);
   const rules = parseNotificationRules(
     // A long group_interval keeps flush rounds out of the ingest steps; the rounds are timed apart.
@@ -99,38 +92,33 @@ async function measure(size: number): Promise<IngestHistoryFigures> {
     now += advanceMs;
     await service.tick(now);
   };
-  try {
-    const filled = performance.now();
-    let s = 0;
-    for (; s * STEP_EVENTS < size; s++) await step(s);
-    const fillSeconds = (performance.now() - filled) / 1000;
-    const samples: number[] = [];
-    const commits: number[] = [];
-    for (let i = 0; i < MEASURED_STEPS; i++, s++) {
-      const started = performance.now();
-      await service.submit(stepEvents(s));
-      commits.push(performance.now() - started);
-      now += 1000;
-      await service.tick(now);
-      samples.push(performance.now() - started);
-    }
-    const stepMs = median(samples);
-    const commitMs = median(commits);
-    const rounds: number[] = [];
-    for (let i = 0; i < FLUSH_ROUNDS; i++, s++) {
-      await service.submit(stepEvents(s));
-      now += 61 * MINUTE;
-      const started = performance.now();
-      await service.tick(now);
-      rounds.push(performance.now() - started);
-    }
-    const flushMs = median(rounds);
-    const unsentEmails = (store.db.prepare("SELECT count(*) AS n FROM notifications WHERE kind = 'alert' AND status <> 'sent'").get() as { n: number }).n;
-    return { undelivered: store.undeliveredEvents(), stepMs, perSecond: (STEP_EVENTS / stepMs) * 1000, commitMs, flushMs, fillSeconds, unsentEmails };
-  } finally {
-    store.close();
-    await rm(dir, { recursive: true, force: true });
+  const filled = performance.now();
+  let s = 0;
+  for (; s * STEP_EVENTS < size; s++) await step(s);
+  const fillSeconds = (performance.now() - filled) / 1000;
+  const samples: number[] = [];
+  const commits: number[] = [];
+  for (let i = 0; i < MEASURED_STEPS; i++, s++) {
+    const started = performance.now();
+    await service.submit(stepEvents(s));
+    commits.push(performance.now() - started);
+    now += 1000;
+    await service.tick(now);
+    samples.push(performance.now() - started);
   }
+  const stepMs = median(samples);
+  const commitMs = median(commits);
+  const rounds: number[] = [];
+  for (let i = 0; i < FLUSH_ROUNDS; i++, s++) {
+    await service.submit(stepEvents(s));
+    now += 61 * MINUTE;
+    const started = performance.now();
+    await service.tick(now);
+    rounds.push(performance.now() - started);
+  }
+  const flushMs = median(rounds);
+  const unsentEmails = (store.db.prepare("SELECT count(*) AS n FROM notifications WHERE kind = 'alert' AND status <> 'sent'").get() as { n: number }).n;
+  return { undelivered: store.undeliveredEvents(), stepMs, perSecond: (STEP_EVENTS / stepMs) * 1000, commitMs, flushMs, fillSeconds, unsentEmails };
 }
 
 export async function runIngestHistoryBench(): Promise<IngestHistoryFigures[]> {
@@ -143,16 +131,14 @@ export async function runIngestHistoryBench(): Promise<IngestHistoryFigures[]> {
 
 export async function ingestHistorySection(): Promise<BenchSection> {
   const figures = await runIngestHistoryBench();
-  const base = figures[0]!;
-  const rows: BenchSection['rows'] = figures.map((f, i) => {
-    const ratio = f.perSecond / base.perSecond;
-    return [
-      `ingest with ${SIZES[i]!.toLocaleString('en-US')} undelivered (median step of ${STEP_EVENTS.toLocaleString('en-US')} events: commit + route)`,
-      `${f.perSecond.toFixed(0)} events/s (${f.stepMs.toFixed(1)} ms per step, of which commit ${f.commitMs.toFixed(1)} ms; ${ratio.toFixed(2)}x the 1,000 rate)`,
-      f === base ? '' : '>= 1/1.5 of the 1,000 rate',
-      f === base ? null : ratio >= 1 / 1.5,
-    ];
-  });
+  const sizeOf = (f: IngestHistoryFigures) => SIZES[figures.indexOf(f)]!.toLocaleString('en-US');
+  const rows = ratioRows(
+    figures,
+    (f) => `ingest with ${sizeOf(f)} undelivered (median step of ${STEP_EVENTS.toLocaleString('en-US')} events: commit + route)`,
+    (f) => f.perSecond,
+    (f, ratio) => `${f.perSecond.toFixed(0)} events/s (${f.stepMs.toFixed(1)} ms per step, of which commit ${f.commitMs.toFixed(1)} ms; ${ratio.toFixed(2)}x the 1,000 rate)`,
+    { ratio: 1.5, text: '>= 1/1.5 of the 1,000 rate', higherIsBetter: true },
+  );
   figures.forEach((f, i) =>
     rows.push([
       `flush round of ${AGENTS} groups with ${SIZES[i]!.toLocaleString('en-US')} undelivered (median)`,
@@ -174,7 +160,5 @@ export async function ingestHistorySection(): Promise<BenchSection> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const section = await ingestHistorySection();
-  for (const [name, value, target, met] of section.rows) console.log(`${name}: ${value} ${target} ${met === null ? '' : met ? 'MET' : 'NOT MET'}`);
-  for (const note of section.notes ?? []) console.log(note);
+  printSection(await ingestHistorySection());
 }

@@ -86,6 +86,11 @@ export interface MailClientStats extends ClientCounters {
 export interface SendOptions {
   /** Aborts the HTTP request under way (and any wait); the send rejects with GraphSendError `Cancelled`. */
   signal?: AbortSignal;
+  /**
+   * `message` already checked and cleaned by prepareMessage (the recipient budget counts from it):
+   * used instead of preparing it again. Must be prepareMessage(message) itself.
+   */
+  prepared?: PreparedMessage;
 }
 
 export interface MailClient {
@@ -193,7 +198,7 @@ class GraphMailClient implements MailClient {
     let msg: PreparedMessage;
     let plan: DeliveryPlan;
     try {
-      msg = prepareMessage(message);
+      msg = options.prepared ?? prepareMessage(message);
       plan = planDelivery(msg);
     } catch (err) {
       throw withDiagnosis(err, this.options.diagnoseContext, trace);

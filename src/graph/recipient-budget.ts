@@ -1,6 +1,6 @@
 import { GraphSendError } from './errors.js';
 import type { MailClient } from './mail-client.js';
-import { prepareMessage, type MailMessage } from './message.js';
+import { prepareMessage, type MailMessage, type PreparedMessage } from './message.js';
 import type { RollingBudget } from './pacing.js';
 
 /**
@@ -12,14 +12,18 @@ import type { RollingBudget } from './pacing.js';
  * was not asked): the outbox worker re-queues it for then without counting an attempt.
  */
 
-/** Every address of To, Cc and Bcc, duplicates included (at least as many as Exchange counts). */
-function messageRecipients(message: MailMessage): number {
+/** The message checked once, here, and handed to send() (so it is not prepared twice); undefined when invalid. */
+function prepared(message: MailMessage): PreparedMessage | undefined {
   try {
-    const m = prepareMessage(message);
-    return m.to.length + m.cc.length + m.bcc.length;
+    return prepareMessage(message);
   } catch {
-    return 0; // An invalid message fails in send() with its own error.
+    return undefined; // An invalid message fails in send() with its own error.
   }
+}
+
+/** Every address of To, Cc and Bcc, duplicates included (at least as many as Exchange counts). */
+function messageRecipients(m: PreparedMessage | undefined): number {
+  return m ? m.to.length + m.cc.length + m.bcc.length : 0;
 }
 
 /** Addresses in the To, Cc and Bcc header fields of a MIME message (Graph takes recipients from them). */
@@ -77,7 +81,10 @@ export function withRecipientBudget(inner: MailClient, budget: RollingBudget, se
     }
   };
   return {
-    send: (message, options) => hold(messageRecipients(message), () => inner.send(message, options)),
+    send: (message, options) => {
+      const m = options?.prepared ?? prepared(message);
+      return hold(messageRecipients(m), () => inner.send(message, m ? { ...options, prepared: m } : options));
+    },
     sendMime: (mime, id) => hold(mimeRecipients(mime), () => inner.sendMime(mime, id)),
     sendMimeThroughDraft: (mime, attachments, id, options) => hold(mimeRecipients(mime), () => inner.sendMimeThroughDraft(mime, attachments, id, options)),
     stats: () => inner.stats(),

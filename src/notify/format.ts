@@ -38,11 +38,12 @@ export interface LocalParts {
  * minute to the next - every zone's offset is whole minutes since 1972 - so they are kept per
  * (zone, minute), a bounded number of them.
  */
-const partsByMinute = new Map<string, LocalParts>();
+const partsByMinute = new Map<string, Readonly<LocalParts>>();
 const WHOLE_MINUTE_OFFSETS_SINCE = Date.UTC(1973, 0, 1);
 const MAX_CACHED_MINUTES = 4096;
 
-export function localParts(ms: number, timeZone?: string): LocalParts {
+/** The parts of `ms` in `timeZone`: the cached object itself, frozen (callers only read it). */
+export function localParts(ms: number, timeZone?: string): Readonly<LocalParts> {
   if (ms < WHOLE_MINUTE_OFFSETS_SINCE) return computeLocalParts(ms, timeZone);
   const key = `${timeZone ?? ''}|${Math.floor(ms / 60_000)}`;
   let parts = partsByMinute.get(key);
@@ -51,17 +52,17 @@ export function localParts(ms: number, timeZone?: string): LocalParts {
     parts = computeLocalParts(ms, timeZone);
     partsByMinute.set(key, parts);
   }
-  return { ...parts };
+  return parts;
 }
 
-function computeLocalParts(ms: number, timeZone?: string): LocalParts {
+function computeLocalParts(ms: number, timeZone?: string): Readonly<LocalParts> {
   const parts: Record<string, string> = {};
   for (const p of formatter(timeZone).formatToParts(new Date(ms))) parts[p.type] = p.value;
   const year = Number(parts.year);
   const month = Number(parts.month);
   const day = Number(parts.day);
   const date = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-  return { year, month, day, hour: Number(parts.hour) % 24, minute: Number(parts.minute), date, zone: parts.timeZoneName ?? '' };
+  return Object.freeze({ year, month, day, hour: Number(parts.hour) % 24, minute: Number(parts.minute), date, zone: parts.timeZoneName ?? '' });
 }
 
 /** "2025-06-01 14:03 UTC" in the given time zone (default: the server's). */

@@ -30,7 +30,6 @@ export class OutboxHistory {
   private readonly eventsOfMany: Database.Statement;
   private readonly lastSent: Database.Statement;
   private readonly lastProblem: Database.Statement;
-  private readonly nextDue: Database.Statement;
   private readonly oldestOpen: Database.Statement;
   private readonly retriesOf: Database.Statement;
   private readonly sentBefore: Database.Statement;
@@ -81,9 +80,6 @@ export class OutboxHistory {
     );
     this.lastProblem = db.prepare(
       `SELECT * FROM delivery_attempts INDEXED BY delivery_attempts_problems WHERE result IN ${PROBLEM_RESULTS_SQL} ORDER BY id DESC LIMIT 1`,
-    );
-    this.nextDue = db.prepare(
-      "SELECT min(next_attempt_at) AS at FROM notifications INDEXED BY notifications_claim WHERE status = 'queued'",
     );
     this.retriesOf = db.prepare("SELECT count(*) AS n FROM delivery_attempts WHERE notification_id = ? AND result = 'retry'");
     this.oldestOpen = db.prepare(
@@ -204,10 +200,6 @@ export class OutboxHistory {
   /** Attempts that failed with an error worth retrying (sign-in waits and crashes do not count). */
   retryCount(notificationId: string): number {
     return (this.retriesOf.get(notificationId) as { n: number }).n;
-  }
-
-  nextAttemptAt(): number | null {
-    return (this.nextDue.get() as { at: number | null }).at;
   }
 
   oldestOpenCreatedAt(): number | null {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RollingBudget } from '../../src/graph/pacing.js';
-import { mimeRecipients } from '../../src/graph/recipient-budget.js';
+import type { MailClient, SendOptions } from '../../src/graph/mail-client.js';
+import { prepareMessage, type MailMessage } from '../../src/graph/message.js';
+import { mimeRecipients, withRecipientBudget } from '../../src/graph/recipient-budget.js';
 import { fakeClient } from './support/clients.js';
 import { FakeClock } from './support/fake-clock.js';
 
@@ -79,5 +81,38 @@ describe('recipient budget (Exchange recipient rate limit, issue 13.7)', () => {
       return true;
     });
     assert.equal(sent.length, 1, 'the second e-mail never reached Graph');
+  });
+
+  it('prepares each e-mail once: the budget counts from the prepared message and hands it to the client', async () => {
+    const calls: { message: MailMessage; options?: SendOptions }[] = [];
+    const inner = {
+      send: async (message: MailMessage, options?: SendOptions) => {
+        calls.push({ message, options });
+        if (!options?.prepared) throw new Error('inner: invalid message');
+        return {} as never;
+      },
+    } as unknown as MailClient;
+    const budget = new RollingBudget(new FakeClock(), 10, DAY);
+    const client = withRecipientBudget(inner, budget, 'alerts@contoso.com');
+    const message = { id: 'budget-1', to: ['a@example.org', 'b@example.org'], cc: 'c@example.org', subject: 'one', text: 'x' };
+    await client.send(message);
+    assert.deepEqual(calls[0]!.options?.prepared, prepareMessage(message));
+    assert.equal(budget.used, 3);
+    // An invalid one: nothing prepared, nothing taken, the client's own error.
+    await assert.rejects(client.send({ to: [], subject: 'two', text: 'x' }), /inner: invalid message/);
+    assert.equal(calls[1]!.options?.prepared, undefined);
+    assert.equal(budget.used, 3);
+  });
+
+  it('the mail client sends the prepared message it is given rather than preparing the message again', async () => {
+    const bodies: string[] = [];
+    const { client } = fakeClient((req) => {
+      bodies.push(req.body?.toString() ?? '');
+      return { status: 202, headers: {}, body: Buffer.alloc(0) };
+    });
+    const prepared = prepareMessage({ to: 'a@example.org', subject: 'prepared once', text: 'x' });
+    await client.send({ to: 'a@example.org', subject: 'not this one', text: 'x' }, { prepared });
+    assert.match(bodies.join('\n'), /prepared once/);
+    assert.doesNotMatch(bodies.join('\n'), /not this one/);
   });
 });

@@ -165,11 +165,6 @@ export class PgOutboxHistory {
     return rows[0]!.n;
   }
 
-  async nextAttemptAt(): Promise<number | null> {
-    const { rows } = await this.q.query<{ at: number | null }>("SELECT min(next_attempt_at) AS at FROM notifications WHERE status = 'queued'");
-    return rows[0]?.at ?? null;
-  }
-
   async oldestOpenCreatedAt(): Promise<number | null> {
     const { rows } = await this.q.query<{ at: number | null }>(
       "SELECT min(created_at) AS at FROM notifications WHERE status IN ('queued', 'sending', 'waiting-sign-in')",

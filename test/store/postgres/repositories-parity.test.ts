@@ -117,7 +117,7 @@ const scenarios: Record<string, (b: Backend) => Promise<unknown[]>> = {
     const update = { to: ['new@contoso.com'], subject: 'New', html: '<p>new</p>', text: 'new', importance: 'high' as const, contentKey: 'ck3', alertReasons: { k2: 'escalated' }, at: T0 + 5 };
     log.push(await outbox.updateUnsent('b', update), await outbox.get('b'));
     await outbox.linkEvents('b', [3, 4, 3]);
-    log.push(await outbox.eventIds('b'), await outbox.nextQueued(), await outbox.nextAttemptAt(), await outbox.oldestOpenCreatedAt());
+    log.push(await outbox.eventIds('b'), await outbox.nextQueued(), await outbox.oldestOpenCreatedAt());
     const claimed = await outbox.claimDue(T0 + 10, 2);
     log.push(claimed.map((c) => [c.notification.id, c.notification.status, c.notification.attempts, c.lease]));
     log.push(await outbox.updateUnsent('a', update), await outbox.unsentAlertEmailOf('grp'));
