@@ -1,7 +1,7 @@
 import { jsonText, parseJsonObjectColumn } from '../json.js';
 import type { EventCounts } from '../events.js';
 import type { EventOutcome, EventStatus, NewEvent, Severity, StoredEvent } from '../rows.js';
-import { transact, type Queryable } from './queryable.js';
+import type { Queryable } from './queryable.js';
 
 interface EventRecord {
   id: number;
@@ -91,39 +91,39 @@ export class PgEvents {
   }
 
   /**
-   * Inserts the events in one transaction (the caller's, or a new one); returns their ids in
-   * order. The ids are drawn from the identity's sequence first and given out ascending, so
-   * event i always has the i-th smallest id (the order RETURNING lists rows in is not promised).
+   * Inserts the events in one statement (atomic by itself; inside a unit, part of it) and returns
+   * their ids in order: the ids are drawn from the identity's sequence in the statement and given
+   * out ascending by position, so event i always has the i-th smallest id (the order RETURNING
+   * lists rows in is not promised). One round trip: on the pool, acknowledged once committed.
    */
   async append(events: readonly NewEvent[]): Promise<number[]> {
     if (events.length === 0) return [];
-    const ids = await transact(this.q, async (client) => {
-      const drawn = await client.query<{ id: number }>(
-        "SELECT nextval(pg_get_serial_sequence('events', 'id')) AS id FROM generate_series(1, $1) ORDER BY 1",
-        [events.length],
-      );
-      const ids = drawn.rows.map((r) => r.id).sort((a, b) => a - b);
-      await client.query(
-        `INSERT INTO events (id, received_at, type, severity, status, agent, folder, summary, details, occurred_at, dedup_key, alert_key)
-         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-           $9::text[], $10::bigint[], $11::text[], $12::text[])`,
-        [
-          ids,
-          events.map((e) => e.receivedAt),
-          events.map((e) => e.type),
-          events.map((e) => e.severity),
-          events.map((e) => e.status),
-          events.map((e) => e.agent),
-          events.map((e) => e.folder),
-          events.map((e) => e.summary),
-          events.map((e) => jsonText(e.details)),
-          events.map((e) => e.occurredAt),
-          events.map((e) => e.dedupKey),
-          events.map((e) => e.alertKey),
-        ],
-      );
-      return ids;
-    });
+    const { rows } = await this.q.query<{ id: number }>(
+      `WITH drawn AS (SELECT nextval(pg_get_serial_sequence('events', 'id')) AS id FROM generate_series(1, $1)),
+       numbered AS (SELECT id, row_number() OVER (ORDER BY id) AS ord FROM drawn)
+       INSERT INTO events (id, received_at, type, severity, status, agent, folder, summary, details, occurred_at, dedup_key, alert_key)
+       SELECT n.id, d.received_at, d.type, d.severity, d.status, d.agent, d.folder, d.summary, d.details, d.occurred_at, d.dedup_key, d.alert_key
+       FROM numbered n JOIN unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+         $9::text[], $10::bigint[], $11::text[], $12::text[])
+         WITH ORDINALITY AS d(received_at, type, severity, status, agent, folder, summary, details, occurred_at, dedup_key, alert_key, ord)
+         ON d.ord = n.ord
+       RETURNING id`,
+      [
+        events.length,
+        events.map((e) => e.receivedAt),
+        events.map((e) => e.type),
+        events.map((e) => e.severity),
+        events.map((e) => e.status),
+        events.map((e) => e.agent),
+        events.map((e) => e.folder),
+        events.map((e) => e.summary),
+        events.map((e) => jsonText(e.details)),
+        events.map((e) => e.occurredAt),
+        events.map((e) => e.dedupKey),
+        events.map((e) => e.alertKey),
+      ],
+    );
+    const ids = rows.map((r) => r.id).sort((x, y) => x - y);
     this.tally.add(ids.length);
     return ids;
   }

@@ -10,10 +10,10 @@ import { PgHealthNotices, PgMeta } from './health.js';
 import { migratePg, type PgMigrationResult } from './migrate.js';
 import { PgOutbox } from './outbox.js';
 import { createPgPool, type PgLocation, type PgPoolOptions } from './pool.js';
-import { isConnectionError, runInTransaction, type Queryable } from './queryable.js';
+import { ContextualQueryable, isConnectionError, runInTransaction, type Queryable } from './queryable.js';
 import { PgRelay } from './relay.js';
 import { PgSilences } from './silences.js';
-import { StoreTally, UnitTally } from './tally.js';
+import { ContextualTally, StoreTally, UnitTally } from './tally.js';
 
 /** The repositories, all over one Queryable: the pool, or a unit of work's client. */
 export class PgRepositories {
@@ -73,8 +73,8 @@ export interface PgStoreOptions extends GroupCommitOptions {
  */
 export class PgStore extends PgRepositories {
   private readonly tally: StoreTally;
-  /** The unit of work the current async context runs in: a nested unitOfWork joins it. */
-  private readonly currentUnit = new AsyncLocalStorage<PgUnit>();
+  /** The unit of work the current async context runs in: a nested unitOfWork joins it, and so do the store's repositories. */
+  private readonly currentUnit: AsyncLocalStorage<PgUnit>;
   private readonly committer: AsyncGroupCommitter<NewEvent, number>;
   private readonly recountTimer: NodeJS.Timeout | undefined;
   private recounting: Promise<void> | undefined;
@@ -87,12 +87,20 @@ export class PgStore extends PgRepositories {
     readonly migration: PgMigrationResult,
     options: PgStoreOptions = {},
   ) {
-    const tally = new StoreTally(() => void this.recount().catch(() => undefined));
-    super(pool, tally);
+    const currentUnit = new AsyncLocalStorage<PgUnit>();
+    const open = () => {
+      const unit = currentUnit.getStore();
+      return unit && !unit.finished ? unit : undefined;
+    };
+    const recount = { run: () => undefined as void };
+    const tally = new StoreTally(() => recount.run());
+    super(new ContextualQueryable(pool, () => open()?.client), new ContextualTally(tally, () => open()?.tally));
+    recount.run = () => void this.recount().catch(() => undefined);
+    this.currentUnit = currentUnit;
     this.tally = tally;
-    // A transaction of its own even when the first caller of a batch was inside a unit: the
-    // batch holds other callers' events too, and its timer would otherwise carry that unit along.
-    this.committer = new AsyncGroupCommitter((events) => this.currentUnit.exit(() => this.unitOfWork((tx) => tx.events.append(events))), options);
+    // One INSERT on the pool (a statement commits by itself), never inside a unit even when the
+    // first caller of a batch was in one: the batch holds other callers' events too.
+    this.committer = new AsyncGroupCommitter((events) => this.currentUnit.exit(() => this.events.append(events)), options);
     const every = options.recountEveryMs ?? 5000;
     if (every > 0) {
       this.recountTimer = setInterval(() => void this.recount().catch(() => undefined), every);

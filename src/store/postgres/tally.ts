@@ -60,3 +60,31 @@ export class UnitTally implements UndeliveredTally {
     else store.add(this.delta);
   }
 }
+
+/** The store's repositories' tally: the unit's while inside a unit of work's function (see ContextualQueryable), else the store's. */
+export class ContextualTally implements UndeliveredTally {
+  constructor(
+    private readonly store: StoreTally,
+    private readonly current: () => UnitTally | undefined,
+  ) {}
+
+  private get target(): UndeliveredTally {
+    return this.current() ?? this.store;
+  }
+
+  get value(): number {
+    return this.target.value;
+  }
+
+  add(delta: number): void {
+    this.target.add(delta);
+  }
+
+  reset(count: number): void {
+    this.target.reset(count);
+  }
+
+  invalidate(): void {
+    this.target.invalidate();
+  }
+}

@@ -77,6 +77,30 @@ describe('PostgreSQL units of work and group commit', { skip: skipReason(started
     });
   });
 
+  it('inside a unit, the store\'s own repositories are part of it (as on SQLite): no wait on its locks, rolled back with it', async () => {
+    await withStore(async (store, url) => {
+      await store.meta.set('k', 'before');
+      await assert.rejects(
+        store.unitOfWork(async (tx) => {
+          await tx.meta.set('k', 'in unit'); // the unit holds the row's lock now
+          // From another connection this would wait for the unit, which waits for it: forever.
+          await store.meta.set('k', 'through the store');
+          await store.events.append([event(1)]);
+          await store.relay.saveUser({ name: 'u', passwordHash: 'h', allowedFrom: [], allowedRecipients: [], createdAt: T0 });
+          assert.equal(await tx.meta.get('k'), 'through the store');
+          assert.equal(store.events.undeliveredCount, 1, "the unit's view");
+          assert.equal(store.undeliveredEvents(), 0, 'the store figure: not before COMMIT');
+          throw new Error('undo');
+        }),
+        /undo/,
+      );
+      assert.equal(await store.meta.get('k'), 'before');
+      assert.equal(await committedCount(url, 'SELECT count(*) AS n FROM events'), 0);
+      assert.equal(await committedCount(url, 'SELECT count(*) AS n FROM relay_users'), 0);
+      assert.equal(store.undeliveredEvents(), 0);
+    });
+  });
+
   it('a unit that returns commits everything together, and the count follows at COMMIT', async () => {
     await withStore(async (store, url) => {
       const ids = await store.unitOfWork(async (tx) => {
