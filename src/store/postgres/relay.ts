@@ -81,6 +81,11 @@ export class PgRelay {
     });
   }
 
+  /** Commits the messages still gathering (at close: each waiting session gets its answer). */
+  async flush(): Promise<void> {
+    await this.committer.flush();
+  }
+
   async accept(m: NewRelayMessage): Promise<void> {
     if (inOpenTransaction(this.q)) await this.insert(this.q, [m]);
     else await this.committer.submit([m]);

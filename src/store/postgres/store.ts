@@ -198,6 +198,7 @@ export class PgStore extends PgRepositories {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.committer.close().catch(() => undefined);
+    await this.relay.flush().catch(() => undefined);
     this.closed = true;
     if (this.recountTimer) clearInterval(this.recountTimer);
     await this.recounting?.catch(() => undefined);

@@ -187,6 +187,23 @@ describe('PostgreSQL units of work and group commit', { skip: skipReason(started
     });
   });
 
+  it('close() commits the appends and relayed messages still gathering before it ends the pool', async () => {
+    await withStore(async (store, url) => {
+      const appended = store.appendEvents([event(1)]);
+      const relayed = store.relay.accept({
+        id: 'm', receivedAt: T0, clientAddress: '127.0.0.1', smtpUser: null, envelopeFrom: 'im@contoso.com', recipients: ['ops@contoso.com'],
+        size: 1, headerFrom: null, messageId: null, subject: 'm', raw: Buffer.from('m'), spoolFile: null,
+      });
+      await store.close();
+      assert.equal(store.isOpen, false);
+      assert.deepEqual(await appended, [1]);
+      await relayed;
+      assert.equal(await committedCount(url, 'SELECT count(*) AS n FROM events'), 1);
+      assert.equal(await committedCount(url, 'SELECT count(*) AS n FROM relay_messages'), 1);
+      await assert.rejects(store.appendEvents([event(2)]), /closed/);
+    });
+  });
+
   it('a failed group commit rejects every caller of its batch and acknowledges none of their events', async () => {
     await withStore(async (store, url) => {
       const bad = { ...event(2), severity: 'nonsense' as never }; // the CHECK constraint refuses it
