@@ -15,7 +15,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DEMO_DOMAIN, startEmulator } from '../src/emulator/index.js';
+import { DEMO_DOMAIN, startEmulator } from '../packages/emulator/src/index.js';
 import type { BenchSection } from './run.js';
 import { compileService, setUpServiceHome } from './service.js';
 

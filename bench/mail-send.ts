@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
-import { type RunningEmulator, DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../src/emulator/index.js';
+import { type RunningEmulator, DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../packages/emulator/src/index.js';
 import { createMailClient } from '../src/graph/index.js';
 import type { AccessTokenResult, TokenProvider } from '../src/graph/token-provider.js';
 

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { issueGraphAccessToken } from '../src/emulator/access-token.js';
-import { graphStateFor } from '../src/emulator/graph/index.js';
-import { DEMO_APPS, DEMO_DOMAIN, startEmulator, type RunningEmulator } from '../src/emulator/index.js';
+import { issueGraphAccessToken } from '../packages/emulator/src/access-token.js';
+import { graphStateFor } from '../packages/emulator/src/graph/index.js';
+import { DEMO_APPS, DEMO_DOMAIN, startEmulator, type RunningEmulator } from '../packages/emulator/src/index.js';
 import { createHttpsTransport, createMailClient, GraphSendError, type PacingOptions, type TokenProvider } from '../src/graph/index.js';
 import { SharedVirtualClock } from '../test/emulator/shared-clock.js';
 import type { BenchSection } from './run.js';

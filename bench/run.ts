@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../src/cli/main.js';
-import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID, startEmulator } from '../src/emulator/index.js';
+import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID, startEmulator } from '../packages/emulator/src/index.js';
 import { openGraphConnection } from '../src/delivery/index.js';
 import { runMailBench, type MailBenchResult } from './mail-send.js';
 import { serviceBurstSection, serviceIngestSection, serviceMemorySection } from './service.js';

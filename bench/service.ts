@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { main } from '../src/cli/main.js';
 import { readSettingsFile, saveSettings } from '../src/config/index.js';
-import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID, startEmulator, type RunningEmulator } from '../src/emulator/index.js';
+import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID, startEmulator, type RunningEmulator } from '../packages/emulator/src/index.js';
 import { rotateApiToken } from '../src/server/api-token.js';
 import { serviceStorePath } from '../src/server/paths.js';
 import type { BenchSection } from './run.js';

@@ -8,7 +8,8 @@ import process from 'node:process';
  *
  *   cli, server -> intake, notify -> delivery -> graph, auth -> config, secrets -> infra
  *   store implements the ports notify and delivery own; only cli and server (the composition) use it
- *   diagnose and shared are used by all; the emulator only by the `demo` and `emulator` commands
+ *   diagnose and shared are used by all; the emulator (its own package, packages/emulator) only by
+ *   the `demo` and `emulator` commands, by its name; the emulator imports nothing of src/
  */
 const BASE = ['infra', 'diagnose', 'shared'];
 export const LAYERS = {
@@ -51,6 +52,8 @@ export const LIGHT_ENTRIES = {
 /** Product files that may load the emulator (its own package): the commands that run it. */
 export const EMULATOR_USERS = ['src/cli/commands/demo.ts', 'src/cli/commands/emulator.ts'];
 const EMULATOR_PACKAGE = /(^|\/)(o365-notify-)?emulator(\/|$)/;
+/** The emulator's workspace package (issue 12.5): its files import nothing outside it. */
+const EMULATOR_DIR = 'packages/emulator/';
 
 function order() {
   return 'cli, server -> intake, notify -> delivery -> graph, auth -> config, secrets -> infra; diagnose and shared below all (docs/architecture.md)';
@@ -65,14 +68,23 @@ export const layersRule = {
       layer: 'src/{{from}} may not import src/{{to}}: the layers are {{order}}.',
       deep: 'Import {{index}} instead of {{target}}: another module is used only through its index.ts.',
       emulator: 'Only the `demo` and `emulator` commands may load the emulator; the product never depends on it.',
+      emulatorPath: 'Import the emulator as `o365-notify-emulator`, not {{target}}: the built product reaches it only as a package (packages/emulator/dist).',
+      outside: '{{target}} is outside the emulator package: it is its own package (packages/emulator) and imports nothing of the product; copy what it needs (see docs/architecture.md).',
     },
   },
   create(context) {
     const root = context.cwd ?? process.cwd();
     const file = path.relative(root, context.filename).split(path.sep).join('/');
     const parts = file.split('/');
-    if (parts[0] !== 'src' || parts.length < 3 || parts[1] === 'emulator') return {};
+    if (file.startsWith(EMULATOR_DIR)) return importVisitors(checkEmulatorFile);
+    if (parts[0] !== 'src' || parts.length < 3) return {};
     const from = parts[1];
+
+    function checkEmulatorFile(node, spec) {
+      if (typeof spec !== 'string' || !spec.startsWith('.')) return;
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec));
+      if (!target.startsWith(EMULATOR_DIR)) context.report({ node, messageId: 'outside', data: { target } });
+    }
 
     function check(node, spec) {
       if (typeof spec !== 'string') return;
@@ -81,14 +93,14 @@ export const layersRule = {
         return;
       }
       const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec));
+      if (target.startsWith(EMULATOR_DIR)) {
+        context.report({ node, messageId: EMULATOR_USERS.includes(file) ? 'emulatorPath' : 'emulator', data: { target } });
+        return;
+      }
       const t = target.split('/');
       if (t[0] !== 'src' || t.length < 3) return;
       const to = t[1];
       if (to === from) return;
-      if (to === 'emulator') {
-        if (!EMULATOR_USERS.includes(file)) context.report({ node, messageId: 'emulator' });
-        return;
-      }
       const allowed = LAYERS[from];
       if (!allowed || !allowed.includes(to)) {
         context.report({ node, messageId: 'layer', data: { from, to, order: order() } });
@@ -98,13 +110,18 @@ export const layersRule = {
       if (target !== index && !(LIGHT_ENTRIES[to] ?? []).includes(target)) context.report({ node, messageId: 'deep', data: { index, target } });
     }
 
-    return {
-      ImportDeclaration: (node) => check(node.source, node.source.value),
-      ExportNamedDeclaration: (node) => node.source && check(node.source, node.source.value),
-      ExportAllDeclaration: (node) => check(node.source, node.source.value),
-      ImportExpression: (node) => node.source.type === 'Literal' && check(node.source, node.source.value),
-    };
+    return importVisitors(check);
   },
 };
+
+/** The AST visitors that hand every import's and re-export's source to `check`. */
+function importVisitors(check) {
+  return {
+    ImportDeclaration: (node) => check(node.source, node.source.value),
+    ExportNamedDeclaration: (node) => node.source && check(node.source, node.source.value),
+    ExportAllDeclaration: (node) => check(node.source, node.source.value),
+    ImportExpression: (node) => node.source.type === 'Literal' && check(node.source, node.source.value),
+  };
+}
 
 export default { rules: { layers: layersRule } };

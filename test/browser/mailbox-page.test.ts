@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_DOMAIN } from '../../src/emulator/index.js';
+import { DEMO_DOMAIN } from '../../packages/emulator/src/index.js';
 import { chromiumAvailable, CHROMIUM_PATH, emulatorDataDir, emulatorSpki, launchBrowser, type TestBrowser } from '../support/browser.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { ALERTS, bearer, delegatedToken, mail } from '../emulator/graph-support.js';

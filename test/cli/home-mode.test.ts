@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmod, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DEMO_APPS, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { DEMO_APPS, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { runCli, tempHome } from '../support/cli.js';
 
 const SETUP = ['setup', '--non-interactive', '--account-type', 'single-tenant', '--client-id', DEMO_APPS.singleTenant, '--tenant-id', DEMO_TENANT_ID, '--auth', 'device-code', '--to', 'it@contoso.com'];

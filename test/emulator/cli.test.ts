@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ensureTlsMaterial } from '../../src/emulator/tls.js';
+import { ensureTlsMaterial } from '../../packages/emulator/src/tls.js';
 import { httpsCall } from '../support/emulator.js';
 
 /** Starts `o365-notify --json emulator ...` as a real process; resolves with its first JSON line. */

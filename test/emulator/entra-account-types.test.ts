@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { CryptoProvider, type AuthenticationResult } from '@azure/msal-node';
 import { decodeJwt } from 'jose';
-import { CONSUMER_TENANT_ID, DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { CONSUMER_TENANT_ID, DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import {
   approveDeviceCode,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { importJWK, jwtVerify, decodeProtectedHeader, type JWK } from 'jose';
-import { CONSUMER_TENANT_ID, DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { CONSUMER_TENANT_ID, DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { httpsCall, startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { seededSecret } from '../support/msal.js';
 

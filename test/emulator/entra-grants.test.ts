@@ -3,7 +3,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { AuthError } from '@azure/msal-node';
 import { decodeJwt } from 'jose';
-import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { startTestEmulator, type HttpResult, type TestEmulator } from '../support/emulator.js';
 import { approveDeviceCode, fastDeviceCodes, formsIn, openPage, publicClient, seededSecret, signIn, submit, type PageStep } from '../support/msal.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ClientAuthError } from '@azure/msal-node';
 import { aadstsCodesIn, createNetworkClient, type RawErrorResponse } from '../../src/auth/network-client.js';
-import { DEMO_APPS, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { DEMO_APPS, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 
 /** src/auth/network-client.ts: msal-node's INetworkModule contract, the extra CA, and the raw error capture. */

@@ -5,7 +5,7 @@ import { CryptoProvider } from '@azure/msal-node';
 import { openAuthSession, SignInError } from '../../src/auth/index.js';
 import { completeBrowserSignIn, createBrowserSignInRequest } from '../../src/auth/sign-in.js';
 import { diagnose } from '../../src/diagnose/index.js';
-import { DEMO_APPS, DEMO_DOMAIN } from '../../src/emulator/index.js';
+import { DEMO_APPS, DEMO_DOMAIN } from '../../packages/emulator/src/index.js';
 import { runCli, tempHome, testEnv } from '../support/cli.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { aadstsOnPage, openPage, publicClient, signIn } from '../support/msal.js';

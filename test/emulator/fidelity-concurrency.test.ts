@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { readSettings } from '../../src/config/index.js';
 import { openGraphConnection, type GraphConnection } from '../../src/delivery/index.js';
-import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
-import { issueGraphAccessToken } from '../../src/emulator/access-token.js';
+import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
+import { issueGraphAccessToken } from '../../packages/emulator/src/access-token.js';
 import { runCli, tempHome, testEnv } from '../support/cli.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 

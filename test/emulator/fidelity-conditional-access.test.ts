@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { diagnose } from '../../src/diagnose/index.js';
-import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { startTestEmulator, type HttpResult, type TestEmulator } from '../support/emulator.js';
 import { approveDeviceCode, fastDeviceCodes } from '../support/msal.js';
 

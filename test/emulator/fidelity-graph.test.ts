@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { issueGraphAccessToken } from '../../src/emulator/access-token.js';
-import { DEMO_APPS, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { issueGraphAccessToken } from '../../packages/emulator/src/access-token.js';
+import { DEMO_APPS, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { GraphSendError } from '../../src/graph/errors.js';
 import { createMailClient } from '../../src/graph/mail-client.js';
 import type { AccessTokenResult, TokenProvider } from '../../src/graph/token-provider.js';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { completeBrowserSignIn, createBrowserSignInRequest } from '../../src/auth/sign-in.js';
 import { openAuthSession, SignInError } from '../../src/auth/index.js';
-import { DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { DEMO_DOMAIN, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { runCli, tempHome, testEnv } from '../support/cli.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { signIn } from '../support/msal.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readSettingsFile, saveSettings } from '../../src/config/index.js';
-import { DEFAULT_LIMITS } from '../../src/emulator/context.js';
-import { DEMO_APPS } from '../../src/emulator/index.js';
+import { DEFAULT_LIMITS } from '../../packages/emulator/src/context.js';
+import { DEMO_APPS } from '../../packages/emulator/src/index.js';
 import { createHttpsTransport, createMailClient, type MailClient, type PacingOptions, type TokenProvider } from '../../src/graph/index.js';
 import { inbox, request, waitFor } from '../server/helpers.js';
 import { runCli, testEnv } from '../support/cli.js';

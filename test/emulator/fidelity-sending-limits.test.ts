@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { DEFAULT_LIMITS } from '../../src/emulator/context.js';
+import { DEFAULT_LIMITS } from '../../packages/emulator/src/context.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { ALERTS, bearer, delegatedToken, IT_TEAM, mail, messagesOf } from './graph-support.js';
 

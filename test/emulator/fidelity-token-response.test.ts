@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
-import { DEFAULT_BEHAVIOUR } from '../../src/emulator/context.js';
-import { GRAPH_APP_ID } from '../../src/emulator/directory.js';
-import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { DEFAULT_BEHAVIOUR } from '../../packages/emulator/src/context.js';
+import { GRAPH_APP_ID } from '../../packages/emulator/src/directory.js';
+import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { openGraphConnection } from '../../src/delivery/index.js';
 import { signedInHome, testEnv } from '../support/cli.js';
 import { startTestEmulator, type HttpResult, type TestEmulator } from '../support/emulator.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { afterEach, describe, it } from 'node:test';
-import { DEMO_APPS, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { DEMO_APPS, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { createLogger } from '../../src/infra/index.js';
 import { rotateApiToken } from '../../src/server/api-token.js';
 import { startService, type RunningService } from '../../src/server/runtime.js';

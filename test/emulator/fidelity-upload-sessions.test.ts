@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_DOMAIN } from '../../src/emulator/index.js';
+import { DEMO_DOMAIN } from '../../packages/emulator/src/index.js';
 import { runCli, startCli } from '../support/cli.js';
 import { appOnlyHome, mailReadWriteSeed } from '../support/app-only.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { issueGraphAccessToken } from '../../src/emulator/access-token.js';
-import { DEMO_APPS } from '../../src/emulator/index.js';
+import { issueGraphAccessToken } from '../../packages/emulator/src/access-token.js';
+import { DEMO_APPS } from '../../packages/emulator/src/index.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { ALERTS, appToken, bearer, delegatedToken, DOMAIN, graphError, IT_TEAM, mail, messagesOf, NO_MAILBOX } from './graph-support.js';
 

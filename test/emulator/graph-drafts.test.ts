@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { issueGraphAccessToken } from '../../src/emulator/access-token.js';
-import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { issueGraphAccessToken } from '../../packages/emulator/src/access-token.js';
+import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 
 describe('Graph drafts and message headers', () => {

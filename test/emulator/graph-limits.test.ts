@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { DEFAULT_LIMITS } from '../../src/emulator/context.js';
-import { DEMO_APPS } from '../../src/emulator/index.js';
+import { DEFAULT_LIMITS } from '../../packages/emulator/src/context.js';
+import { DEMO_APPS } from '../../packages/emulator/src/index.js';
 import { startTestEmulator, type HttpResult, type TestEmulator } from '../support/emulator.js';
 import { ALERTS, bearer, delegatedToken, graphError, IT_TEAM, mail, messagesOf } from './graph-support.js';
 

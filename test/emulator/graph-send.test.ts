@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { DEMO_APPS } from '../../src/emulator/index.js';
+import { DEMO_APPS } from '../../packages/emulator/src/index.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { ADMIN, ALERTS, appToken, bearer, delegatedToken, graphError, IT_TEAM, mail, messagesOf, NO_MAILBOX, to } from './graph-support.js';
 

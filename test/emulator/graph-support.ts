@@ -1,5 +1,5 @@
-import { issueGraphAccessToken } from '../../src/emulator/access-token.js';
-import { DEMO_APPS, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { issueGraphAccessToken } from '../../packages/emulator/src/access-token.js';
+import { DEMO_APPS, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import type { HttpResult, TestEmulator } from '../support/emulator.js';
 
 /** Helpers for the Graph mail tests: tokens minted in-process, messages, mailbox reads. */

@@ -1,4 +1,4 @@
-import type { Clock as EmulatorClock } from '../../src/emulator/clock.js';
+import type { Clock as EmulatorClock } from '../../packages/emulator/src/clock.js';
 import type { Clock } from '../../src/graph/clock.js';
 import type { HttpTransport } from '../../src/graph/http.js';
 

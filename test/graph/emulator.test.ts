@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { issueGraphAccessToken } from '../../src/emulator/access-token.js';
-import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID, defaultSeed } from '../../src/emulator/index.js';
+import { issueGraphAccessToken } from '../../packages/emulator/src/access-token.js';
+import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID, defaultSeed } from '../../packages/emulator/src/index.js';
 import { GraphSendError } from '../../src/graph/errors.js';
 import { createHttpsTransport, type HttpTransport } from '../../src/graph/http.js';
 import { createMailClient, type MailClientOptions } from '../../src/graph/mail-client.js';

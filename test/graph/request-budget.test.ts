@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readSettingsFile, saveSettings } from '../../src/config/index.js';
 import { openGraphConnection } from '../../src/delivery/index.js';
-import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { GraphSendError } from '../../src/graph/index.js';
 import { signedInHome, testEnv } from '../support/cli.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';

@@ -14,7 +14,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { openSecretStore, type ClientCertificate } from '../../src/secrets/index.js';
 import { testEnv } from '../support/cli.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';

@@ -9,12 +9,14 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const MAX_LINES = 450;
 
 describe('lint: small modules', () => {
-  it(`no file in src/ is over ${MAX_LINES} lines`, () => {
-    // The files git tracks and the new ones it does not ignore, as `duplicates` reads the tree.
-    const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', 'src'], { cwd: root, encoding: 'utf8' })
+  it(`no file in src/ or packages/emulator/src/ is over ${MAX_LINES} lines`, () => {
+    // The files git tracks and the new ones it does not ignore, as `duplicates` reads the tree;
+    // the emulator's package (issue 12.5) is held to the same limit.
+    const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', 'src', 'packages/emulator/src'], { cwd: root, encoding: 'utf8' })
       .split('\n')
       .filter((f) => f.endsWith('.ts') && fs.existsSync(`${root}${f}`));
     assert.ok(files.length > 100, 'src/ is listed');
+    assert.ok(files.some((f) => f.startsWith('packages/emulator/src/')), 'packages/emulator/src/ is listed');
     const over = files
       .map((f) => ({ file: f, lines: fs.readFileSync(`${root}${f}`, 'utf8').split('\n').length - 1 }))
       .filter((f) => f.lines > MAX_LINES)

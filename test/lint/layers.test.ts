@@ -42,9 +42,23 @@ describe('lint: the layer order of docs/architecture.md', () => {
   });
 
   it('lets only the demo and emulator commands load the emulator', async () => {
-    assert.match((await layerErrors('src/server/wrong.ts', "export { startEmulator } from '../emulator/index.js';\n"))[0]!, /Only the `demo` and `emulator` commands/);
+    assert.match((await layerErrors('src/server/wrong.ts', "export { startEmulator } from 'o365-notify-emulator';\n"))[0]!, /Only the `demo` and `emulator` commands/);
     assert.match((await layerErrors('src/cli/commands/send.ts', "export const e = () => import('o365-notify-emulator');\n"))[0]!, /Only the `demo` and `emulator` commands/);
-    assert.deepEqual(await layerErrors('src/cli/commands/demo.ts', "export const e = () => import('../../emulator/index.js');\n"), []);
+    assert.match((await layerErrors('src/server/wrong.ts', "export { startEmulator } from '../../packages/emulator/src/index.js';\n"))[0]!, /Only the `demo` and `emulator` commands/);
+    assert.deepEqual(await layerErrors('src/cli/commands/demo.ts', "export const e = () => import('o365-notify-emulator');\n"), []);
+  });
+
+  it('has the demo import the emulator by its package name, never by path (the built product has no packages/)', async () => {
+    const errors = await layerErrors('src/cli/commands/demo.ts', "export const e = () => import('../../../packages/emulator/src/index.js');\n");
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!, /Import the emulator as `o365-notify-emulator`, not packages\/emulator\/src\/index\.js/);
+  });
+
+  it('keeps the emulator package to itself: none of its files imports the product', async () => {
+    const errors = await layerErrors('packages/emulator/src/entra/wrong.ts', "export { escapeHtml } from '../../../../src/shared/index.js';\n");
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!, /src\/shared\/index\.js is outside the emulator package/);
+    assert.deepEqual(await layerErrors('packages/emulator/src/entra/ok.ts', "export { escapeHtml } from '../html.js';\nexport { default as forge } from 'node-forge';\n"), []);
   });
 
   it('allows no two modules to import each other beyond the known checkpoint pairs', () => {

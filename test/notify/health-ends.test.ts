@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTokenProvider, openAuthSession } from '../../src/auth/index.js';
-import { DEMO_APPS, DEMO_DOMAIN } from '../../src/emulator/index.js';
+import { DEMO_APPS, DEMO_DOMAIN } from '../../packages/emulator/src/index.js';
 import type { RunningService } from '../../src/server/index.js';
 import { runCli, setUpHome, startCli, tempHome, testEnv } from '../support/cli.js';
 import type { TestEmulator } from '../support/emulator.js';

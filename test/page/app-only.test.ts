@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { seededSecret } from '../support/msal.js';
 import { adminSession, call, startPageService, type PageService } from './helpers.js';

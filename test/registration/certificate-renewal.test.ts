@@ -16,7 +16,7 @@ import { parse as parseYaml } from 'yaml';
 import { createNetworkClient } from '../../src/auth/network-client.js';
 import { certificateCredential } from '../../src/auth/session.js';
 import { loadSettings, saveSettings } from '../../src/config/index.js';
-import { DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { DEMO_DOMAIN, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { keyProof, newClientCertificate } from '../../src/registration/index.js';
 import { openSecretStore, type ClientCertificate } from '../../src/secrets/index.js';
 import { waitFor } from '../reliability/support.js';

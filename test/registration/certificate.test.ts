@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
-import { DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { DEMO_DOMAIN, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { newClientCertificate } from '../../src/registration/index.js';
 import { openSecretStore, type ClientCertificate } from '../../src/secrets/index.js';
 import { allFiles, runCli, testEnv } from '../support/cli.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { parse as parseYaml } from 'yaml';
-import { DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { DEMO_DOMAIN, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { openSecretStore } from '../../src/secrets/index.js';
 import { chromiumAvailable, CHROMIUM_PATH, emulatorDataDir, emulatorSpki, enterDeviceCode, launchBrowser, type TestBrowser } from '../support/browser.js';
 import { startPageService, type PageService } from '../page/helpers.js';

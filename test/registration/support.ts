@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before } from 'node:test';
-import { DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/infra/index.js';
 import { rotateApiToken } from '../../src/server/api-token.js';

@@ -5,7 +5,7 @@ import https from 'node:https';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_DOMAIN } from '../../src/emulator/index.js';
+import { DEMO_DOMAIN } from '../../packages/emulator/src/index.js';
 import type { TestEmulator } from '../support/emulator.js';
 import { allFiles, runCli, tempHome } from '../support/cli.js';
 import { ADMIN, SENDER, TEAM, waitFor } from '../server/helpers.js';

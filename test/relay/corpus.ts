@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { DEMO_DOMAIN } from '../../src/emulator/index.js';
+import { DEMO_DOMAIN } from '../../packages/emulator/src/index.js';
 
 /** Messages the way devices (printers, NAS boxes, old backup tools) really send them. */
 export interface CorpusSample {

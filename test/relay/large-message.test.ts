@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_DOMAIN } from '../../src/emulator/index.js';
+import { DEMO_DOMAIN } from '../../packages/emulator/src/index.js';
 import type { TestEmulator } from '../support/emulator.js';
 import { appOnlyHome, mailReadWriteSeed } from '../support/app-only.js';
 import { SENDER, TEAM, configureHome, unthrottle, waitFor } from '../server/helpers.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_DOMAIN } from '../../src/emulator/index.js';
+import { DEMO_DOMAIN } from '../../packages/emulator/src/index.js';
 import type { TestEmulator } from '../support/emulator.js';
 import { ADMIN, SENDER, TEAM, waitFor } from '../server/helpers.js';
 import type { RunningService } from '../../src/server/index.js';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { readSettingsFile, saveSettings, type SmtpSettings } from '../../src/config/index.js';
-import type { EmulatorOptions } from '../../src/emulator/index.js';
+import type { EmulatorOptions } from '../../packages/emulator/src/index.js';
 import { openStore } from '../../src/store/index.js';
 import { addRelayUser } from '../../src/relay/index.js';
 import type { RunningService } from '../../src/server/index.js';

@@ -9,7 +9,7 @@ import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { readSettingsFile, saveSettings } from '../../src/config/index.js';
-import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { serviceStorePath } from '../../src/server/paths.js';
 import type { RunningService } from '../../src/server/runtime.js';
 import { signedInHome, testEnv } from '../support/cli.js';

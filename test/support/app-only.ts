@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID, defaultSeed, type SeedFile } from '../../src/emulator/index.js';
+import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID, defaultSeed, type SeedFile } from '../../packages/emulator/src/index.js';
 import { runCli, tempHome } from './cli.js';
 import type { TestEmulator } from './emulator.js';
 

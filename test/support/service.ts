@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 import { readSettingsFile, saveSettings } from '../../src/config/index.js';
-import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../src/emulator/index.js';
+import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { createLogger } from '../../src/infra/index.js';
 import { rotateApiToken, startService, type RunningService, type StartServiceOptions } from '../../src/server/index.js';
 import { signedInHome, testEnv } from './cli.js';
 import { startTestEmulator, type TestEmulator } from './emulator.js';
-import type { EmulatorOptions } from '../../src/emulator/index.js';
+import type { EmulatorOptions } from '../../packages/emulator/src/index.js';
 
 // Starting the real service for a test: a home against the emulator, fast timings, log capture.
 

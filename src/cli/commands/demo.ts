@@ -2,14 +2,15 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { openAuthSession, signInWithDeviceCode } from '../../auth/index.js';
 import { readSettingsFile, saveSettings } from '../../config/index.js';
-import { approveFromControl } from '../../emulator/entra/index.js';
-import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID, startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from 'o365-notify-emulator';
 import { createLogger } from '../../infra/index.js';
 import { rotateApiToken, createAdminLink, startService, type RunningService } from '../../server/index.js';
 import { parseCommandArgs, writeLine, type CliContext, type Command } from '../command.js';
 
-const SENDER = `alerts@${DEMO_DOMAIN}`;
-const RECIPIENT = `it-team@${DEMO_DOMAIN}`;
+// The demo tenant's mailboxes; written out (not taken from the emulator's DEMO_DOMAIN) so that
+// the usage text loads nothing: the emulator package is imported only when the demo runs.
+const SENDER = 'alerts@contoso.onmicrosoft.com';
+const RECIPIENT = 'it-team@contoso.onmicrosoft.com';
 
 const usage = `Usage: o365-notify demo [--dir DIR] [--emulator-port 8443] [--port 8025] [--smtp-port 2525]
 
@@ -57,6 +58,9 @@ export const demoCommand: Command = {
     const env = { ...ctx.env, O365_NOTIFY_HOME: home };
     const say = (text = '') => writeLine(ctx.stdout, text);
 
+    // Lazily: the emulator (fastify routes, node-forge CA) is its own package, loaded by no other command.
+    const { approveFromControl, DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID, startEmulator } = await import('o365-notify-emulator');
+    if (!SENDER.endsWith(`@${DEMO_DOMAIN}`)) throw new Error(`the demo's sender ${SENDER} is not in the emulator's demo tenant ${DEMO_DOMAIN}`);
     let emulator: RunningEmulator | undefined;
     let service: RunningService | undefined;
     try {

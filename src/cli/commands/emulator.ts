@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { defaultSeed, readSeedFile, startEmulator } from '../../emulator/index.js';
 import { parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
 const usage = `Usage: o365-notify emulator [--port N] [--host 127.0.0.1] [--data DIR] [--seed FILE] [--reset] [--tls-cert F --tls-key F]
@@ -39,6 +38,8 @@ export const emulatorCommand: Command = {
     const tls = values['tls-cert'] && values['tls-key']
       ? { certPem: await readFile(values['tls-cert'], 'utf8'), keyPem: await readFile(values['tls-key'], 'utf8') }
       : undefined;
+    // Lazily: the emulator is its own package, loaded by this command and `demo` only.
+    const { defaultSeed, readSeedFile, startEmulator } = await import('o365-notify-emulator');
     const seed = values.seed ? await readSeedFile(values.seed) : defaultSeed();
     const emulator = await startEmulator({ dataDir: values.data ?? defaultEmulatorDataDir(ctx.home), port, host: values.host, seed, tls, reset: values.reset });
     // Listen for Ctrl-C / SIGTERM before printing the URL: whoever reads it may stop us at once.

@@ -1,5 +1,5 @@
 import type { EmailAddress } from './message.js';
-import { escapeHtml } from '../../shared/html.js';
+import { escapeHtml } from '../html.js';
 import { MAILBOX_SCRIPT_PATH } from './mailbox-script.js';
 import type { Mailbox, StoredMessage } from './store.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { escapeHtml, html, raw, type Html } from '../../shared/html.js';
+import { escapeHtml, html, raw, type Html } from '../html.js';
 import type { EntraError, TraceIds } from './errors.js';
 
 /**
