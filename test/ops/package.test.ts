@@ -61,6 +61,37 @@ describe('package: the tarball installs a working o365-notify', () => {
     assert.deepEqual(unwanted, []);
   });
 
+  it('ships the emulator as its built package (issue 12.5): no sources, no declarations, none of its dependencies twice', () => {
+    const emulator = files.filter((f) => f.startsWith('node_modules/'));
+    assert.ok(emulator.includes('node_modules/o365-notify-emulator/dist/index.js'), 'the built emulator is bundled');
+    assert.deepEqual(emulator.filter((f) => !f.startsWith('node_modules/o365-notify-emulator/dist/') && f !== 'node_modules/o365-notify-emulator/package.json'), []);
+    assert.deepEqual(emulator.filter((f) => !f.endsWith('.js') && !f.endsWith('package.json')), []);
+    assert.deepEqual(files.filter((f) => f.startsWith('dist/emulator/')), [], 'the product\'s own dist/ has no emulator');
+  });
+
+  it('the installed `emulator` command runs the bundled emulator', async () => {
+    const { home, cleanup } = await tempHome();
+    cleanups.push(cleanup);
+    const child = spawn(bin, ['--home', home, '--json', 'emulator', '--port', '0', '--data', join(home, 'emulator')], { env: testEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let out = '';
+    try {
+      const first = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          if (out.includes('\n')) resolve(out.split('\n')[0]!);
+        });
+        child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+        void exited.then((code) => reject(new Error(`emulator exited ${code}: ${out}`)));
+      });
+      const { url } = JSON.parse(first) as { url: string };
+      assert.match(url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
   it('--version prints the version in package.json', async () => {
     const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     const r = await exec(bin, ['--version']);
