@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import layers from './eslint-rules/layers.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'packages/*/dist/', 'node_modules/', 'docs/', '**/*.py', '.o365-notify*/'] },
+  { ignores: ['dist/', 'packages/*/dist/', 'packages/*/types/', 'node_modules/', 'docs/', '**/*.py', '.o365-notify*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
