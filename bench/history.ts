@@ -13,7 +13,7 @@ import type { DeliveryChannel } from '../src/delivery/index.js';
 import { NotificationService } from '../src/notify/service.js';
 import { gatherPageData } from '../src/server/page/page-data.js';
 import { settingsPage } from '../src/server/page/view-page.js';
-import type { Store } from '../src/store/index.js';
+import { sqliteNotifyStore, type Store } from '../src/store/index.js';
 import { median, printSection, ratioRows, withTempStore } from './history-shape.js';
 import type { BenchSection } from './run.js';
 
@@ -82,11 +82,11 @@ function measure(size: number): Promise<HistoryFigures> {
     const filled = performance.now();
     fill(store, size, now);
     const fillSeconds = (performance.now() - filled) / 1000;
-    const service = new NotificationService({ store, channel: sentChannel, groupWork: false });
+    const service = new NotificationService({ store: sqliteNotifyStore(store), channel: sentChannel, groupWork: false });
     const statusMs = await timed(STATUS_RUNS, () => service.status());
     const home = join(dir, 'home');
     const pageMs = await timed(PAGE_RUNS, async () =>
-      settingsPage(await gatherPageData({ home, env: {}, service, local: true, pageRedirectUri: 'http://localhost:8025', deviceCode: { state: 'idle' } }), 'csrf'),
+      settingsPage(await gatherPageData({ home, env: {}, service, store, local: true, pageRedirectUri: 'http://localhost:8025', deviceCode: { state: 'idle' } }), 'csrf'),
     );
     // The worker's step: claim the next due e-mail and record its answer.
     const claimMs = await timed(CLAIM_RUNS, () => {

@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import type { DeliveryChannel } from '../src/delivery/index.js';
 import { parseNotificationRules } from '../src/notify/rules.js';
 import { NotificationService } from '../src/notify/service.js';
-import type { Store } from '../src/store/index.js';
+import { sqliteNotifyStore, type Store } from '../src/store/index.js';
 import { median, printSection, ratioRows, withTempStore } from './history-shape.js';
 import type { BenchSection } from './run.js';
 
@@ -80,7 +80,7 @@ async function measureIn(store: Store, size: number): Promise<IngestHistoryFigur
     { defaultRecipients: ['it-team@contoso.com'], now },
   ).rules;
   const service = new NotificationService({
-    store,
+    store: sqliteNotifyStore(store),
     channel: outage,
     rules,
     clock: () => now,

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DeliveryChannel } from '../src/delivery/index.js';
 import { NotificationService } from '../src/notify/service.js';
-import { openStore } from '../src/store/index.js';
+import { openStore, sqliteNotifyStore } from '../src/store/index.js';
 import { fill } from './history.js';
 import type { BenchSection } from './run.js';
 
@@ -46,9 +46,10 @@ async function deliverRun(service: NotificationService, counter: { sent: number;
   const timer = poll
     ? setInterval(() => {
         const t0 = performance.now();
-        service.status();
-        pollMs.push(performance.now() - t0);
-        polls++;
+        void service.status().then(() => {
+          pollMs.push(performance.now() - t0);
+          polls++;
+        });
       }, POLL_MS)
     : undefined;
   await service.start();
@@ -79,7 +80,7 @@ export async function runPollingBench(): Promise<{ without: RunFigures[]; with: 
     const filled = performance.now();
     fill(store, HISTORY, Date.now());
     const fillSeconds = (performance.now() - filled) / 1000;
-    const service = new NotificationService({ store, channel, groupWork: false });
+    const service = new NotificationService({ store: sqliteNotifyStore(store), channel, groupWork: false });
     const without: RunFigures[] = [];
     const withPolling: RunFigures[] = [];
     for (let i = 0; i < RUNS_EACH; i++) {

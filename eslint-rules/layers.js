@@ -7,7 +7,8 @@ import process from 'node:process';
  * or one of its LIGHT_ENTRIES.
  *
  *   cli, server -> intake, notify -> delivery -> graph, auth -> config, secrets -> infra
- *   store implements the ports notify and delivery own; only cli and server (the composition) use it
+ *   store implements the ports notify and delivery own (NotifyStore, OutboxStore: src/store/sqlite-port.ts);
+ *   only cli and server (the composition), ops and the relay use it
  *   diagnose and shared are used by all; the emulator (its own package, packages/emulator) only by
  *   the `demo` and `emulator` commands, by its name; the emulator imports nothing of src/
  */
@@ -15,14 +16,14 @@ const BASE = ['infra', 'diagnose', 'shared'];
 export const LAYERS = {
   cli: ['ops', 'registration', 'server', 'relay', 'intake', 'notify', 'delivery', 'store', 'graph', 'auth', 'config', 'secrets', ...BASE],
   server: ['registration', 'relay', 'intake', 'notify', 'delivery', 'store', 'graph', 'auth', 'config', 'secrets', ...BASE],
-  // Moves-only checkpoint: notify, delivery and intake still reach the SQLite store's types
-  // directly (and notify the intake's validator) until the store port and the service split land.
-  intake: ['notify', 'delivery', 'config', 'store', ...BASE],
-  notify: ['delivery', 'config', 'store', 'intake', ...BASE],
+  // intake and notify are one layer: the intake checks events against notify's catalog, and
+  // notify's submit() runs the intake's checks, so every way in is validated the same way.
+  intake: ['notify', 'delivery', 'config', ...BASE],
+  notify: ['delivery', 'config', 'intake', ...BASE],
   // The SMTP relay: an intake that stores raw messages and a sender the delivery worker uses for them.
   relay: ['delivery', 'graph', 'config', 'store', ...BASE],
   store: ['notify', 'delivery', ...BASE],
-  delivery: ['graph', 'auth', 'config', 'secrets', 'store', ...BASE],
+  delivery: ['graph', 'auth', 'config', 'secrets', ...BASE],
   graph: ['net', 'config', ...BASE],
   auth: ['graph', 'net', 'config', 'secrets', ...BASE],
   config: ['secrets', ...BASE],

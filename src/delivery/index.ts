@@ -18,4 +18,5 @@ export { openGraphConnection, sendMail, type GraphConnection, type OpenGraphConn
 export { GraphChannel } from './graph-channel.js';
 // The outbox's records and shapes (a store keeps them as they are).
 export * from './outbox-types.js';
+export type { CarriedEvents, DeliveryStore, DeliveryStoreTx, OutboxStore } from './outbox-port.js';
 export { DEFAULT_DELIVERY_OPTIONS, DeliveryWorker, type DeliveryOptions, type DeliveryResult } from './worker.js';

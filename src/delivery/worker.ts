@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { AttemptOutcome, ClaimedNotification, FinishResult, Lease, NotificationKind, NotificationRow, NotificationStatus } from './outbox-types.js';
-import type { Store } from '../store/index.js';
+import type { ClaimedNotification, FinishResult, Lease, NotificationKind, NotificationRow, NotificationStatus } from './outbox-types.js';
+import type { DeliveryStore } from './outbox-port.js';
 import { NOTIFY_ID_HEADER, NOTIFY_KIND_HEADER, outcomeOfError, type DeliveryChannel, type DeliveryOutcome, type DeliveryProblem } from './channel.js';
 import { noopLogger, type NotifyLogger } from '../infra/index.js';
 import { backoffDelay } from '../graph/index.js';
@@ -50,10 +50,10 @@ export interface WorkerHooks {
   clock: () => number;
   logger?: NotifyLogger;
   onResult?: (result: DeliveryResult) => void;
-  /** A channel said the sign-in must be renewed; every e-mail now waits. */
-  onSignInNeeded?: (problem: DeliveryProblem) => void;
-  /** An e-mail went out while e-mails were waiting for a sign-in: the waiting ones are queued again. */
-  onSignInHealthy?: () => void;
+  /** A channel said the sign-in must be renewed; every e-mail now waits. Awaited before the result is given. */
+  onSignInNeeded?: (problem: DeliveryProblem) => void | Promise<void>;
+  /** An e-mail went out while e-mails were waiting for a sign-in: the waiting ones are queued again. Awaited too. */
+  onSignInHealthy?: () => void | Promise<void>;
 }
 
 /** 0.8 .. 1.2, fixed per e-mail: retries of many e-mails spread out, yet tests stay deterministic. */
@@ -98,7 +98,7 @@ export class DeliveryWorker {
   private readonly lateAnswers = new Set<Promise<void>>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: DeliveryStore,
     private readonly channel: DeliveryChannel,
     options: DeliveryOptions,
     private readonly hooks: WorkerHooks,
@@ -127,21 +127,21 @@ export class DeliveryWorker {
    * x-o365-notify-id). Claims of other live workers are left alone. Rows waiting for a sign-in get
    * one more try - the user may have run `o365-notify login` while the service was down.
    */
-  recover(now: number): { requeued: number; resumed: number } {
-    const requeued = this.store.outbox.requeueInterrupted(now, { owner: this.owner });
-    const resumed = this.store.outbox.resumeWaiting(now);
+  async recover(now: number): Promise<{ requeued: number; resumed: number }> {
+    const requeued = await this.store.outbox.requeueInterrupted(now, { owner: this.owner });
+    const resumed = await this.store.outbox.resumeWaiting(now);
     this.blocked = false;
     if (requeued > 0) this.logger.warn({ requeued }, 'e-mails that were being sent when the service stopped are queued again');
     return { requeued, resumed };
   }
 
   /** Claims of other workers that expired while this one runs (the other one died) are queued again. */
-  requeueExpired(now: number): number {
+  requeueExpired(now: number): Promise<number> {
     return this.store.outbox.requeueInterrupted(now);
   }
 
   /** The sign-in works again: waiting e-mails are due at once. */
-  resumeAfterSignIn(now: number): number {
+  resumeAfterSignIn(now: number): Promise<number> {
     this.blocked = false;
     this.unproven = false;
     return this.store.outbox.resumeWaiting(now);
@@ -151,8 +151,8 @@ export class DeliveryWorker {
    * Something changed that may have fixed the refusal (new settings): waiting e-mails get another
    * try, and the first one that goes out counts as the proof (onSignInHealthy), as after a block.
    */
-  retryAfterChange(now: number): number {
-    const resumed = this.resumeAfterSignIn(now);
+  async retryAfterChange(now: number): Promise<number> {
+    const resumed = await this.resumeAfterSignIn(now);
     this.unproven = true;
     return resumed;
   }
@@ -162,17 +162,17 @@ export class DeliveryWorker {
     // A closed store means shutdown: what is in flight is re-queued by the next start.
     if (!this.store.isOpen) return [];
     if (this.blocked) {
-      this.store.outbox.parkQueued(now);
+      await this.store.outbox.parkQueued(now);
       return [];
     }
     const free = this.options.concurrency - this.running;
-    const claimed = this.store.outbox.claimDue(now, free, this.lease(now));
+    const claimed = await this.store.outbox.claimDue(now, free, this.lease(now));
     return Promise.all(claimed.map((c) => this.deliver(c)));
   }
 
   /** Sends one row at once, even while others wait for a sign-in (a test e-mail checks exactly that). */
   async deliverNow(id: string, now: number): Promise<DeliveryResult | undefined> {
-    const claimed = this.store.outbox.claimById(id, now, this.lease(now));
+    const claimed = await this.store.outbox.claimById(id, now, this.lease(now));
     return claimed && this.deliver(claimed);
   }
 
@@ -218,12 +218,12 @@ export class DeliveryWorker {
     let result: DeliveryResult;
     if (outcome === 'gave-up') {
       const timedOut = outcomeOfError(new SendTimeoutError(this.options.sendTimeoutMs));
-      result = this.record(n, attemptId, started, timedOut);
+      result = await this.record(n, attemptId, started, timedOut);
       // The channel did not stop: what it answers later is recorded as it was.
       const late: Promise<void> = attempt.settled.then((answer) => this.recordLate(n, attemptId, answer)).finally(() => this.lateAnswers.delete(late));
       this.lateAnswers.add(late);
     } else {
-      result = this.record(n, attemptId, started, outcome);
+      result = await this.record(n, attemptId, started, outcome);
     }
     this.hooks.onResult?.(result);
     return result;
@@ -274,11 +274,9 @@ export class DeliveryWorker {
     return Math.round(Math.max(step * jitter(id), Math.min(afterMs ?? 0, this.options.retryMaxMs)));
   }
 
-  private finish(n: NotificationRow, attemptId: number, outcome: AttemptOutcome): FinishResult {
-    return this.store.outbox.finishAttemptWith(n.id, attemptId, outcome);
-  }
 
-  private record(n: NotificationRow, attemptId: number, started: number, outcome: DeliveryOutcome): DeliveryResult {
+
+  private async record(n: NotificationRow, attemptId: number, started: number, outcome: DeliveryOutcome): Promise<DeliveryResult> {
     const { id, kind, attempts: attempt } = n;
     const at = this.hooks.clock();
     const latencyMs = Math.max(0, at - started);
@@ -288,24 +286,24 @@ export class DeliveryWorker {
       // The store was closed under a send (shutdown): the row stays `sending` and is re-queued on the next start.
       return { ...base, status: 'sending' };
     }
-    const lost = (s: FinishResult): NotificationStatus => {
+    const lost = async (s: FinishResult): Promise<NotificationStatus> => {
       if (s !== 'lost') return s;
       this.logger.warn({ id, attempt, outcome: outcome.kind }, 'the claim on this e-mail expired during the send; another worker owns it now, so only the attempt is recorded');
-      return this.store.outbox.get(id)?.status ?? 'sending';
+      return (await this.store.outbox.get(id))?.status ?? 'sending';
     };
     if (outcome.kind === 'sent') {
-      const status = lost(
-        this.store.transaction(() => {
-          const s = this.finish(n, attemptId, { result: 'sent', at, messageId: outcome.messageId, httpRequests: outcome.requests });
-          if (s !== 'lost') this.store.events.settleCarriedBy(id, 'notified');
+      const status = await lost(
+        await this.store.unitOfWork(async (tx) => {
+          const s = await tx.outbox.finishAttemptWith(n.id, attemptId, { result: 'sent', at, messageId: outcome.messageId, httpRequests: outcome.requests });
+          if (s !== 'lost') await tx.events.settleCarriedBy(id, 'notified');
           return s;
         }),
       );
       if (this.blocked || this.unproven) {
         // Proof that sending works again (someone signed in): release the waiting e-mails.
-        this.resumeAfterSignIn(at);
+        await this.resumeAfterSignIn(at);
         this.logger.info({ id }, 'an e-mail went out again; e-mails waiting for a sign-in are queued');
-        this.hooks.onSignInHealthy?.();
+        await this.hooks.onSignInHealthy?.();
       }
       return { ...base, status };
     }
@@ -314,7 +312,7 @@ export class DeliveryWorker {
       // Held back here (recipient budget, Retry-After pause): no attempt at Microsoft, so none is counted and
       // the retry delay's cap does not apply; the row waits, its reason shown, until exactly then.
       const until = at + outcome.afterMs;
-      const status = lost(this.store.outbox.deferClaim(id, attemptId, { at, until, error: problem.message, diagnosis: problem.diagnosis }));
+      const status = await lost(await this.store.outbox.deferClaim(id, attemptId, { at, until, error: problem.message, diagnosis: problem.diagnosis }));
       // The channel logged the hold (with its reason and wait); the row says until when.
       return { ...base, attempt: attempt - 1, status };
     }
@@ -327,28 +325,28 @@ export class DeliveryWorker {
       httpRequests: outcome.requests,
     };
     let status: NotificationStatus;
-    const retries = this.store.outbox.retryCount(id) + 1;
+    const retries = (await this.store.outbox.retryCount(id)) + 1;
     if (outcome.kind === 'needs-sign-in') {
-      status = lost(
-        this.store.transaction(() => {
-          const s = this.finish(n, attemptId, { result: 'waiting-sign-in', ...details });
-          this.store.outbox.parkQueued(at);
+      status = await lost(
+        await this.store.unitOfWork(async (tx) => {
+          const s = await tx.outbox.finishAttemptWith(n.id, attemptId, { result: 'waiting-sign-in', ...details });
+          await tx.outbox.parkQueued(at);
           return s;
         }),
       );
       if (!this.blocked) {
         this.blocked = true;
         this.logger.warn({ code: problem.code, guideStep: problem.diagnosis?.guideStep }, 'sending needs a new sign-in; e-mails wait until then');
-        this.hooks.onSignInNeeded?.(problem);
+        await this.hooks.onSignInNeeded?.(problem);
       }
     } else if (outcome.kind === 'retry' && retries < this.options.maxAttempts) {
-      status = lost(this.finish(n, attemptId, { result: 'retry', ...details, nextAttemptAt: at + this.retryDelay(id, retries, outcome.afterMs) }));
+      status = await lost(await this.store.outbox.finishAttemptWith(n.id, attemptId, { result: 'retry', ...details, nextAttemptAt: at + this.retryDelay(id, retries, outcome.afterMs) }));
     } else {
       const gaveUp = outcome.kind === 'retry' ? `${problem.message} (gave up after ${this.options.maxAttempts} attempts)` : problem.message;
-      status = lost(
-        this.store.transaction(() => {
-          const s = this.finish(n, attemptId, { result: 'failed', ...details, error: gaveUp });
-          if (s !== 'lost') this.store.events.settleCarriedBy(id, 'failed');
+      status = await lost(
+        await this.store.unitOfWork(async (tx) => {
+          const s = await tx.outbox.finishAttemptWith(n.id, attemptId, { result: 'failed', ...details, error: gaveUp });
+          if (s !== 'lost') await tx.events.settleCarriedBy(id, 'failed');
           return s;
         }),
       );
@@ -358,14 +356,14 @@ export class DeliveryWorker {
   }
 
   /** The answer to an attempt already recorded as timed out: the attempt gets what really happened. */
-  private recordLate(n: NotificationRow, attemptId: number, outcome: DeliveryOutcome): void {
+  private async recordLate(n: NotificationRow, attemptId: number, outcome: DeliveryOutcome): Promise<void> {
     if (!this.store.isOpen) return;
     const at = this.hooks.clock();
     // A hold answered this late is recorded as a retry: the timed-out attempt already re-queued the row.
     const result = outcome.kind === 'sent' ? 'sent' : outcome.kind === 'needs-sign-in' ? 'waiting-sign-in' : outcome.kind === 'deferred' ? 'retry' : outcome.kind;
     const p = outcome.kind === 'sent' ? null : outcome.problem;
-    const status = this.store.transaction(() => {
-      const s = this.store.outbox.recordLateAnswer(n.id, attemptId, {
+    const status = await this.store.unitOfWork(async (tx) => {
+      const s = await tx.outbox.recordLateAnswer(n.id, attemptId, {
         result,
         at,
         statusCode: p?.statusCode ?? null,
@@ -375,7 +373,7 @@ export class DeliveryWorker {
         messageId: outcome.kind === 'sent' ? outcome.messageId : null,
         httpRequests: outcome.requests,
       });
-      if (s === 'sent' && outcome.kind === 'sent') this.store.events.settleCarriedBy(n.id, 'notified');
+      if (s === 'sent' && outcome.kind === 'sent') await tx.events.settleCarriedBy(n.id, 'notified');
       return s;
     });
     this.logger.warn({ id: n.id, attempt: n.attempts, outcome: outcome.kind, status }, 'an attempt answered after its send timeout; recorded as it was');

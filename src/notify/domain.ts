@@ -1,4 +1,5 @@
 import type { StoredDiagnosis } from '../diagnose/index.js';
+import type { OutboxCounts } from '../delivery/outbox-types.js';
 import type { HealthNoticeKind } from './health.js';
 
 /**
@@ -6,7 +7,7 @@ import type { HealthNoticeKind } from './health.js';
  * owns them; a store (SQLite today, PostgreSQL next) keeps them as they are (src/store/rows.ts
  * re-exports them). Times are milliseconds since the epoch (UTC); JSON columns are objects here.
  * A light entry (eslint-rules/layers.js LIGHT_ENTRIES): types and constants only, so a store
- * loads none of notify's code with them.
+ * loads none of notify's code with them (and the intake's one refusal, StoreSaturatedError).
  */
 
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
@@ -127,4 +128,51 @@ export interface HealthNoticeRow {
   lastSeenAt: number;
   notificationId: string | null;
   resolvedAt: number | null;
+}
+
+/** Events of one type, severity and status in a time window (the daily report). */
+export interface EventCounts {
+  type: string;
+  severity: Severity;
+  status: EventStatus;
+  count: number;
+}
+
+/** A health notice as recorded: one row per (kind, subject, threshold). */
+export interface HealthNoticeInput {
+  kind: HealthNoticeKind;
+  subject: string;
+  threshold: string;
+  message: string;
+  diagnosis?: StoredDiagnosis | null;
+}
+
+export interface QueueDepth {
+  /** Events received and not yet carried by a sent (or permanently failed) e-mail, nor settled without one. */
+  undeliveredEvents: number;
+  outbox: OutboxCounts;
+}
+
+
+/** Undelivered events the intake holds before it refuses new ones (backpressure: 429, not silent loss). */
+export const DEFAULT_MAX_UNDELIVERED_EVENTS = 100_000;
+
+/** The store holds as many undelivered events as it is allowed to: answer 429, try again later. */
+export class StoreSaturatedError extends Error {
+  readonly undelivered: number;
+  readonly limit: number;
+  /** A hint for Retry-After. */
+  readonly retryAfterSeconds: number;
+
+  constructor(undelivered: number, limit: number, retryAfterSeconds = 30) {
+    super(
+      `The notification store already holds ${undelivered} undelivered events (limit ${limit}); ` +
+        'new events are refused until e-mails go out. Check `o365-notify status` for why delivery is held up ' +
+        '(for example a sign-in that needs `o365-notify login`), or raise the limit.',
+    );
+    this.name = 'StoreSaturatedError';
+    this.undelivered = undelivered;
+    this.limit = limit;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
 }

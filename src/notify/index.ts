@@ -78,3 +78,13 @@ export {
 } from './service.js';
 // The domain's records (a store keeps them as they are) and the store port notify owns.
 export * from './domain.js';
+export type {
+  AlertStore,
+  EventStore,
+  GroupStore,
+  HealthNoticeStore,
+  MetaStore,
+  NotifyStore,
+  NotifyStoreTx,
+  SilenceStore,
+} from './store-port.js';

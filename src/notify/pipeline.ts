@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { AlertRow, EventOutcome, GroupRow, SilenceRow } from './domain.js';
 import type { UnsentGroupEmail } from '../delivery/index.js';
-import type { Store } from '../store/index.js';
+import type { NotifyStore, NotifyStoreTx } from './store-port.js';
 import { eventTypeInfo } from './catalog.js';
 import { groupKeyFor, newGroup, refreshGroup, scheduleAfterChange, scheduleAfterFlush } from './group.js';
 import type { NotifyLogger } from '../infra/index.js';
@@ -12,7 +12,8 @@ import { SEVERITY_RANK, eventRuleFor, routeFor, type NotificationRules, type Rou
 import { applyEvent, notificationReason, pendingReason, reminderDueAt, type NotificationReason } from './state.js';
 
 /**
- * The stages between the store and the outbox, each small and run inside one transaction:
+ * The stages between the store and the outbox, each small and run inside one unit of work (the
+ * store port's transaction: all of a batch's or a flush's writes, or none):
  *
  *   route+state (per event):  rules -> route -> alert state -> group timer
  *   flush (per due group):    collect -> mute (silences) -> settle quiet -> dedup -> render -> enqueue
@@ -22,7 +23,7 @@ import { applyEvent, notificationReason, pendingReason, reminderDueAt, type Noti
  */
 
 export interface PipelineContext {
-  store: Store;
+  store: NotifyStore;
   rules: NotificationRules;
   templates: TemplateSet;
   newId: () => string;
@@ -38,9 +39,9 @@ export interface ActiveSilence {
 }
 
 /** Silences from the settings file and from the store that apply at `now`. */
-export function activeSilences(store: Store, rules: NotificationRules, now: number): ActiveSilence[] {
+export async function activeSilences(store: Pick<NotifyStoreTx, 'silences'>, rules: NotificationRules, now: number): Promise<ActiveSilence[]> {
   const fromSettings = rules.silences.filter((s) => s.startsAt <= now && s.endsAt > now);
-  const fromStore = store.silences.activeAt(now).map((s: SilenceRow) => ({ id: s.id, matchers: s.matchers as Matchers, endsAt: s.endsAt }));
+  const fromStore = (await store.silences.activeAt(now)).map((s: SilenceRow) => ({ id: s.id, matchers: s.matchers as Matchers, endsAt: s.endsAt }));
   return [...fromSettings, ...fromStore];
 }
 
@@ -55,10 +56,10 @@ function labelsOf(a: { type: string; agent: string; folder: string; severity: Al
  * Takes up to `limit` events the pipeline has not seen, in arrival order: routes each by the rules,
  * applies it to its alert, and starts or advances its group's timer. Returns how many were seen.
  */
-export function routeEvents(ctx: PipelineContext, now: number, limit: number): number {
-  const { store, rules } = ctx;
-  return store.transaction(() => {
-    const events = store.events.nextUnprocessed(limit);
+export function routeEvents(ctx: PipelineContext, now: number, limit: number): Promise<number> {
+  const { rules } = ctx;
+  return ctx.store.unitOfWork(async (store) => {
+    const events = await store.events.nextUnprocessed(limit);
     const alerts = new Map<string, AlertRow>();
     const groups = new Map<string, GroupRow>();
     const routes = new Map<string, Route>();
@@ -83,16 +84,16 @@ export function routeEvents(ctx: PipelineContext, now: number, limit: number): n
         markRouted(e.id, e.alertKey, groupKey, 'below-severity');
         continue;
       }
-      const current = alerts.get(e.alertKey) ?? store.alerts.get(e.alertKey);
+      const current = alerts.get(e.alertKey) ?? (await store.alerts.get(e.alertKey));
       const { alert } = applyEvent(current, e, groupKey);
       if (current?.groupKey && current.groupKey !== groupKey) {
         const from = current.groupKey;
-        store.events.movePendingOf(e.alertKey, from, groupKey);
+        await store.events.movePendingOf(e.alertKey, from, groupKey);
         for (const r of routed) if (r.alertKey === e.alertKey && r.groupKey === from && r.outcome === 'pending') r.groupKey = groupKey;
       }
       alerts.set(alert.key, alert);
 
-      let group = groups.get(groupKey) ?? store.groups.get(groupKey) ?? newGroup(groupKey, route, labels, now);
+      let group = groups.get(groupKey) ?? (await store.groups.get(groupKey)) ?? newGroup(groupKey, route, labels, now);
       group = refreshGroup(group, route);
       routes.set(groupKey, route);
       let outcome: 'pending' | 'unchanged' | 'no-recipients';
@@ -106,9 +107,9 @@ export function routeEvents(ctx: PipelineContext, now: number, limit: number): n
       groups.set(groupKey, group);
       markRouted(e.id, e.alertKey, groupKey, outcome);
     }
-    store.events.markRoutedMany(routed);
-    for (const alert of alerts.values()) store.alerts.save(alert);
-    for (const group of groups.values()) store.groups.save(group);
+    await store.events.markRoutedMany(routed);
+    for (const alert of alerts.values()) await store.alerts.save(alert);
+    for (const group of groups.values()) await store.groups.save(group);
     return events.length;
   });
 }
@@ -124,6 +125,8 @@ interface FlushItem {
 }
 
 interface FlushContext extends PipelineContext {
+  /** The flush's unit of work: every stage reads and writes through it. */
+  tx: NotifyStoreTx;
   now: number;
   group: GroupRow;
   silences: ActiveSilence[];
@@ -143,14 +146,14 @@ interface FlushContext extends PipelineContext {
   queuedIds: Set<number>;
 }
 
-type FlushStage = (ctx: FlushContext, items: FlushItem[]) => FlushItem[];
+type FlushStage = (ctx: FlushContext, items: FlushItem[]) => FlushItem[] | Promise<FlushItem[]>;
 
 /**
  * collect: every alert of the group with why it would be news now. An alert the unsent e-mail
  * announces keeps that reason: nobody has read it yet.
  */
-const collectStage: FlushStage = (ctx) => {
-  ctx.alerts = ctx.store.alerts.inGroupKey(ctx.group.key);
+const collectStage: FlushStage = async (ctx) => {
+  ctx.alerts = await ctx.tx.alerts.inGroupKey(ctx.group.key);
   return ctx.alerts.map((alert) => ({
     alert,
     reason: notificationReason(alert, ctx.now, ctx.group.repeatIntervalMs) ?? unsentReason(ctx, alert.key),
@@ -159,8 +162,8 @@ const collectStage: FlushStage = (ctx) => {
 };
 
 /** The alert counts as told at `now` (the row, and the flush's own copy of what it read). */
-function markNotified(ctx: FlushContext, key: string): void {
-  ctx.store.alerts.markNotified(key, ctx.now);
+async function markNotified(ctx: FlushContext, key: string): Promise<void> {
+  await ctx.tx.alerts.markNotified(key, ctx.now);
   ctx.notified.add(key);
 }
 
@@ -195,14 +198,17 @@ const muteStage: FlushStage = (ctx, items) =>
   });
 
 /** settle quiet: an alert that fired and resolved before anyone was told needs no e-mail. */
-const settleQuietStage: FlushStage = (ctx, items) =>
-  items.filter((item) => {
+const settleQuietStage: FlushStage = async (ctx, items) => {
+  const kept: FlushItem[] = [];
+  for (const item of items) {
     if (item.alert.state === 'resolved' && item.reason === null && item.alert.lastNotifiedState !== 'resolved') {
-      markNotified(ctx, item.alert.key);
-      return false;
+      await markNotified(ctx, item.alert.key);
+    } else if (item.alert.state === 'firing' || item.reason === 'resolved') {
+      kept.push(item);
     }
-    return item.alert.state === 'firing' || item.reason === 'resolved';
-  });
+  }
+  return kept;
+};
 
 /** dedup: the group sends only when something is news (new, escalated, resolved, reminder due). */
 const dedupStage: FlushStage = (ctx, items) => {
@@ -215,11 +221,11 @@ const dedupStage: FlushStage = (ctx, items) => {
  * group's previous e-mail has not gone out, that one is updated instead (at most one unsent e-mail
  * per group through an outage), and re-rendered only if what it says changed.
  */
-const enqueueStage: FlushStage = (ctx, items) => {
+const enqueueStage: FlushStage = async (ctx, items) => {
   const alerts = items.map((i) => ({ alert: i.alert, reason: (i.reason ?? 'ongoing') as AlertView['reason'] }));
   const content = { contentKey: contentKeyOf(ctx.group, alerts), alertReasons: Object.fromEntries(alerts.map((a) => [a.alert.key, a.reason])) };
   const included = new Set(items.map((i) => i.alert.key));
-  ctx.pending = ctx.store.events.pendingIn(ctx.group.key);
+  ctx.pending = await ctx.tx.events.pendingIn(ctx.group.key);
   const eventIds = ctx.pending.filter((e) => included.has(e.alertKey)).map((e) => e.id);
   const render = (id: string) =>
     renderAlertEmail(ctx.templates, { id, group: ctx.group, alerts, now: ctx.now, timeZone: ctx.rules.dailyReport.timeZone, maxAlerts: ctx.maxAlertsPerEmail });
@@ -227,56 +233,55 @@ const enqueueStage: FlushStage = (ctx, items) => {
   let id: string | undefined;
   if (ctx.unsent && ctx.unsent.contentKey === content.contentKey) {
     id = ctx.unsent.id;
-  } else if (ctx.unsent && ctx.store.outbox.updateUnsent(ctx.unsent.id, { ...render(ctx.unsent.id), ...content, to: ctx.group.recipients, at: ctx.now })) {
+  } else if (ctx.unsent && (await ctx.tx.outbox.updateUnsent(ctx.unsent.id, { ...render(ctx.unsent.id), ...content, to: ctx.group.recipients, at: ctx.now }))) {
     id = ctx.unsent.id;
   }
   if (id) {
-    ctx.store.outbox.linkEvents(id, eventIds);
+    await ctx.tx.outbox.linkEvents(id, eventIds);
   } else {
     id = ctx.newId();
-    ctx.store.outbox.add(
+    await ctx.tx.outbox.add(
       { id, kind: 'alert', groupKey: ctx.group.key, to: ctx.group.recipients, cc: [], bcc: [], ...render(id), createdAt: ctx.now },
       eventIds,
       content,
     );
     ctx.added = true;
   }
-  ctx.store.events.markQueuedIds(eventIds);
+  await ctx.tx.events.markQueuedIds(eventIds);
   for (const id of eventIds) ctx.queuedIds.add(id);
-  for (const item of items) markNotified(ctx, item.alert.key);
+  for (const item of items) await markNotified(ctx, item.alert.key);
   ctx.notificationId = id;
   return items;
 };
 
 export const FLUSH_STAGES: readonly FlushStage[] = [collectStage, muteStage, settleQuietStage, dedupStage, enqueueStage];
 
-function runStages(ctx: FlushContext, stages: readonly FlushStage[]): void {
+async function runStages(ctx: FlushContext, stages: readonly FlushStage[]): Promise<void> {
   let items: FlushItem[] = [];
   for (const [index, stage] of stages.entries()) {
-    items = stage(ctx, items);
+    items = await stage(ctx, items);
     if (index > 0 && items.length === 0) return;
   }
 }
 
 /** Runs one group's flush; returns the id of the e-mail it queued, if a new one (not the unsent one updated). */
-export function flushGroup(ctx: PipelineContext, group: GroupRow, now: number, silences: ActiveSilence[]): string | null {
-  const { store } = ctx;
-  return store.transaction(() => {
-    const unsent = store.outbox.unsentAlertEmailOf(group.key);
+export function flushGroup(ctx: PipelineContext, group: GroupRow, now: number, silences: ActiveSilence[]): Promise<string | null> {
+  return ctx.store.unitOfWork(async (store) => {
+    const unsent = await store.outbox.unsentAlertEmailOf(group.key);
     const fctx: FlushContext = {
-      ...ctx, now, group, silences, muted: [], unsent, notificationId: null, added: false,
+      ...ctx, tx: store, now, group, silences, muted: [], unsent, notificationId: null, added: false,
       alerts: [], notified: new Set(), pending: undefined, queuedIds: new Set(),
     };
-    runStages(fctx, FLUSH_STAGES);
+    await runStages(fctx, FLUSH_STAGES);
 
     // Events left pending in the group were not carried: held by a silence, or overtaken (fired and
     // resolved unseen, re-fired before the recovery was told), or there is nobody to tell.
     const mutedKeys = new Set(fctx.muted.map((m) => m.alert.key));
-    const stillPending = fctx.pending ? fctx.pending.filter((e) => !fctx.queuedIds.has(e.id)) : store.events.pendingIn(group.key);
+    const stillPending = fctx.pending ? fctx.pending.filter((e) => !fctx.queuedIds.has(e.id)) : await store.events.pendingIn(group.key);
     const leftover = new Set(stillPending.map((e) => e.alertKey));
     for (const alertKey of leftover) {
       const outcome = mutedKeys.has(alertKey) ? 'silenced' : group.recipients.length === 0 ? 'no-recipients' : 'superseded';
-      store.events.settlePendingOf(group.key, alertKey, outcome);
+      await store.events.settlePendingOf(group.key, alertKey, outcome);
     }
 
     const lastFlushAt = fctx.notificationId ? now : group.lastFlushAt;
@@ -291,14 +296,14 @@ export function flushGroup(ctx: PipelineContext, group: GroupRow, now: number, s
       }
       for (const m of fctx.muted) due.push(m.mutedUntil!);
     }
-    store.groups.markFlushed(group.key, lastFlushAt, scheduleAfterFlush(group, lastFlushAt, due));
+    await store.groups.markFlushed(group.key, lastFlushAt, scheduleAfterFlush(group, lastFlushAt, due));
     return fctx.added ? fctx.notificationId : null;
   });
 }
 
 /** Flushes every group due at `now`; returns the ids of the e-mails queued. */
-export function flushDueGroups(ctx: PipelineContext, now: number, batch = 200): string[] {
-  return flushDueGroupsWithin(ctx, now, Infinity, batch).queued;
+export async function flushDueGroups(ctx: PipelineContext, now: number, batch = 200): Promise<string[]> {
+  return (await flushDueGroupsWithin(ctx, now, Infinity, batch)).queued;
 }
 
 /**
@@ -307,18 +312,18 @@ export function flushDueGroups(ctx: PipelineContext, now: number, batch = 200): 
  * per cycle: an outage's flush round of hundreds of long e-mails no longer holds the event loop
  * (and the API with it) for seconds (issue 14).
  */
-export function flushDueGroupsWithin(ctx: PipelineContext, now: number, budgetMs: number, batch = 200): { queued: string[]; more: boolean } {
+export async function flushDueGroupsWithin(ctx: PipelineContext, now: number, budgetMs: number, batch = 200): Promise<{ queued: string[]; more: boolean }> {
   const queued: string[] = [];
-  const silences = activeSilences(ctx.store, ctx.rules, now);
+  const silences = await activeSilences(ctx.store, ctx.rules, now);
   const seen = new Set<string>();
   const deadline = performance.now() + budgetMs;
   for (;;) {
-    const due = ctx.store.groups.due(now, batch).filter((g) => !seen.has(g.key));
+    const due = (await ctx.store.groups.due(now, batch)).filter((g) => !seen.has(g.key));
     if (due.length === 0) return { queued, more: false };
     for (const group of due) {
       if (seen.size > 0 && performance.now() >= deadline) return { queued, more: true };
       seen.add(group.key);
-      const id = flushGroup(ctx, group, now, silences);
+      const id = await flushGroup(ctx, group, now, silences);
       if (id) queued.push(id);
     }
   }
@@ -328,14 +333,14 @@ export function flushDueGroupsWithin(ctx: PipelineContext, now: number, budgetMs
  * After the rules or silences changed: refresh every group's recipients and timings from its route
  * and have it looked at again (no sooner than group_interval after its last e-mail).
  */
-export function reviewAllGroups(ctx: PipelineContext, now: number): void {
-  const { store, rules } = ctx;
-  store.transaction(() => {
-    for (const group of store.groups.list()) {
+export async function reviewAllGroups(ctx: PipelineContext, now: number): Promise<void> {
+  const { rules } = ctx;
+  await ctx.store.unitOfWork(async (store) => {
+    for (const group of await store.groups.list()) {
       const route = group.route === 'default' ? rules.defaultRoute : (rules.routes.find((r) => r.name === group.route) ?? rules.defaultRoute);
       const fresh = refreshGroup(group, route);
       const at = group.lastFlushAt === null ? now : Math.max(now, group.lastFlushAt + fresh.groupIntervalMs);
-      store.groups.save({ ...fresh, nextFlushAt: fresh.nextFlushAt === null ? at : Math.min(fresh.nextFlushAt, at) });
+      await store.groups.save({ ...fresh, nextFlushAt: fresh.nextFlushAt === null ? at : Math.min(fresh.nextFlushAt, at) });
     }
   });
 }

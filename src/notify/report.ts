@@ -1,5 +1,5 @@
 import type { AlertRow, Severity, StoredEvent } from './domain.js';
-import type { Store } from '../store/index.js';
+import type { NotifyStoreTx } from './store-port.js';
 import { eventTypeInfo, headlineFor } from './catalog.js';
 import { formatTime, localParts, timeZoneNote } from './format.js';
 import { SEVERITY_LABEL, severityColors, type RenderedEmail, type TemplateSet } from './render.js';
@@ -133,18 +133,18 @@ export function dailyReportView(input: DailyReportInput): Record<string, unknown
 }
 
 /** Reads the store and renders the report for `date` as of `now`. */
-export function renderDailyReport(
-  store: Store,
+export async function renderDailyReport(
+  store: Pick<NotifyStoreTx, 'events' | 'alerts'>,
   templates: TemplateSet,
   options: { id: string; date: string; now: number; timeZone?: string },
-): RenderedEmail {
+): Promise<RenderedEmail> {
   const from = options.now - WINDOW_MS;
-  const counts = store.events.countsBetweenTimes(from, options.now + 1);
+  const counts = await store.events.countsBetweenTimes(from, options.now + 1);
   const total = counts.reduce((n, c) => n + c.count, 0);
-  const events = store.events.receivedBetween(from, options.now + 1, MAX_RECENT_EVENTS);
+  const events = await store.events.receivedBetween(from, options.now + 1, MAX_RECENT_EVENTS);
   const data = dailyReportView({
     ...options,
-    alerts: store.alerts.list(),
+    alerts: await store.alerts.list(),
     events,
     moreEvents: Math.max(0, total - events.length),
     counts,

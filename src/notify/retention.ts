@@ -1,4 +1,4 @@
-import type { Store } from '../store/index.js';
+import type { NotifyStore } from './store-port.js';
 import type { NotifyLogger } from '../infra/index.js';
 
 const LAST_PRUNE_META_KEY = 'prune.last_day';
@@ -22,15 +22,15 @@ export function retentionPeriods(retention: { days?: number; failedDays?: number
  * each kind per transaction and one transaction per tick, so a long backlog never blocks the
  * event loop; the day counts as done when a batch came back short.
  */
-export function pruneHistory(store: Store, periods: RetentionPeriods, now: number, logger: NotifyLogger): void {
+export async function pruneHistory(store: NotifyStore, periods: RetentionPeriods, now: number, logger: NotifyLogger): Promise<void> {
   const day = String(Math.floor(now / DAY_MS));
-  if (store.meta.get(LAST_PRUNE_META_KEY) === day) return;
-  store.transaction(() => {
+  if ((await store.meta.get(LAST_PRUNE_META_KEY)) === day) return;
+  await store.unitOfWork(async (tx) => {
     const sentBefore = now - periods.retentionMs;
     const failedBefore = now - periods.failedRetentionMs;
-    const emails = store.outbox.pruneFinished({ sentBefore, failedBefore }, PRUNE_BATCH);
-    const events = store.events.pruneSettledBefore(sentBefore, failedBefore, PRUNE_BATCH);
-    if (emails < PRUNE_BATCH && events < PRUNE_BATCH) store.meta.set(LAST_PRUNE_META_KEY, day);
+    const emails = await tx.outbox.pruneFinished({ sentBefore, failedBefore }, PRUNE_BATCH);
+    const events = await tx.events.pruneSettledBefore(sentBefore, failedBefore, PRUNE_BATCH);
+    if (emails < PRUNE_BATCH && events < PRUNE_BATCH) await tx.meta.set(LAST_PRUNE_META_KEY, day);
     if (emails + events > 0) logger.info({ emails, events }, 'deleted history older than the retention period (store.retentionDays)');
   });
 }

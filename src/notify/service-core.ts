@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Store } from '../store/index.js';
+import type { NotifyStore } from './store-port.js';
 import type { NotifyLogger } from '../infra/index.js';
 import type { DeliveryWorker } from '../delivery/index.js';
 import type { NotifyMetrics } from './metrics.js';
@@ -13,7 +13,7 @@ import type { NotificationRules } from './rules.js';
  * the functions (the rules change with the settings, `running` with start/stop).
  */
 export interface ServiceCore {
-  readonly store: Store;
+  readonly store: NotifyStore;
   readonly templates: TemplateSet;
   readonly clock: () => number;
   readonly logger: NotifyLogger;

@@ -3,6 +3,7 @@ import type { HealthNoticeRow } from './domain.js';
 import type { DeliveryProblem } from '../delivery/index.js';
 import { credentialExpiryNotice, endsWithNewToken, healthEmailView, healthResolvedEmailView, isRefusalNotice, secretExpiryNotice, signInRefusalNotice, type HealthNotice, type HealthNoticeKind } from './health.js';
 import type { ServiceCore } from './service-core.js';
+import type { NotifyStoreTx } from './store-port.js';
 
 /**
  * Health notices (the sign-in refused, the client secret or certificate expiring) and the one policy that turns
@@ -15,21 +16,21 @@ export class ServiceHealth {
    * Records a health notice; the first time a (kind, subject, threshold) is seen, the
    * administrators get one warning e-mail (deduplicated in the store, across restarts).
    */
-  record(notice: HealthNotice): { emailed: boolean; notificationId: string | null } {
+  async record(notice: HealthNotice): Promise<{ emailed: boolean; notificationId: string | null }> {
     const { store, templates } = this.core;
     const now = this.core.clock();
     const rules = this.core.rules();
     const subject = notice.subject ?? '';
     const threshold = notice.threshold ?? '';
-    const result = store.transaction(() => {
-      const isNew = store.health.record(
+    const result = await store.unitOfWork(async (tx) => {
+      const isNew = await tx.health.record(
         { kind: notice.kind, subject, threshold, message: notice.message, diagnosis: notice.diagnosis ?? null },
         now,
       );
       if (!isNew || rules.adminRecipients.length === 0) return { emailed: false, notificationId: null };
       const id = randomUUID();
       const email = templates.render(['health'], healthEmailView(notice, id, now, rules.dailyReport.timeZone), 'high');
-      store.outbox.add({
+      await tx.outbox.add({
         id,
         kind: 'health',
         groupKey: `health|${notice.kind}|${subject}|${threshold}`,
@@ -39,7 +40,7 @@ export class ServiceHealth {
         ...email,
         createdAt: now,
       });
-      store.health.attachNotification(notice.kind, subject, threshold, id);
+      await tx.health.attachNotification(notice.kind, subject, threshold, id);
       return { emailed: true, notificationId: id };
     });
     this.core.logger.warn({ kind: notice.kind, threshold, emailed: result.emailed }, notice.message);
@@ -50,13 +51,13 @@ export class ServiceHealth {
     return result;
   }
 
-  resolve(kind: HealthNoticeKind, subject?: string): number {
+  resolve(kind: HealthNoticeKind, subject?: string): Promise<number> {
     return this.core.store.health.resolveKind(kind, this.core.clock(), subject);
   }
 
   /** Checks the client secret's Expires date (YYYY-MM-DD); warns once per threshold (30, 7, 1 days, expired). */
-  checkSecretExpiry(expiresOn: string | undefined): { emailed: boolean; notificationId: string | null } | null {
-    this.endOldSecretDates(expiresOn);
+  async checkSecretExpiry(expiresOn: string | undefined): Promise<{ emailed: boolean; notificationId: string | null } | null> {
+    await this.endOldSecretDates(expiresOn);
     if (!expiresOn) return null;
     const notice = secretExpiryNotice(expiresOn, this.core.clock());
     return notice && this.record(notice);
@@ -68,20 +69,23 @@ export class ServiceHealth {
    * threshold (30, 7, 1 days, expired) - unless the service's own renewal is still ahead or just
    * renewed it (`renewalAhead`), so a certificate the service renews in time never warns.
    */
-  checkCertificateExpiry(certificate: { thumbprint: string; endDateTime: string } | undefined, renewalAhead: boolean): { emailed: boolean; notificationId: string | null } | null {
+  async checkCertificateExpiry(
+    certificate: { thumbprint: string; endDateTime: string } | undefined,
+    renewalAhead: boolean,
+  ): Promise<{ emailed: boolean; notificationId: string | null } | null> {
     const now = this.core.clock();
     const evidence = certificate ? `the client certificate in use now has thumbprint ${certificate.thumbprint}` : 'no client certificate is in use any more';
-    this.endNotices(evidence, now, (n) => n.kind === 'certificate-expiring' && n.subject !== certificate?.thumbprint);
+    await this.endNotices(evidence, now, (n) => n.kind === 'certificate-expiring' && n.subject !== certificate?.thumbprint);
     if (!certificate || renewalAhead) return null;
     const notice = credentialExpiryNotice({ kind: 'certificate', ...certificate }, now);
     return notice && this.record(notice);
   }
 
   /** The sign-in works again (after `login`): waiting e-mails go out, the refusal notices close. */
-  resumeAfterSignIn(): number {
+  async resumeAfterSignIn(): Promise<number> {
     const now = this.core.clock();
-    this.endRefusals('a new sign-in succeeded', now);
-    const resumed = this.core.worker.resumeAfterSignIn(now);
+    await this.endRefusals('a new sign-in succeeded', now);
+    const resumed = await this.core.worker.resumeAfterSignIn(now);
     this.core.logger.info({ resumed }, 'sign-in healthy; e-mails waiting for it are queued again');
     this.core.kickDelivery();
     return resumed;
@@ -91,19 +95,19 @@ export class ServiceHealth {
    * The token endpoint issued a token at `at` (a refresh or client credentials): refusals it
    * answered before then are over. Graph's own refusals wait for a successful send.
    */
-  tokenWorks(at: number): number {
+  tokenWorks(at: number): Promise<number> {
     return this.endRefusals('Microsoft Entra ID issued a new token', this.core.clock(), (n) => endsWithNewToken(n) && n.lastSeenAt <= at);
   }
 
   /** The worker's hook: sending was refused until someone signs in (or consents, or fixes the secret). */
-  signInNeeded(failure: DeliveryProblem): void {
+  async signInNeeded(failure: DeliveryProblem): Promise<void> {
     const notice = signInRefusalNotice(failure.diagnosis ? { ...failure.diagnosis, code: failure.diagnosis.code || failure.code || '' } : null, true);
-    if (notice) this.record(notice);
+    if (notice) await this.record(notice);
   }
 
   /** The worker's hook: a send went out after sending was refused, so whatever refused it is fixed. */
-  signInHealthy(): void {
-    this.endRefusals('an e-mail was accepted by Microsoft 365 again', this.core.clock());
+  async signInHealthy(): Promise<void> {
+    await this.endRefusals('an e-mail was accepted by Microsoft 365 again', this.core.clock());
     this.core.kickDelivery();
   }
 
@@ -111,9 +115,9 @@ export class ServiceHealth {
    * A new Expires date was recorded (a new secret): the warnings about the old date are over. One
    * "resolved" e-mail tells the administrators; a date being removed (no secret) ends them too.
    */
-  private endOldSecretDates(expiresOn: string | undefined): void {
+  private async endOldSecretDates(expiresOn: string | undefined): Promise<void> {
     const evidence = expiresOn ? `the settings now record the client secret's Expires date as ${expiresOn}` : 'the settings no longer record a client secret expiry';
-    this.endNotices(evidence, this.core.clock(), (n) => n.kind === 'secret-expiring' && !isRefusalNotice(n) && n.subject !== expiresOn);
+    await this.endNotices(evidence, this.core.clock(), (n) => n.kind === 'secret-expiring' && !isRefusalNotice(n) && n.subject !== expiresOn);
   }
 
   /**
@@ -121,26 +125,25 @@ export class ServiceHealth {
    * no longer true); for the ones that went out, the administrators get one "resolved" e-mail that
    * names what was fixed. Returns how many notices closed.
    */
-  private endRefusals(evidence: string, now: number, covers: (n: HealthNoticeRow) => boolean = () => true): number {
+  private endRefusals(evidence: string, now: number, covers: (n: HealthNoticeRow) => boolean = () => true): Promise<number> {
     return this.endNotices(evidence, now, (n) => isRefusalNotice(n) && covers(n));
   }
 
   /** Closes the selected open notices; one "resolved" e-mail for those whose warning went out. */
-  private endNotices(evidence: string, now: number, select: (n: HealthNoticeRow) => boolean): number {
-    const { store } = this.core;
-    const result = store.transaction(() => {
+  private async endNotices(evidence: string, now: number, select: (n: HealthNoticeRow) => boolean): Promise<number> {
+    const result = await this.core.store.unitOfWork(async (tx) => {
       const told: HealthNoticeRow[] = [];
       let closed = 0;
-      for (const notice of store.health.listActive()) {
-        if (!select(notice) || !store.health.resolveOne(notice.kind, notice.subject, notice.threshold, now)) continue;
+      for (const notice of await tx.health.listActive()) {
+        if (!select(notice) || !(await tx.health.resolveOne(notice.kind, notice.subject, notice.threshold, now))) continue;
         closed++;
         if (notice.notificationId === null) continue; // nobody was warned (no admin recipients)
         // A warning still unsent is no longer true: it is withdrawn, and the one "resolved" e-mail
         // says what happened instead (sending was refused from then until now).
-        store.outbox.withdraw(notice.notificationId);
+        await tx.outbox.withdraw(notice.notificationId);
         if (!told.some((t) => t.kind === notice.kind && t.subject === notice.subject)) told.push(notice);
       }
-      return { closed, email: told.length > 0 ? this.queueResolvedEmail(told, evidence, now) : null };
+      return { closed, email: told.length > 0 ? await this.queueResolvedEmail(tx, told, evidence, now) : null };
     });
     if (result.closed > 0) this.core.logger.info({ closed: result.closed, emailed: result.email !== null, evidence }, 'health warnings are over');
     if (result.email) {
@@ -151,12 +154,12 @@ export class ServiceHealth {
   }
 
   /** Queues the one "resolved" e-mail for notices whose warning went out; null without admin recipients. */
-  private queueResolvedEmail(notices: HealthNoticeRow[], evidence: string, now: number): string | null {
+  private async queueResolvedEmail(tx: NotifyStoreTx, notices: HealthNoticeRow[], evidence: string, now: number): Promise<string | null> {
     const rules = this.core.rules();
     if (rules.adminRecipients.length === 0) return null;
     const id = randomUUID();
     const email = this.core.templates.render(['health'], healthResolvedEmailView(notices, evidence, id, now, rules.dailyReport.timeZone), 'normal');
-    this.core.store.outbox.add({
+    await tx.outbox.add({
       id,
       kind: 'health',
       groupKey: `health-resolved|${notices.map((n) => `${n.kind}|${n.subject}`).join(',')}|${now}`,

@@ -1,6 +1,5 @@
-import type { HealthNoticeRow } from './domain.js';
+import type { HealthNoticeRow, QueueDepth } from './domain.js';
 import type { DeliveryAttemptRow, NotificationKind, NotificationRow, NotificationStatus } from '../delivery/index.js';
-import type { QueueDepth } from '../store/index.js';
 import type { StoredDiagnosis } from '../diagnose/index.js';
 import type { TemplateProblem } from './render.js';
 import type { ServiceCore } from './service-core.js';
@@ -38,44 +37,44 @@ export interface DeliveryPageRequest {
 export class ServiceQueries {
   constructor(private readonly core: ServiceCore) {}
 
-  status(): ServiceStatus {
+  async status(): Promise<ServiceStatus> {
     const { store, worker } = this.core;
-    const last = store.outbox.lastSentNotification();
-    const problem = store.outbox.lastProblemAttempt();
-    const queue = store.queueDepth();
+    const last = await store.outbox.lastSentNotification();
+    const problem = await store.outbox.lastProblemAttempt();
+    const queue = await store.queueDepth();
     return {
       running: this.core.running(),
       waitingForSignIn: worker.signInBlocked || queue.outbox.waitingSignIn > 0,
       queue,
-      oldestUndeliveredEvent: store.events.oldestUndeliveredEvent() ?? null,
+      oldestUndeliveredEvent: (await store.events.oldestUndeliveredEvent()) ?? null,
       lastDelivery: last ? { id: last.id, subject: last.subject, sentAt: last.sentAt, to: last.to } : null,
       lastError: problem
         ? { notificationId: problem.notificationId, at: problem.finishedAt ?? problem.startedAt, error: problem.error, diagnosis: problem.diagnosis }
         : null,
-      nextQueued: store.outbox.nextQueued() ?? null,
-      healthNotices: store.health.listActive(),
+      nextQueued: (await store.outbox.nextQueued()) ?? null,
+      healthNotices: await store.health.listActive(),
       templateProblems: this.core.templates.problems,
-      nextGroupFlushAt: store.groups.nextFlushAt(),
+      nextGroupFlushAt: await store.groups.nextFlushAt(),
     };
   }
 
   /** Delivery history, newest first: each e-mail with the events it carried and its attempts. */
-  deliveries(query: DeliveryPageRequest = {}): DeliveryRecord[] {
+  async deliveries(query: DeliveryPageRequest = {}): Promise<DeliveryRecord[]> {
     const { outbox } = this.core.store;
     const pageQuery = { limit: query.limit ?? 50, before: query.before, status: query.status, kind: query.kind };
     // Bodies only when asked for; attempts and events of the whole page in one query each.
-    const rows = query.includeBodies ? outbox.page(pageQuery) : outbox.pageSummaries(pageQuery);
+    const rows = query.includeBodies ? await outbox.page(pageQuery) : await outbox.pageSummaries(pageQuery);
     const ids = rows.map((n) => n.id);
-    const attempts = outbox.attemptsFor(ids);
-    const events = outbox.eventIdsFor(ids);
+    const attempts = await outbox.attemptsFor(ids);
+    const events = await outbox.eventIdsFor(ids);
     return rows.map((n) => ({ notification: n, eventIds: events.get(n.id) ?? [], attempts: attempts.get(n.id) ?? [] }));
   }
 
   /** Prometheus text for this service's counters and gauges. */
-  metricsText(): Promise<string> {
+  async metricsText(): Promise<string> {
     const { store } = this.core;
-    const depth = store.queueDepth();
-    const oldest = store.events.oldestUndeliveredEvent();
+    const depth = await store.queueDepth();
+    const oldest = await store.events.oldestUndeliveredEvent();
     return this.core.metrics.text({
       queueDepth: depth.outbox.queued + depth.outbox.sending + depth.outbox.waitingSignIn,
       undeliveredEvents: depth.undeliveredEvents,

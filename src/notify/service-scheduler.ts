@@ -35,7 +35,7 @@ export class ServiceScheduler {
 
   constructor(
     private readonly core: ServiceCore,
-    private readonly intake: { flush(): void },
+    private readonly intake: { flush(): Promise<void> },
     private readonly options: SchedulerOptions,
   ) {}
 
@@ -47,7 +47,7 @@ export class ServiceScheduler {
   async start(): Promise<void> {
     if (this.isRunning) return;
     const now = this.core.clock();
-    this.core.worker.recover(now);
+    await this.core.worker.recover(now);
     this.isRunning = true;
     await this.runCycle();
     this.timer = setInterval(() => this.scheduleCycle(), this.options.tickIntervalMs);
@@ -60,7 +60,7 @@ export class ServiceScheduler {
     this.isRunning = false;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    this.intake.flush();
+    await this.intake.flush();
     await this.cycleRunning;
     await this.core.worker.idle();
   }
@@ -70,8 +70,8 @@ export class ServiceScheduler {
    * groups, sends the daily report when due, and delivers everything due - awaiting the sends.
    */
   async tick(now: number): Promise<TickReport> {
-    this.intake.flush();
-    const { routed, queued } = this.runStages(now);
+    await this.intake.flush();
+    const { routed, queued } = await this.runStages(now);
     const deliveries = await this.core.worker.drain(now);
     return { routed, queued, deliveries };
   }
@@ -106,7 +106,7 @@ export class ServiceScheduler {
    * route -> state -> group -> render -> outbox, plus the daily report and housekeeping. Routes at
    * most `maxBatches` batches, so a running service with a large backlog yields to the event loop.
    */
-  private runStages(now: number, maxBatches = Infinity): { routed: number; queued: string[]; more: boolean } {
+  private async runStages(now: number, maxBatches = Infinity): Promise<{ routed: number; queued: string[]; more: boolean }> {
     const ctx = pipelineContext(this.core);
     const { routeBatchSize, tickIntervalMs } = this.options;
     let routed = 0;
@@ -116,47 +116,49 @@ export class ServiceScheduler {
         more = true;
         break;
       }
-      const n = routeEvents(ctx, now, routeBatchSize);
+      const n = await routeEvents(ctx, now, routeBatchSize);
       routed += n;
       if (n < routeBatchSize) break;
     }
     // A running cycle flushes for at most FLUSH_BUDGET_MS and continues in the next; tick() flushes all.
-    const flush = flushDueGroupsWithin(ctx, now, maxBatches === Infinity ? Infinity : FLUSH_BUDGET_MS);
+    const flush = await flushDueGroupsWithin(ctx, now, maxBatches === Infinity ? Infinity : FLUSH_BUDGET_MS);
     const queued = flush.queued;
     more ||= flush.more;
     for (let i = 0; i < queued.length; i++) this.core.metrics.emailQueued('alert');
     // Daily report and pruning read the store's meta table: once per tick is plenty.
     if (now - this.lastHousekeepingAt >= tickIntervalMs || now < this.lastHousekeepingAt) {
       this.lastHousekeepingAt = now;
-      const report = this.maybeQueueDailyReport(now);
+      const report = await this.maybeQueueDailyReport(now);
       if (report) queued.push(report);
-      pruneHistory(this.core.store, this.options.retention, now, this.core.logger);
+      await pruneHistory(this.core.store, this.options.retention, now, this.core.logger);
     }
     return { routed, queued, more };
   }
 
-  private maybeQueueDailyReport(now: number): string | null {
-    const { store, templates } = this.core;
+  private async maybeQueueDailyReport(now: number): Promise<string | null> {
+    const { templates } = this.core;
     const settings = this.core.rules().dailyReport;
-    return store.transaction(() => {
-      const due = dueReportDate(settings, now, store.meta.get(LAST_REPORT_META_KEY));
+    const id = await this.core.store.unitOfWork(async (store) => {
+      const due = dueReportDate(settings, now, await store.meta.get(LAST_REPORT_META_KEY));
       if (!due) return null;
-      store.meta.set(LAST_REPORT_META_KEY, due.date);
+      await store.meta.set(LAST_REPORT_META_KEY, due.date);
       if (!due.send || settings.recipients.length === 0) return null;
       const id = randomUUID();
-      const email = renderDailyReport(store, templates, { id, date: due.date, now, timeZone: settings.timeZone });
-      store.outbox.add({ id, kind: 'report', groupKey: `daily-report|${due.date}`, to: settings.recipients, cc: [], bcc: [], ...email, createdAt: now });
-      this.core.metrics.emailQueued('report');
+      const email = await renderDailyReport(store, templates, { id, date: due.date, now, timeZone: settings.timeZone });
+      await store.outbox.add({ id, kind: 'report', groupKey: `daily-report|${due.date}`, to: settings.recipients, cc: [], bcc: [], ...email, createdAt: now });
       return id;
     });
+    // Counted once committed.
+    if (id) this.core.metrics.emailQueued('report');
+    return id;
   }
 
   private runCycle(): Promise<void> {
     const run = (async () => {
       try {
         const now = this.core.clock();
-        this.intake.flush();
-        const { more } = this.runStages(now, 1);
+        await this.intake.flush();
+        const { more } = await this.runStages(now, 1);
         this.kickDelivery();
         if (more) setImmediate(() => this.scheduleCycle());
       } catch (err) {

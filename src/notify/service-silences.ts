@@ -30,7 +30,7 @@ export class SilenceValidationError extends Error {
 export class ServiceSilences {
   constructor(private readonly core: ServiceCore) {}
 
-  add(input: SilenceInput): SilenceRow {
+  async add(input: SilenceInput): Promise<SilenceRow> {
     const now = this.core.clock();
     const matchers: Matchers = {};
     for (const [key, value] of Object.entries(input.matchers ?? {})) {
@@ -64,22 +64,22 @@ export class ServiceSilences {
       createdAt: now,
       removedAt: null,
     };
-    this.core.store.silences.add(silence);
+    await this.core.store.silences.add(silence);
     return silence;
   }
 
   /** Ends a silence now; what it held back goes out at its groups' next turn. */
-  remove(id: string): boolean {
-    const removed = this.core.store.silences.removeById(id, this.core.clock());
+  async remove(id: string): Promise<boolean> {
+    const removed = await this.core.store.silences.removeById(id, this.core.clock());
     if (removed && this.core.groupWork) {
-      reviewAllGroups(pipelineContext(this.core), this.core.clock());
+      await reviewAllGroups(pipelineContext(this.core), this.core.clock());
       this.core.scheduleCycle();
     }
     return removed;
   }
 
   /** Silences added through the CLI/API (newest first) and those from the settings file. */
-  list(): { store: SilenceRow[]; settings: NotificationRules['silences'] } {
-    return { store: this.core.store.silences.list(), settings: this.core.rules().silences };
+  async list(): Promise<{ store: SilenceRow[]; settings: NotificationRules['silences'] }> {
+    return { store: await this.core.store.silences.list(), settings: this.core.rules().silences };
   }
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { SilenceRow } from './domain.js';
+import type { QueueDepth, SilenceRow } from './domain.js';
 import type { NotificationKind } from '../delivery/index.js';
-import type { EventIntakeOptions, QueueDepth, Store } from '../store/index.js';
 import { formatTime, timeZoneNote } from './format.js';
 import type { HealthNotice, HealthNoticeKind } from './health.js';
 import type { ValidEvent } from '../intake/index.js';
@@ -15,17 +14,19 @@ import { retentionPeriods } from './retention.js';
 import { defaultNotificationRules, type NotificationRules } from './rules.js';
 import { pipelineContext, type ServiceCore } from './service-core.js';
 import { ServiceHealth } from './service-health.js';
-import { ServiceIntake } from './service-intake.js';
+import { ServiceIntake, type IntakeLimits } from './service-intake.js';
 import { ServiceQueries, type DeliveryPageRequest, type DeliveryRecord, type ServiceStatus } from './service-queries.js';
 import { ServiceScheduler, type TickReport } from './service-scheduler.js';
 import { ServiceSilences, type SilenceInput } from './service-silences.js';
+import type { NotifyStore } from './store-port.js';
 
 export { SilenceValidationError, type SilenceInput } from './service-silences.js';
 export type { DeliveryRecord, ServiceStatus } from './service-queries.js';
 export type { TickReport } from './service-scheduler.js';
 
 export interface NotificationServiceOptions {
-  store: Store;
+  /** The store port (SQLite: sqliteNotifyStore(store) from src/store, whose options carry the group commit's). */
+  store: NotifyStore;
   /** The way out (GraphChannel in the service; a fake in tests). */
   channel: DeliveryChannel;
   /** Parsed `notifications:` settings (parseNotificationRules); defaults when absent. */
@@ -35,7 +36,7 @@ export interface NotificationServiceOptions {
   /** Milliseconds since the epoch; tests pass a fake clock. */
   clock?: () => number;
   logger?: NotifyLogger;
-  intake?: EventIntakeOptions;
+  intake?: IntakeLimits;
   delivery?: DeliveryOptions;
   /** How often the running service looks at timers (group waits, retries, the daily report). */
   tickIntervalMs?: number;
@@ -69,7 +70,7 @@ export interface NotificationServiceOptions {
  * and queries (service-queries.ts), sharing one ServiceCore.
  */
 export class NotificationService {
-  readonly store: Store;
+  readonly store: NotifyStore;
   private rulesValue: NotificationRules;
   private readonly core: ServiceCore;
   private readonly worker: DeliveryWorker;
@@ -140,31 +141,31 @@ export class NotificationService {
   hasRoomFor(count = 1): boolean { return this.intake.hasRoomFor(count); }
 
   // Sign-in and health notices: see service-health.ts.
-  resumeAfterSignIn(): number { return this.health.resumeAfterSignIn(); }
-  tokenWorks(at: number): number { return this.health.tokenWorks(at); }
-  recordHealthNotice(notice: HealthNotice): { emailed: boolean; notificationId: string | null } { return this.health.record(notice); }
-  resolveHealthNotice(kind: HealthNoticeKind, subject?: string): number { return this.health.resolve(kind, subject); }
-  checkSecretExpiry(expiresOn: string | undefined): { emailed: boolean; notificationId: string | null } | null { return this.health.checkSecretExpiry(expiresOn); }
-  checkCertificateExpiry(certificate: { thumbprint: string; endDateTime: string } | undefined, renewalAhead: boolean): { emailed: boolean; notificationId: string | null } | null {
+  resumeAfterSignIn(): Promise<number> { return this.health.resumeAfterSignIn(); }
+  tokenWorks(at: number): Promise<number> { return this.health.tokenWorks(at); }
+  recordHealthNotice(notice: HealthNotice): Promise<{ emailed: boolean; notificationId: string | null }> { return this.health.record(notice); }
+  resolveHealthNotice(kind: HealthNoticeKind, subject?: string): Promise<number> { return this.health.resolve(kind, subject); }
+  checkSecretExpiry(expiresOn: string | undefined): Promise<{ emailed: boolean; notificationId: string | null } | null> { return this.health.checkSecretExpiry(expiresOn); }
+  checkCertificateExpiry(certificate: { thumbprint: string; endDateTime: string } | undefined, renewalAhead: boolean): Promise<{ emailed: boolean; notificationId: string | null } | null> {
     return this.health.checkCertificateExpiry(certificate, renewalAhead);
   }
 
   // Silences: see service-silences.ts.
-  addSilence(input: SilenceInput): SilenceRow { return this.silences.add(input); }
-  removeSilence(id: string): boolean { return this.silences.remove(id); }
-  listSilences(): { store: SilenceRow[]; settings: NotificationRules['silences'] } { return this.silences.list(); }
+  addSilence(input: SilenceInput): Promise<SilenceRow> { return this.silences.add(input); }
+  removeSilence(id: string): Promise<boolean> { return this.silences.remove(id); }
+  listSilences(): Promise<{ store: SilenceRow[]; settings: NotificationRules['silences'] }> { return this.silences.list(); }
 
   // Queries: see service-queries.ts.
-  queueDepth(): QueueDepth { return this.store.queueDepth(); }
-  status(): ServiceStatus { return this.queries.status(); }
-  deliveries(query: DeliveryPageRequest = {}): DeliveryRecord[] { return this.queries.deliveries(query); }
+  queueDepth(): Promise<QueueDepth> { return this.store.queueDepth(); }
+  status(): Promise<ServiceStatus> { return this.queries.status(); }
+  deliveries(query: DeliveryPageRequest = {}): Promise<DeliveryRecord[]> { return this.queries.deliveries(query); }
   metrics(): NotifyMetricsSnapshot { return this.metricsValue.snapshot(); }
   metricsText(): Promise<string> { return this.queries.metricsText(); }
 
   /** Settings changed (maybe the fix, e.g. a new secret): e-mails waiting for a sign-in get one more try. */
-  retryWaiting(): number {
-    if (!this.worker.signInBlocked && this.store.outbox.countByStatus().waitingSignIn === 0) return 0;
-    const resumed = this.worker.retryAfterChange(this.core.clock());
+  async retryWaiting(): Promise<number> {
+    if (!this.worker.signInBlocked && (await this.store.outbox.countByStatus()).waitingSignIn === 0) return 0;
+    const resumed = await this.worker.retryAfterChange(this.core.clock());
     this.core.kickDelivery();
     return resumed;
   }
@@ -176,9 +177,9 @@ export class NotificationService {
   }
 
   /** New settings: groups take their routes' new recipients and timings and are looked at again. */
-  setRules(rules: NotificationRules): void {
+  async setRules(rules: NotificationRules): Promise<void> {
     this.rulesValue = rules;
-    if (this.core.groupWork) reviewAllGroups(pipelineContext(this.core), this.core.clock());
+    if (this.core.groupWork) await reviewAllGroups(pipelineContext(this.core), this.core.clock());
     this.core.scheduleCycle();
   }
 
@@ -206,7 +207,7 @@ export class NotificationService {
       },
       'normal',
     );
-    this.store.outbox.add({ id, kind: 'test', groupKey: `test|${id}`, to, cc: [], bcc: [], ...email, createdAt: now });
+    await this.store.outbox.add({ id, kind: 'test', groupKey: `test|${id}`, to, cc: [], bcc: [], ...email, createdAt: now });
     this.metricsValue.emailQueued('test');
     const result = await this.worker.deliverNow(id, now);
     if (!result) throw new Error('The test e-mail could not be claimed for sending.');

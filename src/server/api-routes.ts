@@ -123,7 +123,7 @@ export async function apiRoutes(scope: FastifyInstance, deps: ApiDeps): Promise<
     const signIn = await deps.authStatus();
     const expiresOn = signIn.secret.expiresOn;
     return {
-      service: isoTimes(service.status()),
+      service: isoTimes(await service.status()),
       signIn,
       secretExpiry: expiresOn
         ? { expiresOn, daysLeft: signIn.secret.daysLeft ?? null, warning: secretExpiryThreshold(expiresOn, clock()) }
@@ -135,7 +135,7 @@ export async function apiRoutes(scope: FastifyInstance, deps: ApiDeps): Promise<
     const { limit = DEFAULT_PAGE, status, bodies } = request.query;
     const before = request.query.before === undefined ? undefined : decodeCursor(request.query.before);
     const includeBodies = bodies === '1' || bodies === 'true';
-    const page = service.deliveries({ limit, before, status, includeBodies });
+    const page = await service.deliveries({ limit, before, status, includeBodies });
     const last = page[page.length - 1];
     return { deliveries: isoTimes(page), next: page.length === limit && last ? encodeCursor(last.notification) : null };
   });
@@ -158,7 +158,7 @@ export async function apiRoutes(scope: FastifyInstance, deps: ApiDeps): Promise<
   // Active silences; `?all=1` adds those that ended or were removed.
   api.get('/silences', { schema: { querystring: SilencesQuery } }, async (request) => {
     const { all } = request.query;
-    const { store, settings } = service.listSilences();
+    const { store, settings } = await service.listSilences();
     const now = clock();
     const shown = all === '1' || all === 'true' ? store : store.filter((s) => s.removedAt === null && s.endsAt > now);
     return { silences: isoTimes(shown), fromSettings: isoTimes(settings.filter((s) => s.endsAt > now)) };
@@ -169,7 +169,7 @@ export async function apiRoutes(scope: FastifyInstance, deps: ApiDeps): Promise<
     // null is "not given", as before the schema.
     const endsAt = body.endsAt ?? undefined;
     if (endsAt === undefined) throw new HttpError(400, 'invalid-silence', '"endsAt" is required: when the silence ends (ISO 8601, e.g. 2026-12-01T00:00:00Z)');
-    const silence = service.addSilence({
+    const silence = await service.addSilence({
       matchers: body.matchers,
       endsAt,
       startsAt: body.startsAt ?? undefined,
@@ -181,7 +181,7 @@ export async function apiRoutes(scope: FastifyInstance, deps: ApiDeps): Promise<
 
   api.delete('/silences/:id', { schema: { params: SilenceParams } }, async (request, reply) => {
     const { id } = request.params;
-    if (!service.removeSilence(id)) return sendError(reply, 404, 'not-found', `No active silence with id ${id.slice(0, 64)}.`);
+    if (!(await service.removeSilence(id))) return sendError(reply, 404, 'not-found', `No active silence with id ${id.slice(0, 64)}.`);
     return reply.code(204).send();
   });
 }

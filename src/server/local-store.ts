@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { NotificationService, type HealthNoticeKind } from '../notify/index.js';
 import { type DeliveryChannel } from '../delivery/index.js';
-import { openStore, type QueueDepth, type SentRecipients, type Store } from '../store/index.js';
+import { openStore, sqliteNotifyStore, type QueueDepth, type SentRecipients, type Store } from '../store/index.js';
 import type { StoredDiagnosis } from '../diagnose/index.js';
 import { serviceRecordPath, serviceStorePath } from './paths.js';
 import { readServiceRecord, recordedProcessAlive, type ServiceRecord } from './service-record.js';
@@ -54,7 +54,7 @@ export async function withLocalService<T>(home: string, fn: (service: Notificati
   if (record && recordedProcessAlive(record)) throw new StoreOwnedError(home, record);
   const store = openStore(serviceStorePath(home));
   try {
-    return await fn(new NotificationService({ store, channel: NOT_RUNNING, groupWork: false }));
+    return await fn(new NotificationService({ store: sqliteNotifyStore(store), channel: NOT_RUNNING, groupWork: false }));
   } finally {
     store.close();
   }

@@ -8,7 +8,7 @@ import { SECRET_FILES, SECRETS_DIR_NAME } from '../secrets/index.js';
 import { openGraphConnection, type GraphConnection, type DeliveryOptions, GraphChannel } from '../delivery/index.js';
 import { NotificationService, signInRefusalNotice, templatesDir } from '../notify/index.js';
 import { createLogger } from '../infra/index.js';
-import { openStore, type EventIntakeOptions, type Store } from '../store/index.js';
+import { openStore, sqliteNotifyStore, type EventIntakeOptions, type Store } from '../store/index.js';
 import { RelaySender, startRelay, type RelayIdentity, type RunningRelay } from '../relay/index.js';
 import { ApiTokenVerifier } from './api-token.js';
 import { buildApp } from './app.js';
@@ -137,7 +137,8 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     return { mailbox: status.account, canSend: Boolean(status.account), reason: 'nobody has signed in yet' };
   };
   const service = new NotificationService({
-    store,
+    // The store port on the SQLite store; the group commit's options go with it.
+    store: sqliteNotifyStore(store, { groupCommit: options.intake }),
     // Relayed SMTP messages go through the same worker; RelaySender sends them as MIME.
     channel: new RelaySender({ inner: channel, relay: store.relay, identity: relayIdentity, fromPolicy: () => smtpOptions(settings.smtp).fromPolicy, logger: logger.child({ component: 'smtp' }) }),
     rules: rulesFromSettings(settings, logger),
@@ -170,11 +171,11 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   const checkSecretExpiry = async () => {
     try {
       const certificate = settings.account.auth === 'app-only' ? await certificateInUse(channel.connection.session.secrets) : undefined;
-      const result = service.checkSecretExpiry(certificate ? undefined : settings.account.secretExpires);
+      const result = await service.checkSecretExpiry(certificate ? undefined : settings.account.secretExpires);
       if (result?.emailed) logger.warn({ component: 'sign-in', secretExpires: settings.account.secretExpires }, 'the client secret expires soon: warning e-mail queued');
       // Only ends the notices of a certificate no longer in use (`certificate rotate` by hand); the
       // certificate's own notices follow the renewal's check below.
-      service.checkCertificateExpiry(certificate, true);
+      await service.checkCertificateExpiry(certificate, true);
     } catch (err) {
       logger.error({ err }, 'the client secret expiry check failed');
     }
@@ -197,8 +198,8 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
       }),
     )
       // The certificate's expiry notice once the renewal had its chance: none when it renewed in time.
-      .then((report) => {
-        const result = service.checkCertificateExpiry(report.certificate, report.renewalAhead);
+      .then(async (report) => {
+        const result = await service.checkCertificateExpiry(report.certificate, report.renewalAhead);
         if (result?.emailed) logger.warn({ component: 'sign-in', certificateExpires: report.certificate?.endDateTime }, 'the client certificate expires soon: warning e-mail queued');
       })
       .catch((err: unknown) => logger.error({ err }, 'renewing the app-only credential failed'));
@@ -224,7 +225,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   const signedIn = () =>
     exclusive(async () => {
       await freshMailer();
-      const resumed = service.resumeAfterSignIn();
+      const resumed = await service.resumeAfterSignIn();
       await watch?.resync();
       logger.info({ component: 'sign-in', resumed }, 'signed in: e-mails waiting for a sign-in are sent now');
     });
@@ -236,15 +237,15 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
         logger.warn({ component: 'settings' }, 'service.host or service.port changed: restart the service to listen there');
       }
       settings = next;
-      service.setRules(rulesFromSettings(settings, logger));
+      await service.setRules(rulesFromSettings(settings, logger));
       await freshMailer();
       await checkSecretExpiry();
       // The change may be the fix (a new secret): a fresh token proves it before the e-mails waiting
       // for it (and the warning about it) get another try.
       if (service.waitingForSignIn) {
         const works = await channel.connection.tokens.getAccessToken({ forceRefresh: true }).then(() => true, () => false);
-        if (works) service.tokenWorks(Date.now());
-        service.retryWaiting();
+        if (works) await service.tokenWorks(Date.now());
+        await service.retryWaiting();
       }
       await fileWatch?.resync();
       logger.info({ component: 'settings' }, 'settings reloaded');
@@ -265,7 +266,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     // The delivery worker may have recorded the same trouble already (from a refused send). For the
     // secret, only an `expired` notice is the same trouble (a "30 days left" one is not).
     if (store.health.listActive().some((n) => n.kind === notice.kind && (notice.kind !== 'secret-expiring' || n.threshold === notice.threshold))) return;
-    service.recordHealthNotice(notice);
+    service.recordHealthNotice(notice).catch((err: unknown) => logger.error({ err }, 'recording the sign-in problem failed'));
   };
 
   const timers: NodeJS.Timeout[] = [];
@@ -326,7 +327,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
         await signedIn();
       },
       onProblem: onSignInProblem,
-      onTokenWorks: (at) => service.tokenWorks(at),
+      onTokenWorks: (at) => void service.tokenWorks(at).catch((err: unknown) => logger.error({ err }, 'closing the sign-in warnings failed')),
       onError: (err) => logger.error({ err }, 'reading the sign-in state failed'),
     });
     // `setup`, `secret rotate` or `certificate rotate` in another terminal (a new credential, new recipients) reaches the
@@ -363,6 +364,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
           env,
           baseUrl: () => url,
           service,
+          store,
           authSession: async () => channel.connection.session,
           reloadSettings,
           signedIn,

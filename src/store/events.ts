@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import { jsonText, parseJsonObjectColumn } from './json.js';
-import type { EventOutcome, EventStatus, NewEvent, Severity, StoredEvent } from './rows.js';
+import type { EventCounts, EventOutcome, EventStatus, NewEvent, Severity, StoredEvent } from './rows.js';
+
+export type { EventCounts };
 
 interface EventRecord {
   id: number;
@@ -36,13 +38,6 @@ function toEvent(r: EventRecord): StoredEvent {
     groupKey: r.group_key,
     outcome: r.outcome,
   };
-}
-
-export interface EventCounts {
-  type: string;
-  severity: Severity;
-  status: EventStatus;
-  count: number;
 }
 
 /** The events table: what was received, and where each event stands. */

@@ -1,4 +1,7 @@
-import type { NewEvent } from './rows.js';
+import { DEFAULT_MAX_UNDELIVERED_EVENTS, StoreSaturatedError, type NewEvent } from './rows.js';
+
+// The refusal is the domain's (notify answers it as 429); re-exported for the store's callers.
+export { DEFAULT_MAX_UNDELIVERED_EVENTS, StoreSaturatedError };
 import type { Store } from './store.js';
 
 export interface GroupCommitOptions {
@@ -19,8 +22,8 @@ interface Waiter<T, R> {
 }
 
 /**
- * Group commit: concurrent submissions are gathered and committed by one synchronous call (one
- * transaction, one fsync); each caller's promise resolves only after that commit returned, with
+ * Group commit: concurrent submissions are gathered and committed by one call (one transaction,
+ * one fsync; synchronous unless it must wait for a unit of work); each caller's promise resolves only after that commit returned, with
  * its own results, or rejects with the commit's error.
  */
 export class GroupCommitter<T, R> {
@@ -32,7 +35,7 @@ export class GroupCommitter<T, R> {
   private readonly maxBatchItems: number;
 
   constructor(
-    private readonly commit: (items: T[]) => R[],
+    private readonly commit: (items: T[]) => R[] | Promise<R[]>,
     options: GroupCommitOptions = {},
   ) {
     this.maxWaitMs = Math.max(0, options.maxWaitMs ?? 0);
@@ -66,18 +69,16 @@ export class GroupCommitter<T, R> {
     if (batch.length === 0) return;
     this.waiting = [];
     this.waitingItems = 0;
-    let results: R[];
+    let results: R[] | Promise<R[]>;
     try {
       results = this.commit(batch.flatMap((w) => w.items));
     } catch (err) {
       for (const w of batch) w.reject(err);
       return;
     }
-    let offset = 0;
-    for (const w of batch) {
-      w.resolve(results.slice(offset, offset + w.items.length));
-      offset += w.items.length;
-    }
+    // A commit that had to wait (the store port's open unit of work) answers when it is done.
+    if (results instanceof Promise) results.then((r) => answer(batch, r), (err: unknown) => batch.forEach((w) => w.reject(err)));
+    else answer(batch, results);
   }
 
   /** Commits what is waiting and refuses further submissions. */
@@ -104,23 +105,11 @@ export class GroupCommitter<T, R> {
   }
 }
 
-/** The store holds as many undelivered events as it is allowed to: answer 429, try again later. */
-export class StoreSaturatedError extends Error {
-  readonly undelivered: number;
-  readonly limit: number;
-  /** A hint for Retry-After. */
-  readonly retryAfterSeconds: number;
-
-  constructor(undelivered: number, limit: number, retryAfterSeconds = 30) {
-    super(
-      `The notification store already holds ${undelivered} undelivered events (limit ${limit}); ` +
-        'new events are refused until e-mails go out. Check `o365-notify status` for why delivery is held up ' +
-        '(for example a sign-in that needs `o365-notify login`), or raise the limit.',
-    );
-    this.name = 'StoreSaturatedError';
-    this.undelivered = undelivered;
-    this.limit = limit;
-    this.retryAfterSeconds = retryAfterSeconds;
+function answer<T, R>(batch: readonly Waiter<T, R>[], results: R[]): void {
+  let offset = 0;
+  for (const w of batch) {
+    w.resolve(results.slice(offset, offset + w.items.length));
+    offset += w.items.length;
   }
 }
 
@@ -129,7 +118,6 @@ export interface EventIntakeOptions extends GroupCommitOptions {
   maxUndeliveredEvents?: number;
 }
 
-export const DEFAULT_MAX_UNDELIVERED_EVENTS = 100_000;
 
 /**
  * The durable front door: events are committed in groups, each submission resolves with its ids

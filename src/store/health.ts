@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { jsonOrNull, parseJsonColumn } from './json.js';
 import type { HealthNoticeKind } from '../notify/index.js';
-import type { HealthNoticeRow, StoredDiagnosis } from './rows.js';
+import type { HealthNoticeInput, HealthNoticeRow, StoredDiagnosis } from './rows.js';
 
 interface HealthRecord {
   kind: HealthNoticeKind;
@@ -29,13 +29,7 @@ function toNotice(r: HealthRecord): HealthNoticeRow {
   };
 }
 
-export interface HealthNoticeInput {
-  kind: HealthNoticeKind;
-  subject: string;
-  threshold: string;
-  message: string;
-  diagnosis?: StoredDiagnosis | null;
-}
+export type { HealthNoticeInput };
 
 /** Health notices: one row per (kind, subject, threshold), so each warning is e-mailed once. */
 export class HealthNoticeRepository {

@@ -6,9 +6,9 @@ import { BACKSTOP_FRAMES, Checkpointer } from './checkpointer.js';
 import { EventRepository } from './events.js';
 import { HealthNoticeRepository, MetaRepository } from './health.js';
 import { LATEST_SCHEMA_VERSION, migrate } from './migrations.js';
-import { OutboxRepository, type OutboxCounts } from './outbox.js';
+import { OutboxRepository } from './outbox.js';
 import { RelayRepository } from './relay.js';
-import type { NewEvent } from './rows.js';
+import type { NewEvent, QueueDepth } from './rows.js';
 import { SilenceRepository } from './silences.js';
 
 /**
@@ -48,11 +48,7 @@ export interface IntegrityReport {
   problems: string[];
 }
 
-export interface QueueDepth {
-  /** Events received and not yet carried by a sent (or permanently failed) e-mail, nor settled without one. */
-  undeliveredEvents: number;
-  outbox: OutboxCounts;
-}
+export type { QueueDepth };
 
 export const STORE_FILE_NAME = 'o365-notify.db';
 

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { GraphChannel, DeliveryWorker, type DeliveryOptions, type DeliveryResult, type GraphConnection } from '../../src/delivery/index.js';
 import type { Clock } from '../../src/graph/clock.js';
 import { createMailClient } from '../../src/graph/mail-client.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { openStore, sqliteNotifyStore, type Store } from '../../src/store/index.js';
 import { CountingTokenProvider } from '../graph/support/clients.js';
 import { FakeClock } from '../graph/support/fake-clock.js';
 import { FakeTransport, response } from '../graph/support/fake-transport.js';
@@ -45,7 +45,7 @@ function processOn(store: Store, clock: Clock, transport: FakeTransport, deliver
   const connection = { client, tokens: { tokenEndpointCalls: 0 }, close: () => client.close() } as unknown as GraphConnection;
   const results: DeliveryResult[] = [];
   const worker = new DeliveryWorker(
-    store,
+    sqliteNotifyStore(store),
     new GraphChannel(connection, pino({ level: 'silent' })),
     { maxAttempts: 10, retryBaseMs: 30_000, retryMaxMs: HOUR, ...delivery },
     { clock: () => clock.now(), onResult: (r) => results.push(r) },

@@ -6,7 +6,7 @@ import { GraphChannel, type GraphConnection } from '../../src/delivery/index.js'
 import { createMailClient, systemClock } from '../../src/graph/index.js';
 import type { HttpRequest, HttpResponse } from '../../src/graph/http.js';
 import { NotificationService } from '../../src/notify/service.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore, sqliteNotifyStore } from '../../src/store/index.js';
 import { CountingTokenProvider } from '../graph/support/clients.js';
 import { FakeTransport, graphError, response } from '../graph/support/fake-transport.js';
 import { FakeClock, FakeSender, SECOND, event, rulesFrom, tempDir } from '../notify/helpers.js';
@@ -29,7 +29,7 @@ function graphService(answer: (req: HttpRequest, index: number) => HttpResponse 
   });
   const connection = { client, tokens: { tokenEndpointCalls: 0 }, close: () => client.close() } as unknown as GraphConnection;
   const channel = new GraphChannel(connection, pino({ level: 'silent' }));
-  const service = new NotificationService({ store, channel, rules: rulesFrom({ daily_report: false }), clock: clock.read, delivery: { retryBaseMs: 1000, ...delivery } });
+  const service = new NotificationService({ store: sqliteNotifyStore(store), channel, rules: rulesFrom({ daily_report: false }), clock: clock.read, delivery: { retryBaseMs: 1000, ...delivery } });
   return { store, clock, transport, service, close: () => (store.close(), tmp.cleanup()) };
 }
 
@@ -55,7 +55,7 @@ describe('the outbox worker is the one owner of retries (issue 9.1, 9.8)', () =>
       assert.equal(h.service.metrics().emailRetries, 1, 'the Graph-level retry is counted');
       assert.equal(h.service.metrics().graphRequests, 2);
       assert.match(await h.service.metricsText(), /^o365_notify_email_retries_total 1$/m);
-      assert.equal(h.service.deliveries()[0]!.attempts.length, 2, 'and listed in the deliveries view');
+      assert.equal((await h.service.deliveries())[0]!.attempts.length, 2, 'and listed in the deliveries view');
     } finally {
       h.close();
     }
@@ -67,7 +67,7 @@ describe('the outbox worker is the one owner of retries (issue 9.1, 9.8)', () =>
       await h.service.submit(event());
       await h.service.tick(h.clock.advance(30 * SECOND));
       for (let i = 0; i < 8; i++) await h.service.tick(h.clock.advance(60 * SECOND));
-      const [record] = h.service.deliveries();
+      const [record] = await h.service.deliveries();
       assert.equal(record!.notification.status, 'sent');
       assert.deepEqual(record!.attempts.map((a) => a.result), ['retry', 'retry', 'retry', 'retry', 'retry', 'sent']);
       assert.equal(h.service.metrics().emailRetries, 5);
@@ -114,7 +114,7 @@ describe('the outbox worker is the one owner of retries (issue 9.1, 9.8)', () =>
     const sender = new FakeSender();
     let answer: (() => void) | undefined;
     sender.behaviour = (_e, attempt) => (attempt === 1 ? new Promise((resolve) => (answer = () => resolve({ messageId: 'late' }))) : {});
-    const service = new NotificationService({ store, channel: sender, rules: rulesFrom({ daily_report: false }), clock: clock.read, delivery: { sendTimeoutMs: 50, abortGraceMs: 20, retryBaseMs: 1000 } });
+    const service = new NotificationService({ store: sqliteNotifyStore(store), channel: sender, rules: rulesFrom({ daily_report: false }), clock: clock.read, delivery: { sendTimeoutMs: 50, abortGraceMs: 20, retryBaseMs: 1000 } });
     try {
       await service.submit(event());
       const first = await service.tick(clock.advance(30 * SECOND));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { NotificationService } from '../../src/notify/service.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore, sqliteNotifyStore } from '../../src/store/index.js';
 import { FakeSender, MINUTE, SECOND, SendError, event, harness, rulesFrom, type Harness } from '../notify/helpers.js';
 
 async function fireOne(h: Harness, overrides: Record<string, unknown> = {}) {
@@ -43,7 +43,7 @@ describe('delivery worker', () => {
       assert.equal(h.store.outbox.get(id)!.status, 'sent');
       assert.equal(h.store.outbox.get(id)!.messageId, 'ok');
       assert.deepEqual(h.store.outbox.attempts(id).map((a) => [a.result, a.statusCode]), [['retry', 503], ['retry', 429], ['sent', null]]);
-      assert.equal(h.service.status().lastError!.error, 'Too many requests');
+      assert.equal((await h.service.status()).lastError!.error, 'Too many requests');
       assert.equal(h.service.metrics().emailRetries, 2);
     } finally {
       h.close();
@@ -63,7 +63,7 @@ describe('delivery worker', () => {
       const row = h.store.outbox.get(id)!;
       assert.equal(row.status, 'failed');
       assert.match(row.lastError!, /socket hang up \(gave up after 3 attempts\)/);
-      const [event1] = h.service.deliveries()[0]!.eventIds;
+      const [event1] = (await h.service.deliveries())[0]!.eventIds;
       assert.equal(h.store.events.get(event1!)!.outcome, 'failed');
       assert.equal(h.store.undeliveredEvents(), 0);
     } finally {
@@ -84,12 +84,12 @@ describe('delivery worker', () => {
       const r = await fireOne(h);
       assert.equal(r.deliveries[0]!.status, 'failed');
       assert.equal(h.sender.calls.length, 1);
-      const record = h.service.deliveries()[0]!;
+      const record = (await h.service.deliveries())[0]!;
       assert.equal(record.notification.status, 'failed');
       assert.equal(record.notification.diagnosis!.guideStep, 'recipients');
       assert.equal(record.attempts[0]!.errorCode, 'ErrorInvalidRecipients');
       assert.equal(record.attempts[0]!.statusCode, 400);
-      const status = h.service.status();
+      const status = await h.service.status();
       assert.equal(status.lastError!.diagnosis!.code, 'ErrorInvalidRecipients');
       assert.equal(status.queue.outbox.failed, 1);
       assert.deepEqual(h.service.metrics().emailsFailed, { recipients: 1 });
@@ -113,10 +113,10 @@ describe('delivery worker', () => {
       assert.equal(h.sender.calls.length <= 4, true, 'at most one round of attempts');
       const callsWhenBlocked = h.sender.calls.length;
       assert.ok(h.service.waitingForSignIn);
-      let depth = h.service.queueDepth();
+      let depth = await h.service.queueDepth();
       assert.equal(depth.outbox.waitingSignIn, 4, 'three alerts and the sign-in warning wait');
       assert.equal(depth.outbox.failed, 0);
-      const notices = h.service.status().healthNotices;
+      const notices = (await h.service.status()).healthNotices;
       assert.equal(notices.length, 1);
       assert.equal(notices[0]!.kind, 'sign-in-renewal');
       assert.equal(notices[0]!.diagnosis!.guideStep, 'sign-in-again');
@@ -125,7 +125,7 @@ describe('delivery worker', () => {
       await h.service.submit(event({ agent: 'D' }));
       for (let i = 0; i < 5; i++) await h.service.tick(h.clock.advance(10 * MINUTE));
       assert.equal(h.sender.calls.length, callsWhenBlocked, 'no attempts while waiting for the sign-in');
-      depth = h.service.queueDepth();
+      depth = await h.service.queueDepth();
       assert.equal(depth.outbox.waitingSignIn, 5);
       assert.equal(depth.undeliveredEvents, 4);
       assert.equal(h.store.health.listActive().length, 1);
@@ -133,9 +133,9 @@ describe('delivery worker', () => {
       signedIn = true;
       // The four alert e-mails go out; the unsent warning that the sign-in needs renewal is withdrawn,
       // and one "resolved" e-mail says what happened instead (issue 9.12).
-      assert.equal(h.service.resumeAfterSignIn(), 4);
+      assert.equal(await h.service.resumeAfterSignIn(), 4);
       await h.service.tick(h.clock.now);
-      depth = h.service.queueDepth();
+      depth = await h.service.queueDepth();
       assert.equal(depth.outbox.sent, 5);
       const afterResume = h.sender.calls.slice(callsWhenBlocked);
       assert.equal(afterResume.length, 5);
@@ -143,10 +143,10 @@ describe('delivery worker', () => {
       assert.ok(afterResume.every((c) => !/Action needed/i.test(c.subject)), 'no stale warning after the sign-in works');
       assert.equal(depth.undeliveredEvents, 0);
       assert.equal(h.service.waitingForSignIn, false);
-      assert.equal(h.service.status().healthNotices.length, 0, 'the notice closes once the sign-in works');
+      assert.equal((await h.service.status()).healthNotices.length, 0, 'the notice closes once the sign-in works');
       // The warning was queued while blocked, then withdrawn unsent.
       assert.ok(!h.sender.sent.some((m) => /Action needed/.test(m.subject)));
-      const attempts = h.service.deliveries({ limit: 10 }).flatMap((d) => d.attempts.map((a) => a.result));
+      const attempts = (await h.service.deliveries({ limit: 10 })).flatMap((d) => d.attempts.map((a) => a.result));
       assert.ok(attempts.includes('waiting-sign-in'));
     } finally {
       h.close();
@@ -163,7 +163,7 @@ describe('delivery worker', () => {
       };
       await fireOne(h);
       assert.ok(h.service.waitingForSignIn);
-      assert.equal(h.service.status().healthNotices[0]!.kind, 'consent-revoked');
+      assert.equal((await h.service.status()).healthNotices[0]!.kind, 'consent-revoked');
       const failedTest = await h.service.sendTestEmail({ to: ['me@contoso.com'] });
       assert.equal(failedTest.status, 'waiting-sign-in');
       signedIn = true;
@@ -171,8 +171,8 @@ describe('delivery worker', () => {
       assert.equal(test.status, 'sent');
       assert.equal(h.service.waitingForSignIn, false);
       await h.service.tick(h.clock.now);
-      assert.equal(h.service.queueDepth().outbox.waitingSignIn, 0);
-      assert.equal(h.service.queueDepth().outbox.queued, 0);
+      assert.equal((await h.service.queueDepth()).outbox.waitingSignIn, 0);
+      assert.equal((await h.service.queueDepth()).outbox.queued, 0);
       assert.ok(h.sender.sent.some((m) => /Verification failed/.test(m.subject)));
     } finally {
       h.close();
@@ -209,7 +209,7 @@ describe('crash recovery', () => {
 
       const store = openStore(path.join(h.dir, 'store.db'));
       const sender = new FakeSender();
-      const service = new NotificationService({ store, channel: sender, rules: rulesFrom({ daily_report: false }), clock: h.clock.read });
+      const service = new NotificationService({ store: sqliteNotifyStore(store), channel: sender, rules: rulesFrom({ daily_report: false }), clock: h.clock.read });
       await service.start();
       await service.stop();
       await service.tick(h.clock.now);
@@ -243,7 +243,7 @@ describe('crash recovery', () => {
       const store = openStore(path.join(h.dir, 'store.db'));
       assert.equal(store.undeliveredEvents(), 2);
       const sender = new FakeSender();
-      const service = new NotificationService({ store, channel: sender, rules: rulesFrom({ daily_report: false }), clock: h.clock.read });
+      const service = new NotificationService({ store: sqliteNotifyStore(store), channel: sender, rules: rulesFrom({ daily_report: false }), clock: h.clock.read });
       await service.tick(h.clock.advance(30 * SECOND));
       assert.equal(sender.sent.length, 2);
       for (const id of ids) assert.equal(store.events.get(id)!.outcome, 'notified');

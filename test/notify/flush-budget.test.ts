@@ -12,16 +12,16 @@ describe('group flush within a time budget', () => {
     const h = harness({ group_by: ['agent'], group_wait: '0s', group_interval: '1m' });
     try {
       for (let i = 0; i < 12; i++) await h.service.submit(event({ agent: `SRV-${i}` }));
-      const ctx: PipelineContext = { store: h.store, rules: h.service.rules, templates: new TemplateSet(), newId: randomUUID, logger: noopLogger, maxAlertsPerEmail: 200 };
+      const ctx: PipelineContext = { store: h.service.store, rules: h.service.rules, templates: new TemplateSet(), newId: randomUUID, logger: noopLogger, maxAlertsPerEmail: 200 };
       const now = h.clock.advance(MINUTE);
-      assert.equal(routeEvents(ctx, now, 100), 12);
+      assert.equal(await routeEvents(ctx, now, 100), 12);
 
-      const first = flushDueGroupsWithin(ctx, now, 0);
+      const first = await flushDueGroupsWithin(ctx, now, 0);
       assert.equal(first.queued.length, 1, 'a spent budget still flushes one group');
       assert.equal(first.more, true);
       assert.equal(h.store.groups.due(now, 100).length, 11);
 
-      const rest = flushDueGroupsWithin(ctx, now, Infinity);
+      const rest = await flushDueGroupsWithin(ctx, now, Infinity);
       assert.equal(rest.queued.length, 11);
       assert.equal(rest.more, false);
       assert.equal(h.store.groups.due(now, 100).length, 0);

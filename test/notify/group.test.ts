@@ -40,7 +40,7 @@ describe('grouping', () => {
       // Let every group finish: intervals and the last flushes.
       for (let i = 0; i < 60; i++) await h.service.tick(h.clock.advance(10 * SECOND));
 
-      const deliveries = h.service.deliveries({ limit: 500 }).filter((d) => d.notification.kind === 'alert');
+      const deliveries = (await h.service.deliveries({ limit: 500 })).filter((d) => d.notification.kind === 'alert');
       const byGroup = new Map<string, number[]>();
       for (const d of deliveries) {
         assert.equal(d.notification.status, 'sent');
@@ -127,7 +127,7 @@ describe('grouping', () => {
       assert.equal(h.store.undeliveredEvents(), 0);
       const rules = defaultNotificationRules(['late@contoso.com']);
       rules.dailyReport.enabled = false;
-      h.service.setRules(rules);
+      await h.service.setRules(rules);
       await h.service.tick(h.clock.advance(SECOND));
       assert.equal(h.sender.sent.length, 1);
       assert.deepEqual(h.sender.sent[0]!.to, ['late@contoso.com']);

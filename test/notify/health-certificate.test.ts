@@ -49,29 +49,29 @@ describe('certificate health notices', () => {
     const h = harness({ admin_recipients: ['it@contoso.com'], daily_report: false }, { clock: new FakeClock(Date.UTC(2025, 5, 1, 9)) });
     try {
       const old = { thumbprint: OLD, endDateTime: new Date(h.clock.now + 20 * DAY).toISOString() };
-      assert.equal(h.service.checkCertificateExpiry(old, true), null, 'the service renews it later: nothing yet');
-      assert.deepEqual(h.service.status().healthNotices, []);
-      assert.equal(h.service.checkCertificateExpiry(old, false)!.emailed, true, 'the renewal could not be done: warned');
-      assert.equal(h.service.checkCertificateExpiry(old, false)!.emailed, false, 'once per threshold');
+      assert.equal(await h.service.checkCertificateExpiry(old, true), null, 'the service renews it later: nothing yet');
+      assert.deepEqual((await h.service.status()).healthNotices, []);
+      assert.equal((await h.service.checkCertificateExpiry(old, false))!.emailed, true, 'the renewal could not be done: warned');
+      assert.equal((await h.service.checkCertificateExpiry(old, false))!.emailed, false, 'once per threshold');
       h.clock.advance(14 * DAY);
-      assert.equal(h.service.checkCertificateExpiry(old, false)!.emailed, true, '6 days left: the 7-day notice');
+      assert.equal((await h.service.checkCertificateExpiry(old, false))!.emailed, true, '6 days left: the 7-day notice');
       await h.service.tick(h.clock.now);
       assert.deepEqual(h.sender.sent.map((m) => m.subject), ['[Action needed] The client certificate expires in 30 days', '[Action needed] The client certificate expires in 7 days']);
       assert.deepEqual(h.sender.sent[0]!.to, ['it@contoso.com']);
       assert.match(h.sender.sent[0]!.text, new RegExp(`thumbprint ${OLD}\\) expires on \\d{4}-\\d{2}-\\d{2}, in 20 days`));
       assert.match(h.sender.sent[0]!.text, /o365-notify certificate rotate/);
-      assert.deepEqual(h.service.status().healthNotices.map((n) => [n.kind, n.threshold]), [['certificate-expiring', '30d'], ['certificate-expiring', '7d']]);
+      assert.deepEqual((await h.service.status()).healthNotices.map((n) => [n.kind, n.threshold]), [['certificate-expiring', '30d'], ['certificate-expiring', '7d']]);
 
       // Replaced (by hand or renewed): the old thumbprint's notices end, with one "resolved" e-mail.
       const renewed = { thumbprint: NEW, endDateTime: new Date(h.clock.now + 25 * DAY).toISOString() };
-      assert.equal(h.service.checkCertificateExpiry(renewed, true), null);
-      assert.deepEqual(h.service.status().healthNotices, []);
+      assert.equal(await h.service.checkCertificateExpiry(renewed, true), null);
+      assert.deepEqual((await h.service.status()).healthNotices, []);
       await h.service.tick(h.clock.now);
       assert.equal(h.sender.sent.length, 3);
       assert.equal(h.sender.sent[2]!.subject, `[Resolved] The client certificate with thumbprint ${OLD} is no longer the one in use: a new certificate replaced it`);
       assert.match(h.sender.sent[2]!.text, new RegExp(`in use now has thumbprint ${NEW}`));
       // The new certificate's own key: its 30-day notice is new, not the old one's.
-      assert.equal(h.service.checkCertificateExpiry(renewed, false)!.emailed, true);
+      assert.equal((await h.service.checkCertificateExpiry(renewed, false))!.emailed, true);
       await h.service.tick(h.clock.now);
       assert.equal(h.sender.sent[3]!.subject, '[Action needed] The client certificate expires in 30 days');
       assert.match(h.sender.sent[3]!.text, new RegExp(NEW));
@@ -94,11 +94,11 @@ describe('certificate health notices', () => {
   it('the certificate\'s notices leave the client secret\'s alone, and end when no certificate is in use', async () => {
     const h = harness({ admin_recipients: ['it@contoso.com'], daily_report: false }, { clock: new FakeClock(Date.UTC(2025, 5, 25, 9)) });
     try {
-      assert.equal(h.service.checkSecretExpiry('2025-07-01')!.emailed, true);
-      assert.equal(h.service.checkCertificateExpiry({ thumbprint: OLD, endDateTime: new Date(h.clock.now + 3 * DAY).toISOString() }, false)!.emailed, true);
-      assert.deepEqual(h.service.status().healthNotices.map((n) => n.kind).sort(), ['certificate-expiring', 'secret-expiring']);
-      assert.equal(h.service.checkCertificateExpiry(undefined, false), null);
-      assert.deepEqual(h.service.status().healthNotices.map((n) => n.kind), ['secret-expiring']);
+      assert.equal((await h.service.checkSecretExpiry('2025-07-01'))!.emailed, true);
+      assert.equal((await h.service.checkCertificateExpiry({ thumbprint: OLD, endDateTime: new Date(h.clock.now + 3 * DAY).toISOString() }, false))!.emailed, true);
+      assert.deepEqual((await h.service.status()).healthNotices.map((n) => n.kind).sort(), ['certificate-expiring', 'secret-expiring']);
+      assert.equal(await h.service.checkCertificateExpiry(undefined, false), null);
+      assert.deepEqual((await h.service.status()).healthNotices.map((n) => n.kind), ['secret-expiring']);
     } finally {
       h.close();
     }

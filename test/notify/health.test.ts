@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import type { GuideStep } from '../../src/diagnose/index.js';
 import { secretExpiryThreshold, signInRefusalNotice } from '../../src/notify/health.js';
 import { NotificationService } from '../../src/notify/service.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore, sqliteNotifyStore } from '../../src/store/index.js';
 import { FakeClock, FakeSender, HOUR, harness, rulesFrom } from './helpers.js';
 
 const DAY = 24 * HOUR;
@@ -25,10 +25,10 @@ describe('health notices', () => {
     const h = harness(settings, { clock: new FakeClock(Date.UTC(2025, 5, 1, 9)) });
     try {
       const expires = '2025-07-01';
-      assert.equal(h.service.checkSecretExpiry(expires)!.emailed, true);
-      assert.equal(h.service.checkSecretExpiry(expires)!.emailed, false);
+      assert.equal((await h.service.checkSecretExpiry(expires))!.emailed, true);
+      assert.equal((await h.service.checkSecretExpiry(expires))!.emailed, false);
       h.clock.advance(3 * DAY);
-      assert.equal(h.service.checkSecretExpiry(expires)!.emailed, false, 'still within 30 days: already told');
+      assert.equal((await h.service.checkSecretExpiry(expires))!.emailed, false, 'still within 30 days: already told');
       await h.service.tick(h.clock.now);
       assert.equal(h.sender.sent.length, 1);
       const first = h.sender.sent[0]!;
@@ -41,15 +41,15 @@ describe('health notices', () => {
       h.store.close();
       const store = openStore(path.join(h.dir, 'store.db'));
       const sender = new FakeSender();
-      const service = new NotificationService({ store, channel: sender, rules: rulesFrom(settings), clock: h.clock.read });
-      assert.equal(service.checkSecretExpiry(expires)!.emailed, false, 'remembered across a restart');
+      const service = new NotificationService({ store: sqliteNotifyStore(store), channel: sender, rules: rulesFrom(settings), clock: h.clock.read });
+      assert.equal((await service.checkSecretExpiry(expires))!.emailed, false, 'remembered across a restart');
       h.clock.now = Date.UTC(2025, 5, 25);
-      assert.equal(service.checkSecretExpiry(expires)!.emailed, true);
+      assert.equal((await service.checkSecretExpiry(expires))!.emailed, true);
       h.clock.now = Date.UTC(2025, 5, 30, 1);
-      assert.equal(service.checkSecretExpiry(expires)!.emailed, true);
+      assert.equal((await service.checkSecretExpiry(expires))!.emailed, true);
       h.clock.now = Date.UTC(2025, 6, 1, 1);
-      assert.equal(service.checkSecretExpiry(expires)!.emailed, true);
-      assert.equal(service.checkSecretExpiry(expires)!.emailed, false);
+      assert.equal((await service.checkSecretExpiry(expires))!.emailed, true);
+      assert.equal((await service.checkSecretExpiry(expires))!.emailed, false);
       await service.tick(h.clock.now);
       assert.deepEqual(
         sender.sent.map((m) => m.subject),
@@ -59,7 +59,7 @@ describe('health notices', () => {
           '[Action needed] The client secret has expired',
         ],
       );
-      assert.deepEqual(service.status().healthNotices.map((n) => n.threshold), ['30d', '7d', '1d', 'expired']);
+      assert.deepEqual((await service.status()).healthNotices.map((n) => n.threshold), ['30d', '7d', '1d', 'expired']);
       store.close();
     } finally {
       h.close();
@@ -70,11 +70,11 @@ describe('health notices', () => {
     const h = harness();
     try {
       const notice = { kind: 'sign-in-renewal' as const, message: 'The refresh token is 80 days old; run `o365-notify login`.' };
-      assert.equal(h.service.recordHealthNotice(notice).emailed, true);
-      assert.equal(h.service.recordHealthNotice(notice).emailed, false);
-      assert.equal(h.service.resolveHealthNotice('sign-in-renewal'), 1);
-      assert.equal(h.service.status().healthNotices.length, 0);
-      assert.equal(h.service.recordHealthNotice(notice).emailed, true);
+      assert.equal((await h.service.recordHealthNotice(notice)).emailed, true);
+      assert.equal((await h.service.recordHealthNotice(notice)).emailed, false);
+      assert.equal(await h.service.resolveHealthNotice('sign-in-renewal'), 1);
+      assert.equal((await h.service.status()).healthNotices.length, 0);
+      assert.equal((await h.service.recordHealthNotice(notice)).emailed, true);
       await h.service.tick(h.clock.now);
       assert.equal(h.sender.sent.length, 2);
       assert.match(h.sender.sent[0]!.subject, /sign-in for sending mail needs renewal/);
@@ -87,11 +87,11 @@ describe('health notices', () => {
   it('a new secret Expires date ends the old date\'s warnings with one "resolved" e-mail (issue 9.12)', async () => {
     const h = harness({ admin_recipients: ['it@contoso.com'], daily_report: false }, { clock: new FakeClock(Date.UTC(2025, 5, 25, 9)) });
     try {
-      assert.equal(h.service.checkSecretExpiry('2025-07-01')!.emailed, true, '7 days left: warned');
+      assert.equal((await h.service.checkSecretExpiry('2025-07-01'))!.emailed, true, '7 days left: warned');
       await h.service.tick(h.clock.now);
-      assert.equal(h.service.checkSecretExpiry('2026-06-01'), null, 'the new secret is far off');
-      assert.deepEqual(h.service.status().healthNotices, [], 'the old date\'s warning is over');
-      assert.equal(h.service.checkSecretExpiry('2026-06-01'), null);
+      assert.equal(await h.service.checkSecretExpiry('2026-06-01'), null, 'the new secret is far off');
+      assert.deepEqual((await h.service.status()).healthNotices, [], 'the old date\'s warning is over');
+      assert.equal(await h.service.checkSecretExpiry('2026-06-01'), null);
       await h.service.tick(h.clock.now);
       assert.deepEqual(h.sender.sent.map((m) => m.subject), [
         '[Action needed] The client secret expires in 7 days',
@@ -108,10 +108,10 @@ describe('health notices', () => {
     try {
       const diagnosis = (code: string, guideStep: GuideStep) => ({ code, title: code, cause: 'c', fix: 'f', guideStep });
       const t0 = h.clock.now;
-      h.service.recordHealthNotice(signInRefusalNotice(diagnosis('AADSTS65001', 'admin-consent'), true)!);
+      await h.service.recordHealthNotice(signInRefusalNotice(diagnosis('AADSTS65001', 'admin-consent'), true)!);
       h.clock.advance(1000);
-      h.service.recordHealthNotice(signInRefusalNotice(diagnosis('AADSTS7000218', 'public-client-flows'), false)!);
-      h.service.recordHealthNotice({ ...signInRefusalNotice(diagnosis('ErrorAccessDenied', 'api-permissions'), true)!, kind: 'app-registration' });
+      await h.service.recordHealthNotice(signInRefusalNotice(diagnosis('AADSTS7000218', 'public-client-flows'), false)!);
+      await h.service.recordHealthNotice({ ...signInRefusalNotice(diagnosis('ErrorAccessDenied', 'api-permissions'), true)!, kind: 'app-registration' });
       await h.service.tick(h.clock.now);
       assert.equal(h.sender.sent.length, 3);
       const flows = h.sender.sent.find((m) => /Allow public client flows/.test(m.subject))!;
@@ -119,10 +119,10 @@ describe('health notices', () => {
       assert.match(flows.text, /Authentication > Advanced settings/);
       assert.doesNotMatch(flows.text, /run `o365-notify login`/);
 
-      assert.equal(h.service.tokenWorks(t0), 1, 'a token from before the later refusals ends only the first');
-      assert.equal(h.service.tokenWorks(h.clock.now), 1, 'the Graph refusal (ErrorAccessDenied) waits for a send');
-      assert.deepEqual(h.service.status().healthNotices.map((n) => n.subject), ['ErrorAccessDenied']);
-      assert.equal(h.service.tokenWorks(h.clock.now), 0, 'nothing twice');
+      assert.equal(await h.service.tokenWorks(t0), 1, 'a token from before the later refusals ends only the first');
+      assert.equal(await h.service.tokenWorks(h.clock.now), 1, 'the Graph refusal (ErrorAccessDenied) waits for a send');
+      assert.deepEqual((await h.service.status()).healthNotices.map((n) => n.subject), ['ErrorAccessDenied']);
+      assert.equal(await h.service.tokenWorks(h.clock.now), 0, 'nothing twice');
       await h.service.tick(h.clock.now);
       const resolved = h.sender.sent.filter((m) => m.subject.startsWith('[Resolved]'));
       assert.deepEqual(resolved.map((m) => m.subject).sort(), ['[Resolved] Consent for Mail.Send is in place again', '[Resolved] The app registration\'s Allow public client flows no longer refuses the sign-in (AADSTS7000218 is gone)']);

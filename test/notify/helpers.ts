@@ -2,7 +2,7 @@ import path from 'node:path';
 import { NotificationService, type NotificationServiceOptions } from '../../src/notify/service.js';
 import { outcomeOfError, type DeliveryChannel, type DeliveryOutcome, type OutgoingMessage } from '../../src/delivery/index.js';
 import { parseNotificationRules, type NotificationRules } from '../../src/notify/rules.js';
-import { openStore, type Store, type StoreOptions } from '../../src/store/index.js';
+import { openStore, sqliteNotifyStore, type Store, type StoreOptions } from '../../src/store/index.js';
 import { tempDir } from '../store/helpers.js';
 
 export { tempDir };
@@ -89,7 +89,7 @@ export function harness(
   const { clock: _clock, sender: _sender, dir: _dir, storeOptions: _storeOptions, ...rest } = options;
   const service = new NotificationService({
     ...rest,
-    store,
+    store: sqliteNotifyStore(store),
     channel: sender,
     rules: options.rules ?? rulesFrom(withoutReport),
     clock: clock.read,

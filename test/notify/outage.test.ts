@@ -40,7 +40,7 @@ describe('an outage: one unsent e-mail per group (issue 14)', () => {
       assert.ok(!during[0]!.html.includes('Still failing'), 'every alert still shows as new (Failing): nobody has read the first version');
 
       // News held back by a silence: the group flushes, but what its e-mail says is unchanged.
-      h.service.addSilence({ matchers: { folder: 'D:\\Silenced' }, endsAt: h.clock.now + 4 * HOUR });
+      await h.service.addSilence({ matchers: { folder: 'D:\\Silenced' }, endsAt: h.clock.now + 4 * HOUR });
       await h.service.submit(event({ agent: 'SRV-1', folder: 'D:\\Silenced' }));
       await h.service.tick(h.clock.advance(MINUTE));
       const unchanged = groupEmails();
@@ -59,7 +59,7 @@ describe('an outage: one unsent e-mail per group (issue 14)', () => {
       assert.deepEqual(after.map((e) => e.status), ['sent', 'sent']);
       assert.equal(h.sender.sent.length, 2, 'one e-mail per group went out');
       assert.ok(h.sender.sent.some((m) => [0, 3, 5].every((i) => String(m.html).includes(`Folder-${i}`))));
-      assert.equal(h.service.deliveries({ limit: 5 }).find((d) => d.notification.id === first.id)!.eventIds.length, 6, 'it carries every event');
+      assert.equal((await h.service.deliveries({ limit: 5 })).find((d) => d.notification.id === first.id)!.eventIds.length, 6, 'it carries every event');
       assert.equal(h.store.undeliveredEvents(), 0);
     } finally {
       h.close();

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { dueReportDate } from '../../src/notify/report.js';
 import { NotificationService } from '../../src/notify/service.js';
 import { parseNotificationRules } from '../../src/notify/rules.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore, sqliteNotifyStore } from '../../src/store/index.js';
 import { FakeClock, FakeSender, HOUR, MINUTE, event, harness, rulesFrom } from './helpers.js';
 
 const REPORT = { daily_report: { enabled: true, time: '07:00', timezone: 'UTC', recipients: ['reports@contoso.com'] } };
@@ -65,7 +65,7 @@ describe('daily status report', () => {
       h.store.close();
       const store = openStore(path.join(h.dir, 'store.db'));
       const sender = new FakeSender();
-      const service = new NotificationService({ store, channel: sender, rules: rulesFrom(REPORT), clock: h.clock.read });
+      const service = new NotificationService({ store: sqliteNotifyStore(store), channel: sender, rules: rulesFrom(REPORT), clock: h.clock.read });
       await service.tick(h.clock.advance(HOUR));
       assert.equal(sender.sent.filter((m) => m.headers['x-o365-notify-kind'] === 'report').length, 0);
       await service.tick(Date.UTC(2025, 5, 3, 7, 0));

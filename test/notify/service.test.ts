@@ -64,24 +64,24 @@ describe('notification service', () => {
     const h = harness();
     try {
       const [id] = await h.service.submit(event());
-      let status = h.service.status();
+      let status = await h.service.status();
       assert.equal(status.queue.undeliveredEvents, 1);
       assert.equal(status.oldestUndeliveredEvent!.id, id);
       assert.equal(status.lastDelivery, null);
       assert.equal(status.nextGroupFlushAt, null, 'not routed yet');
       await h.service.tick(h.clock.now);
-      assert.equal(h.service.status().nextGroupFlushAt, h.clock.now + 30_000);
+      assert.equal((await h.service.status()).nextGroupFlushAt, h.clock.now + 30_000);
       await h.service.tick(h.clock.advance(30_000));
-      status = h.service.status();
+      status = await h.service.status();
       assert.equal(status.oldestUndeliveredEvent, null);
       assert.match(status.lastDelivery!.subject, /Verification failed/);
       assert.deepEqual(status.lastDelivery!.to, ['admin@contoso.com']);
-      const [record] = h.service.deliveries({ limit: 5 });
+      const [record] = await h.service.deliveries({ limit: 5 });
       assert.equal(record!.notification.status, 'sent');
       assert.equal(record!.notification.html, undefined, 'bodies only on request');
       assert.deepEqual(record!.eventIds, [id]);
       assert.equal(record!.attempts.length, 1);
-      assert.match(h.service.deliveries({ includeBodies: true })[0]!.notification.html!, /<html/);
+      assert.match((await h.service.deliveries({ includeBodies: true }))[0]!.notification.html!, /<html/);
       assert.match(h.service.preview('imagemanager.folder_conflict').subject, /Folder conflict/);
     } finally {
       h.close();

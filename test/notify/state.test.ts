@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { NotificationService } from '../../src/notify/service.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore, sqliteNotifyStore } from '../../src/store/index.js';
 import { FakeSender, HOUR, MINUTE, SECOND, event, harness, rulesFrom } from './helpers.js';
 
 describe('alert state: notify on change, not per occurrence', () => {
@@ -21,7 +21,7 @@ describe('alert state: notify on change, not per occurrence', () => {
       assert.equal(mail.subject, '[CRITICAL] Verification failed for D:\\Backups\\SRV-FS01 on SRV-FS01');
       assert.deepEqual(mail.to, ['admin@contoso.com']);
       assert.equal(mail.headers['x-o365-notify-id'], r1.deliveries[0]!.id);
-      assert.deepEqual(h.service.deliveries()[0]!.eventIds, [first, second], 'the e-mail carries the events that made the news');
+      assert.deepEqual((await h.service.deliveries())[0]!.eventIds, [first, second], 'the e-mail carries the events that made the news');
       assert.equal(h.store.events.get(first!)!.outcome, 'notified');
 
       // The same failure, reported again and again: no e-mail.
@@ -155,7 +155,7 @@ describe('alert state: notify on change, not per occurrence', () => {
   it('silences hold alerts back until they end or are removed; a silenced recovery before the end sends nothing', async () => {
     const h = harness();
     try {
-      const silence = h.service.addSilence({ matchers: { agent: 'srv-fs*' }, endsAt: h.clock.now + HOUR, comment: 'maintenance' });
+      const silence = await h.service.addSilence({ matchers: { agent: 'srv-fs*' }, endsAt: h.clock.now + HOUR, comment: 'maintenance' });
       await h.service.submit([event(), event({ agent: 'SRV-SQL02', folder: 'E:\\' })]);
       await h.service.tick(h.clock.advance(MINUTE));
       assert.equal(h.sender.sent.length, 1, 'only the unsilenced agent');
@@ -164,13 +164,13 @@ describe('alert state: notify on change, not per occurrence', () => {
       assert.equal(silenced.outcome, 'silenced');
       assert.equal(h.store.undeliveredEvents(), 0);
 
-      h.service.removeSilence(silence.id);
+      await h.service.removeSilence(silence.id);
       await h.service.tick(h.clock.advance(MINUTE));
       assert.equal(h.sender.sent.length, 2, 'removed silence: the held-back failure goes out');
       assert.match(h.sender.sent[1]!.subject, /SRV-FS01/);
 
       // A silence that runs out by itself.
-      h.service.addSilence({ matchers: { type: 'imagemanager.hsr_failed' }, endsAt: h.clock.now + 30 * MINUTE });
+      await h.service.addSilence({ matchers: { type: 'imagemanager.hsr_failed' }, endsAt: h.clock.now + 30 * MINUTE });
       await h.service.submit(event({ type: 'imagemanager.hsr_failed', agent: 'SRV-HV01', folder: '' }));
       await h.service.tick(h.clock.advance(MINUTE));
       assert.equal(h.sender.sent.length, 2);
@@ -178,9 +178,9 @@ describe('alert state: notify on change, not per occurrence', () => {
       assert.equal(h.sender.sent.length, 3);
       assert.match(h.sender.sent[2]!.subject, /HeadStart Restore failed on SRV-HV01/);
 
-      assert.throws(() => h.service.addSilence({ matchers: {}, endsAt: h.clock.now + HOUR }), /at least one/);
-      assert.throws(() => h.service.addSilence({ matchers: { host: 'x' } as never, endsAt: h.clock.now + HOUR }), /not a silence matcher/);
-      assert.throws(() => h.service.addSilence({ matchers: { agent: 'x' }, endsAt: h.clock.now - 1 }), /future/);
+      await assert.rejects(() => h.service.addSilence({ matchers: {}, endsAt: h.clock.now + HOUR }), /at least one/);
+      await assert.rejects(() => h.service.addSilence({ matchers: { host: 'x' } as never, endsAt: h.clock.now + HOUR }), /not a silence matcher/);
+      await assert.rejects(() => h.service.addSilence({ matchers: { agent: 'x' }, endsAt: h.clock.now - 1 }), /future/);
     } finally {
       h.close();
     }
@@ -196,7 +196,7 @@ describe('alert state: notify on change, not per occurrence', () => {
 
       const store = openStore(path.join(h.dir, 'store.db'));
       const sender = new FakeSender();
-      const service = new NotificationService({ store, channel: sender, rules: rulesFrom({ daily_report: false }), clock: h.clock.read });
+      const service = new NotificationService({ store: sqliteNotifyStore(store), channel: sender, rules: rulesFrom({ daily_report: false }), clock: h.clock.read });
       await service.tick(h.clock.advance(10 * SECOND));
       assert.equal(sender.sent.length, 0, 'group_wait still running: not sent early');
       await service.tick(h.clock.advance(10 * SECOND));

@@ -337,7 +337,7 @@ describe('settings page access', () => {
     assert.equal(none.status, 400, 'a silence of everything is refused');
     const added = await pageCall(session, 'POST', '/ui/api/silences', { agent: 'SRV-OLD', endsAt: new Date(Date.now() + 3_600_000).toISOString(), comment: 'decommissioning' });
     assert.equal(added.status, 200, added.text);
-    const silence = svc.service.listSilences().store.find((s) => s.matchers.agent === 'SRV-OLD');
+    const silence = (await svc.service.listSilences()).store.find((s) => s.matchers.agent === 'SRV-OLD');
     assert.ok(silence);
     assert.match((await call(`${svc.url}/`, { headers: { host, cookie: session.cookie } })).text, /decommissioning/);
     assert.equal((await pageCall(session, 'DELETE', `/ui/api/silences/${silence.id}`)).status, 200);

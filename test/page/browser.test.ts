@@ -171,7 +171,7 @@ describe('the settings page in a real browser', { skip }, () => {
       { type: 'imagemanager.replication_failed', severity: 'critical', agent: 'SRV-FS01', folder: 'D:\\Backups\\SRV-FS01', summary: 'The replication target did not answer' },
     ]);
     const deadline = Date.now() + 15_000;
-    while (!svc.service.deliveries({ limit: 10 }).some((d) => d.notification.kind === 'alert' && d.notification.status === 'sent')) {
+    while (!(await svc.service.deliveries({ limit: 10 })).some((d) => d.notification.kind === 'alert' && d.notification.status === 'sent')) {
       assert.ok(Date.now() < deadline, 'the alert e-mail went out');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

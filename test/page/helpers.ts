@@ -8,7 +8,7 @@ import { loadSettings, type Settings } from '../../src/config/index.js';
 import { NOTIFY_ID_HEADER, openGraphConnection, outcomeOfError, type DeliveryChannel, type GraphConnection, type OutgoingMessage } from '../../src/delivery/index.js';
 import { NotificationService, parseNotificationRules } from '../../src/notify/index.js';
 import { createAdminLink, registerSettingsPage, type PageContext } from '../../src/server/page/index.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { openStore, sqliteNotifyStore, type Store } from '../../src/store/index.js';
 import { testEnv } from '../support/cli.js';
 
 /**
@@ -51,7 +51,7 @@ export async function startPageService(options: { home?: string; env?: Record<st
       }
     },
   };
-  const service = new NotificationService({ store, channel: sender, rules: rulesOf(settings), tickIntervalMs: 250, delivery: { retryBaseMs: 60_000 } });
+  const service = new NotificationService({ store: sqliteNotifyStore(store), channel: sender, rules: rulesOf(settings), tickIntervalMs: 250, delivery: { retryBaseMs: 60_000 } });
   await service.start();
   const fresh = async () => {
     const old = mailer;
@@ -64,15 +64,16 @@ export async function startPageService(options: { home?: string; env?: Record<st
     env,
     baseUrl: () => url,
     service,
+    store,
     authSession: async () => mailer.session,
     reloadSettings: async () => {
       settings = await loadSettings(home, env);
-      service.setRules(rulesOf(settings));
+      await service.setRules(rulesOf(settings));
       await fresh();
     },
     signedIn: async () => {
       await fresh();
-      service.resumeAfterSignIn();
+      await service.resumeAfterSignIn();
     },
   };
   const app = Fastify({ logger: false });

@@ -91,11 +91,11 @@ describe('the page and the e-mails at 380 and 1280 px', { skip }, () => {
     home = await mkdtemp(join(tmpdir(), 'o365-narrow-'));
     await writeFile(join(home, 'settings.yaml'), 'mail:\n  to: [it-team@contoso.com]\nnotifications:\n  group_wait: 1s\n', { mode: 0o600 });
     svc = await startPageService({ home });
-    svc.service.addSilence({ matchers: { agent: 'SRV-OLD-FILESERVER-01', type: 'imagemanager.inactive_folder' }, endsAt: Date.now() + 86_400_000, comment: 'decommissioned in March', createdBy: 'test' });
+    await svc.service.addSilence({ matchers: { agent: 'SRV-OLD-FILESERVER-01', type: 'imagemanager.inactive_folder' }, endsAt: Date.now() + 86_400_000, comment: 'decommissioned in March', createdBy: 'test' });
     // An alert e-mail in the deliveries table (it waits for a sign-in: nobody signed in).
     await svc.service.submit([{ type: 'imagemanager.verification_failed', severity: 'critical', agent: 'SRV-FS01', folder: 'D:\\Backups\\SRV-FS01', summary: 'D_VOL-b001-i0042.spi could not be verified' }]);
     const deadline = Date.now() + 15_000;
-    while (svc.service.deliveries({ limit: 1 }).length === 0) {
+    while ((await svc.service.deliveries({ limit: 1 })).length === 0) {
       assert.ok(Date.now() < deadline, 'the alert e-mail was queued');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -69,15 +69,15 @@ describe('query plans of the hot paths (issue 14)', () => {
       await h.service.submit([event({ agent: 'NEW-1' }), event({ agent: 'NEW-2', status: 'resolved' }), event({ type: 'imagemanager.daily_report' })]);
       await h.service.tick(h.clock.advance(MINUTE));
       await h.service.tick(h.clock.advance(5 * MINUTE));
-      h.service.status();
+      await h.service.status();
       await h.service.metricsText();
-      const page = h.service.deliveries({ limit: 25 });
+      const page = await h.service.deliveries({ limit: 25 });
       const last = page[page.length - 1]!.notification;
-      h.service.deliveries({ limit: 25, before: { createdAt: last.createdAt, id: last.id } });
-      h.service.deliveries({ limit: 25, status: 'sent' });
-      h.service.deliveries({ limit: 25, status: 'failed', before: { createdAt: last.createdAt, id: last.id } });
-      h.service.deliveries({ kind: 'test', limit: 1 });
-      h.service.deliveries({ limit: 5, includeBodies: true });
+      await h.service.deliveries({ limit: 25, before: { createdAt: last.createdAt, id: last.id } });
+      await h.service.deliveries({ limit: 25, status: 'sent' });
+      await h.service.deliveries({ limit: 25, status: 'failed', before: { createdAt: last.createdAt, id: last.id } });
+      await h.service.deliveries({ kind: 'test', limit: 1 });
+      await h.service.deliveries({ limit: 5, includeBodies: true });
       // The daily recipient budget's start (service start, issue 13.7): the last 24 hours' sent e-mails.
       assert.ok(h.store.outbox.sentRecipientsSince(h.clock.now - 24 * 60 * MINUTE).length > 0, 'sent e-mails in the last 24 hours');
       // The retention's deletions, a year on.
@@ -121,7 +121,7 @@ describe('query plans of the hot paths (issue 14)', () => {
       await h.service.tick(h.clock.advance(MINUTE));
       await h.service.tick(h.clock.advance(MINUTE));
       counting = true;
-      const page = h.service.deliveries({ limit: 30 });
+      const page = await h.service.deliveries({ limit: 30 });
       counting = false;
       assert.equal(page.length, 30);
       assert.ok(page.every((d) => d.attempts.length === 1 && d.eventIds.length === 1), 'each e-mail with its attempt and event');

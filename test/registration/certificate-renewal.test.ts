@@ -90,7 +90,7 @@ describe('the service renews its own certificate before it expires', () => {
     // Renewed in time: no certificate notice, neither e-mailed nor open.
     assert.deepEqual(delivered.filter((m) => /certificate/i.test(m.subject)), [], 'no certificate notice e-mailed');
     assert.deepEqual(svc.store.health.listActive().filter((n) => n.kind === 'certificate-expiring'), []);
-    assert.deepEqual(svc.service.deliveries({ limit: 100 }).filter((d) => d.notification.status === 'failed'), [], 'no failed delivery');
+    assert.deepEqual((await svc.service.deliveries({ limit: 100 })).filter((d) => d.notification.status === 'failed'), [], 'no failed delivery');
 
     const fresh = (await (await openSecretStore(home, testEnv(home))).getClientCertificate())!;
     assert.notEqual(sha256(fresh), sha256(certificate), 'a new certificate is stored');
@@ -172,7 +172,7 @@ describe('the service renews its own certificate before it expires', () => {
     await delivered(3);
     await post(3, 300);
     await delivered(6);
-    assert.deepEqual(svc.service.deliveries({ limit: 100 }).filter((d) => d.notification.status === 'failed'), [], 'no failed delivery');
+    assert.deepEqual((await svc.service.deliveries({ limit: 100 })).filter((d) => d.notification.status === 'failed'), [], 'no failed delivery');
     const fresh = (await (await openSecretStore(home, testEnv(home))).getClientCertificate())!;
     assert.deepEqual((await appCertificates(clientId)).map((c) => c.thumbprintSha256), [b64urlSha256(fresh)]);
     await assert.rejects(certificateClient(clientId, certificate).acquireTokenByClientCredential({ scopes: ['https://graph.microsoft.com/.default'] }), /700027/);

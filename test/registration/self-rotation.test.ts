@@ -54,7 +54,7 @@ describe('the service renews its own client secret before it expires', () => {
       return inbox.length >= 10 ? inbox : undefined;
     }, 'all 10 alerts delivered', 60_000);
     assert.equal(delivered.length, 10);
-    assert.deepEqual(svc.service.deliveries({ limit: 100 }).filter((d) => d.notification.status === 'failed'), [], 'no failed delivery');
+    assert.deepEqual((await svc.service.deliveries({ limit: 100 })).filter((d) => d.notification.status === 'failed'), [], 'no failed delivery');
 
     const fresh = await (await openSecretStore(home, testEnv(home))).getClientSecret();
     assert.ok(fresh && fresh !== secret, 'a new secret is stored');

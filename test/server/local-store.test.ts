@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NotificationService } from '../../src/notify/service.js';
 import { serviceStorePath, withLocalService } from '../../src/server/index.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore, sqliteNotifyStore } from '../../src/store/index.js';
 import { FakeClock, FakeSender, SECOND, event, rulesFrom, tempDir } from '../notify/helpers.js';
 
 describe('the CLI fallback without a running service (issue 9.3)', () => {
@@ -12,8 +12,8 @@ describe('the CLI fallback without a running service (issue 9.3)', () => {
       const clock = new FakeClock();
       const store = openStore(serviceStorePath(tmp.dir));
       const rules = rulesFrom({ daily_report: false, group_wait: '5m' }, ['london-it@contoso.com']);
-      const service = new NotificationService({ store, channel: new FakeSender(), rules, clock: clock.read });
-      const silence = service.addSilence({ matchers: { type: 'nothing.matches' }, endsAt: clock.now + 3_600_000 });
+      const service = new NotificationService({ store: sqliteNotifyStore(store), channel: new FakeSender(), rules, clock: clock.read });
+      const silence = await service.addSilence({ matchers: { type: 'nothing.matches' }, endsAt: clock.now + 3_600_000 });
       await service.submit(event({ agent: 'LON-FS01' }));
       await service.tick(clock.advance(SECOND));
       const before = store.db.prepare('SELECT key, recipients FROM alert_groups').all() as { key: string; recipients: string }[];

@@ -74,7 +74,7 @@ describe('the running service records its address; the CLI never writes the stor
       const add = await runCli(['--json', 'silence', 'add', '--match', 'agent=SRV-PORT', '--for', '1h'], { home, env });
       assert.equal(add.code, 0, add.stderr);
       const { id } = JSON.parse(add.stdout);
-      assert.ok(svc.service.listSilences().store.some((s) => s.id === id), 'the running service holds the silence');
+      assert.ok((await svc.service.listSilences()).store.some((s) => s.id === id), 'the running service holds the silence');
       assert.equal((await runCli(['silence', 'remove', id], { home, env })).code, 0);
     } finally {
       await svc.close();

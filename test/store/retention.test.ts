@@ -30,7 +30,7 @@ describe('history retention (store.retentionDays)', () => {
       };
       const eventIds = await h.service.submit([event({ agent: 'SRV-OK1' }), event({ agent: 'SRV-OK2' }), event({ agent: 'SRV-FAIL' }), event({ agent: 'SRV-STUCK' })]);
       await h.service.tick(h.clock.advance(MINUTE));
-      const first = h.service.deliveries({ limit: 10 }).map((d) => d.notification);
+      const first = (await h.service.deliveries({ limit: 10 })).map((d) => d.notification);
       const idOf = (agent: string) => first.find((n) => n.subject.includes(agent))!.id;
       const [ok1, ok2, failed, stuck] = ['SRV-OK1', 'SRV-OK2', 'SRV-FAIL', 'SRV-STUCK'].map(idOf) as [string, string, string, string];
       assert.deepEqual([ok1, ok2, failed, stuck].map((id) => h.store.outbox.get(id)?.status), ['sent', 'sent', 'failed', 'queued']);

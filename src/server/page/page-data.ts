@@ -16,7 +16,7 @@ import { adminConsentUrl } from '../../diagnose/index.js';
 import { type DeliveryRecord, type NotificationService, type ServiceStatus, formatTime } from '../../notify/index.js';
 import { loadRegistrationRecord, reviewRegistration } from '../../registration/index.js';
 import { openSecretStore, type SecretStore } from '../../secrets/index.js';
-import type { StoredEvent } from '../../store/index.js';
+import type { Store, StoredEvent } from '../../store/index.js';
 import { buildChecklist, type ChecklistStep } from './checklist.js';
 import { pageProblems } from './page-words.js';
 import { cachedTokenScopes, evidenceFor, readEvidence } from './evidence.js';
@@ -46,7 +46,7 @@ export interface PageData {
   status: ServiceStatus;
   deliveries: DeliveryRecord[];
   events: Map<number, StoredEvent>;
-  silences: ReturnType<NotificationService['listSilences']>;
+  silences: Awaited<ReturnType<NotificationService['listSilences']>>;
   notifications: NotificationsFormValues;
   /** The page was opened on this machine: the browser sign-in can come back to it. */
   local: boolean;
@@ -76,6 +76,8 @@ export interface PageDataSources {
   home: string;
   env: NodeJS.ProcessEnv;
   service: NotificationService;
+  /** The service's SQLite store: an event's text, the relay's queue. */
+  store: Store;
   local: boolean;
   pageRedirectUri: string;
   passwordSetAt?: string;
@@ -170,13 +172,13 @@ export async function gatherPageData(sources: PageDataSources): Promise<PageData
   const authState = await readAuthState(home);
   const tokenScopes = stored.store ? await cachedTokenScopes(stored.store, authState.account?.homeAccountId, settings.account.clientId) : undefined;
   const evidence = evidenceFor(await readEvidence(home), settings.account.clientId);
-  const status = service.status();
+  const status = await service.status();
   const timeZone = service.rules.dailyReport.timeZone;
   const time = (ms: number | null | undefined) => formatTime(ms, timeZone);
   const serverTimeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const deliveries = service.deliveries({ limit: 25 });
+  const deliveries = await service.deliveries({ limit: 25 });
   // An indexed lookup (notifications_kind), not a scan of the latest 500 e-mails.
-  const lastTest = deliveries.find((d) => d.notification.kind === 'test') ?? service.deliveries({ kind: 'test', limit: 1 })[0];
+  const lastTest = deliveries.find((d) => d.notification.kind === 'test') ?? (await service.deliveries({ kind: 'test', limit: 1 }))[0];
   const context = diagnoseContext(settings);
   const registrationRecord = await loadRegistrationRecord(home, settings.account.clientId);
   const checklist = buildChecklist({
@@ -194,7 +196,7 @@ export async function gatherPageData(sources: PageDataSources): Promise<PageData
   const events = new Map<number, StoredEvent>();
   for (const d of deliveries) {
     for (const id of d.eventIds.slice(0, 5)) {
-      const event = service.store.events.get(id);
+      const event = sources.store.events.get(id);
       if (event) events.set(id, event);
     }
   }
@@ -213,7 +215,7 @@ export async function gatherPageData(sources: PageDataSources): Promise<PageData
     status,
     deliveries,
     events,
-    silences: service.listSilences(),
+    silences: await service.listSilences(),
     notifications: notificationsFormValues(fileSettings),
     local: sources.local,
     registerRedirectUri: redirectUri(settings),
@@ -224,7 +226,7 @@ export async function gatherPageData(sources: PageDataSources): Promise<PageData
     time,
     timeZoneLabel: timeZone ?? `${serverTimeZone} (the server's time zone)`,
     serverTimeZone,
-    relay: await gatherRelayData(service.store, settings),
+    relay: await gatherRelayData(sources.store, settings),
   };
   return { ...data, banner: bannerItems(data) };
 }

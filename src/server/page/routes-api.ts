@@ -138,7 +138,7 @@ export async function registerApiRoutes(scope: FastifyInstance, page: PageRuntim
     const matchers: Record<string, string> = {};
     for (const label of ['type', 'agent', 'folder', 'severity'] as const) if (textOf(body[label])) matchers[label] = textOf(body[label]);
     try {
-      context.service.addSilence({ matchers, endsAt: textOf(body.endsAt), comment: textOf(body.comment), createdBy: 'settings page' });
+      await context.service.addSilence({ matchers, endsAt: textOf(body.endsAt), comment: textOf(body.comment), createdBy: 'settings page' });
     } catch (err) {
       if (err instanceof SilenceValidationError) {
         const problem = silenceProblem(err, textOf(body.endsAt) === '');
@@ -150,7 +150,7 @@ export async function registerApiRoutes(scope: FastifyInstance, page: PageRuntim
   });
 
   app.delete('/ui/api/silences/:id', { ...api, schema: { params: SilenceIdParams } }, async (request, reply) => {
-    if (!context.service.removeSilence(request.params.id)) return refuse(reply, 404, 'No such silence (it may have ended already).');
+    if (!(await context.service.removeSilence(request.params.id))) return refuse(reply, 404, 'No such silence (it may have ended already).');
     return { ok: true, message: 'Silence ended.' };
   });
 
@@ -239,7 +239,7 @@ export async function registerApiRoutes(scope: FastifyInstance, page: PageRuntim
     } catch (err) {
       return refuse(reply, 400, err instanceof Error ? err.message : String(err));
     }
-    const record = context.service.store.outbox.get(result.id);
+    const record = await context.service.store.outbox.get(result.id);
     const recipients = record?.to.join(', ') ?? to.join(', ');
     if (result.status === 'sent') {
       return { ok: true, status: result.status, message: `Sent: Microsoft Graph accepted the test e-mail to ${recipients}.` };

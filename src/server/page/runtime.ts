@@ -57,6 +57,7 @@ export class PageRuntime {
       home: this.context.home,
       env: this.context.env,
       service: this.context.service,
+      store: this.context.store,
       local: isLoopbackPeer(request),
       pageRedirectUri: this.pageRedirectUri(),
       passwordSetAt: await this.access.passwordSetAt().catch(() => undefined),
