@@ -368,12 +368,16 @@ async function idleRss(child: Child, settleMs = 1500): Promise<number> {
 export async function compileService(dir: string): Promise<string | undefined> {
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const outDir = join(dir, 'dist');
-  await new Promise<void>((resolve) => {
-    const child = spawn(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: ROOT, stdio: 'ignore' });
-    // Type errors elsewhere in the tree still emit JavaScript; only a missing CLI counts.
-    child.once('exit', () => resolve());
-    child.once('error', () => resolve());
-  });
+  const run = (args: string[]) =>
+    new Promise<void>((resolve) => {
+      const child = spawn(process.execPath, [tsc, ...args], { cwd: ROOT, stdio: 'ignore' });
+      // Type errors elsewhere in the tree still emit JavaScript; only a missing CLI counts.
+      child.once('exit', () => resolve());
+      child.once('error', () => resolve());
+    });
+  // The emulator package first, as `npm run build` does: the product's types refer to its declarations.
+  await run(['-p', join('packages', 'emulator', 'tsconfig.json')]);
+  await run(['-p', 'tsconfig.build.json', '--outDir', outDir]);
   const bin = join(outDir, 'cli', 'bin.js');
   if (!existsSync(bin)) return undefined;
   await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
