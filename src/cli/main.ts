@@ -2,6 +2,7 @@
 import { productVersion } from '../shared/index.js';
 import { commandIndex } from './commands/index.js';
 import { EXIT_FAILED, EXIT_USAGE, UsageError, writeLine, type CliContext } from './command.js';
+import { releaseYoungGeneration } from './young-generation.js';
 
 function helpText(): string {
   const width = Math.max(...commandIndex.map((c) => c.name.length));
@@ -61,8 +62,10 @@ export async function main(argv: string[], ctxOverrides: Partial<CliContext> = {
     writeLine(stderr, `Unknown command "${name}".\n\n${helpText()}`);
     return EXIT_USAGE;
   }
+  const wantsHelp = args.includes('--help') || args.includes('-h');
+  if (!wantsHelp) entry.beforeRun?.();
   const command = await entry.load();
-  if (args.includes('--help') || args.includes('-h')) {
+  if (wantsHelp) {
     writeLine(stdout, command.usage);
     return 0;
   }
@@ -85,5 +88,8 @@ export async function main(argv: string[], ctxOverrides: Partial<CliContext> = {
     // Unexpected: one line for the user, never a stack trace (which could carry request data).
     writeLine(stderr, `o365-notify ${name}: ${(err as Error).message ?? String(err)}`);
     return EXIT_FAILED;
+  } finally {
+    // A command that held it (serve) and ended before releasing it: grow as usual again.
+    releaseYoungGeneration();
   }
 }

@@ -1,8 +1,13 @@
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import forge from 'node-forge';
+import type Forge from 'node-forge';
 import { ensureHomeDir, writeFileAtomic } from '../infra/index.js';
 import type { ClientCertificate } from '../secrets/index.js';
+
+/** node-forge, loaded when a certificate is first made: ~10 MB the idle service never needs (issue 14). */
+let forgeLib: typeof Forge | undefined;
+const forge = (): typeof Forge => (forgeLib ??= createRequire(import.meta.url)('node-forge') as typeof Forge);
 
 /** The display name of the certificates o365-notify uploads; a new one replaces only these. */
 export const CERTIFICATE_DISPLAY_NAME = 'o365-notify';
@@ -18,8 +23,8 @@ export const CERTIFICATE_BACKDATE_MS = 60_000;
 export function newClientCertificate(appId: string, lifetimeMs: number, now = Date.now()): ClientCertificate {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  const cert = forge().pki.createCertificate();
+  cert.publicKey = forge().pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
   cert.serialNumber = '01' + randomBytes(15).toString('hex');
   cert.validity.notBefore = new Date(now - CERTIFICATE_BACKDATE_MS);
   cert.validity.notAfter = new Date(now + lifetimeMs);
@@ -27,8 +32,8 @@ export function newClientCertificate(appId: string, lifetimeMs: number, now = Da
   cert.setSubject(subject);
   cert.setIssuer(subject);
   cert.setExtensions([{ name: 'basicConstraints', cA: false }, { name: 'keyUsage', digitalSignature: true, critical: true }]);
-  cert.sign(forge.pki.privateKeyFromPem(privateKeyPem), forge.md.sha256.create());
-  return { privateKeyPem, certificatePem: forge.pki.certificateToPem(cert) };
+  cert.sign(forge().pki.privateKeyFromPem(privateKeyPem), forge().md.sha256.create());
+  return { privateKeyPem, certificatePem: forge().pki.certificateToPem(cert) };
 }
 
 export interface CertificateFacts {

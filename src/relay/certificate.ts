@@ -1,9 +1,14 @@
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import forge from 'node-forge';
+import type Forge from 'node-forge';
 import { readFileIfExists, writeFileAtomic } from '../infra/index.js';
+
+/** node-forge, loaded when a certificate is first made: ~10 MB the idle service never needs (issue 14). */
+let forgeLib: typeof Forge | undefined;
+const forge = (): typeof Forge => (forgeLib ??= createRequire(import.meta.url)('node-forge') as typeof Forge);
 
 /**
  * The relay's TLS certificate for STARTTLS and implicit TLS: the one in the settings
@@ -25,8 +30,8 @@ export interface RelayCertificate {
 export function selfSignedCertificate(names: string[], organization = 'o365-notify SMTP relay'): { certPem: string; keyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  const cert = forge().pki.createCertificate();
+  cert.publicKey = forge().pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
   cert.serialNumber = '01' + randomBytes(15).toString('hex');
   cert.validity.notBefore = new Date(Date.now() - 60_000);
   cert.validity.notAfter = new Date(Date.now() + 825 * 86_400_000);
@@ -39,8 +44,8 @@ export function selfSignedCertificate(names: string[], organization = 'o365-noti
     { name: 'extKeyUsage', serverAuth: true },
     { name: 'subjectAltName', altNames: [...names.map((value) => ({ type: 2, value })), { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }] },
   ]);
-  cert.sign(forge.pki.privateKeyFromPem(keyPem), forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem };
+  cert.sign(forge().pki.privateKeyFromPem(keyPem), forge().md.sha256.create());
+  return { certPem: forge().pki.certificateToPem(cert), keyPem };
 }
 
 /** Where the generated certificate lives (what `smtp test` and clients that verify trust). */

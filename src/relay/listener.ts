@@ -3,7 +3,7 @@ import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
-import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import type { SMTPServer, SMTPServerAddress, SMTPServerAuthentication, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { isEmailAddress, type SmtpOptions } from '../config/index.js';
 import { noopLogger, type NotifyLogger } from '../infra/index.js';
 import type { RelayRepository } from '../store/index.js';
@@ -64,6 +64,8 @@ interface SessionState {
 }
 
 export async function startRelayListener(o: RelayListenerOptions): Promise<RelayListener> {
+  // Loaded when the relay starts: a service without it never pays for smtp-server (issue 14: idle RSS).
+  const { SMTPServer } = await import('smtp-server');
   const logger = o.logger ?? noopLogger;
   const clock = o.clock ?? Date.now;
   const smtp = o.smtp;

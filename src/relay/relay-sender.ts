@@ -1,5 +1,5 @@
 import { readFile, rm } from 'node:fs/promises';
-import { simpleParser, type AddressObject } from 'mailparser';
+import type { AddressObject } from 'mailparser';
 import type { FromPolicy } from '../config/index.js';
 import { NOTIFY_ID_HEADER, NOTIFY_KIND_HEADER, outcomeOfError, type DeliveryChannel, type DeliveryOutcome, type GraphConnection, type OutgoingMessage } from '../delivery/index.js';
 import { GraphSendError, mimeFits, type MailMessage } from '../graph/index.js';
@@ -96,6 +96,8 @@ export class RelaySender implements DeliveryChannel {
   }
 
   private async sendConverted(connection: GraphConnection, out: OutgoingMime, id: string, signal: AbortSignal) {
+    // Loaded with the first relayed message: mailparser and what it brings are ~20 MB the idle service does not need (issue 14).
+    const { simpleParser } = await import('mailparser');
     const parsed = await simpleParser(out.mime, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
     const addresses = (a: AddressObject | AddressObject[] | undefined) =>
       (Array.isArray(a) ? a : a ? [a] : []).flatMap((o) => o.value).filter((v) => v.address).map((v) => ({ address: v.address!, name: v.name || undefined }));

@@ -1,10 +1,13 @@
 import type { Command } from '../command.js';
+import { holdYoungGeneration } from '../young-generation.js';
 
 /** A command as `--help` lists it; its module (and everything it imports) loads only when it runs. */
 export interface CommandEntry {
   name: string;
   summary: string;
   load(): Promise<Command>;
+  /** Called by the CLI (not by loadAllCommands) before it loads the command to run it. */
+  beforeRun?(): void;
 }
 
 /**
@@ -23,7 +26,13 @@ export const commandIndex: readonly CommandEntry[] = [
   { name: 'test', summary: 'send a test e-mail through exactly the configured path', load: async () => (await import('./send.js')).testCommand },
   { name: 'send', summary: 'send one e-mail through Microsoft Graph', load: async () => (await import('./send.js')).sendCommand },
   { name: 'event', summary: 'submit an event (to the running service, else straight into the store)', load: async () => (await import('./event.js')).eventCommand },
-  { name: 'serve', summary: 'run the service: event API, settings page, delivery worker', load: async () => (await import('./serve.js')).serveCommand },
+  {
+    name: 'serve',
+    summary: 'run the service: event API, settings page, delivery worker',
+    load: async () => (await import('./serve.js')).serveCommand,
+    // Before the service's modules load: their start-up would grow the young generation for good (young-generation.ts).
+    beforeRun: holdYoungGeneration,
+  },
   { name: 'page', summary: 'print a new one-time sign-in link to the settings page', load: async () => (await import('./page.js')).pageCommand },
   { name: 'smtp', summary: 'SMTP relay users (add, list, remove) and a test message through the relay', load: async () => (await import('./smtp.js')).smtpCommand },
   { name: 'service', summary: 'install, remove or check the service that starts at boot (systemd, Windows)', load: async () => (await import('./service.js')).serviceCommand },

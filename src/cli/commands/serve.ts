@@ -3,6 +3,7 @@ import { assertServiceStoreAvailable, isLoopbackHost, readSettings, resolveHome 
 import { createLogger } from '../../infra/index.js';
 import { ensureApiToken, createAdminLink, startService, type RunningService } from '../../server/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
+import { releaseYoungGeneration } from '../young-generation.js';
 
 const usage = `Usage: o365-notify serve [--host 127.0.0.1] [--port 8025] [--smtp-port 2525] [--tls]
 
@@ -100,6 +101,7 @@ export const serveCommand: Command = {
     try {
       service = await startService({ home, env: ctx.env, host: values.host, port, smtpPort, logger, tls: values.tls ? true : undefined });
     } catch (err) {
+      releaseYoungGeneration();
       stop.dispose();
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE' || code === 'EACCES') {
@@ -113,6 +115,8 @@ export const serveCommand: Command = {
       }
       throw err;
     }
+    // Started: from here the young generation grows with the load again (young-generation.ts).
+    releaseYoungGeneration();
     writeLine(ctx.stdout, `o365-notify service listening on ${service.url}`);
     for (const line of remoteAccessLines(service)) writeLine(line.warning ? ctx.stderr : ctx.stdout, line.text);
     writeLine(ctx.stdout, `Event API: ${service.url}/api/v1/events`);
