@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
+import type { NotifyStore, NotifyStoreTx } from '../../notify/index.js';
 import type { GroupCommitOptions } from '../group-commit.js';
 import type { NewEvent } from '../rows.js';
 import type { QueueDepth } from '../store.js';
@@ -40,7 +41,7 @@ export class PgRepositories {
 }
 
 /** One transaction's repositories; `unitOfWork` on it joins the same transaction. */
-export class PgUnit extends PgRepositories {
+export class PgUnit extends PgRepositories implements NotifyStoreTx {
   /** Set at COMMIT or ROLLBACK: work started by the unit that outlives it must not join it. */
   finished = false;
 
@@ -71,7 +72,7 @@ export interface PgStoreOptions extends GroupCommitOptions {
  * several of their calls in one transaction on one connection, and `appendEvents` is the group
  * commit of the event intake (docs/postgres.md).
  */
-export class PgStore extends PgRepositories {
+export class PgStore extends PgRepositories implements NotifyStore {
   private readonly tally: StoreTally;
   /** The unit of work the current async context runs in: a nested unitOfWork joins it, and so do the store's repositories. */
   private readonly currentUnit: AsyncLocalStorage<PgUnit>;
