@@ -14,3 +14,4 @@ export { DEFAULT_RETRY, backoffDelay, type RetryOptions } from './retry.js';
 export { systemClock, type Clock } from './clock.js';
 export { createHttpsTransport, type HttpTransport } from './http.js';
 export type { RetryOwner } from './requester.js';
+export { InProcessMailboxPacing, type SharedMailboxPacing } from './pacing-port.js';

@@ -179,6 +179,13 @@ export const MIGRATIONS: readonly Migration[] = [
   RELAY_MIGRATION,
   HISTORY_MIGRATION,
   UNSENT_PER_GROUP_MIGRATION,
+  {
+    version: 6,
+    // PostgreSQL's version 6 adds the tables several instances coordinate through; one SQLite
+    // store serves one process, so nothing here. Kept so both lists stay version for version.
+    description: 'coordination of instances (PostgreSQL only; nothing on SQLite)',
+    up: () => undefined,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

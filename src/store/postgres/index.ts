@@ -1,5 +1,5 @@
 /** The store on PostgreSQL (issue 16): schema, migrations under an advisory lock, the repositories, units of work, copying from SQLite. */
-export { PG_LATEST_SCHEMA_VERSION, PG_MIGRATIONS, SQLITE_ONLY_TABLES, STORE_TABLES, type PgMigration } from './schema.js';
+export { PG_LATEST_SCHEMA_VERSION, PG_MIGRATIONS, PG_ONLY_TABLES, SQLITE_ONLY_TABLES, STORE_TABLES, type PgMigration } from './schema.js';
 export { migratePg, pgSchemaVersion, PgStoreVersionError, type PgMigrationResult } from './migrate.js';
 export { createPgPool, describePgError, inTransaction, type PgLocation, type PgPoolOptions } from './pool.js';
 export { inOpenTransaction, isConnectionError, transact, type Queryable } from './queryable.js';
@@ -13,3 +13,4 @@ export { PgRelay } from './relay.js';
 export { AsyncGroupCommitter } from './group-commit.js';
 export { openPgStore, PgRepositories, PgStore, PgUnit, type PgStoreOptions } from './store.js';
 export { copySqliteToPg, CopyCountMismatchError, TargetNotEmptyError, type CopiedTable, type CopyReport } from './copy.js';
+export * from './coordination/index.js';

@@ -228,6 +228,46 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX notifications_unsent_by_group ON notifications (group_key, created_at) WHERE status IN ('queued', 'waiting-sign-in');
     `,
   },
+  {
+    version: 6,
+    description: 'coordination of instances: registry, singleton-job leases, shared mailbox pacing',
+    // PostgreSQL only (SQLite's version 6 is empty: one machine needs no coordination); see
+    // docs/postgres-coordination.md. Deadlines are TIMESTAMPTZ set from the database's clock, never
+    // an instance's. Primary keys only, no other index: the tables stay a few rows per instance,
+    // job and mailbox slot. A released lease keeps its row, so its fencing token never restarts.
+    sql: `
+      CREATE TABLE instances (
+        id           TEXT PRIMARY KEY,
+        host         TEXT NOT NULL,
+        pid          INTEGER NOT NULL,
+        version      TEXT NOT NULL,
+        started_at   TIMESTAMPTZ NOT NULL,
+        heartbeat_at TIMESTAMPTZ NOT NULL,
+        holds        JSONB NOT NULL DEFAULT '{}'
+      );
+
+      CREATE TABLE job_leases (
+        name    TEXT PRIMARY KEY,
+        owner   TEXT NOT NULL,
+        until   TIMESTAMPTZ NOT NULL,
+        fencing BIGINT NOT NULL CHECK (fencing > 0)
+      );
+
+      CREATE TABLE mailbox_slots (
+        mailbox TEXT NOT NULL,
+        slot    INTEGER NOT NULL CHECK (slot > 0),
+        holder  TEXT,
+        until   TIMESTAMPTZ NOT NULL DEFAULT '-infinity',
+        PRIMARY KEY (mailbox, slot)
+      );
+
+      CREATE TABLE mailbox_rate (
+        mailbox    TEXT PRIMARY KEY,
+        tokens     DOUBLE PRECISION NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+      );
+    `,
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]!.version;
@@ -249,6 +289,9 @@ export const STORE_TABLES = [
 
 /** SQLite tables that are derived data there and have no PostgreSQL twin (see version 4); a copy skips them. */
 export const SQLITE_ONLY_TABLES = ['notification_counts'] as const;
+
+/** PostgreSQL tables with no SQLite twin (coordination of instances, version 6); a copy neither fills nor checks them. */
+export const PG_ONLY_TABLES = ['instances', 'job_leases', 'mailbox_slots', 'mailbox_rate'] as const;
 
 /** Tables whose ids come from an identity column: after a copy it must continue past the copied ids. */
 export const IDENTITY_TABLES = ['events', 'delivery_attempts'] as const;
