@@ -1,4 +1,4 @@
-import libmime from 'libmime';
+import { libmime } from './libmime.js';
 import addressparser from 'nodemailer/lib/addressparser';
 
 /** One mailbox from an address header (To, Cc, From...), its display name decoded. */
@@ -41,7 +41,7 @@ export function parseAddressList(text: string): HeaderAddress[] {
 function decodeName(name: string): string {
   if (!name.includes('=?')) return name.trim();
   try {
-    return libmime.decodeWords(name).trim();
+    return libmime().decodeWords(name).trim();
   } catch {
     return name.trim();
   }
@@ -51,7 +51,7 @@ function decodeName(name: string): string {
 export function formatAddress(a: HeaderAddress): string {
   if (!a.name) return `<${a.address}>`;
   const name = /[^\x20-\x7e]/.test(a.name)
-    ? libmime.encodeWords(a.name, 'Q', 52)
+    ? libmime().encodeWords(a.name, 'Q', 52)
     : /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+$/.test(a.name)
       ? a.name
       : `"${a.name.replace(/["\\]/g, '\\$&')}"`;

@@ -1,4 +1,4 @@
-import libmime from 'libmime';
+import { libmime } from './libmime.js';
 
 /**
  * A message's header block as a list of fields, kept as raw bytes where they are not touched:
@@ -79,7 +79,7 @@ export function decodedText(f: HeaderField | undefined): string {
   // Without an encoded word (`=?charset?...`) there is nothing to decode.
   if (!text.includes('=?')) return text;
   try {
-    return libmime.decodeWords(text);
+    return libmime().decodeWords(text);
   } catch {
     return text;
   }
@@ -113,7 +113,7 @@ export function foldLong(f: HeaderField): HeaderField {
   if (f.name.length + 1 + f.raw.length <= MAX_LINE) return f;
   const lines = f.raw.toString('latin1').split('\r\n');
   if (lines.every((l, i) => l.length + (i === 0 ? f.name.length + 1 : 0) <= MAX_LINE)) return f;
-  const folded = libmime.foldLines(`${f.name}:${lines.join('').replace(/\s+/g, ' ')}`, 76, true);
+  const folded = libmime().foldLines(`${f.name}:${lines.join('').replace(/\s+/g, ' ')}`, 76, true);
   const value = folded.slice(f.name.length + 1).replace(/\r?\n/g, '\r\n');
   return { name: f.name, raw: Buffer.from(value.replace(/\r\n$/, ''), 'latin1') };
 }

@@ -1,4 +1,4 @@
-import libmime from 'libmime';
+import { libmime } from './libmime.js';
 import type { PreparedAttachment } from '../graph/index.js';
 import { fieldText, findField } from './headers.js';
 import { decodedContent } from './long-lines.js';
@@ -32,7 +32,7 @@ function leavesOf(entity: MimeEntity, out: Leaf[] = []): Leaf[] {
 function dispositionOf(entity: MimeEntity): { type: string; filename?: string } {
   const field = findField(entity.fields, 'Content-Disposition');
   if (!field) return { type: '' };
-  const parsed = libmime.parseHeaderValue(fieldText(field));
+  const parsed = libmime().parseHeaderValue(fieldText(field));
   return { type: (parsed.value || '').toLowerCase().trim(), filename: parsed.params.filename };
 }
 
@@ -45,7 +45,7 @@ function isBodyText(entity: MimeEntity): boolean {
 function decodeName(name: string | undefined): string | undefined {
   if (!name) return undefined;
   try {
-    return libmime.decodeWords(name).trim() || undefined;
+    return libmime().decodeWords(name).trim() || undefined;
   } catch {
     return name.trim() || undefined;
   }

@@ -1,4 +1,4 @@
-import libmime from 'libmime';
+import { libmime } from './libmime.js';
 import { fieldText, findField, parseHeaderBlock, serializeHeaders, type HeaderField } from './headers.js';
 import { splitMessage } from './message-parts.js';
 
@@ -32,7 +32,7 @@ const CRLF = Buffer.from('\r\n');
 export function contentTypeOf(fields: readonly HeaderField[]): { type: string; params: Record<string, string> } {
   const field = findField(fields, 'Content-Type');
   if (!field) return { type: 'text/plain', params: {} };
-  const parsed = libmime.parseHeaderValue(fieldText(field));
+  const parsed = libmime().parseHeaderValue(fieldText(field));
   return { type: (parsed.value || 'text/plain').toLowerCase().trim(), params: parsed.params };
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import libmime from 'libmime';
+import { libmime } from './libmime.js';
 import { formatAddressList, parseAddressList } from './addresses.js';
 import { decodedText, decodeBytes, fieldText, findField, foldLong, hasEightBit, textField, type HeaderField } from './headers.js';
 
@@ -32,7 +32,7 @@ function encodeEightBit(f: HeaderField): HeaderField {
     const list = parseAddressList(text);
     if (list.length > 0) return textField(f.name, formatAddressList(list));
   }
-  return { name: f.name, raw: Buffer.from(` ${libmime.encodeWords(text, 'B', 52)}`, 'latin1') };
+  return { name: f.name, raw: Buffer.from(` ${libmime().encodeWords(text, 'B', 52)}`, 'latin1') };
 }
 
 export function repairHeader(input: HeaderField[], hostname: string, now: Date): RepairedHeader {
