@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { InProcessMailboxPacing, type Clock, type SharedMailboxPacing } from '../../../src/graph/index.js';
 import { parseStoreUrl } from '../../../src/shared/index.js';
-import { createPgPool, InstanceRegistry, JobLeases, migratePg, PgMailboxPacing, StaleLeaseError, transact, type HeldLease } from '../../../src/store/postgres/index.js';
+import { createPgPool, InstanceRegistry, JobLeases, migratePg, PgMailboxPacing, runSingleton, StaleLeaseError, transact, type HeldLease } from '../../../src/store/postgres/index.js';
 import { skipReason, startTestPostgres, type TestPostgres } from '../../support/postgres.js';
 
 const started = await startTestPostgres();
@@ -101,6 +101,61 @@ describe('coordination of instances on PostgreSQL', { skip: skipReason(started) 
       });
       const { rows } = await poolA!.query('SELECT by_owner, fencing FROM report_runs');
       assert.deepEqual(rows, [{ by_owner: 'B', fencing: 2 }]);
+    });
+  });
+
+  describe('runSingleton: a job run by one instance of those that tick', () => {
+    it('three instances ticking at once: the job runs once, the others are told another instance holds it', async () => {
+      const pools3 = await instances(3);
+      let runs = 0;
+      let skipped = 0;
+      let othersDone!: () => void;
+      const others = new Promise<void>((resolve) => (othersDone = resolve));
+      const outcomes = await Promise.all(
+        pools3.map((pool, i) =>
+          runSingleton(new JobLeases(pool), 'retention', `i${i}`, 60_000, async (lease) => {
+            runs += 1;
+            await others; // holds the lease until both others have tried
+            return lease.fencing;
+          }).then((outcome) => {
+            if (!outcome.ran && ++skipped === 2) othersDone();
+            return outcome;
+          }),
+        ),
+      );
+      assert.equal(runs, 1);
+      assert.equal(outcomes.filter((o) => o.ran).length, 1);
+      assert.deepEqual(outcomes.filter((o) => !o.ran), [{ ran: false, holder: 'another instance' }, { ran: false, holder: 'another instance' }]);
+      // Released after the run: the next tick of any instance takes it at once.
+      assert.ok(await new JobLeases(pools3[1]!).acquire('retention', 'i1', 1_000));
+    });
+
+    it('a job longer than its lease keeps it by renewing; a lost lease aborts the job\'s signal', async () => {
+      const [poolA, poolB] = await instances(2);
+      const b = new JobLeases(poolB!);
+      const untilNow = async () => (await poolA!.query<{ until: Date }>("SELECT until FROM job_leases WHERE name = 'keep-alive'")).rows[0]!.until.getTime();
+      const outcome = await runSingleton(new JobLeases(poolA!), 'keep-alive', 'A', 300, async (lease) => {
+        // Until the database clock is past the first deadline, with the lease renewed meanwhile.
+        await eventually('renewed past the first deadline', async () => {
+          const { rows } = await poolA!.query<{ past: boolean }>('SELECT clock_timestamp() > to_timestamp($1 / 1000.0) AS past', [lease.until + 100]);
+          return rows[0]!.past ? true : undefined;
+        });
+        assert.ok((await untilNow()) > lease.until, 'renewed');
+        assert.equal(await b.acquire('keep-alive', 'B', 1_000), null, 'still held while the job runs');
+        return 'done';
+      });
+      assert.deepEqual(outcome, { ran: true, value: 'done', fencing: 1 });
+
+      let aborted: unknown;
+      await runSingleton(new JobLeases(poolA!), 'keep-alive', 'A', 300, async (_lease, signal) => {
+        // Another instance takes the lease over (as if A had been cut off past its deadline).
+        await poolB!.query("UPDATE job_leases SET until = '-infinity' WHERE name = 'keep-alive'");
+        assert.ok(await b.acquire('keep-alive', 'B', 60_000));
+        await eventually('the job told its lease is lost', async () => (signal.aborted ? true : undefined));
+        aborted = signal.reason;
+      });
+      assert.match(String(aborted), /lease of "keep-alive" was lost/);
+      assert.equal((await b.held())[0]?.owner, 'B', 'A\'s release did not touch B\'s lease');
     });
   });
 
