@@ -1,7 +1,8 @@
 import { jsonText, parseJsonObjectColumn } from '../json.js';
 import type { EventCounts } from '../events.js';
 import type { EventOutcome, EventStatus, NewEvent, Severity, StoredEvent } from '../rows.js';
-import type { Queryable } from './queryable.js';
+import { LOCK_PRODUCT, LOCK_ROUTING } from './migrate.js';
+import { inOpenTransaction, type Queryable } from './queryable.js';
 
 interface EventRecord {
   id: number;
@@ -133,8 +134,18 @@ export class PgEvents {
     return rows[0] && toEvent(rows[0]);
   }
 
-  /** Events the route/state stage has not seen, oldest first. */
+  /**
+   * Events the route/state stage has not seen, oldest first. Inside a unit of work (the routing
+   * unit) it first takes the routing lock, held until that unit ends: with several instances on
+   * the database one routes at a time, in arrival order, and the others get nothing this turn
+   * instead of routing the same events again (the lock is transaction-level: a router that dies
+   * releases it with its connection). Outside a unit it is a plain read.
+   */
   async nextUnprocessed(limit: number): Promise<StoredEvent[]> {
+    if (inOpenTransaction(this.q)) {
+      const { rows } = await this.q.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1, $2) AS ok', [LOCK_PRODUCT, LOCK_ROUTING]);
+      if (!rows[0]?.ok) return [];
+    }
     const { rows } = await this.q.query<EventRecord>('SELECT * FROM events WHERE outcome IS NULL ORDER BY id LIMIT $1', [limit]);
     return rows.map(toEvent);
   }

@@ -10,6 +10,8 @@ import { inTransaction, type PgLocation } from './pool.js';
 export const LOCK_PRODUCT = 0x0365;
 export const LOCK_SCHEMA = 1;
 export const LOCK_COPY = 2;
+/** Routing new events (PgEvents.nextUnprocessed inside a unit): one instance at a time. */
+export const LOCK_ROUTING = 3;
 
 /** The database was migrated by a newer o365-notify: refuse rather than misread it. */
 export class PgStoreVersionError extends Error {

@@ -216,6 +216,35 @@ describe('PostgreSQL units of work and group commit', { skip: skipReason(started
     });
   });
 
+  it('routing: inside a unit, nextUnprocessed takes the routing lock, so a second instance gets nothing until the first commits', async () => {
+    const { location } = await newDatabase();
+    const a = await openPgStore(location, { recountEveryMs: 0 });
+    const b = await openPgStore(location, { recountEveryMs: 0 });
+    try {
+      await a.appendEvents([event(1), event(2), event(3)]);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let routing!: () => void;
+      const routingStarted = new Promise<void>((resolve) => (routing = resolve));
+      const first = a.unitOfWork(async (tx) => {
+        const events = await tx.events.nextUnprocessed(2);
+        routing();
+        await held;
+        await tx.events.markRoutedMany(events.map((e) => ({ id: e.id, groupKey: null, outcome: 'unchanged' as const })));
+        return events.map((e) => e.id);
+      });
+      await routingStarted;
+      assert.deepEqual(await b.unitOfWork(async (tx) => (await tx.events.nextUnprocessed(10)).map((e) => e.id)), [], 'another instance routes now');
+      assert.deepEqual((await b.events.nextUnprocessed(10)).map((e) => e.id), [1, 2, 3], 'a read outside a unit takes no lock');
+      release();
+      assert.deepEqual(await first, [1, 2]);
+      assert.deepEqual(await b.unitOfWork(async (tx) => (await tx.events.nextUnprocessed(10)).map((e) => e.id)), [3], 'after COMMIT: what is left');
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('the in-memory count catches up with another instance\'s writes at the periodic recount', async () => {
     const { location } = await newDatabase();
     const a = await openPgStore(location, { recountEveryMs: 50 });
