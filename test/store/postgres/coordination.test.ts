@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { InProcessMailboxPacing, type Clock, type SharedMailboxPacing } from '../../../src/graph/index.js';
 import { parseStoreUrl } from '../../../src/shared/index.js';
-import { createPgPool, InstanceRegistry, JobLeases, migratePg, PgMailboxPacing, runSingleton, StaleLeaseError, transact, type HeldLease } from '../../../src/store/postgres/index.js';
+import { createPgPool, describePgError, InstanceRegistry, JobLeases, migratePg, PgMailboxPacing, runSingleton, StaleLeaseError, startHeartbeat, transact, type HeldLease } from '../../../src/store/postgres/index.js';
 import { skipReason, startTestPostgres, type TestPostgres } from '../../support/postgres.js';
 
 const started = await startTestPostgres();
@@ -279,6 +279,43 @@ describe('coordination of instances on PostgreSQL', { skip: skipReason(started) 
       await a.deregister();
       assert.deepEqual((await b.list(60_000)).alive.map((i) => i.id), ['hub-b/1']);
       assert.throws(() => new InstanceRegistry(poolA!, { id: 'x#1', host: 'x', pid: 1, version: '1' }), RangeError);
+    });
+  });
+  describe('database unreachable (runs last: it restarts the server)', () => {
+    it('fails closed with a plain error, counts missed heartbeats without crashing, and works again once the server is back', async () => {
+      const [poolA, poolB] = await instances(2);
+      const parsed = parseStoreUrl(await postgres.createDatabase());
+      assert.ok(parsed.ok && parsed.location.kind === 'postgres');
+      const errors: unknown[] = [];
+      const registryA = new InstanceRegistry(poolA!, { id: 'hub-a/2', host: 'hub-a', pid: 1, version: '1' });
+      const beat = await startHeartbeat(registryA, 50, () => ({ claims: 0 }), (err) => errors.push(err));
+      const leasesA = new JobLeases(poolA!);
+      const held = await leasesA.acquire('daily-report', 'hub-a/2', 1_000);
+      assert.ok(held);
+      const pacerB = new PgMailboxPacing(poolB!, { owner: 'hub-b/2' });
+      await postgres.stopServer();
+      try {
+        await assert.rejects(pacerB.acquire('mb'), (err: Error) => {
+          assert.match(describePgError(err, parsed.location as never), /connection refused\): start the PostgreSQL server|closed the connection|shutting down/);
+          return true;
+        });
+        await assert.rejects(pacerB.takeRate('mb'));
+        await assert.rejects(new JobLeases(poolB!).acquire('daily-report', 'hub-b/2', 1_000));
+        await eventually('missed heartbeats counted', async () => (beat.failures >= 2 ? true : undefined));
+      } finally {
+        await postgres.startServer();
+      }
+      await eventually('heartbeats again', async () => (beat.failures === 0 ? true : undefined));
+      // A did not renew during the outage: its lease ran out and B takes the job.
+      const taken = await eventually('B takes the job', async () => (await new JobLeases(poolB!).acquire('daily-report', 'hub-b/2', 60_000)) ?? undefined);
+      assert.equal(taken.fencing, held.fencing + 1);
+      const release = await pacerB.acquire('mb', { signal: AbortSignal.timeout(10_000) });
+      await release();
+      assert.deepEqual((await registryA.list(60_000)).alive.map((i) => i.id), ['hub-a/2']);
+      await beat.stop();
+      assert.deepEqual((await registryA.list(60_000)).alive, [], 'deregistered on stop');
+      assert.ok(errors.length >= 2);
+      for (const err of errors) assert.ok(!String((err as Error).message).includes(postgres.password), 'no password in an error');
     });
   });
 });
