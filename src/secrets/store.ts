@@ -46,6 +46,13 @@ export interface SecretStore {
   /** Replaces the cache atomically. Does not lock: wrap read-modify-write in withTokenCacheLock. */
   writeTokenCache(json: string): Promise<void>;
   clearTokenCache(): Promise<void>;
+  /**
+   * The cache sealed as the file would hold it (same key, same envelope), for a shared store that
+   * keeps the blob elsewhere (issue 16: PostgreSQL). Makes the key on first use, as a write does.
+   */
+  sealTokenCache(json: string): Promise<string>;
+  /** Opens a blob sealTokenCache made (here or on an instance with the same key); `where` names it in errors. */
+  openTokenCache(sealed: string, where: string): Promise<string>;
   /** Exclusive across processes (CLI and service) for the duration of `fn`. Not re-entrant. */
   withTokenCacheLock<T>(fn: () => Promise<T>): Promise<T>;
 }
@@ -190,6 +197,29 @@ class EncryptedFileStore implements SecretStore {
 
   async clearTokenCache(): Promise<void> {
     await fs.rm(this.file('token-cache'), { force: true });
+  }
+
+  async sealTokenCache(json: string): Promise<string> {
+    registerTokenCacheForRedaction(json);
+    return seal(await this.keyForWriting(), 'token-cache', json);
+  }
+
+  async openTokenCache(sealed: string, where: string): Promise<string> {
+    const key = await this.keys.load();
+    if (!key) {
+      const envelope = parseEnvelope(where, 'token-cache', sealed);
+      throw new SecretDecryptError(
+        where,
+        'token-cache',
+        'wrong-key',
+        `${where} was encrypted with key ${envelope.keyId} from ${envelope.keySource}, but this instance has no key ` +
+          `(looked in ${this.keys.location}). Fix: copy the key of the instance that signed in to this one ` +
+          '(docs/postgres-token-cache.md), or sign in again with `o365-notify login`.',
+      );
+    }
+    const json = open(key, 'token-cache', where, sealed);
+    registerTokenCacheForRedaction(json);
+    return json;
   }
 
   async withTokenCacheLock<T>(fn: () => Promise<T>): Promise<T> {

@@ -186,6 +186,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'coordination of instances (PostgreSQL only; nothing on SQLite)',
     up: () => undefined,
   },
+  {
+    version: 7,
+    // PostgreSQL's version 7 adds token_caches, the token cache several instances share (issue 16.3);
+    // one SQLite store serves one machine, whose cache stays in its encrypted file. Version for version.
+    description: 'shared token caches (PostgreSQL only; nothing on SQLite)',
+    up: () => undefined,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

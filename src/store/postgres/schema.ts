@@ -268,6 +268,25 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    description: 'token caches and sign-in state shared by the instances',
+    // PostgreSQL only (SQLite's version 7 is empty: one machine keeps the cache in its encrypted file).
+    // Issue 16.3 (docs/postgres-token-cache.md): msal's cache as the SecretStore's encrypted envelope
+    // (the CHECK refuses anything else, so no token can land here in clear), and the sign-in state
+    // (not secret, as auth-state.json) in a sibling row. `version` is the optimistic lock.
+    sql: `
+      CREATE TABLE token_caches (
+        name       TEXT PRIMARY KEY,
+        version    BIGINT NOT NULL DEFAULT 0,
+        ciphertext TEXT CHECK (ciphertext IS NULL OR coalesce(ciphertext::jsonb ->> 'format', '') = 'o365-notify-encrypted'),
+        state      JSONB,
+        updated_at BIGINT NOT NULL,
+        updated_by TEXT NOT NULL,
+        CHECK (ciphertext IS NULL OR state IS NULL)
+      );
+    `,
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]!.version;
@@ -290,8 +309,8 @@ export const STORE_TABLES = [
 /** SQLite tables that are derived data there and have no PostgreSQL twin (see version 4); a copy skips them. */
 export const SQLITE_ONLY_TABLES = ['notification_counts'] as const;
 
-/** PostgreSQL tables with no SQLite twin (coordination of instances, version 6); a copy neither fills nor checks them. */
-export const PG_ONLY_TABLES = ['instances', 'job_leases', 'mailbox_slots', 'mailbox_rate'] as const;
+/** PostgreSQL tables with no SQLite twin (coordination of instances, version 6; shared token caches, version 7); a copy neither fills nor checks them. */
+export const PG_ONLY_TABLES = ['instances', 'job_leases', 'mailbox_slots', 'mailbox_rate', 'token_caches'] as const;
 
 /** Tables whose ids come from an identity column: after a copy it must continue past the copied ids. */
 export const IDENTITY_TABLES = ['events', 'delivery_attempts'] as const;
