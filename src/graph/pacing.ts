@@ -1,4 +1,5 @@
 import type { Clock } from './clock.js';
+import type { SharedMailboxPacing } from './pacing-port.js';
 
 /**
  * Pacing per mailbox, so known limits are never hit: at most N requests in flight, a message
@@ -257,6 +258,12 @@ export interface SlotWait {
   waitedMs: number;
 }
 
+/** Pacing kept with other instances (issue 16): this mailbox's slots and message turns come from it too. */
+export interface SharedPacing {
+  pacing: SharedMailboxPacing;
+  mailboxKey: string;
+}
+
 /** The pacing state of one mailbox, shared by every send of a client. */
 export class MailboxPacer {
   readonly slots: ConcurrencyLimiter;
@@ -269,6 +276,11 @@ export class MailboxPacer {
     options: PacingOptions = {},
     /** Slots shared with the app's other mailboxes (appConcurrencyLimiter); default: this mailbox's own. */
     slots?: ConcurrencyLimiter,
+    /**
+     * Across instances (PostgreSQL): a slot and a message turn from `shared` as well as this
+     * process's own; without it, this process's pacing alone, as on SQLite.
+     */
+    private readonly shared?: SharedPacing,
   ) {
     const requestsPer10Minutes = options.requestsPer10Minutes ?? DEFAULT_PACING.requestsPer10Minutes;
     this.slots = slots ?? new ConcurrencyLimiter(options.concurrency ?? DEFAULT_PACING.concurrency);
@@ -303,21 +315,47 @@ export class MailboxPacer {
     const started = this.clock.now();
     await this.waitForPause();
     let due = this.clock.now();
-    if (options.countsAsMessage) due += await this.messages.take();
-    const release = await this.slots.acquire();
+    if (options.countsAsMessage) due += await this.takeTurn();
+    const release = await this.acquireSlot();
     try {
       await this.requests.take();
       // The last check before sending is always the pause (Retry-After).
       for (;;) {
         await this.waitForPause();
         if (!options.countsAsMessage || this.clock.now() - due <= LATE_MESSAGE_MS) break;
-        due = this.clock.now() + (await this.messages.take());
+        due = this.clock.now() + (await this.takeTurn());
       }
     } catch (err) {
       release();
       throw err;
     }
     return { release, waitedMs: this.clock.now() - started };
+  }
+
+  /** This process's message turn, then the instances' shared one; the ms waited. */
+  private async takeTurn(): Promise<number> {
+    const local = await this.messages.take();
+    if (!this.shared) return local;
+    const wait = await this.shared.pacing.takeRate(this.shared.mailboxKey);
+    if (wait > 0) await this.clock.sleep(wait);
+    return local + wait;
+  }
+
+  /** This process's slot, then one of the instances' shared slots (given back together). */
+  private async acquireSlot(): Promise<() => void> {
+    const local = await this.slots.acquire();
+    if (!this.shared) return local;
+    try {
+      const remote = await this.shared.pacing.acquire(this.shared.mailboxKey);
+      // A release that cannot reach the database frees itself when the slot's lease runs out.
+      return () => {
+        local();
+        remote().catch(() => undefined);
+      };
+    } catch (err) {
+      local();
+      throw err;
+    }
   }
 
   private async waitForPause(): Promise<void> {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { InProcessMailboxPacing, type Clock, type SharedMailboxPacing } from '../../../src/graph/index.js';
+import { InProcessMailboxPacing, systemClock, type Clock, type SharedMailboxPacing } from '../../../src/graph/index.js';
+import { MailboxPacer } from '../../../src/graph/pacing.js';
 import { parseStoreUrl } from '../../../src/shared/index.js';
 import { createPgPool, describePgError, InstanceRegistry, JobLeases, migratePg, PgMailboxPacing, runSingleton, StaleLeaseError, startHeartbeat, transact, type HeldLease } from '../../../src/store/postgres/index.js';
 import { skipReason, startTestPostgres, type TestPostgres } from '../../support/postgres.js';
@@ -234,6 +235,34 @@ describe('coordination of instances on PostgreSQL', { skip: skipReason(started) 
       };
       assert.equal(await check(1), 120);
       assert.equal(await check(3), 120);
+    });
+
+    it('MailboxPacer with the shared pacing: two instances together keep 4 in flight (alone, each would allow 4: 8)', async () => {
+      const peakOf = async (pacers: MailboxPacer[]) => {
+        let inFlight = 0;
+        let peak = 0;
+        await Promise.all(
+          pacers.flatMap((pacer) =>
+            Array.from({ length: 10 }, async () => {
+              for (let k = 0; k < 3; k++) {
+                const slot = await pacer.begin({ countsAsMessage: true });
+                inFlight += 1;
+                peak = Math.max(peak, inFlight);
+                await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 15));
+                inFlight -= 1;
+                slot.release();
+              }
+            }),
+          ),
+        );
+        return peak;
+      };
+      const options = { messagesPerMinute: 60_000, messageBurst: 100 };
+      const shared = (await instances(2, 11)).map((pool, i) => ({ pacing: new PgMailboxPacing(pool, { owner: `p${i}`, pollMs: 5, ...options }), mailboxKey: 'ops@contoso.com' }));
+      assert.equal(await peakOf(shared.map((s) => new MailboxPacer(systemClock, options, undefined, s))), 4);
+      assert.ok((await peakOf([0, 1].map(() => new MailboxPacer(systemClock, options)))) > 4, 'without sharing, N x 4');
+      // Every shared slot given back (releases are asynchronous: wait for the last).
+      await eventually('all slots free', async () => (shared.every((s) => s.pacing.holding === 0) ? true : undefined));
     });
 
     it('takeRate tells the wait on the database clock: 0 for the first, about an interval for the next', async () => {
