@@ -46,6 +46,8 @@ export const LAYERS = {
  */
 export const LIGHT_ENTRIES = {
   notify: ['src/notify/checks.js', 'src/notify/domain.js'],
+  // The master key's environment variables without the cryptography (config's table of variables).
+  secrets: ['src/secrets/key-variables.js'],
   // The records a store keeps: types and constants, so a store loads none of the module's code.
   delivery: ['src/delivery/outbox-types.js'],
 };

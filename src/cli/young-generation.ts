@@ -1,4 +1,5 @@
-import v8 from 'node:v8';
+import { createRequire } from 'node:module';
+import type V8 from 'node:v8';
 
 /**
  * Issue 14: the idle service within 100 MB RSS. Start-up (loading fastify, msal, the routes' schemas,
@@ -12,6 +13,8 @@ import v8 from 'node:v8';
  * (`node --v8-options`); one given on the command line or in NODE_OPTIONS is left alone.
  */
 const FLAG = '--semi-space-growth-factor';
+/** node:v8 when serve starts, not in every command's start-up (main imports this file). */
+const v8 = (): typeof V8 => createRequire(import.meta.url)('node:v8') as typeof V8;
 const V8_DEFAULT_GROWTH = 2;
 
 function chosenByUser(): boolean {
@@ -22,12 +25,12 @@ let held = false;
 
 export function holdYoungGeneration(): void {
   if (held || chosenByUser()) return;
-  v8.setFlagsFromString(`${FLAG}=1`);
+  v8().setFlagsFromString(`${FLAG}=1`);
   held = true;
 }
 
 export function releaseYoungGeneration(): void {
   if (!held) return;
-  v8.setFlagsFromString(`${FLAG}=${V8_DEFAULT_GROWTH}`);
+  v8().setFlagsFromString(`${FLAG}=${V8_DEFAULT_GROWTH}`);
   held = false;
 }

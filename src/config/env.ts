@@ -1,4 +1,4 @@
-import { KEY_ENVIRONMENT_VARIABLES } from '../secrets/index.js';
+import { KEY_ENVIRONMENT_VARIABLES } from '../secrets/key-variables.js';
 import type { Problem } from './problems.js';
 import { SETTING_FIELDS, setField, type Settings } from './settings.js';
 import { parseFieldValue } from './values.js';

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -48,6 +47,8 @@ export async function writeFileAtomic(
   mode: number = PRIVATE_FILE_MODE,
 ): Promise<void> {
   const dir = path.dirname(file);
+  // node:crypto on first write, not at start-up: `explain` never writes (issue 14: ~5 ms).
+  const { randomBytes } = await import('node:crypto');
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fs.open(temp, 'wx', mode);
   try {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -130,6 +129,8 @@ export async function withFileLock<T>(target: string, fn: () => Promise<T> | T, 
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
   const lockFile = `${target}.lock`;
+  // node:crypto on first lock, not at start-up (issue 14).
+  const { randomBytes } = await import('node:crypto');
   const owner: LockOwner = {
     pid: process.pid,
     host: os.hostname(),

@@ -5,25 +5,7 @@ import { ensurePrivateDir, PRIVATE_FILE_MODE, withFileLock } from '../infra/inde
 import { KEY_BYTES, keyIdOf, type KeySource, type MasterKey } from './envelope.js';
 import type { Keyring } from './keyring.js';
 
-/** The variables that choose the master key, for the README's table. */
-export const KEY_ENVIRONMENT_VARIABLES = [
-  {
-    name: 'O365_NOTIFY_KEY',
-    setting: null,
-    description:
-      'Master key for the encrypted client secret and token cache: 32 random bytes in base64 (`openssl rand -base64 32`); used instead of the OS keyring and the key file',
-  },
-  {
-    name: 'O365_NOTIFY_KEY_FILE',
-    setting: null,
-    description: 'Path of the key file used when no keyring is available (default <home>/keys/master.key)',
-  },
-  {
-    name: 'O365_NOTIFY_KEYRING',
-    setting: null,
-    description: '`off` to never use the OS keyring (the Secret Service on Linux, the Keychain on macOS, the Credential Manager on Windows)',
-  },
-] as const;
+export { KEY_ENVIRONMENT_VARIABLES } from './key-variables.js';
 
 export const KEYS_DIR_NAME = 'keys';
 export const KEY_FILE_NAME = 'master.key';
