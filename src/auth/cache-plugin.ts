@@ -57,7 +57,12 @@ export function tokenCachePlugin(storage: TokenCacheStorage, options: CachePlugi
     async beforeCacheAccess(context: TokenCacheContext): Promise<void> {
       const lease = await storage.lock();
       try {
-        if (lease.json) context.tokenCache.deserialize(lease.json);
+        // The storage is the truth: msal's deserialize only adds to its memory, so an entity another
+        // process removed (a sign-out, a cleared row) would live on here; start from what is stored.
+        // '{}' when nothing is stored: msal's overwriteCache (before every silent lookup) restores the
+        // last snapshot deserialized, which must not be the tokens of before the sign-out.
+        forgetInMemory(context);
+        context.tokenCache.deserialize(lease.json || '{}');
         leases.set(context, lease);
       } catch (err) {
         await lease.release();
@@ -76,6 +81,13 @@ export function tokenCachePlugin(storage: TokenCacheStorage, options: CachePlugi
       }
     },
   };
+}
+
+/** Empties msal-node's in-memory key-value store (TokenCache.getKVStore returns the live map). */
+function forgetInMemory(context: TokenCacheContext): void {
+  const cache = context.tokenCache as { getKVStore?: () => Record<string, unknown> };
+  const kv = cache.getKVStore?.();
+  if (kv) for (const key of Object.keys(kv)) delete kv[key];
 }
 
 /** The one-machine plugin: the encrypted file under its cross-process lock. */

@@ -283,6 +283,19 @@ describe('the token cache and sign-in state shared through PostgreSQL', { skip: 
     assert.equal((await stored(a)).version, 1, 'nothing was written by the instance that could not read it');
   });
 
+  it('a cache cleared by one instance (sign-out) is gone from the others\' memory too', async () => {
+    const url = await database();
+    const issued: Issued = { refreshTokens: [], secrets: [] };
+    const a = await instance('a', url, issued);
+    const b = await instance('b', url, issued);
+    const account = await signIn(a);
+    assert.equal((await b.app.getTokenCache().getAllAccounts()).length, 1);
+    await a.caches.clear();
+    assert.deepEqual(await b.app.getTokenCache().getAllAccounts(), [], 'B no longer holds the account');
+    await assert.rejects(b.app.acquireTokenSilent({ account, scopes: SCOPES }), /no_tokens_found|no_account|not found|InteractionRequired/i);
+    assert.equal(issued.refreshTokens.length, 1, 'B did not use a refresh token it no longer has');
+  });
+
   it('the sign-in state is one row every instance reads, and concurrent updates never lose one', async () => {
     const url = await database();
     const issued: Issued = { refreshTokens: [], secrets: [] };
