@@ -123,3 +123,28 @@ export interface AuthStateStore {
 export function fileAuthState(home: string): AuthStateStore {
   return { read: () => readAuthState(home), update: (change) => updateAuthState(home, change) };
 }
+
+export type SeedOutcome = 'copied' | 'already-shared' | 'nothing-to-copy';
+
+/**
+ * Moving one machine to PostgreSQL: copies the cache of `from` (the file) into `to` (the shared row)
+ * once, while `to` holds nothing, so the installation keeps its sign-in. A row that already holds a
+ * cache (another instance signed in or seeded first) is never replaced.
+ */
+export async function seedTokenCache(from: TokenCacheStorage, to: TokenCacheStorage): Promise<SeedOutcome> {
+  const target = await to.lock();
+  try {
+    if (target.json) return 'already-shared';
+    const source = await from.lock();
+    let json: string | undefined;
+    try {
+      json = source.json;
+    } finally {
+      await source.release();
+    }
+    if (!json) return 'nothing-to-copy';
+    return (await target.write(json, target.version)).ok ? 'copied' : 'already-shared';
+  } finally {
+    await target.release();
+  }
+}

@@ -8,7 +8,7 @@ import { LogLevel, PublicClientApplication, type AccountInfo, type INetworkModul
 import type pg from 'pg';
 import { DEMO_APPS, DEMO_DOMAIN, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js';
 import { TokenCacheConflictError, tokenCachePlugin } from '../../src/auth/cache-plugin.js';
-import { sharedTokenCache, type AuthStateStore, type SealedTokenCacheStore, type TokenCacheStorage } from '../../src/auth/token-cache-port.js';
+import { fileTokenCache, seedTokenCache, sharedTokenCache, type AuthStateStore, type SealedTokenCacheStore, type TokenCacheStorage } from '../../src/auth/token-cache-port.js';
 import type { AuthState } from '../../src/auth/index.js';
 import { createNetworkClient } from '../../src/auth/network-client.js';
 import { openSecretStore, type SecretStore } from '../../src/secrets/index.js';
@@ -294,6 +294,28 @@ describe('the token cache and sign-in state shared through PostgreSQL', { skip: 
     assert.deepEqual(await b.app.getTokenCache().getAllAccounts(), [], 'B no longer holds the account');
     await assert.rejects(b.app.acquireTokenSilent({ account, scopes: SCOPES }), /no_tokens_found|no_account|not found|InteractionRequired/i);
     assert.equal(issued.refreshTokens.length, 1, 'B did not use a refresh token it no longer has');
+  });
+
+  it('an installation moving to PostgreSQL seeds the row from its file once, and never replaces a shared cache', async () => {
+    const url = await database();
+    const issued: Issued = { refreshTokens: [], secrets: [] };
+    const a = await instance('a', url, issued);
+    const account = await signIn(a);
+    const signedIn = (await stored(a)).json!;
+    const other = await database();
+    const b = await instance('b', other, issued);
+    const shared = () => sharedTokenCache(b.caches.cache(), b.secrets);
+    await b.secrets.writeTokenCache(signedIn); // the one-machine file of the installation
+    assert.equal(await seedTokenCache(fileTokenCache(b.secrets), shared()), 'copied');
+    const silent = await b.app.acquireTokenSilent({ account, scopes: SCOPES });
+    assert.equal(silent.fromCache, true, 'the sign-in came along');
+    const version = (await stored(b)).version;
+    await b.secrets.writeTokenCache(JSON.stringify({ Account: {}, IdToken: {}, AccessToken: {}, RefreshToken: {}, AppMetadata: {} }));
+    assert.equal(await seedTokenCache(fileTokenCache(b.secrets), shared()), 'already-shared');
+    assert.equal((await stored(b)).version, version, 'the shared cache was not replaced');
+    await b.caches.clear();
+    await b.secrets.clearTokenCache();
+    assert.equal(await seedTokenCache(fileTokenCache(b.secrets), shared()), 'nothing-to-copy');
   });
 
   it('the sign-in state is one row every instance reads, and concurrent updates never lose one', async () => {
