@@ -5,6 +5,7 @@ import { GraphSendError } from './errors.js';
 import { createHttpsTransport, type HttpTransport } from './http.js';
 import { prepareMessage, type MailMessage, type PreparedAttachment, type PreparedMessage } from './message.js';
 import { appConcurrencyLimiter, DEFAULT_PACING, MailboxPacer, mailboxRecipientBudget, type PacingOptions } from './pacing.js';
+import type { SharedMailboxPacing } from './pacing-port.js';
 import { withRecipientBudget } from './recipient-budget.js';
 import { fileAttachment, graphMessage, sendMailBody } from './payload.js';
 import { GraphRequester, newTrace, type ClientCounters, type GraphCall, type RetryOwner, type SendTrace } from './requester.js';
@@ -40,6 +41,11 @@ export interface MailClientOptions {
    * which counts per app whichever mailbox (appConcurrencyLimiter). Without it, per mailbox.
    */
   appId?: string;
+  /**
+   * Several instances on one database (issue 16): slots and message turns also taken from this
+   * pacing, shared by the instances (src/store/postgres/coordination). Without it, this process's alone.
+   */
+  sharedPacing?: SharedMailboxPacing;
   retry?: Partial<RetryOptions>;
   /**
    * `internal` (default): the client waits and retries as retry.ts decides (direct sends).
@@ -186,8 +192,11 @@ class GraphMailClient implements MailClient {
     let pacer = this.pacers.get(this.mailboxKey);
     if (!pacer) {
       const { appId, pacing } = this.options;
-      const shared = appId ? appConcurrencyLimiter(`${this.options.baseUrl}|${appId.toLowerCase()}`, pacing?.concurrency ?? DEFAULT_PACING.concurrency) : undefined;
-      pacer = new MailboxPacer(this.clock, pacing, shared);
+      const appKey = appId ? `${this.options.baseUrl}|${appId.toLowerCase()}` : undefined;
+      const shared = appKey ? appConcurrencyLimiter(appKey, pacing?.concurrency ?? DEFAULT_PACING.concurrency) : undefined;
+      const rateKey = `${this.options.baseUrl}|${appId?.toLowerCase() ?? ''}|${this.mailboxKey}`;
+      const acrossInstances = this.options.sharedPacing ? { pacing: this.options.sharedPacing, slotKey: appKey ?? rateKey, rateKey } : undefined;
+      pacer = new MailboxPacer(this.clock, pacing, shared, acrossInstances);
       this.pacers.set(this.mailboxKey, pacer);
     }
     return pacer;

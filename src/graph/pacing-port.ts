@@ -24,7 +24,7 @@ export interface SharedMailboxPacing {
 /**
  * Pacing held in this process: per mailbox the same ConcurrencyLimiter and message TokenBucket
  * that MailboxPacer uses (same limits, defaults and spacing), so on SQLite - one instance -
- * nothing changes. MailboxPacer takes a SharedMailboxPacing as an option (its `shared` argument).
+ * nothing changes. MailboxPacer and the mail client take one as an option (MailClientOptions.sharedPacing).
  */
 export class InProcessMailboxPacing implements SharedMailboxPacing {
   private readonly mailboxes = new Map<string, { slots: ConcurrencyLimiter; messages: TokenBucket }>();

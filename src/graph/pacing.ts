@@ -261,7 +261,10 @@ export interface SlotWait {
 /** Pacing kept with other instances (issue 16): this mailbox's slots and message turns come from it too. */
 export interface SharedPacing {
   pacing: SharedMailboxPacing;
-  mailboxKey: string;
+  /** Whose 4 slots: the app's when the client names its app (Graph counts per app), else the mailbox's. */
+  slotKey: string;
+  /** Whose message rate: the mailbox's. */
+  rateKey: string;
 }
 
 /** The pacing state of one mailbox, shared by every send of a client. */
@@ -336,7 +339,7 @@ export class MailboxPacer {
   private async takeTurn(): Promise<number> {
     const local = await this.messages.take();
     if (!this.shared) return local;
-    const wait = await this.shared.pacing.takeRate(this.shared.mailboxKey);
+    const wait = await this.shared.pacing.takeRate(this.shared.rateKey);
     if (wait > 0) await this.clock.sleep(wait);
     return local + wait;
   }
@@ -346,7 +349,7 @@ export class MailboxPacer {
     const local = await this.slots.acquire();
     if (!this.shared) return local;
     try {
-      const remote = await this.shared.pacing.acquire(this.shared.mailboxKey);
+      const remote = await this.shared.pacing.acquire(this.shared.slotKey);
       // A release that cannot reach the database frees itself when the slot's lease runs out.
       return () => {
         local();

@@ -258,7 +258,7 @@ describe('coordination of instances on PostgreSQL', { skip: skipReason(started) 
         return peak;
       };
       const options = { messagesPerMinute: 60_000, messageBurst: 100 };
-      const shared = (await instances(2, 11)).map((pool, i) => ({ pacing: new PgMailboxPacing(pool, { owner: `p${i}`, pollMs: 5, ...options }), mailboxKey: 'ops@contoso.com' }));
+      const shared = (await instances(2, 11)).map((pool, i) => ({ pacing: new PgMailboxPacing(pool, { owner: `p${i}`, pollMs: 5, ...options }), slotKey: 'ops@contoso.com', rateKey: 'ops@contoso.com' }));
       assert.equal(await peakOf(shared.map((s) => new MailboxPacer(systemClock, options, undefined, s))), 4);
       assert.ok((await peakOf([0, 1].map(() => new MailboxPacer(systemClock, options)))) > 4, 'without sharing, N x 4');
       // Every shared slot given back (releases are asynchronous: wait for the last).
