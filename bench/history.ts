@@ -86,7 +86,7 @@ function measure(size: number): Promise<HistoryFigures> {
     const statusMs = await timed(STATUS_RUNS, () => service.status());
     const home = join(dir, 'home');
     const pageMs = await timed(PAGE_RUNS, async () =>
-      settingsPage(await gatherPageData({ home, env: {}, service, store, local: true, pageRedirectUri: 'http://localhost:8025', deviceCode: { state: 'idle' } }), 'csrf'),
+      settingsPage(await gatherPageData({ home, env: {}, service, store: { eventById: async (id) => store.events.get(id), relay: store.relay }, local: true, pageRedirectUri: 'http://localhost:8025', deviceCode: { state: 'idle' } }), 'csrf'),
     );
     // The worker's step: claim the next due e-mail and record its answer.
     const claimMs = await timed(CLAIM_RUNS, () => {

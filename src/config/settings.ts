@@ -350,11 +350,11 @@ export const SETTING_FIELDS: readonly FieldSpec[] = [
     'O365_NOTIFY_STORE_URL',
     { type: 'store-url' },
     null,
-    'Where the store lives: sqlite: (default, the file in the home directory) or postgres://USER@HOST/DATABASE (store migrate/copy; serve cannot run on it yet)',
+    'Where the store lives: sqlite: (default, the file in the home directory) or postgres://USER@HOST/DATABASE (several instances share it)',
     [
       'Where the store lives: sqlite: (default: o365-notify.db in the home directory), or',
-      'postgres://USER@HOST:5432/DATABASE for several instances on one database (`o365-notify store migrate`,',
-      '`store copy`; serve cannot run on it yet). Keep the password in PGPASSWORD or ~/.pgpass rather than here.',
+      'postgres://USER@HOST:5432/DATABASE: serve runs on that database (migrated when it starts) and several',
+      'instances can share it. Keep the password in PGPASSWORD or ~/.pgpass rather than here.',
     ],
   ),
 ];

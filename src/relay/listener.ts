@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type { SMTPServer, SMTPServerAddress, SMTPServerAuthentication, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { isEmailAddress, type SmtpOptions } from '../config/index.js';
 import { noopLogger, type NotifyLogger } from '../infra/index.js';
-import type { RelayRepository } from '../store/index.js';
+import type { RelayStore } from '../store/index.js';
 import { allowedBy, sameAddress } from './addresses.js';
 import type { RelayCertificate } from './certificate.js';
 import { timeOrderedId } from './ids.js';
@@ -30,7 +30,7 @@ export interface RelayListenerOptions {
   /** `serve --smtp-port` (0 picks a free port). */
   port?: number;
   tlsPort?: number;
-  relay: RelayRepository;
+  relay: RelayStore;
   certificate: RelayCertificate;
   identity: () => Promise<RelayIdentity>;
   /** Open relay messages right now (queued, sending, waiting); past maxQueued new ones get 452. */

@@ -4,7 +4,7 @@ import type { FromPolicy } from '../config/index.js';
 import { NOTIFY_ID_HEADER, NOTIFY_KIND_HEADER, outcomeOfError, type DeliveryChannel, type DeliveryOutcome, type GraphConnection, type OutgoingMessage } from '../delivery/index.js';
 import { GraphSendError, mimeFits, type MailMessage } from '../graph/index.js';
 import { noopLogger, type NotifyLogger } from '../infra/index.js';
-import type { RelayMessageRow, RelayRepository } from '../store/index.js';
+import type { RelayMessageRow, RelayStore } from '../store/index.js';
 import type { RelayIdentity } from './listener.js';
 import { splitForDraft } from './large-message.js';
 import { buildOutgoingMime, type OutgoingMime } from './outgoing.js';
@@ -16,7 +16,7 @@ export interface ConnectionAccess {
 
 export interface RelaySenderOptions {
   inner: DeliveryChannel & ConnectionAccess;
-  relay: RelayRepository;
+  relay: RelayStore;
   identity: () => Promise<RelayIdentity>;
   fromPolicy: () => FromPolicy;
   logger?: NotifyLogger;

@@ -1,6 +1,6 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RelayRepository } from '../store/index.js';
+import type { RelayStore } from '../store/index.js';
 import { relayCertificate } from './certificate.js';
 import { startRelayListener, type RelayListener, type RelayListenerOptions } from './listener.js';
 
@@ -17,7 +17,7 @@ export interface RunningRelay extends RelayListener {
  * Spool files no row points to: written by a session that died (or was refused) before its
  * commit. The client was not told 250 for them, so it sends them again; they are removed.
  */
-async function removeOrphans(spoolDir: string, relay: RelayRepository): Promise<number> {
+async function removeOrphans(spoolDir: string, relay: RelayStore): Promise<number> {
   let names: string[];
   try {
     names = await readdir(spoolDir);

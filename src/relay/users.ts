@@ -1,4 +1,4 @@
-import type { RelayRepository, RelayUserRow } from '../store/index.js';
+import type { RelayStore, RelayUserRow } from '../store/index.js';
 import { generatePassword, hashPassword, userNameProblem } from './passwords.js';
 
 /** `o365-notify smtp user ...`: the relay's users, passwords stored only as scrypt hashes. */
@@ -12,7 +12,7 @@ export interface AddedUser {
 export class RelayUserError extends Error {}
 
 export async function addRelayUser(
-  relay: RelayRepository,
+  relay: RelayStore,
   input: { name: string; password?: string; allowedFrom?: string[]; allowedRecipients?: string[]; now?: number },
 ): Promise<AddedUser> {
   const problem = userNameProblem(input.name);
@@ -33,10 +33,10 @@ export async function addRelayUser(
 }
 
 /** Users without their hashes (nothing secret leaves the store). */
-export async function listRelayUsers(relay: RelayRepository): Promise<Omit<RelayUserRow, 'passwordHash'>[]> {
+export async function listRelayUsers(relay: RelayStore): Promise<Omit<RelayUserRow, 'passwordHash'>[]> {
   return (await relay.users()).map(({ passwordHash: _hash, ...rest }) => rest);
 }
 
-export async function removeRelayUser(relay: RelayRepository, name: string): Promise<boolean> {
+export async function removeRelayUser(relay: RelayStore, name: string): Promise<boolean> {
   return relay.removeUser(name);
 }

@@ -3,18 +3,18 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { readAuthStatus, startKeepAlive, type AuthStatus } from '../auth/index.js';
-import { assertServiceStoreAvailable, homeDirModeProblem, loadSettings, resolveHome, settingsPath, smtpOptions, type Settings } from '../config/index.js';
+import { homeDirModeProblem, loadSettings, resolveHome, settingsPath, smtpOptions, type Settings } from '../config/index.js';
 import { SECRET_FILES, SECRETS_DIR_NAME } from '../secrets/index.js';
 import { openGraphConnection, type GraphConnection, type DeliveryOptions, GraphChannel } from '../delivery/index.js';
 import { NotificationService, signInRefusalNotice, templatesDir } from '../notify/index.js';
 import { createLogger } from '../infra/index.js';
-import { openStore, sqliteNotifyStore, type EventIntakeOptions, type Store } from '../store/index.js';
+import type { EventIntakeOptions, Store } from '../store/index.js';
 import { RelaySender, startRelay, type RelayIdentity, type RunningRelay } from '../relay/index.js';
 import { ApiTokenVerifier } from './api-token.js';
 import { buildApp } from './app.js';
 import { certificateInUse, renewCredentialIfDue } from './credential-renewal.js';
 import type { PageContext } from './page/index.js';
-import { serviceStorePath } from './paths.js';
+import { openServiceStore, type ServiceStore } from './store-backend.js';
 import { removeServiceRecord, writeServiceRecord, type ServiceRecord } from './service-record.js';
 import { rulesFromSettings } from './rules.js';
 import { serviceCertificate, wantsTls, type ServiceCertificate } from './service-tls.js';
@@ -57,7 +57,10 @@ export interface RunningService {
   port: number;
   home: string;
   service: NotificationService;
-  store: Store;
+  /** The SQLite store; on PostgreSQL reading it throws (use `backend`). */
+  readonly store: Store;
+  /** The store the service runs on: SQLite or PostgreSQL (issue 16). */
+  backend: ServiceStore;
   app: FastifyInstance;
   /** What the settings page gets (undefined with `withoutPage`); `createAdminLink(page)` makes a sign-in link to it. */
   page: PageContext | undefined;
@@ -79,7 +82,7 @@ const SECOND = 1000;
 const DAY = 24 * 60 * 60 * SECOND;
 
 /** Relay messages not sent yet, counted at most once a second (the relay asks for every message). */
-function relayOpenMessages(store: Store): () => Promise<number> {
+function relayOpenMessages(store: ServiceStore): () => Promise<number> {
   let cached = { at: -Infinity, n: 0 };
   return async () => {
     if (Date.now() - cached.at > 1000) {
@@ -110,19 +113,19 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   const home = resolveHome(options.home, env);
   const logger = options.logger ?? createLogger({ name: 'o365-notify' });
   let settings = await loadSettings(home, env);
-  assertServiceStoreAvailable(settings.store);
   const homeMode = await homeDirModeProblem(home);
   if (homeMode) logger.warn({ component: 'settings', home }, homeMode.message);
 
-  const store = openStore(serviceStorePath(home), { durability: settings.service.durability, backgroundCheckpoints: true });
+  // SQLite in the home, or the PostgreSQL database of store.url (migrated under its advisory lock).
+  const store = await openServiceStore(home, settings, options.intake);
   // The daily recipient budget starts from what the outbox sent in the last 24 hours (a restart does not reset it).
-  const recipientHistory = (sinceMs: number) => store.outbox.sentRecipientsSince(sinceMs);
+  const recipientHistory = store.recipientHistory;
   let connection: GraphConnection;
   try {
     // The worker owns retries of queued e-mails: the client tries each request once.
     connection = await openGraphConnection({ home, env, settings, retries: 'caller', recipientHistory });
   } catch (err) {
-    store.close();
+    await store.close();
     throw err;
   }
   const channel = new GraphChannel(connection, logger.child({ component: 'delivery' }));
@@ -138,7 +141,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   };
   const service = new NotificationService({
     // The store port on the SQLite store; the group commit's options go with it.
-    store: sqliteNotifyStore(store, { groupCommit: options.intake }),
+    store: store.port,
     // Relayed SMTP messages go through the same worker; RelaySender sends them as MIME.
     channel: new RelaySender({ inner: channel, relay: store.relay, identity: relayIdentity, fromPolicy: () => smtpOptions(settings.smtp).fromPolicy, logger: logger.child({ component: 'smtp' }) }),
     rules: rulesFromSettings(settings, logger),
@@ -265,8 +268,13 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     if (!notice) return;
     // The delivery worker may have recorded the same trouble already (from a refused send). For the
     // secret, only an `expired` notice is the same trouble (a "30 days left" one is not).
-    if (store.health.listActive().some((n) => n.kind === notice.kind && (notice.kind !== 'secret-expiring' || n.threshold === notice.threshold))) return;
-    service.recordHealthNotice(notice).catch((err: unknown) => logger.error({ err }, 'recording the sign-in problem failed'));
+    void store
+      .activeHealthNotices()
+      .then(async (active) => {
+        if (active.some((n) => n.kind === notice.kind && (notice.kind !== 'secret-expiring' || n.threshold === notice.threshold))) return;
+        await service.recordHealthNotice(notice);
+      })
+      .catch((err: unknown) => logger.error({ err }, 'recording the sign-in problem failed'));
   };
 
   const timers: NodeJS.Timeout[] = [];
@@ -364,7 +372,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
           env,
           baseUrl: () => url,
           service,
-          store,
+          store: { eventById: (id) => store.eventById(id), relay: store.relay },
           authSession: async () => channel.connection.session,
           reloadSettings,
           signedIn,
@@ -399,7 +407,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
       );
     }
     record = await writeServiceRecord(home, localUrlOf(address, certificate !== undefined));
-    logger.info({ component: 'http', url, store: store.file }, 'o365-notify service started');
+    logger.info({ component: 'http', url, store: store.where }, 'o365-notify service started');
 
     let closing: Promise<void> | undefined;
     const running: RunningService = {
@@ -408,7 +416,11 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
       port: address.port,
       home,
       service,
-      store,
+      get store(): Store {
+        if (!store.sqlite) throw new Error('This service runs on PostgreSQL (store.url): it has no SQLite store; use `backend`.');
+        return store.sqlite;
+      },
+      backend: store,
       app,
       certificate,
       page,

@@ -20,7 +20,7 @@ export {
   type SentRecipients,
   type NextQueued,
 } from './outbox.js';
-export { RelayRepository, type NewRelayMessage, type RelayMessageRow, type RelayUserRow } from './relay.js';
+export { RelayRepository, type NewRelayMessage, type RelayStore, type RelayMessageRow, type RelayUserRow } from './relay.js';
 export { SilenceRepository } from './silences.js';
 export { withJsonText } from './json.js';
 export {

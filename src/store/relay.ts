@@ -1,3 +1,4 @@
+import type { AsyncMethods } from './postgres/conformance.js';
 import type Database from 'better-sqlite3';
 import { parseJsonColumn } from './json.js';
 import type { OutboxRepository } from './outbox.js';
@@ -245,3 +246,9 @@ export class RelayRepository {
     this.touchUser.run(at, name);
   }
 }
+
+/**
+ * The relay's repository as src/relay uses it (issue 16): SQLite's, or PostgreSQL's PgRelay with
+ * the same methods returning promises (postgres/conformance.ts). src/relay awaits every call.
+ */
+export type RelayStore = RelayRepository | AsyncMethods<RelayRepository>;

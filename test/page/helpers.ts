@@ -64,7 +64,7 @@ export async function startPageService(options: { home?: string; env?: Record<st
     env,
     baseUrl: () => url,
     service,
-    store,
+    store: { eventById: async (id) => store.events.get(id), relay: store.relay },
     authSession: async () => mailer.session,
     reloadSettings: async () => {
       settings = await loadSettings(home, env);

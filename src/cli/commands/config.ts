@@ -4,6 +4,7 @@ import {
   authorityFor,
   graphBaseUrl,
   homeDirModeProblem,
+  storeLocation,
   readSettings,
   redirectUri,
   resolveHome,
@@ -16,6 +17,7 @@ import {
 import { settingsProblems } from '../../notify/checks.js';
 import { openSecretStore, type SecretStore } from '../../secrets/index.js';
 import { redactStoreUrl } from '../../shared/index.js';
+import { loadPostgresStore } from '../../store/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 
 const usage = `Usage: o365-notify config show [--json]
@@ -155,6 +157,12 @@ async function storedProblems(home: string, result: SettingsReadResult, ctx: Cli
   }
   const homeMode = await homeDirModeProblem(home);
   if (homeMode) problems.push(homeMode);
+  // store.url's syntax is the settings parser's; whether the database answers only a connection can tell.
+  const location = storeLocation(result.settings.store);
+  if (location.kind === 'postgres') {
+    const unreachable = await (await loadPostgresStore()).probePg(location);
+    if (unreachable) problems.push({ field: 'store.url', severity: 'error', message: `${unreachable} The service cannot start until it connects.`, guideStep: null });
+  }
   const { emulator, emulatorCa } = result.settings.endpoints;
   if (emulator !== undefined && emulatorCa !== undefined && !(await fileExists(emulatorCa))) {
     problems.push({

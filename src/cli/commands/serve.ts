@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { assertServiceStoreAvailable, isLoopbackHost, readSettings, resolveHome } from '../../config/index.js';
+import { isLoopbackHost, readSettings, resolveHome, storeLocation } from '../../config/index.js';
+import { loadPostgresStore } from '../../store/index.js';
 import { createLogger } from '../../infra/index.js';
 import { ensureApiToken, createAdminLink, startService, type RunningService } from '../../server/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
@@ -89,8 +90,13 @@ export const serveCommand: Command = {
     const port = parsePort(values.port);
     const smtpPort = parsePort(values['smtp-port'], '--smtp-port');
     const home = resolveHome(ctx.home, ctx.env);
-    // Before anything is made in the home (a first API token would be made and never shown).
-    assertServiceStoreAvailable((await readSettings(home, ctx.env)).settings.store);
+    // Before anything is made in the home (a first API token would be made and never shown): the database answers.
+    const location = storeLocation((await readSettings(home, ctx.env)).settings.store);
+    const unreachable = location.kind === 'postgres' ? await (await loadPostgresStore()).probePg(location) : undefined;
+    if (unreachable) {
+      writeLine(ctx.stderr, `The service did not start: ${unreachable} It does not fall back to the SQLite file, which holds none of that database's e-mails.`);
+      return EXIT_FAILED;
+    }
     const token = await ensureApiToken(home);
     const level = ctx.env.O365_NOTIFY_LOG_LEVEL?.trim().toLowerCase() || 'info';
     if (!LOG_LEVELS.includes(level as (typeof LOG_LEVELS)[number])) throw new UsageError(`O365_NOTIFY_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);

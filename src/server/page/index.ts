@@ -13,7 +13,7 @@ import { PageRuntime } from './runtime.js';
 import { SignInFlows } from './sign-in-flows.js';
 import { errorPage } from './view-layout.js';
 import type {} from '../route-config.js';
-import type { Store } from '../../store/index.js';
+import type { PageStoreReads } from './page-data.js';
 
 /**
  * The seam between the service (src/server) and the settings page (src/server/page):
@@ -27,8 +27,8 @@ export interface PageContext {
   baseUrl(): string;
   /** The running pipeline: status, deliveries, test e-mail, silences, rules. */
   service: NotificationService;
-  /** The service's SQLite store, for what the ports do not carry: an event's text, the relay's queue. */
-  store: Store;
+  /** What the page reads beyond the port, on SQLite or PostgreSQL: an event's text, the relay's queue. */
+  store: PageStoreReads;
   /** The sign-in session of the current settings (re-created after settings change). */
   authSession(): Promise<AuthSession>;
   /** Call after the settings file changed: the service re-reads settings (rules, mailer, sign-in). */

@@ -16,7 +16,7 @@ import { adminConsentUrl } from '../../diagnose/index.js';
 import { type DeliveryRecord, type NotificationService, type ServiceStatus, formatTime } from '../../notify/index.js';
 import { loadRegistrationRecord, reviewRegistration } from '../../registration/index.js';
 import { openSecretStore, type SecretStore } from '../../secrets/index.js';
-import type { Store, StoredEvent } from '../../store/index.js';
+import type { RelayStore, StoredEvent } from '../../store/index.js';
 import { buildChecklist, type ChecklistStep } from './checklist.js';
 import { pageProblems } from './page-words.js';
 import { cachedTokenScopes, evidenceFor, readEvidence } from './evidence.js';
@@ -72,12 +72,18 @@ export interface BannerItem {
   linkText?: string;
 }
 
+/** What the page reads beyond the port, from either store (src/server/store-backend.ts). */
+export interface PageStoreReads {
+  eventById(id: number): Promise<StoredEvent | undefined>;
+  relay: RelayStore;
+}
+
 export interface PageDataSources {
   home: string;
   env: NodeJS.ProcessEnv;
   service: NotificationService;
-  /** The service's SQLite store: an event's text, the relay's queue. */
-  store: Store;
+  /** An event's text, the relay's queue. */
+  store: PageStoreReads;
   local: boolean;
   pageRedirectUri: string;
   passwordSetAt?: string;
@@ -196,7 +202,7 @@ export async function gatherPageData(sources: PageDataSources): Promise<PageData
   const events = new Map<number, StoredEvent>();
   for (const d of deliveries) {
     for (const id of d.eventIds.slice(0, 5)) {
-      const event = sources.store.events.get(id);
+      const event = await sources.store.eventById(id);
       if (event) events.set(id, event);
     }
   }

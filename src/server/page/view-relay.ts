@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { smtpOptions, type Settings } from '../../config/index.js';
-import type { Store } from '../../store/index.js';
+import type { RelayStore } from '../../store/index.js';
 import { html, type Html } from './html.js';
 import type { PageData } from './page-data.js';
 
@@ -18,7 +18,7 @@ export interface RelayPageData {
   recent: { receivedAt: number; envelopeFrom: string; recipients: string[]; subject: string; status: string; lastError: string | null }[];
 }
 
-export async function gatherRelayData(store: Store, settings: Settings): Promise<RelayPageData> {
+export async function gatherRelayData(store: { relay: RelayStore }, settings: Settings): Promise<RelayPageData> {
   const smtp = smtpOptions(settings.smtp);
   const wildcard = smtp.host === '0.0.0.0' || smtp.host === '::';
   const recent = await store.relay.recentMessages(10);

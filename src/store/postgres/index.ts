@@ -1,7 +1,7 @@
 /** The store on PostgreSQL (issue 16): schema, migrations under an advisory lock, the repositories, units of work, copying from SQLite. */
 export { PG_LATEST_SCHEMA_VERSION, PG_MIGRATIONS, PG_ONLY_TABLES, SQLITE_ONLY_TABLES, STORE_TABLES, type PgMigration } from './schema.js';
 export { migratePg, pgSchemaVersion, PgStoreVersionError, type PgMigrationResult } from './migrate.js';
-export { createPgPool, describePgError, inTransaction, type PgLocation, type PgPoolOptions } from './pool.js';
+export { createPgPool, describePgError, inTransaction, probePg, type PgLocation, type PgPoolOptions } from './pool.js';
 export { inOpenTransaction, isConnectionError, transact, type Queryable } from './queryable.js';
 export { LocalTally, PgEvents, type UndeliveredTally } from './events.js';
 export { PgAlerts, PgGroups } from './alerts.js';

@@ -78,3 +78,21 @@ export function describePgError(err: unknown, location: PgLocation): string {
       return `${where} (${location.display}) failed: ${e.message ?? String(err)}${e.code ? ` (${e.code})` : ''}.`;
   }
 }
+
+/**
+ * Connects once and asks the schema version (`config check`): undefined when the database answers,
+ * else describePgError's sentence (host, port, password, database missing: each with its fix).
+ */
+export async function probePg(location: PgLocation, timeoutMs = 5000): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: location.url, connectionTimeoutMillis: timeoutMs, application_name: 'o365-notify config check' });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (err) {
+    return describePgError(err, location);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

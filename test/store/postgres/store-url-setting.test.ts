@@ -25,7 +25,7 @@ describe('store.url / O365_NOTIFY_STORE_URL', () => {
     assert.equal(redactStoreUrl(`postgres://u:${PASSWORD}@h/d`), 'postgres://u:***@h/d');
   });
 
-  it('config check accepts a postgres URL with a warning that serve cannot use it yet; show masks the password (text and JSON)', async () => {
+  it('config check says in words that the database of a postgres URL cannot be reached, and what to fix; show masks the password (text and JSON)', async () => {
     const { home, cleanup } = await tempHome();
     try {
       const env = testEnv(home, { O365_NOTIFY_STORE_URL: `postgres://notify:${PASSWORD}@db.contoso.local:6432/o365` });
@@ -33,8 +33,9 @@ describe('store.url / O365_NOTIFY_STORE_URL', () => {
       assert.ok(!(check.stdout + check.stderr).includes(PASSWORD));
       const problems = JSON.parse(check.stdout).problems.filter((p: { field: string }) => p.field === 'store.url');
       assert.equal(problems.length, 1);
-      assert.equal(problems[0].severity, 'warning');
-      assert.match(problems[0].message, /postgres:\/\/notify:\*\*\*@db\.contoso\.local:6432\/o365.*serve.*cannot run on PostgreSQL yet/);
+      assert.equal(problems[0].severity, 'error');
+      assert.match(problems[0].message, /(Cannot find the host db\.contoso\.local of store\.url \(postgres:\/\/notify:\*\*\*@db\.contoso\.local:6432\/o365\): correct the host name|did not answer in time)/);
+      assert.match(problems[0].message, /The service cannot start until it connects/);
       const show = await runCli(['config', 'show'], { home, env });
       assert.equal(show.code, 0);
       assert.match(show.stdout, /store\.url\s+postgres:\/\/notify:\*\*\*@db\.contoso\.local:6432\/o365 {2}\[from O365_NOTIFY_STORE_URL\]/);
@@ -62,15 +63,14 @@ describe('store.url / O365_NOTIFY_STORE_URL', () => {
     }
   });
 
-  it('serve with a postgres store.url says it is not available yet, exits 1, and neither falls back to SQLite nor makes an API token', async () => {
+  it('serve with a postgres store.url it cannot reach says why and what to fix, exits 1, and neither falls back to SQLite nor makes an API token', async () => {
     const { home, cleanup } = await tempHome();
     try {
       const env = testEnv(home, { O365_NOTIFY_STORE_URL: `postgres://notify:${PASSWORD}@127.0.0.1:1/o365` });
       const run = await runCli(['serve', '--port', '0'], { home, env });
       assert.equal(run.code, 1);
-      assert.match(run.stderr, /running the service on PostgreSQL is not available yet in this version/);
+      assert.match(run.stderr, /The service did not start: Cannot reach PostgreSQL at 127\.0\.0\.1:1 \(connection refused\): start the PostgreSQL server, or correct the host and port in store\.url \(postgres:\/\/notify:\*\*\*@127\.0\.0\.1:1\/o365\)/);
       assert.match(run.stderr, /does not fall back to the SQLite file/);
-      assert.match(run.stderr, /postgres:\/\/notify:\*\*\*@127\.0\.0\.1:1\/o365/);
       assert.ok(!(run.stdout + run.stderr).includes(PASSWORD));
       const left = fs.readdirSync(home, { recursive: true }).map(String);
       assert.ok(!left.some((f) => f.endsWith('.db')), `no SQLite store made: ${left.join(', ')}`);
