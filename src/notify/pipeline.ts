@@ -264,9 +264,15 @@ async function runStages(ctx: FlushContext, stages: readonly FlushStage[]): Prom
   }
 }
 
-/** Runs one group's flush; returns the id of the e-mail it queued, if a new one (not the unsent one updated). */
-export function flushGroup(ctx: PipelineContext, group: GroupRow, now: number, silences: ActiveSilence[]): Promise<string | null> {
+/**
+ * Runs one group's flush; returns the id of the e-mail it queued, if a new one (not the unsent one
+ * updated). The group is re-read inside the unit and owned by it (claimDue): a group another
+ * instance flushes or has flushed since `due` was read is left alone (issue 16).
+ */
+export function flushGroup(ctx: PipelineContext, listed: GroupRow, now: number, silences: ActiveSilence[]): Promise<string | null> {
   return ctx.store.unitOfWork(async (store) => {
+    const group = await store.groups.claimDue(listed.key, now);
+    if (!group) return null;
     const unsent = await store.outbox.unsentAlertEmailOf(group.key);
     const fctx: FlushContext = {
       ...ctx, tx: store, now, group, silences, muted: [], unsent, notificationId: null, added: false,

@@ -35,6 +35,12 @@ export interface GroupStore {
   get(key: string): Promise<GroupRow | undefined>;
   save(group: GroupRow): Promise<void>;
   due(now: number, limit: number): Promise<GroupRow[]>;
+  /**
+   * The group as it is now, if still due at `now`, for the flush unit it is called in to own
+   * (issue 16): undefined when another flush holds it (PostgreSQL: FOR UPDATE SKIP LOCKED) or has
+   * flushed it already, so two instances never flush the same due group.
+   */
+  claimDue(key: string, now: number): Promise<GroupRow | undefined>;
   markFlushed(key: string, at: number | null, nextFlushAt: number | null): Promise<void>;
   list(): Promise<GroupRow[]>;
   nextFlushAt(): Promise<number | null>;

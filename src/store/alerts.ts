@@ -176,6 +176,12 @@ export class GroupRepository {
     return (this.dueGroups.all(now, limit) as GroupRecord[]).map(toGroup);
   }
 
+  /** The group if still due at `now` (the flush's guard; on SQLite the unit's write lock already makes one flush at a time). */
+  claimDue(key: string, now: number): GroupRow | undefined {
+    const group = this.get(key);
+    return group && group.nextFlushAt !== null && group.nextFlushAt <= now ? group : undefined;
+  }
+
   setNextFlush(key: string, at: number | null): void {
     this.schedule.run(at, key);
   }

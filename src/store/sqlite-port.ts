@@ -57,7 +57,7 @@ const EVENT_METHODS: Record<keyof EventStore, true> = {
   receivedBetween: true, countsBetweenTimes: true, oldestUndeliveredEvent: true, pruneSettledBefore: true, settleCarriedBy: true,
 };
 const ALERT_METHODS: Record<keyof AlertStore, true> = { get: true, save: true, inGroupKey: true, list: true, markNotified: true };
-const GROUP_METHODS: Record<keyof GroupStore, true> = { get: true, save: true, due: true, markFlushed: true, list: true, nextFlushAt: true };
+const GROUP_METHODS: Record<keyof GroupStore, true> = { get: true, save: true, due: true, claimDue: true, markFlushed: true, list: true, nextFlushAt: true };
 const SILENCE_METHODS: Record<keyof SilenceStore, true> = { add: true, removeById: true, activeAt: true, list: true };
 const OUTBOX_METHODS: Record<keyof OutboxStore, true> = {
   add: true, linkEvents: true, unsentAlertEmailOf: true, updateUnsent: true, get: true, claimDue: true, claimById: true,

@@ -161,6 +161,18 @@ export class PgGroups {
     return rows.map(toGroup);
   }
 
+  /**
+   * The group if still due at `now`, locked until the flush unit it runs in ends; a group another
+   * instance's flush holds is skipped (SKIP LOCKED), and one it flushed is no longer due.
+   */
+  async claimDue(key: string, now: number): Promise<GroupRow | undefined> {
+    const { rows } = await this.q.query<GroupRecord>(
+      'SELECT * FROM alert_groups WHERE key = $1 AND next_flush_at IS NOT NULL AND next_flush_at <= $2 FOR UPDATE SKIP LOCKED',
+      [key, now],
+    );
+    return rows[0] && toGroup(rows[0]);
+  }
+
   async setNextFlush(key: string, at: number | null): Promise<void> {
     await this.q.query('UPDATE alert_groups SET next_flush_at = $1 WHERE key = $2', [at, key]);
   }
