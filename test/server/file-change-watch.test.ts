@@ -21,15 +21,17 @@ describe('watchFileChanges: the one "a file changed on disk" mechanism (issue 12
     await writeFile(settings, 'a: 1\n');
     const watch = watchFileChanges([settings, secret], { everyMs: 20, onChange: () => void seen.push('change') });
     try {
-      await writeFile(settings, 'a: 22\n');
+      // Each write atomic: writeFile truncates first, and a poll between truncate and write would see
+      // two changes (empty, then written) where the test counts one.
+      await replaceAtomically(settings, 'a: 22\n');
       await waitFor(() => seen.length === 1, 'the edit to be reported');
-      await writeFile(secret, 'new secret');
+      await replaceAtomically(secret, 'new secret');
       await waitFor(() => seen.length === 2, 'the file that appeared to be reported');
 
       // The service wrote the settings itself and says so: no call for that write, the next change is one.
-      await writeFile(settings, 'a: 333\n');
+      await replaceAtomically(settings, 'a: 333\n');
       await watch.resync();
-      await writeFile(secret, 'another secret');
+      await replaceAtomically(secret, 'another secret');
       await waitFor(() => seen.length === 3, 'the next change');
       assert.equal(seen.length, 3, 'the write taken by resync was not reported');
     } finally {
