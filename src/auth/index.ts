@@ -19,3 +19,15 @@ export {
 export { readAuthStatus, type AuthStatus } from './status.js';
 export { createTokenProvider, NOT_SIGNED_IN, type SessionTokenProvider } from './token-provider.js';
 export { probePublicClientFlows, type PublicClientFlowsProbe } from './public-client-probe.js';
+export { encryptedCachePlugin, tokenCachePlugin, TokenCacheConflictError } from './cache-plugin.js';
+export {
+  fileAuthState,
+  fileTokenCache,
+  seedTokenCache,
+  sharedTokenCache,
+  type AuthStateStore,
+  type SealedTokenCacheStore,
+  type SeedOutcome,
+  type SharedAuthStorage,
+  type TokenCacheStorage,
+} from './token-cache-port.js';

@@ -1,9 +1,12 @@
 import { readAuthState, refreshTokenIssuedAt } from './auth-state.js';
+import type { AuthStateStore } from './token-cache-port.js';
 import type { SessionTokenProvider } from './token-provider.js';
 
 export interface KeepAliveOptions {
   home: string;
   provider: SessionTokenProvider;
+  /** The session's sign-in state when it is shared (session.authState); default: <home>/auth-state.json. */
+  authState?: AuthStateStore;
   /** Refresh when the refresh token is this old (well inside Entra's 90-day inactivity limit). */
   refreshAfterDays?: number;
   /** How often to look. */
@@ -25,7 +28,7 @@ export function startKeepAlive(options: KeepAliveOptions): () => void {
     if (running) return;
     running = true;
     try {
-      const state = await readAuthState(options.home);
+      const state = options.authState ? await options.authState.read() : await readAuthState(options.home);
       const issued = refreshTokenIssuedAt(state);
       if (!state.account?.homeAccountId || !issued || Date.now() - issued.getTime() < refreshAfterMs) {
         options.onResult?.({ refreshed: false });

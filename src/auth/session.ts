@@ -10,7 +10,8 @@ import {
 import { authorityFor, resolveHome, loadSettings, usesEmulator, type Settings } from '../config/index.js';
 import { openSecretStore, type ClientCertificate, type SecretStore } from '../secrets/index.js';
 import { loadAuthorityMetadata, recordAuthorityMetadata, type MsalAuthorityOptions } from './authority-metadata.js';
-import { encryptedCachePlugin } from './cache-plugin.js';
+import { encryptedCachePlugin, tokenCachePlugin } from './cache-plugin.js';
+import { fileAuthState, type AuthStateStore, type SharedAuthStorage } from './token-cache-port.js';
 import { createNetworkClient, type RawErrorCapture } from './network-client.js';
 
 /**
@@ -26,6 +27,10 @@ export interface AuthSession {
   errors: RawErrorCapture;
   /** The HTTPS client msal uses (trusting the emulator's CA only when it is the target). */
   network: INetworkModule;
+  /** The sign-in state: <home>/auth-state.json, or the instances' shared row (sharedAuth). */
+  authState: AuthStateStore;
+  /** Set when the sign-in is shared by several instances (the store on PostgreSQL). */
+  sharedAuth?: SharedAuthStorage;
   publicClient(): PublicClientApplication;
   /** Undefined when no client secret is configured. */
   confidentialClient(): Promise<ConfidentialClientApplication | undefined>;
@@ -39,6 +44,8 @@ export interface OpenSessionOptions {
   secrets?: SecretStore;
   /** msal's own log lines (never PII: piiLoggingEnabled stays false). */
   log?: (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
+  /** The sign-in shared by several instances (issue 16.5); default: the home's file cache and state. */
+  sharedAuth?: SharedAuthStorage;
 }
 
 /** The emulator's CA is trusted only when the emulator is the configured target. */
@@ -94,7 +101,8 @@ export async function openAuthSession(options: OpenSessionOptions = {}): Promise
   const metadata = authority ? await loadAuthorityMetadata(home, authority) : {};
   const recorder = authority && !metadata.authorityMetadata ? recordAuthorityMetadata(home, authority) : undefined;
   const { client, capture } = createNetworkClient({ ca: await trustedCa(settings), onResponse: recorder?.observe });
-  const cache = { cachePlugin: encryptedCachePlugin(secrets) };
+  const shared = options.sharedAuth;
+  const cache = { cachePlugin: shared ? tokenCachePlugin(shared.tokenCache) : encryptedCachePlugin(secrets) };
   let pca: PublicClientApplication | undefined;
   let cca: ConfidentialClientApplication | undefined | null;
   return {
@@ -103,6 +111,8 @@ export async function openAuthSession(options: OpenSessionOptions = {}): Promise
     secrets,
     errors: capture,
     network: client,
+    authState: shared?.authState ?? fileAuthState(home),
+    sharedAuth: shared,
     publicClient() {
       pca ??= new PublicClientApplication(msalConfiguration(settings, client, cache, options.log, metadata));
       return pca;

@@ -3,7 +3,6 @@ import { CryptoProvider, type AccountInfo, type AuthenticationResult, type Devic
 
 export type DeviceCodeInfo = Parameters<DeviceCodeRequest['deviceCodeCallback']>[0];
 import { DELEGATED_SCOPES, APP_ONLY_SCOPES, MAIL_SEND_SCOPE } from '../config/index.js';
-import { updateAuthState } from './auth-state.js';
 import { authError, codeRedemptionError, diagnoseAuthFailure, hasAadstsCode, SignInError } from './errors.js';
 import { startLoopbackListener, type AuthorizationResponse } from './loopback.js';
 import type { AuthSession } from './session.js';
@@ -54,7 +53,7 @@ function rolesOf(accessToken: string): string[] {
 async function recordSignIn(session: AuthSession, result: AuthenticationResult, clientKind: 'public' | 'confidential', notes: string[]): Promise<SignInResult> {
   const account = accountOf(result);
   const now = new Date().toISOString();
-  await updateAuthState(session.home, () => ({
+  await session.authState.update(() => ({
     account,
     clientKind,
     signedInAt: now,
@@ -67,7 +66,7 @@ async function recordSignIn(session: AuthSession, result: AuthenticationResult, 
 
 /** Records why sign-in failed, so `status` and the service show it with its guide step. */
 export async function recordSignInFailure(session: AuthSession, error: SignInError): Promise<void> {
-  await updateAuthState(session.home, (s) => {
+  await session.authState.update((s) => {
     // A failed new attempt says nothing about the sign-in already held: its refresh token still
     // works, so it stays as it was (issue 9.11). Only without one is the failure the state.
     if (s.account && !s.problem) return s;
@@ -261,7 +260,7 @@ export async function signInAppOnly(session: AuthSession): Promise<SignInResult>
     const sender = session.settings.account.sender ?? '';
     const account = { username: sender, homeAccountId: '', tenantId: result.tenantId || session.settings.account.tenantId || '' };
     const now = new Date().toISOString();
-    await updateAuthState(session.home, () => ({
+    await session.authState.update(() => ({
       account,
       clientKind: 'confidential',
       signedInAt: now,
@@ -281,5 +280,7 @@ export async function signOut(session: AuthSession): Promise<void> {
   const cache = session.publicClient().getTokenCache();
   for (const account of await cache.getAllAccounts()) await cache.removeAccount(account);
   await session.secrets.clearTokenCache();
-  await updateAuthState(session.home, () => ({}));
+  // Shared: the row every instance reads, so none goes on with the signed-out account.
+  await session.sharedAuth?.clear();
+  await session.authState.update(() => ({}));
 }

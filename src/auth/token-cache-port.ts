@@ -124,6 +124,18 @@ export function fileAuthState(home: string): AuthStateStore {
   return { read: () => readAuthState(home), update: (change) => updateAuthState(home, change) };
 }
 
+/**
+ * The sign-in several instances share (issue 16.5): msal's cache, the sign-in state and the sign-out
+ * of both. Given to openAuthSession / openGraphConnection as `sharedAuth`; without it the session
+ * keeps the file cache and <home>/auth-state.json, as on one machine.
+ */
+export interface SharedAuthStorage {
+  tokenCache: TokenCacheStorage;
+  authState: AuthStateStore;
+  /** Forgets the shared cache (sign-out): every instance then needs a new sign-in. */
+  clear(): Promise<void>;
+}
+
 export type SeedOutcome = 'copied' | 'already-shared' | 'nothing-to-copy';
 
 /**

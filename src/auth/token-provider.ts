@@ -2,7 +2,7 @@ import { InteractionRequiredAuthError, type AccountInfo, type AuthenticationResu
 import { APP_ONLY_SCOPES, DELEGATED_SCOPES } from '../config/index.js';
 import type { Diagnosis } from '../diagnose/index.js';
 import type { AccessTokenResult, TokenProvider } from '../graph/index.js';
-import { readAuthState, updateAuthState, type AuthState } from './auth-state.js';
+import type { AuthState } from './auth-state.js';
 import { authError, SignInError } from './errors.js';
 import type { AuthSession } from './session.js';
 import { TokenEndpointPause } from './token-pause.js';
@@ -45,6 +45,17 @@ export function createTokenProvider(session: AuthSession): SessionTokenProvider 
     return account;
   }
 
+  /**
+   * Shared sign-in (issue 16.5): another instance may have signed out or been told to sign in again;
+   * then this one must not go on with the access token it holds in memory. One read of the shared
+   * state per send; one machine keeps the token (the service watches auth-state.json instead).
+   */
+  async function stillSignedIn(): Promise<boolean> {
+    if (!session.sharedAuth || appOnly) return true;
+    const state = await session.authState.read();
+    return Boolean(state.account) && !state.problem?.signInRequired;
+  }
+
   async function acquire(forceRefresh: boolean): Promise<AuthenticationResult> {
     if (appOnly) {
       const client = await session.confidentialClient();
@@ -53,7 +64,7 @@ export function createTokenProvider(session: AuthSession): SessionTokenProvider 
       if (!result) throw new SignInError('The token endpoint returned no token.');
       return result;
     }
-    const state = await readAuthState(session.home);
+    const state = await session.authState.read();
     const client = state.clientKind === 'confidential' ? ((await session.confidentialClient()) ?? session.publicClient()) : session.publicClient();
     return client.acquireTokenSilent({ account: await delegatedAccount(state), scopes: [...DELEGATED_SCOPES], forceRefresh });
   }
@@ -77,7 +88,7 @@ export function createTokenProvider(session: AuthSession): SessionTokenProvider 
         // call interaction required; every Conditional Access answer needs a new sign-in (issue 13.1).
         error.diagnosis?.guideStep === 'conditional-access';
       if (error.diagnosis && error.diagnosis.guideStep !== 'throttling' && error.diagnosis.guideStep !== 'request') {
-        await updateAuthState(session.home, (s) =>
+        await session.authState.update((s) =>
           // "Not signed in" says less than the refusal that kept the sign-in from happening
           // (AADSTS7000218 at login): that one, with its portal fix, stays the problem shown.
           error.diagnosis?.code === NOT_SIGNED_IN.code && s.problem && !s.account
@@ -91,7 +102,7 @@ export function createTokenProvider(session: AuthSession): SessionTokenProvider 
     if (!result.fromCache) {
       endpointCalls += 1;
       const now = new Date().toISOString();
-      await updateAuthState(session.home, (s) => ({
+      await session.authState.update((s) => ({
         ...s,
         lastRefreshAt: appOnly ? s.lastRefreshAt : now,
         lastTokenAt: now,
@@ -112,7 +123,10 @@ export function createTokenProvider(session: AuthSession): SessionTokenProvider 
       return endpointCalls;
     },
     async getAccessToken(options = {}) {
-      if (!options.forceRefresh && current && current.expiresOn.getTime() - Date.now() > RENEW_BEFORE_EXPIRY_MS) return current;
+      if (!options.forceRefresh && current && current.expiresOn.getTime() - Date.now() > RENEW_BEFORE_EXPIRY_MS) {
+        if (await stillSignedIn()) return current;
+        current = undefined;
+      }
       // One request at a time: a burst of sends shares one refresh.
       pending ??= fetchToken(options.forceRefresh ?? false).finally(() => {
         pending = undefined;

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createTokenProvider, openAuthSession, type AuthSession, type SessionTokenProvider, diagnoseContext } from '../auth/index.js';
+import { createTokenProvider, openAuthSession, type AuthSession, type SessionTokenProvider, type SharedAuthStorage, diagnoseContext } from '../auth/index.js';
 import { graphBaseUrl, usesEmulator, type Settings } from '../config/index.js';
 import { createMailClient, type GraphSendReport, type MailClient, type MailMessage, type RecipientHistory, type RetryOwner } from '../graph/index.js';
 
@@ -25,10 +25,12 @@ export interface OpenGraphConnectionOptions {
   retries?: RetryOwner;
   /** The store's sent e-mails (outbox.sentRecipientsSince): the daily recipient budget starts from them, not zero. */
   recipientHistory?: RecipientHistory;
+  /** The sign-in several instances share (store on PostgreSQL: server/shared-auth.ts); default: the home's files. */
+  sharedAuth?: SharedAuthStorage;
 }
 
 export async function openGraphConnection(options: OpenGraphConnectionOptions = {}): Promise<GraphConnection> {
-  const session = await openAuthSession({ home: options.home, env: options.env, settings: options.settings });
+  const session = await openAuthSession({ home: options.home, env: options.env, settings: options.settings, sharedAuth: options.sharedAuth });
   const { settings } = session;
   const tokens = createTokenProvider(session);
   const ca = usesEmulator(settings) && settings.endpoints.emulatorCa ? await readFile(settings.endpoints.emulatorCa, 'utf8') : undefined;
