@@ -62,9 +62,13 @@ export function isTransientNetworkError(code: string | undefined, message = ''):
  * sign-in module's errors, issue 13.11). Anything else (consent, sign-in) is not retried here.
  */
 export function tokenFailureRetry(err: unknown): { retryable: boolean; retryAfterMs: number | undefined } {
-  const e = (err ?? {}) as { code?: string; message?: string; retryAfterSeconds?: unknown };
-  const seconds = typeof e.retryAfterSeconds === 'number' && Number.isFinite(e.retryAfterSeconds) ? e.retryAfterSeconds : undefined;
-  if (seconds !== undefined) return { retryable: true, retryAfterMs: seconds * 1000 };
+  // The sign-in module wraps what failed under it (`cause`): a shared token cache whose database
+  // is unreachable says how long to wait from two levels down (issue 16).
+  for (let e = err as { code?: string; message?: string; retryAfterSeconds?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    const seconds = typeof e.retryAfterSeconds === 'number' && Number.isFinite(e.retryAfterSeconds) ? e.retryAfterSeconds : undefined;
+    if (seconds !== undefined) return { retryable: true, retryAfterMs: seconds * 1000 };
+  }
+  const e = (err ?? {}) as { code?: string; message?: string };
   return { retryable: isTransientNetworkError(e.code, e.message), retryAfterMs: undefined };
 }
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GraphSendError } from '../../src/graph/errors.js';
-import { backoffDelay, decideRetry, DEFAULT_RETRY, parseRetryAfter, type AttemptState, type Outcome } from '../../src/graph/retry.js';
+import { backoffDelay, decideRetry, DEFAULT_RETRY, parseRetryAfter, tokenFailureRetry, type AttemptState, type Outcome } from '../../src/graph/retry.js';
+import { PgTokenCacheError, TOKEN_CACHE_RETRY_SECONDS } from '../../src/store/postgres/index.js';
 import { CountingTokenProvider, fakeClient } from './support/clients.js';
 import { graphError, networkError, response } from './support/fake-transport.js';
 
@@ -212,5 +213,19 @@ describe('retries in the client (scripted Graph, fake clock)', () => {
     assert.deepEqual([err.code, err.attempts, err.status], ['TokenAcquisitionFailed', 0, 0]);
     assert.equal(err.diagnosis?.code, 'AADSTS50173');
     assert.equal(err.diagnosis?.guideStep, 'sign-in-again');
+  });
+});
+
+describe('tokenFailureRetry: a token that could not be had (issue 16)', () => {
+  it('waits, not fails, when the shared token cache\'s database does not answer, also under the sign-in module\'s wrapper', () => {
+    const down = new PgTokenCacheError('Could not read the token cache: the database refused the connection.');
+    assert.deepEqual(tokenFailureRetry(down), { retryable: true, retryAfterMs: TOKEN_CACHE_RETRY_SECONDS * 1000 });
+    const wrapped = Object.assign(new Error('Could not get an access token.'), { code: 'SignInFailed', cause: down });
+    assert.deepEqual(tokenFailureRetry(wrapped), { retryable: true, retryAfterMs: TOKEN_CACHE_RETRY_SECONDS * 1000 });
+  });
+
+  it('a refusal with no wait in it is still not retried', () => {
+    const refused = Object.assign(new Error('AADSTS65001: consent'), { code: 'invalid_grant', cause: new Error('consent_required') });
+    assert.deepEqual(tokenFailureRetry(refused), { retryable: false, retryAfterMs: undefined });
   });
 });

@@ -14,4 +14,4 @@ export { AsyncGroupCommitter } from './group-commit.js';
 export { openPgStore, PgRepositories, PgStore, PgUnit, type PgStoreOptions } from './store.js';
 export { copySqliteToPg, CopyCountMismatchError, TargetNotEmptyError, type CopiedTable, type CopyReport } from './copy.js';
 export * from './coordination/index.js';
-export { PgTokenCacheError, PgTokenCaches, type PgSealedLease, type PgTokenCacheOptions } from './token-cache.js';
+export { PgTokenCacheError, TOKEN_CACHE_RETRY_SECONDS, PgTokenCaches, type PgSealedLease, type PgTokenCacheOptions } from './token-cache.js';

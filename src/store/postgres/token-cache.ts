@@ -29,7 +29,12 @@ export interface PgTokenCacheOptions {
 }
 
 /** The shared cache or state could not be used; the message says why and what to do. */
+/** How long an e-mail waits when the shared token cache cannot be read or written (the worker's retry, not a failure). */
+export const TOKEN_CACHE_RETRY_SECONDS = 15;
+
 export class PgTokenCacheError extends Error {
+  /** Read by the mail client's token-failure decision (src/graph/retry.ts): the database comes back, the e-mail waits. */
+  readonly retryAfterSeconds = TOKEN_CACHE_RETRY_SECONDS;
   constructor(message: string, cause?: unknown) {
     super(message, { cause });
     this.name = 'PgTokenCacheError';
