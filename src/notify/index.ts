@@ -75,6 +75,7 @@ export {
   type ServiceStatus,
   type SilenceInput,
   type TickReport,
+  type RunOnce,
 } from './service.js';
 // The domain's records (a store keeps them as they are) and the store port notify owns.
 export * from './domain.js';

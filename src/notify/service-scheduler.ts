@@ -14,12 +14,21 @@ export interface TickReport {
   deliveries: DeliveryResult[];
 }
 
+/**
+ * Runs a job that must run once across the instances sharing a store (issue 16): the result, or
+ * undefined when another instance holds the job now. The default runs it (one instance).
+ */
+export type RunOnce = <T>(job: 'daily-report' | 'retention' | 'credential-expiry', fn: () => Promise<T>) => Promise<T | undefined>;
+
+const runHere: RunOnce = (_job, fn) => fn();
+
 export interface SchedulerOptions {
   /** How often the running service looks at timers (group waits, retries, the daily report). */
   tickIntervalMs: number;
   /** Events routed per transaction. */
   routeBatchSize: number;
   retention: RetentionPeriods;
+  runOnce?: RunOnce;
 }
 
 /**
@@ -128,9 +137,11 @@ export class ServiceScheduler {
     // Daily report and pruning read the store's meta table: once per tick is plenty.
     if (now - this.lastHousekeepingAt >= tickIntervalMs || now < this.lastHousekeepingAt) {
       this.lastHousekeepingAt = now;
-      const report = await this.maybeQueueDailyReport(now);
+      // Once across instances: the report's meta check and the pruning each under a job lease.
+      const runOnce = this.options.runOnce ?? runHere;
+      const report = await runOnce('daily-report', () => this.maybeQueueDailyReport(now));
       if (report) queued.push(report);
-      await pruneHistory(this.core.store, this.options.retention, now, this.core.logger);
+      await runOnce('retention', () => pruneHistory(this.core.store, this.options.retention, now, this.core.logger));
     }
     return { routed, queued, more };
   }

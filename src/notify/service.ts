@@ -16,13 +16,13 @@ import { pipelineContext, type ServiceCore } from './service-core.js';
 import { ServiceHealth } from './service-health.js';
 import { ServiceIntake, type IntakeLimits } from './service-intake.js';
 import { ServiceQueries, type DeliveryPageRequest, type DeliveryRecord, type ServiceStatus } from './service-queries.js';
-import { ServiceScheduler, type TickReport } from './service-scheduler.js';
+import { ServiceScheduler, type RunOnce, type TickReport } from './service-scheduler.js';
 import { ServiceSilences, type SilenceInput } from './service-silences.js';
 import type { NotifyStore } from './store-port.js';
 
 export { SilenceValidationError, type SilenceInput } from './service-silences.js';
 export type { DeliveryRecord, ServiceStatus } from './service-queries.js';
-export type { TickReport } from './service-scheduler.js';
+export type { RunOnce, TickReport } from './service-scheduler.js';
 
 export interface NotificationServiceOptions {
   /** The store port (SQLite: sqliteNotifyStore(store) from src/store, whose options carry the group commit's). */
@@ -55,6 +55,8 @@ export interface NotificationServiceOptions {
    * (default 365). Deleted once a day, a batch per tick.
    */
   retention?: { days?: number; failedDays?: number };
+  /** Jobs that run once across instances sharing a store (issue 16: PostgreSQL's job leases); default: run here. */
+  runOnce?: RunOnce;
 }
 
 /**
@@ -112,6 +114,7 @@ export class NotificationService {
       tickIntervalMs: options.tickIntervalMs ?? 1000,
       routeBatchSize: options.routeBatchSize ?? 2000,
       retention: retentionPeriods(options.retention),
+      runOnce: options.runOnce,
     });
     this.health = new ServiceHealth(this.core);
     this.silences = new ServiceSilences(this.core);

@@ -5,7 +5,7 @@ import { apiRoutes, type ApiDeps } from './api-routes.js';
 import { requireApiToken } from './auth-hook.js';
 import { SERVICE_NAME } from './client.js';
 import { installErrorHandler, sendError } from './http.js';
-import { processMetrics } from './metrics.js';
+import { processMetrics, withInstanceLabel } from './metrics.js';
 import { schemaErrorFormatter, typeBoxCompiler } from './schema.js';
 import { registerSettingsPage, type PageContext } from './page/index.js';
 
@@ -15,6 +15,8 @@ export interface AppOptions extends Omit<ApiDeps, 'maxBodyBytes'> {
   tokenEndpointCalls(): number;
   /** Whether the store is open and the delivery worker running (for /readyz). */
   readiness(): { ready: boolean; reasons: string[] };
+  /** On PostgreSQL, this instance's id: every /metrics sample carries it as the `instance` label. */
+  instance?: string;
   /** The settings page's view of the service; undefined leaves `/` and `/ui/*` out (tests). */
   page?: PageContext;
   /** HTTPS (service-tls.ts): the certificate and key, PEM. */
@@ -59,7 +61,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Metrics show queue sizes and failure reasons: they need the token too (Prometheus: `authorization` in the scrape config).
   const processRegistry = processMetrics(options.tokenEndpointCalls);
   app.get('/metrics', { onRequest: requireApiToken(options.tokens) }, async (_request, reply) => {
-    const text = (await options.service.metricsText()) + '\n' + (await processRegistry.metrics());
+    const all = (await options.service.metricsText()) + '\n' + (await processRegistry.metrics());
+    const text = options.instance ? withInstanceLabel(all, options.instance) : all;
     return reply.type(processRegistry.contentType).send(text);
   });
 

@@ -3,7 +3,7 @@ export { buildApp, type AppOptions } from './app.js';
 export { apiRoutes, type ApiDeps } from './api-routes.js';
 export { callApi, connectToService, describeApiError, SERVICE_NAME, serviceRunning, serviceUrl, type ApiAnswer, type ServiceConnection } from './client.js';
 export { HttpError, isoTimes, type ApiErrorBody } from './http.js';
-export { readStoreSummary, storeRecipientHistory, StoreOwnedError, storeOwnedMessage, withLocalService, type StoreSummary } from './local-store.js';
+export { readStoreSummary, storeRecipientHistory, StoreOwnedError, storeOwnedMessage, withLocalService, type InstanceSummary, type StoreSummary } from './local-store.js';
 export { apiTokenPath, serviceRecordPath, serviceStorePath } from './paths.js';
 export { readServiceRecord, recordedProcessAlive, type ServiceRecord } from './service-record.js';
 export { createAdminLink, createStoredAdminLink } from './page/index.js';

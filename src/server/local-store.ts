@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import { NotificationService, type HealthNoticeKind } from '../notify/index.js';
 import { type DeliveryChannel } from '../delivery/index.js';
-import { openStore, sqliteNotifyStore, type QueueDepth, type SentRecipients, type Store } from '../store/index.js';
+import { storeLocation, type Settings } from '../config/index.js';
+import { loadPostgresStore, openStore, sqliteNotifyStore, type PgRepositories, type QueueDepth, type SentRecipients, type Store } from '../store/index.js';
+import { STALE_MS } from './coordination.js';
 import type { StoredDiagnosis } from '../diagnose/index.js';
 import { serviceRecordPath, serviceStorePath } from './paths.js';
 import { readServiceRecord, recordedProcessAlive, type ServiceRecord } from './service-record.js';
@@ -94,28 +96,70 @@ export function storeRecipientHistory(home: string): (sinceMs: number) => SentRe
   };
 }
 
-/** What `status` shows of the notification queue; null when the service never ran in this home. */
-export function readStoreSummary(home: string): StoreSummary | null {
+/** What `status` shows of the notification queue, from either store's repositories (each call awaited). */
+async function summarize(file: string, store: Store | PgRepositories, undeliveredEvents: number): Promise<StoreSummary> {
+  const oldest = await store.events.oldestUndeliveredEvent();
+  const last = await store.outbox.lastSentNotification();
+  const problem = await store.outbox.lastProblemAttempt();
+  const next = await store.outbox.nextQueued();
+  return {
+    file,
+    queue: { undeliveredEvents, outbox: await store.outbox.countByStatus() },
+    oldestUndeliveredEvent: oldest ? { id: oldest.id, receivedAt: iso(oldest.receivedAt) } : null,
+    lastDelivery: last ? { id: last.id, subject: last.subject, sentAt: last.sentAt === null ? null : iso(last.sentAt), to: last.to } : null,
+    lastError: problem
+      ? { notificationId: problem.notificationId, at: iso(problem.finishedAt ?? problem.startedAt), error: problem.error, diagnosis: problem.diagnosis }
+      : null,
+    nextQueued: next ? { id: next.id, dueAt: next.dueAt === null ? null : iso(next.dueAt), reason: next.reason } : null,
+    healthNotices: (await store.health.listActive()).map((n) => ({ kind: n.kind, message: n.message, since: iso(n.firstSeenAt), diagnosis: n.diagnosis })),
+  };
+}
+
+/** The instances on a PostgreSQL store, as `status` lists them: alive ones and what each holds. */
+export interface InstanceSummary {
+  id: string;
+  host: string;
+  pid: number;
+  version: string;
+  startedAt: string;
+  lastHeartbeat: string;
+  /** Job leases held now (group flushes excepted: those are row locks), e.g. daily-report. */
+  leases: string[];
+  /** Mailbox send slots held now. */
+  slots: number;
+  holds: Record<string, unknown>;
+}
+
+/**
+ * What `status` shows of the notification queue; null when the service never ran in this home.
+ * On PostgreSQL (store.url) the database's, plus the instances alive on it; read-only (no migration).
+ */
+export async function readStoreSummary(home: string, settings?: Settings): Promise<(StoreSummary & { instances?: { alive: InstanceSummary[]; gone: number } }) | null> {
+  const location = storeLocation(settings?.store);
+  if (location.kind === 'postgres') {
+    const pgStore = await loadPostgresStore();
+    const pool = pgStore.createPgPool(location, { max: 2, applicationName: 'o365-notify status' });
+    try {
+      const repos = new pgStore.PgRepositories(pool, new pgStore.LocalTally());
+      const summary = await summarize(location.display, repos, await repos.events.countUndelivered());
+      const registry = new pgStore.InstanceRegistry(pool, { id: 'status', host: '', pid: process.pid, version: '' });
+      const { alive, gone } = await registry.list(STALE_MS);
+      const instances = alive.map((i) => ({
+        id: i.id, host: i.host, pid: i.pid, version: i.version, startedAt: iso(i.startedAt), lastHeartbeat: iso(i.heartbeatAt), leases: i.leases, slots: i.slots, holds: i.holds,
+      }));
+      return { ...summary, instances: { alive: instances, gone: gone.length } };
+    } catch (err) {
+      throw new Error(pgStore.describePgError(err, location), { cause: err });
+    } finally {
+      await pool.end();
+    }
+  }
   const file = serviceStorePath(home);
   if (!fs.existsSync(file)) return null;
   let store: Store | undefined;
   try {
     store = openStore(file);
-    const oldest = store.events.oldestUndeliveredEvent();
-    const last = store.outbox.lastSentNotification();
-    const problem = store.outbox.lastProblemAttempt();
-    const next = store.outbox.nextQueued();
-    return {
-      file,
-      queue: store.queueDepth(),
-      oldestUndeliveredEvent: oldest ? { id: oldest.id, receivedAt: iso(oldest.receivedAt) } : null,
-      lastDelivery: last ? { id: last.id, subject: last.subject, sentAt: last.sentAt === null ? null : iso(last.sentAt), to: last.to } : null,
-      lastError: problem
-        ? { notificationId: problem.notificationId, at: iso(problem.finishedAt ?? problem.startedAt), error: problem.error, diagnosis: problem.diagnosis }
-        : null,
-      nextQueued: next ? { id: next.id, dueAt: next.dueAt === null ? null : iso(next.dueAt), reason: next.reason } : null,
-      healthNotices: store.health.listActive().map((n) => ({ kind: n.kind, message: n.message, since: iso(n.firstSeenAt), diagnosis: n.diagnosis })),
-    };
+    return await summarize(file, store, store.queueDepth().undeliveredEvents);
   } finally {
     store?.close();
   }

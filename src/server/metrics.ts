@@ -19,3 +19,23 @@ export function processMetrics(tokenEndpointCalls: () => number): Registry {
   });
   return registry;
 }
+
+/**
+ * Every sample of a Prometheus text exposition with `instance="<id>"` added (issue 16: several
+ * instances on one database, each scraped on its own, told apart by the label). Comment lines
+ * (# HELP, # TYPE) are kept as they are.
+ */
+export function withInstanceLabel(text: string, instance: string): string {
+  const label = `instance="${instance.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+  return text
+    .split('\n')
+    .map((line) => {
+      if (line === '' || line.startsWith('#')) return line;
+      const m = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line);
+      if (!m) return line;
+      const name = m[0];
+      const rest = line.slice(name.length);
+      return rest.startsWith('{') ? `${name}{${label},${rest.slice(1)}` : `${name}{${label}}${rest}`;
+    })
+    .join('\n');
+}

@@ -15,6 +15,7 @@ import { buildApp } from './app.js';
 import { certificateInUse, renewCredentialIfDue } from './credential-renewal.js';
 import type { PageContext } from './page/index.js';
 import { openServiceStore, type ServiceStore } from './store-backend.js';
+import { startCoordination, type ServiceCoordination } from './coordination.js';
 import { removeServiceRecord, writeServiceRecord, type ServiceRecord } from './service-record.js';
 import { rulesFromSettings } from './rules.js';
 import { serviceCertificate, wantsTls, type ServiceCertificate } from './service-tls.js';
@@ -61,6 +62,8 @@ export interface RunningService {
   readonly store: Store;
   /** The store the service runs on: SQLite or PostgreSQL (issue 16). */
   backend: ServiceStore;
+  /** On PostgreSQL: this instance among the others on the database (undefined on SQLite). */
+  coordination: ServiceCoordination | undefined;
   app: FastifyInstance;
   /** What the settings page gets (undefined with `withoutPage`); `createAdminLink(page)` makes a sign-in link to it. */
   page: PageContext | undefined;
@@ -121,10 +124,15 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   // The daily recipient budget starts from what the outbox sent in the last 24 hours (a restart does not reset it).
   const recipientHistory = store.recipientHistory;
   let connection: GraphConnection;
+  let coordination: ServiceCoordination | undefined;
+  let listening = '';
   try {
+    // On PostgreSQL: registered among the instances, heartbeating; its id is its lease owner everywhere.
+    if (store.pg) coordination = await startCoordination(store.pg, logger, () => ({ url: listening }));
     // The worker owns retries of queued e-mails: the client tries each request once.
     connection = await openGraphConnection({ home, env, settings, retries: 'caller', recipientHistory });
   } catch (err) {
+    await coordination?.stop().catch(() => undefined);
     await store.close();
     throw err;
   }
@@ -149,7 +157,8 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     logger: logger.child({ component: 'notify' }),
     tickIntervalMs: options.tickIntervalMs,
     intake: options.intake,
-    delivery: options.delivery,
+    delivery: coordination ? { ...options.delivery, owner: coordination.instanceId } : options.delivery,
+    runOnce: coordination?.runOnce,
     retention: { days: settings.store.retentionDays, failedDays: settings.store.failedRetentionDays },
   });
 
@@ -172,6 +181,9 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   // The secret's Expires date warns only while the secret is the credential in use: a certificate wins
   // (auth/session.ts), and its own end date is checked by config check, doctor, status and the renewal.
   const checkSecretExpiry = async () => {
+    await (coordination?.runOnce ?? ((_job: 'credential-expiry', fn: () => Promise<void>) => fn()))('credential-expiry', checkSecretExpiryHere);
+  };
+  const checkSecretExpiryHere = async () => {
     try {
       const certificate = settings.account.auth === 'app-only' ? await certificateInUse(channel.connection.session.secrets) : undefined;
       const result = await service.checkSecretExpiry(certificate ? undefined : settings.account.secretExpires);
@@ -310,6 +322,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     await step(() => serial);
     await step(() => service.stop());
     await step(() => channel.close());
+    await step(() => coordination?.stop());
     await step(() => store.close());
     // Last, and only once the store is closed: until then the CLI must not take it for its own.
     if (record && !store.isOpen) await removeServiceRecord(home, record).catch(() => undefined);
@@ -387,9 +400,12 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
       logger: logger.child({ component: 'http' }),
       maxBodyBytes: options.maxBodyBytes,
       tokenEndpointCalls: () => channel.tokenEndpointCalls,
+      instance: coordination?.instanceId,
       readiness: () => {
         const reasons: string[] = [];
         if (!store.isOpen) reasons.push('the store is closed');
+        const database = coordination?.databaseProblem();
+        if (database) reasons.push(database);
         if (!service.running) reasons.push('the delivery worker is not running');
         return { ready: reasons.length === 0, reasons };
       },
@@ -398,6 +414,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     await app.listen({ host: options.host ?? settings.service.host, port: options.port ?? settings.service.port });
     const address = app.server.address() as AddressInfo;
     url = urlOf(address, certificate !== undefined);
+    listening = url;
     if (!['127.0.0.1', '::1', 'localhost'].includes(address.address)) {
       logger.warn(
         { component: 'http', address: address.address, https: certificate !== undefined },
@@ -421,6 +438,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
         return store.sqlite;
       },
       backend: store,
+      coordination,
       app,
       certificate,
       page,

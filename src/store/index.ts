@@ -42,7 +42,7 @@ export {
   type GroupCommitOptions,
 } from './group-commit.js';
 // PostgreSQL (issue 16): loaded only when asked for, so commands on SQLite never load the `pg` driver.
-export type { PgLocation, PgMigrationResult, PgOutbox, PgStore } from './postgres/index.js';
+export type { Heartbeat, InstanceList, JobLeases, PgRepositories, PgLocation, PgMigrationResult, PgOutbox, PgStore } from './postgres/index.js';
 export const loadPostgresStore = () => import('./postgres/index.js');
 // The ports notify and delivery own, on SQLite (issue 12).
 export { SqliteNotifyStore, sqliteNotifyStore, type SqlitePortOptions } from './sqlite-port.js';

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { rotateApiToken } from '../../src/server/api-token.js';
 import { serviceStorePath } from '../../src/server/paths.js';
 import fs from 'node:fs';
+import { runCli, testEnv } from '../support/cli.js';
 import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import { skipReason, startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { call, inbox, keepAliveAgent, notifyId, PER_FOLDER_NOTIFICATIONS, reliabilityHome, startServiceProcess, waitFor, type ServiceProcess } from '../reliability/support.js';
@@ -63,6 +64,39 @@ describe('serve on PostgreSQL (issue 16): store.url selects the database; the AP
       assert.equal(deliveries.json.items?.length ?? deliveries.json.deliveries?.length, 2, deliveries.text);
       const status = await call(agent, service.url, 'GET', '/api/v1/status', { token });
       assert.equal(status.status, 200, status.text);
+
+      // /metrics: every sample carries this instance's id.
+      const metrics = await call(agent, service.url, 'GET', '/metrics', { token });
+      assert.equal(metrics.status, 200);
+      const instance = /o365_notify_\w+\{instance="([^"]+)"/.exec(metrics.text)?.[1];
+      assert.ok(instance, metrics.text.slice(0, 500));
+      const samples = metrics.text.split('\n').filter((l) => l && !l.startsWith('#'));
+      assert.ok(samples.every((l) => l.includes(`instance="${instance}"`)), 'every sample labelled');
+
+      // `status` on the PostgreSQL home: the queue from the database and the instance alive, no password.
+      // (what it holds arrives with the next heartbeat, every 2 s)
+      const cli = await waitFor(async () => {
+        const r = await runCli(['status'], { home, env: testEnv(home, { O365_NOTIFY_STORE_URL: url }) });
+        return r.stdout.includes(service!.url) ? r : undefined;
+      }, 'status listing the instance with its address');
+      assert.match(cli.stdout, /Instances alive\s+1/, cli.stdout + cli.stderr);
+      assert.ok(cli.stdout.includes(instance!), cli.stdout);
+      assert.ok(cli.stdout.includes(service.url), 'what it holds: where it listens');
+      assert.ok(!(cli.stdout + cli.stderr).includes(postgres.password));
+
+      // The database down: not ready (503, the reason in words), no crash; ready again once it is back.
+      await postgres.stopServer();
+      const down = await waitFor(async () => {
+        const r = await call(agent, service!.url, 'GET', '/readyz');
+        return r.status === 503 ? r : undefined;
+      }, '/readyz 503 while the database is down');
+      assert.match(down.json.reasons.join(' '), /PostgreSQL at 127\.0\.0\.1:\d+/);
+      assert.equal((await call(agent, service.url, 'GET', '/healthz')).status, 200, 'alive, not crashed');
+      await postgres.startServer();
+      await waitFor(async () => (await call(agent, service!.url, 'GET', '/readyz')).status === 200 || undefined, '/readyz 200 after the database is back');
+      const after = [{ type: 'imagemanager.verification_failed', severity: 'critical', agent: 'SRV-02', folder: 'D:\\Backups\\WEB01', summary: 'Verification failed after the restart' }];
+      assert.equal((await call(agent, service.url, 'POST', '/api/v1/events', { token, body: after })).status, 202);
+      await waitFor(async () => (await inbox(emu)).length >= 3 || undefined, 'the e-mail of an event taken after the database restart');
     } finally {
       agent.destroy();
     }

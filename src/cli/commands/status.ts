@@ -1,6 +1,6 @@
 import { openAuthSession, readAuthStatus, type AuthStatus } from '../../auth/index.js';
 import { formatDiagnosis } from '../../diagnose/index.js';
-import { readStoreSummary, type StoreSummary } from '../../server/index.js';
+import { readStoreSummary, type InstanceSummary, type StoreSummary } from '../../server/index.js';
 import { printRelayStatus, readRelayStatus, type RelayStatus } from './smtp-status.js';
 import { isSetUp } from './send.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, writeLine, type CliContext, type Command } from '../command.js';
@@ -58,6 +58,18 @@ function printNotifications(ctx: CliContext, n: StoreSummary): void {
   for (const h of n.healthNotices) writeLine(ctx.stdout, `Warning (${h.kind}, since ${h.since}): ${h.message}`);
 }
 
+/** The instances alive on the PostgreSQL store and what each holds (issue 16). */
+function printInstances(ctx: CliContext, instances: { alive: InstanceSummary[]; gone: number }): void {
+  writeLine(ctx.stdout, '');
+  const gone = instances.gone > 0 ? `; ${instances.gone} gone (silent: stopped or cut off; their leases run out by themselves)` : '';
+  writeLine(ctx.stdout, `${'Instances alive'.padEnd(22)} ${instances.alive.length}${gone}`);
+  for (const i of instances.alive) {
+    const holds = [i.leases.length > 0 ? `jobs: ${i.leases.join(', ')}` : 'no job lease', `${i.slots} mailbox slot(s)`];
+    const url = typeof i.holds.url === 'string' && i.holds.url ? ` at ${i.holds.url}` : '';
+    writeLine(ctx.stdout, `  ${i.id} (pid ${i.pid}, ${i.version})${url}: since ${i.startedAt}, last heartbeat ${i.lastHeartbeat}; ${holds.join(', ')}`);
+  }
+}
+
 export const statusCommand: Command = {
   name: 'status',
   summary: 'account, token health, refresh-token age, secret expiry, queue depth, last delivery',
@@ -67,11 +79,12 @@ export const statusCommand: Command = {
     if (!ctx.json && !(await isSetUp(ctx))) return EXIT_FAILED;
     const session = await openAuthSession({ home: ctx.home, env: ctx.env });
     const status = await readAuthStatus(session.home, session.settings, { secret: await session.secrets.hasClientSecret(), certificateEnd: await session.secrets.clientCertificateEnd() });
-    let notifications: StoreSummary | null = null;
+    let notifications: Awaited<ReturnType<typeof readStoreSummary>> = null;
     let relay: RelayStatus | null = null;
     try {
-      notifications = readStoreSummary(session.home);
-      relay = await readRelayStatus(session.home, session.settings);
+      notifications = await readStoreSummary(session.home, session.settings);
+      // The relay's queue is read from the SQLite store; on PostgreSQL the settings page shows it.
+      if (!notifications?.instances) relay = await readRelayStatus(session.home, session.settings);
     } catch (err) {
       // The sign-in status is still worth showing when the store cannot be read (e.g. a newer version's).
       if (!ctx.json) writeLine(ctx.stderr, `Cannot read the notification store: ${(err as Error).message}`);
@@ -80,6 +93,7 @@ export const statusCommand: Command = {
     else {
       printStatus(ctx, status);
       if (notifications) printNotifications(ctx, notifications);
+      if (notifications?.instances) printInstances(ctx, notifications.instances);
       if (relay) printRelayStatus(ctx, relay);
     }
     // The credential in use: a certificate wins over the secret (auth/session.ts).
