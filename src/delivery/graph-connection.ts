@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createTokenProvider, openAuthSession, type AuthSession, type SessionTokenProvider, type SharedAuthStorage, diagnoseContext } from '../auth/index.js';
 import { graphBaseUrl, usesEmulator, type Settings } from '../config/index.js';
-import { createMailClient, type GraphSendReport, type MailClient, type MailMessage, type RecipientHistory, type RetryOwner } from '../graph/index.js';
+import { createMailClient, type GraphSendReport, type MailClient, type MailMessage, type RecipientHistory, type RetryOwner, type SharedMailboxPacing } from '../graph/index.js';
 
 /**
  * The configured connection to Microsoft 365: settings -> sign-in session -> token provider ->
@@ -27,6 +27,8 @@ export interface OpenGraphConnectionOptions {
   recipientHistory?: RecipientHistory;
   /** The sign-in several instances share (store on PostgreSQL: server/shared-auth.ts); default: the home's files. */
   sharedAuth?: SharedAuthStorage;
+  /** Per-mailbox pacing held with the other instances (store on PostgreSQL: PgMailboxPacing); default: this process's own. */
+  sharedPacing?: SharedMailboxPacing;
 }
 
 export async function openGraphConnection(options: OpenGraphConnectionOptions = {}): Promise<GraphConnection> {
@@ -45,6 +47,7 @@ export async function openGraphConnection(options: OpenGraphConnectionOptions = 
     dropOversizeAttachments: options.dropOversizeAttachments,
     diagnoseContext: diagnoseContext(settings),
     retries: options.retries,
+    sharedPacing: options.sharedPacing,
   });
   return { session, tokens, client, close: () => client.close() };
 }

@@ -15,6 +15,7 @@ import { buildApp } from './app.js';
 import { certificateInUse, renewCredentialIfDue } from './credential-renewal.js';
 import type { PageContext } from './page/index.js';
 import { openServiceStore, type ServiceStore } from './store-backend.js';
+import { instanceSharing, localUrlOf, relayOpenMessages, urlOf } from './runtime-parts.js';
 import { startCoordination, type ServiceCoordination } from './coordination.js';
 import { removeServiceRecord, writeServiceRecord, type ServiceRecord } from './service-record.js';
 import { rulesFromSettings } from './rules.js';
@@ -84,29 +85,6 @@ export interface RunningService {
 const SECOND = 1000;
 const DAY = 24 * 60 * 60 * SECOND;
 
-/** Relay messages not sent yet, counted at most once a second (the relay asks for every message). */
-function relayOpenMessages(store: ServiceStore): () => Promise<number> {
-  let cached = { at: -Infinity, n: 0 };
-  return async () => {
-    if (Date.now() - cached.at > 1000) {
-      const c = await store.relay.counts();
-      cached = { at: Date.now(), n: (c.queued ?? 0) + (c.sending ?? 0) + (c['waiting-sign-in'] ?? 0) };
-    }
-    return cached.n;
-  };
-}
-
-function urlOf(address: AddressInfo, https: boolean): string {
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `${https ? 'https' : 'http'}://${host}:${address.port}`;
-}
-
-/** The address this machine's CLI reaches the service at: a wildcard listen address on loopback. */
-function localUrlOf(address: AddressInfo, https: boolean): string {
-  const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
-  return urlOf({ ...address, address: host }, https);
-}
-
 /**
  * The running service, composed: settings -> store -> mailer -> notification pipeline ->
  * keep-alive -> secret-expiry check -> sign-in watch -> HTTP server (API, health, metrics, page).
@@ -126,11 +104,14 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   let connection: GraphConnection;
   let coordination: ServiceCoordination | undefined;
   let listening = '';
+  // On PostgreSQL the sign-in (token cache and state) and each mailbox's pacing are the instances' together.
+  const sharing = instanceSharing(home, env, () => settings);
+  const shared = async () => ({ retries: 'caller' as const, recipientHistory, ...(store.pg && coordination ? await sharing(store.pg, coordination.instanceId) : {}) });
   try {
     // On PostgreSQL: registered among the instances, heartbeating; its id is its lease owner everywhere.
     if (store.pg) coordination = await startCoordination(store.pg, logger, () => ({ url: listening }));
     // The worker owns retries of queued e-mails: the client tries each request once.
-    connection = await openGraphConnection({ home, env, settings, retries: 'caller', recipientHistory });
+    connection = await openGraphConnection({ home, env, settings, ...(await shared()) });
   } catch (err) {
     await coordination?.stop().catch(() => undefined);
     await store.close();
@@ -233,7 +214,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   let certificateEnd: Promise<string | undefined> | undefined;
   const freshMailer = async () => {
     certificateEnd = undefined;
-    channel.replace(await openGraphConnection({ home, env, settings, retries: 'caller', recipientHistory }));
+    channel.replace(await openGraphConnection({ home, env, settings, ...(await shared()) }));
     restartKeepAlive();
   };
 

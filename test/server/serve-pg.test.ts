@@ -54,6 +54,10 @@ describe('serve on PostgreSQL (issue 16): store.url selects the database; the AP
         assert.deepEqual(new Set(rows.map((r) => r.id)), new Set(mails.map((m) => notifyId(m))), 'the e-mails sent are the outbox rows in PostgreSQL');
         await waitFor(async () => (await pool.query(`SELECT count(*)::int AS n FROM notifications WHERE status = 'sent'`)).rows[0].n === 2 || undefined, 'both rows recorded as sent');
         assert.equal((await pool.query('SELECT count(*)::int AS n FROM events')).rows[0].n, 2);
+        // Shared with other instances: the sign-in (the token cache row, seeded from the home) and the mailbox's pacing.
+        assert.ok((await pool.query('SELECT count(*)::int AS n FROM token_caches')).rows[0].n >= 1, 'the shared token cache (and sign-in state) rows');
+        assert.ok((await pool.query('SELECT count(*)::int AS n FROM mailbox_slots')).rows[0].n >= 4, 'the mailbox slots the sends took');
+        assert.ok((await pool.query('SELECT count(*)::int AS n FROM mailbox_rate')).rows[0].n >= 1, 'the mailbox rate row');
       } finally {
         await pool.end();
       }
