@@ -151,6 +151,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     stopKeepAlive = startKeepAlive({
       home,
       provider: channel.connection.tokens,
+      authState: channel.connection.session.sharedAuth?.authState,
       checkEveryMs: options.keepAliveCheckEveryMs,
       onResult: (r) => {
         if (r.refreshed) logger.info({ component: 'sign-in' }, 'refreshed the sign-in (keep-alive): the refresh token was renewed');
@@ -249,7 +250,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
 
   const authStatus = async () => {
     const secrets = channel.connection.session.secrets;
-    return readAuthStatus(home, settings, { secret: await secrets.hasClientSecret(), certificateEnd: await (certificateEnd ??= secrets.clientCertificateEnd()) });
+    return readAuthStatus(channel.connection.session.sharedAuth?.authState ?? home, settings, { secret: await secrets.hasClientSecret(), certificateEnd: await (certificateEnd ??= secrets.clientCertificateEnd()) });
   };
 
   const onSignInProblem = (problem: SignInProblem) => {
@@ -323,6 +324,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     timers.push(secretTimer);
     watch = await watchSignIn({
       home,
+      authState: channel.connection.session.sharedAuth?.authState,
       everyMs: options.signInCheckEveryMs ?? 5 * SECOND,
       onSignedIn: async (why) => {
         logger.info({ component: 'sign-in', why }, why === 'new-sign-in' ? 'a new sign-in was recorded' : 'the sign-in works again');

@@ -1,11 +1,16 @@
-import { authStatePath, readAuthState, type AuthState } from '../auth/index.js';
+import { authStatePath, fileAuthState, type AuthState, type AuthStateStore } from '../auth/index.js';
 import { watchFileChanges } from './file-change-watch.js';
 
 export type SignInProblem = NonNullable<AuthState['problem']>;
 
 export interface SignInWatchOptions {
   home: string;
-  /** How often the auth-state file is looked at (it is read when it changed). */
+  /**
+   * The instances' shared sign-in state (PostgreSQL, issue 16.6): no file changes when another
+   * instance or the CLI signs in, so it is read every `everyMs` instead. Default: <home>/auth-state.json.
+   */
+  authState?: AuthStateStore;
+  /** How often the auth-state file is looked at (it is read when it changed), or the shared state read. */
   everyMs: number;
   /** Someone signed in (e.g. `o365-notify login` in another process), or a refresh worked again after a problem. */
   onSignedIn: (why: 'new-sign-in' | 'problem-cleared') => Promise<void>;
@@ -35,6 +40,9 @@ export async function watchSignIn(options: SignInWatchOptions): Promise<SignInWa
   let tokenAt: string | undefined;
   let checking: Promise<void> | undefined;
   let stopped = false;
+  const shared = options.authState;
+  const states = shared ?? fileAuthState(options.home);
+  const readAuthState = () => states.read();
 
   const take = (state: AuthState) => {
     signedInAt = state.signedInAt;
@@ -49,7 +57,7 @@ export async function watchSignIn(options: SignInWatchOptions): Promise<SignInWa
   };
 
   const runCheck = async () => {
-    const state = await readAuthState(options.home);
+    const state = await readAuthState();
     const newSignIn = state.signedInAt !== undefined && state.signedInAt !== signedInAt && state.account !== undefined;
     const cleared = problemSince !== undefined && !state.problem && state.account !== undefined;
     const newProblem = state.problem !== undefined && state.problem.since !== problemSince ? state.problem : undefined;
@@ -74,16 +82,14 @@ export async function watchSignIn(options: SignInWatchOptions): Promise<SignInWa
   // after any check in progress (that one may have read the file before the change).
   let started: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (started = resolve));
-  const changes = watchFileChanges([authStatePath(options.home)], {
-    everyMs: options.everyMs,
-    onChange: async () => {
-      await ready;
-      await checking;
-      await check();
-    },
-  });
+  const onChange = async () => {
+    await ready;
+    await checking;
+    await check();
+  };
+  const changes = shared ? pollShared(options.everyMs, onChange) : watchFileChanges([authStatePath(options.home)], { everyMs: options.everyMs, onChange });
 
-  const initial = await readAuthState(options.home).catch((err: unknown) => {
+  const initial = await readAuthState().catch((err: unknown) => {
     changes.stop();
     throw err;
   });
@@ -97,11 +103,25 @@ export async function watchSignIn(options: SignInWatchOptions): Promise<SignInWa
     check,
     // Not waiting for a check in progress: resync is called from that check's own onSignedIn.
     async resync() {
-      take(await readAuthState(options.home));
+      take(await readAuthState());
     },
     stop() {
       stopped = true;
       changes.stop();
     },
   };
+}
+
+/** The shared state has no file to stat: every tick is a change to read (check() compares what it read). */
+function pollShared(everyMs: number, onChange: () => Promise<void>): { stop(): void } {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void onChange().finally(() => {
+      busy = false;
+    });
+  }, everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

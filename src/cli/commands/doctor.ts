@@ -1,5 +1,6 @@
 import { openSecretStore } from '../../secrets/index.js';
-import { probePublicClientFlows, readAuthState, SignInError, diagnoseAuthFailure } from '../../auth/index.js';
+import { probePublicClientFlows, SignInError, diagnoseAuthFailure } from '../../auth/index.js';
+import { cliSharedSignIn, type CliSharedSignIn } from '../../server/index.js';
 import { authorityFor, authorityHost, graphBaseUrl, readSettings, usesEmulator, type Settings } from '../../config/index.js';
 import { trustedCa } from '../../auth/index.js';
 import {
@@ -86,8 +87,11 @@ export const doctorCommand: Command = {
     if (!report(registration)) return finish(EXIT_FAILED);
 
     let mailer: GraphConnection | undefined;
+    let shared: CliSharedSignIn | undefined;
     try {
-      mailer = await openGraphConnection({ home: read.home, env: ctx.env, settings: read.settings });
+      // On a PostgreSQL store: the sign-in the instances share (issue 16.6).
+      shared = await cliSharedSignIn(read.home, read.settings, ctx.env);
+      mailer = await openGraphConnection({ home: read.home, env: ctx.env, settings: read.settings, sharedAuth: shared.sharedAuth });
       const { session } = mailer;
       // 3. The authority's discovery document: proves the tenant exists and the host is reachable and trusted.
       const authority = authorityFor(read.settings);
@@ -142,7 +146,7 @@ export const doctorCommand: Command = {
 
       // 6. A real test e-mail.
       if (values['no-send']) return finish(EXIT_OK);
-      const state = await readAuthState(read.home);
+      const state = await mailer.session.authState.read();
       const to = values.to ?? read.settings.mail.to[0] ?? (read.settings.account.auth === 'app-only' ? read.settings.account.sender : state.account?.username);
       if (!to) {
         report({ name: 'test send', ok: false, detail: 'no recipient: give --to or set recipients with `o365-notify setup --to`' });
@@ -158,6 +162,7 @@ export const doctorCommand: Command = {
       }
     } finally {
       mailer?.close();
+      await shared?.close();
     }
   },
 };

@@ -9,6 +9,7 @@ import {
   type SignInResult,
 } from '../../auth/index.js';
 import { formatDiagnosis } from '../../diagnose/index.js';
+import { withCliSharedSignIn } from '../../server/index.js';
 import { openUrl } from '../open-url.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, writeLine, type CliContext, type Command } from '../command.js';
 
@@ -58,42 +59,45 @@ export const loginCommand: Command = {
       timeout: { type: 'string', default: '300' },
     });
     const timeoutSeconds = Number(values.timeout);
-    const session = await openAuthSession({ home: ctx.home, env: ctx.env });
-    const abort = new AbortController();
-    const onSigint = () => abort.abort();
-    process.once('SIGINT', onSigint);
-    try {
-      let result: SignInResult;
-      if (session.settings.account.auth === 'app-only') {
-        result = await signInAppOnly(session);
-      } else if (values['device-code'] || session.settings.account.auth === 'device-code') {
-        result = await signInWithDeviceCode(session, {
-          timeoutSeconds,
-          signal: abort.signal,
-          onCode: (info) => {
-            if (ctx.json) writeLine(ctx.stderr, JSON.stringify({ userCode: info.userCode, verificationUri: info.verificationUri, expiresIn: info.expiresIn }));
-            else writeLine(ctx.stdout, info.message);
-          },
-        });
-      } else {
-        result = await signInWithBrowser(session, {
-          timeoutMs: timeoutSeconds * 1000,
-          signal: abort.signal,
-          openBrowser: async (url) => {
-            const out = ctx.json ? ctx.stderr : ctx.stdout;
-            writeLine(out, values['no-open'] ? 'Open this URL in a browser on this machine to sign in:' : 'Opening the sign-in page in your browser. If it does not open, visit:');
-            writeLine(out, url);
-            if (!values['no-open']) await openUrl(url);
-          },
-        });
+    // On a PostgreSQL store the sign-in lands where every instance reads it (issue 16.6).
+    return withCliSharedSignIn(ctx.home, ctx.env, async (sharedAuth) => {
+      const session = await openAuthSession({ home: ctx.home, env: ctx.env, sharedAuth });
+      const abort = new AbortController();
+      const onSigint = () => abort.abort();
+      process.once('SIGINT', onSigint);
+      try {
+        let result: SignInResult;
+        if (session.settings.account.auth === 'app-only') {
+          result = await signInAppOnly(session);
+        } else if (values['device-code'] || session.settings.account.auth === 'device-code') {
+          result = await signInWithDeviceCode(session, {
+            timeoutSeconds,
+            signal: abort.signal,
+            onCode: (info) => {
+              if (ctx.json) writeLine(ctx.stderr, JSON.stringify({ userCode: info.userCode, verificationUri: info.verificationUri, expiresIn: info.expiresIn }));
+              else writeLine(ctx.stdout, info.message);
+            },
+          });
+        } else {
+          result = await signInWithBrowser(session, {
+            timeoutMs: timeoutSeconds * 1000,
+            signal: abort.signal,
+            openBrowser: async (url) => {
+              const out = ctx.json ? ctx.stderr : ctx.stdout;
+              writeLine(out, values['no-open'] ? 'Open this URL in a browser on this machine to sign in:' : 'Opening the sign-in page in your browser. If it does not open, visit:');
+              writeLine(out, url);
+              if (!values['no-open']) await openUrl(url);
+            },
+          });
+        }
+        printResult(ctx, result);
+        return EXIT_OK;
+      } catch (err) {
+        return printSignInFailure(ctx, err);
+      } finally {
+        process.off('SIGINT', onSigint);
       }
-      printResult(ctx, result);
-      return EXIT_OK;
-    } catch (err) {
-      return printSignInFailure(ctx, err);
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
+    });
   },
 };
 
@@ -103,8 +107,8 @@ export const logoutCommand: Command = {
   usage: 'Usage: o365-notify logout\n\nRemoves the account and every token from the encrypted token cache.',
   async run(args: string[], ctx: CliContext): Promise<number> {
     parseCommandArgs(args, {});
-    const session = await openAuthSession({ home: ctx.home, env: ctx.env });
-    await signOut(session);
+    // On a PostgreSQL store this signs every instance out (the shared row is cleared).
+    await withCliSharedSignIn(ctx.home, ctx.env, async (sharedAuth) => signOut(await openAuthSession({ home: ctx.home, env: ctx.env, sharedAuth })));
     writeLine(ctx.stdout, ctx.json ? JSON.stringify({ ok: true }) : 'Signed out: tokens removed. Run `o365-notify login` to sign in again.');
     return EXIT_OK;
   },

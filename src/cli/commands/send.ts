@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { hostname } from 'node:os';
-import { readAuthState } from '../../auth/index.js';
 import { authorityFor, graphBaseUrl, readSettings, resolveHome } from '../../config/index.js';
 import { formatDiagnosis } from '../../diagnose/index.js';
 import { GraphSendError, type MailAttachment, type MailMessage, type GraphSendReport } from '../../graph/index.js';
 import { openGraphConnection } from '../../delivery/index.js';
-import { storeRecipientHistory } from '../../server/index.js';
+import { openCliSharedSignIn, storeRecipientHistory, withCliSharedSignIn } from '../../server/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 import { printSignInFailure } from './login.js';
 
@@ -51,16 +50,19 @@ function printSent(ctx: CliContext, result: GraphSendReport, to: string[]): void
 async function sendWithConfiguredPath(ctx: CliContext, message: MailMessage, to: string[], dropOversizeAttachments = false): Promise<number> {
   // The daily recipient budget counts what the service of this home sent in the last 24 hours too.
   const recipientHistory = storeRecipientHistory(resolveHome(ctx.home, ctx.env));
-  const mailer = await openGraphConnection({ home: ctx.home, env: ctx.env, dropOversizeAttachments, recipientHistory });
-  try {
-    const result = await mailer.client.send(message);
-    printSent(ctx, result, to);
-    return EXIT_OK;
-  } catch (err) {
-    return printSendFailure(ctx, err);
-  } finally {
-    mailer.close();
-  }
+  // On a PostgreSQL store: the sign-in the instances share (issue 16.6).
+  return withCliSharedSignIn(ctx.home, ctx.env, async (sharedAuth) => {
+    const mailer = await openGraphConnection({ home: ctx.home, env: ctx.env, dropOversizeAttachments, recipientHistory, sharedAuth });
+    try {
+      const result = await mailer.client.send(message);
+      printSent(ctx, result, to);
+      return EXIT_OK;
+    } catch (err) {
+      return printSendFailure(ctx, err);
+    } finally {
+      mailer.close();
+    }
+  });
 }
 
 export const sendCommand: Command = {
@@ -126,10 +128,14 @@ through the configured sign-in and Microsoft Graph. On failure prints what to fi
   async run(args: string[], ctx: CliContext): Promise<number> {
     const { values } = parseCommandArgs(args, { to: { type: 'string', multiple: true } });
     if (!(await isSetUp(ctx))) return EXIT_FAILED;
-    const mailer = await openGraphConnection({ home: ctx.home, env: ctx.env });
+    const shared = await openCliSharedSignIn(ctx.home, ctx.env);
+    const mailer = await openGraphConnection({ home: ctx.home, env: ctx.env, sharedAuth: shared.sharedAuth }).catch(async (err: unknown) => {
+      await shared.close();
+      throw err;
+    });
     try {
       const { settings } = mailer.session;
-      const state = await readAuthState(mailer.session.home);
+      const state = await mailer.session.authState.read();
       const account = settings.account.auth === 'app-only' ? settings.account.sender : state.account?.username;
       const to = list(values.to).length > 0 ? list(values.to) : settings.mail.to.length > 0 ? settings.mail.to : account ? [account] : [];
       if (to.length === 0) throw new UsageError('no recipient: give --to, or set recipients with `o365-notify setup --to ...`');
@@ -157,6 +163,7 @@ through the configured sign-in and Microsoft Graph. On failure prints what to fi
       return printSendFailure(ctx, err);
     } finally {
       mailer.close();
+      await shared.close();
     }
   },
 };

@@ -1,6 +1,6 @@
 import { openAuthSession, readAuthStatus, type AuthStatus } from '../../auth/index.js';
 import { formatDiagnosis } from '../../diagnose/index.js';
-import { readStoreSummary, type InstanceSummary, type StoreSummary } from '../../server/index.js';
+import { readStoreSummary, withCliSharedSignIn, type InstanceSummary, type StoreSummary } from '../../server/index.js';
 import { printRelayStatus, readRelayStatus, type RelayStatus } from './smtp-status.js';
 import { isSetUp } from './send.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, writeLine, type CliContext, type Command } from '../command.js';
@@ -77,8 +77,11 @@ export const statusCommand: Command = {
   async run(args: string[], ctx: CliContext): Promise<number> {
     parseCommandArgs(args, {});
     if (!ctx.json && !(await isSetUp(ctx))) return EXIT_FAILED;
-    const session = await openAuthSession({ home: ctx.home, env: ctx.env });
-    const status = await readAuthStatus(session.home, session.settings, { secret: await session.secrets.hasClientSecret(), certificateEnd: await session.secrets.clientCertificateEnd() });
+    // On a PostgreSQL store: the sign-in the instances share.
+    const { session, status } = await withCliSharedSignIn(ctx.home, ctx.env, async (sharedAuth) => {
+      const session = await openAuthSession({ home: ctx.home, env: ctx.env, sharedAuth });
+      return { session, status: await readAuthStatus(session.authState, session.settings, { secret: await session.secrets.hasClientSecret(), certificateEnd: await session.secrets.clientCertificateEnd() }) };
+    });
     let notifications: Awaited<ReturnType<typeof readStoreSummary>> = null;
     let relay: RelayStatus | null = null;
     try {

@@ -62,6 +62,8 @@ export class PageRuntime {
       pageRedirectUri: this.pageRedirectUri(),
       passwordSetAt: await this.access.passwordSetAt().catch(() => undefined),
       deviceCode: this.flows.deviceCodeStatus(),
+      // Shared by the instances on PostgreSQL, else the home's file (the session knows which).
+      authState: (await this.context.authSession()).sharedAuth?.authState,
     });
   }
 }
