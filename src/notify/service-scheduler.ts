@@ -142,6 +142,9 @@ export class ServiceScheduler {
       const report = await runOnce('daily-report', () => this.maybeQueueDailyReport(now));
       if (report) queued.push(report);
       await runOnce('retention', () => pruneHistory(this.core.store, this.options.retention, now, this.core.logger));
+      // Claims whose lease ran out (their instance died and did not come back) are queued again.
+      const requeued = await this.core.worker.requeueExpired(now);
+      if (requeued > 0) this.core.logger.warn({ requeued }, 'e-mails claimed by a worker whose lease ran out (a stopped instance) are queued again');
     }
     return { routed, queued, more };
   }

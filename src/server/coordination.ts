@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { RunOnce } from '../notify/index.js';
@@ -25,9 +25,11 @@ export interface ServiceCoordination {
   stop(): Promise<void>;
 }
 
-export async function startCoordination(store: PgStore, logger: Logger, holds: () => Record<string, unknown>): Promise<ServiceCoordination> {
+export async function startCoordination(store: PgStore, home: string, logger: Logger, holds: () => Record<string, unknown>): Promise<ServiceCoordination> {
   const { InstanceRegistry, JobLeases, describePgError, runSingleton, startHeartbeat } = await loadPostgresStore();
-  const instanceId = `${hostname()}/${randomUUID()}`;
+  // "<instance>/<run>": the instance (this host and home) stays the same across restarts, so a
+  // restarted instance takes back at once the e-mails its killed run had claimed (requeueInterrupted's own).
+  const instanceId = `${hostname()}-${createHash('sha256').update(home).digest('hex').slice(0, 8)}/${randomUUID()}`;
   const registry = new InstanceRegistry(store.pool, { id: instanceId, host: hostname(), pid: process.pid, version: productVersion() });
   const leases = new JobLeases(store.pool);
   let problem: string | undefined;

@@ -109,7 +109,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   const shared = async () => ({ retries: 'caller' as const, recipientHistory, ...(store.pg && coordination ? await sharing(store.pg, coordination.instanceId) : {}) });
   try {
     // On PostgreSQL: registered among the instances, heartbeating; its id is its lease owner everywhere.
-    if (store.pg) coordination = await startCoordination(store.pg, logger, () => ({ url: listening }));
+    if (store.pg) coordination = await startCoordination(store.pg, home, logger, () => ({ url: listening }));
     // The worker owns retries of queued e-mails: the client tries each request once.
     connection = await openGraphConnection({ home, env, settings, ...(await shared()) });
   } catch (err) {
