@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { jsonText, parseJsonColumn, parseJsonObjectColumn } from './json.js';
 import type { AlertRow, AlertState, GroupRow, Severity } from './rows.js';
 
-interface AlertRecord {
+export interface AlertRecord {
   key: string;
   type: string;
   agent: string;
@@ -23,7 +23,7 @@ interface AlertRecord {
   last_notified_severity: Severity | null;
 }
 
-function toAlert(r: AlertRecord): AlertRow {
+export function toAlert(r: AlertRecord): AlertRow {
   return {
     key: r.key,
     type: r.type,
@@ -105,7 +105,7 @@ export class AlertRepository {
   }
 }
 
-interface GroupRecord {
+export interface GroupRecord {
   key: string;
   route: string;
   labels: string;
@@ -118,7 +118,7 @@ interface GroupRecord {
   created_at: number;
 }
 
-function toGroup(r: GroupRecord): GroupRow {
+export function toGroup(r: GroupRecord): GroupRow {
   return {
     key: r.key,
     route: r.route,

@@ -4,7 +4,7 @@ import type { EventCounts, EventOutcome, EventStatus, NewEvent, Severity, Stored
 
 export type { EventCounts };
 
-interface EventRecord {
+export interface EventRecord {
   id: number;
   received_at: number;
   type: string;
@@ -21,7 +21,7 @@ interface EventRecord {
   outcome: EventOutcome | null;
 }
 
-function toEvent(r: EventRecord): StoredEvent {
+export function toEvent(r: EventRecord): StoredEvent {
   return {
     id: r.id,
     receivedAt: r.received_at,

@@ -3,7 +3,7 @@ import { jsonOrNull, parseJsonColumn } from './json.js';
 import type { HealthNoticeKind } from '../notify/index.js';
 import type { HealthNoticeInput, HealthNoticeRow, StoredDiagnosis } from './rows.js';
 
-interface HealthRecord {
+export interface HealthRecord {
   kind: HealthNoticeKind;
   subject: string;
   threshold: string;
@@ -15,7 +15,7 @@ interface HealthRecord {
   resolved_at: number | null;
 }
 
-function toNotice(r: HealthRecord): HealthNoticeRow {
+export function toNotice(r: HealthRecord): HealthNoticeRow {
   return {
     kind: r.kind,
     subject: r.subject,

@@ -38,7 +38,7 @@ export interface RelayUserRow {
   lastUsedAt: number | null;
 }
 
-interface MessageRecord {
+export interface MessageRecord {
   notification_id: string;
   received_at: number;
   client_address: string;
@@ -56,7 +56,7 @@ interface MessageRecord {
   last_error: string | null;
 }
 
-interface UserRecord {
+export interface UserRecord {
   name: string;
   password_hash: string;
   allowed_from: string;
@@ -65,7 +65,7 @@ interface UserRecord {
   last_used_at: number | null;
 }
 
-function toMessage(r: MessageRecord, withRaw: boolean): RelayMessageRow {
+export function toMessage(r: MessageRecord, withRaw: boolean): RelayMessageRow {
   return {
     id: r.notification_id,
     receivedAt: r.received_at,
@@ -85,7 +85,7 @@ function toMessage(r: MessageRecord, withRaw: boolean): RelayMessageRow {
   };
 }
 
-function toUser(r: UserRecord): RelayUserRow {
+export function toUser(r: UserRecord): RelayUserRow {
   return {
     name: r.name,
     passwordHash: r.password_hash,

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { parseJsonColumn } from './json.js';
 import type { SilenceMatchers, SilenceRow } from './rows.js';
 
-interface SilenceRecord {
+export interface SilenceRecord {
   id: string;
   matchers: string;
   starts_at: number;
@@ -13,7 +13,7 @@ interface SilenceRecord {
   removed_at: number | null;
 }
 
-function toSilence(r: SilenceRecord): SilenceRow {
+export function toSilence(r: SilenceRecord): SilenceRow {
   return {
     id: r.id,
     matchers: parseJsonColumn<SilenceMatchers>(r.matchers, {}),

@@ -1,50 +1,7 @@
-import { jsonText, parseJsonColumn, parseJsonObjectColumn } from '../json.js';
-import type { AlertRow, AlertState, GroupRow, Severity } from '../rows.js';
+import { jsonText } from '../json.js';
+import type { AlertRow, GroupRow } from '../rows.js';
 import type { Queryable } from './queryable.js';
-
-interface AlertRecord {
-  key: string;
-  type: string;
-  agent: string;
-  folder: string;
-  dedup_key: string;
-  severity: Severity;
-  summary: string;
-  details: string;
-  state: AlertState;
-  first_firing_at: number | null;
-  resolved_at: number | null;
-  last_event_at: number;
-  last_event_id: number;
-  event_count: number;
-  group_key: string | null;
-  last_notified_at: number | null;
-  last_notified_state: AlertState | null;
-  last_notified_severity: Severity | null;
-}
-
-function toAlert(r: AlertRecord): AlertRow {
-  return {
-    key: r.key,
-    type: r.type,
-    agent: r.agent,
-    folder: r.folder,
-    dedupKey: r.dedup_key,
-    severity: r.severity,
-    summary: r.summary,
-    details: parseJsonObjectColumn(r.details),
-    state: r.state,
-    firstFiringAt: r.first_firing_at,
-    resolvedAt: r.resolved_at,
-    lastEventAt: r.last_event_at,
-    lastEventId: r.last_event_id,
-    eventCount: r.event_count,
-    groupKey: r.group_key,
-    lastNotifiedAt: r.last_notified_at,
-    lastNotifiedState: r.last_notified_state,
-    lastNotifiedSeverity: r.last_notified_severity,
-  };
-}
+import { toAlert, toGroup, type AlertRecord, type GroupRecord } from '../alerts.js';
 
 /** SQLite's order of alert lists (binary text order, as SQLite compares). */
 const ALERT_ORDER = 'ORDER BY agent COLLATE "C", folder COLLATE "C", type COLLATE "C", dedup_key COLLATE "C"';
@@ -100,34 +57,6 @@ export class PgAlerts {
     const { rows } = await this.q.query<{ n: number }>("SELECT count(*)::bigint AS n FROM alerts WHERE state = 'firing'");
     return rows[0]!.n;
   }
-}
-
-interface GroupRecord {
-  key: string;
-  route: string;
-  labels: string;
-  recipients: string;
-  group_wait_ms: number;
-  group_interval_ms: number;
-  repeat_interval_ms: number;
-  next_flush_at: number | null;
-  last_flush_at: number | null;
-  created_at: number;
-}
-
-function toGroup(r: GroupRecord): GroupRow {
-  return {
-    key: r.key,
-    route: r.route,
-    labels: parseJsonColumn<Record<string, string>>(r.labels, {}),
-    recipients: parseJsonColumn<string[]>(r.recipients, []),
-    groupWaitMs: r.group_wait_ms,
-    groupIntervalMs: r.group_interval_ms,
-    repeatIntervalMs: r.repeat_interval_ms,
-    nextFlushAt: r.next_flush_at,
-    lastFlushAt: r.last_flush_at,
-    createdAt: r.created_at,
-  };
 }
 
 /** Notification groups and their timers on PostgreSQL: the SQLite GroupRepository, async. */

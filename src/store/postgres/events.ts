@@ -1,44 +1,8 @@
-import { jsonText, parseJsonObjectColumn } from '../json.js';
-import type { EventCounts } from '../events.js';
-import type { EventOutcome, EventStatus, NewEvent, Severity, StoredEvent } from '../rows.js';
+import { jsonText } from '../json.js';
+import { toEvent, type EventCounts, type EventRecord } from '../events.js';
+import type { EventOutcome, NewEvent, StoredEvent } from '../rows.js';
 import { LOCK_PRODUCT, LOCK_ROUTING } from './migrate.js';
 import { inOpenTransaction, type Queryable } from './queryable.js';
-
-interface EventRecord {
-  id: number;
-  received_at: number;
-  type: string;
-  severity: Severity;
-  status: EventStatus;
-  agent: string;
-  folder: string;
-  summary: string;
-  details: string;
-  occurred_at: number;
-  dedup_key: string;
-  alert_key: string;
-  group_key: string | null;
-  outcome: EventOutcome | null;
-}
-
-function toEvent(r: EventRecord): StoredEvent {
-  return {
-    id: r.id,
-    receivedAt: r.received_at,
-    type: r.type,
-    severity: r.severity,
-    status: r.status,
-    agent: r.agent,
-    folder: r.folder,
-    summary: r.summary,
-    details: parseJsonObjectColumn(r.details),
-    occurredAt: r.occurred_at,
-    dedupKey: r.dedup_key,
-    alertKey: r.alert_key,
-    groupKey: r.group_key,
-    outcome: r.outcome,
-  };
-}
 
 /**
  * Where PgEvents reports changes to the number of undelivered events: the store's in-memory

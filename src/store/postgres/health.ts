@@ -1,34 +1,8 @@
-import { jsonOrNull, parseJsonColumn } from '../json.js';
-import type { HealthNoticeInput } from '../health.js';
+import { jsonOrNull } from '../json.js';
+import { toNotice, type HealthNoticeInput, type HealthRecord } from '../health.js';
 import type { HealthNoticeKind } from '../../notify/index.js';
-import type { HealthNoticeRow, StoredDiagnosis } from '../rows.js';
+import type { HealthNoticeRow } from '../rows.js';
 import type { Queryable } from './queryable.js';
-
-interface HealthRecord {
-  kind: HealthNoticeKind;
-  subject: string;
-  threshold: string;
-  message: string;
-  diagnosis: string | null;
-  first_seen_at: number;
-  last_seen_at: number;
-  notification_id: string | null;
-  resolved_at: number | null;
-}
-
-function toNotice(r: HealthRecord): HealthNoticeRow {
-  return {
-    kind: r.kind,
-    subject: r.subject,
-    threshold: r.threshold,
-    message: r.message,
-    diagnosis: parseJsonColumn<StoredDiagnosis | null>(r.diagnosis, null),
-    firstSeenAt: r.first_seen_at,
-    lastSeenAt: r.last_seen_at,
-    notificationId: r.notification_id,
-    resolvedAt: r.resolved_at,
-  };
-}
 
 /** Health notices on PostgreSQL: the SQLite HealthNoticeRepository (src/store/health.ts), async. */
 export class PgHealthNotices {

@@ -1,67 +1,8 @@
-import { parseJsonColumn } from '../json.js';
-import type { NewRelayMessage, RelayMessageRow, RelayUserRow } from '../relay.js';
+import { toMessage, toUser, type NewRelayMessage, type RelayMessageRow, type RelayUserRow, type MessageRecord, type UserRecord } from '../relay.js';
 import type { NotificationStatus } from '../rows.js';
 import { AsyncGroupCommitter } from './group-commit.js';
 import { PgOutbox } from './outbox.js';
 import { inOpenTransaction, transact, type Queryable } from './queryable.js';
-
-interface MessageRecord {
-  notification_id: string;
-  received_at: number;
-  client_address: string;
-  smtp_user: string | null;
-  envelope_from: string;
-  recipients: string;
-  size: number;
-  header_from: string | null;
-  message_id: string | null;
-  raw: Buffer | null;
-  spool_file: string | null;
-  subject: string;
-  status: NotificationStatus;
-  sent_at: number | null;
-  last_error: string | null;
-}
-
-interface UserRecord {
-  name: string;
-  password_hash: string;
-  allowed_from: string;
-  allowed_recipients: string;
-  created_at: number;
-  last_used_at: number | null;
-}
-
-function toMessage(r: MessageRecord, withRaw: boolean): RelayMessageRow {
-  return {
-    id: r.notification_id,
-    receivedAt: r.received_at,
-    clientAddress: r.client_address,
-    smtpUser: r.smtp_user,
-    envelopeFrom: r.envelope_from,
-    recipients: parseJsonColumn<string[]>(r.recipients, []),
-    size: r.size,
-    headerFrom: r.header_from,
-    messageId: r.message_id,
-    raw: withRaw ? r.raw : null,
-    spoolFile: r.spool_file,
-    subject: r.subject,
-    status: r.status,
-    sentAt: r.sent_at,
-    lastError: r.last_error,
-  };
-}
-
-function toUser(r: UserRecord): RelayUserRow {
-  return {
-    name: r.name,
-    passwordHash: r.password_hash,
-    allowedFrom: parseJsonColumn<string[]>(r.allowed_from, []),
-    allowedRecipients: parseJsonColumn<string[]>(r.allowed_recipients, []),
-    createdAt: r.created_at,
-    lastUsedAt: r.last_used_at,
-  };
-}
 
 const SELECT_MESSAGE = 'SELECT m.*, n.subject, n.status, n.sent_at, n.last_error FROM relay_messages m JOIN notifications n ON n.id = m.notification_id';
 

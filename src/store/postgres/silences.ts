@@ -1,30 +1,6 @@
-import { parseJsonColumn } from '../json.js';
-import type { SilenceMatchers, SilenceRow } from '../rows.js';
+import type { SilenceRow } from '../rows.js';
 import type { Queryable } from './queryable.js';
-
-interface SilenceRecord {
-  id: string;
-  matchers: string;
-  starts_at: number;
-  ends_at: number;
-  comment: string;
-  created_by: string;
-  created_at: number;
-  removed_at: number | null;
-}
-
-function toSilence(r: SilenceRecord): SilenceRow {
-  return {
-    id: r.id,
-    matchers: parseJsonColumn<SilenceMatchers>(r.matchers, {}),
-    startsAt: r.starts_at,
-    endsAt: r.ends_at,
-    comment: r.comment,
-    createdBy: r.created_by,
-    createdAt: r.created_at,
-    removedAt: r.removed_at,
-  };
-}
+import { toSilence, type SilenceRecord } from '../silences.js';
 
 /** Silences on PostgreSQL: the SQLite SilenceRepository (src/store/silences.ts), async. */
 export class PgSilences {
