@@ -36,6 +36,11 @@ export function createPgPool(location: PgLocation, options: PgPoolOptions = {}):
   });
   // An idle connection the server closed (a restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  // pool.on('error') covers idle clients only: a checked-out client whose connection dies emits 'error'
+  // on itself, which with no listener ends the process (issue 16.7). Its queries already reject with
+  // that error (the ordinary path: the unit fails, the caller releases it as broken), so it is only
+  // kept from being thrown here.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
