@@ -9,12 +9,11 @@ import { authStatePath, readAuthStatus, signInWithDeviceCode, signOut } from '..
 import { openGraphConnection, type GraphConnection } from '../../src/delivery/index.js';
 import { openSecretStore } from '../../src/secrets/index.js';
 import { openSharedAuth, type OpenedSharedAuth } from '../../src/server/shared-auth.js';
-import { parseStoreUrl } from '../../src/shared/index.js';
-import { createPgPool, migratePg, type PgLocation } from '../../src/store/postgres/index.js';
+import { createPgPool, migratePg } from '../../src/store/postgres/index.js';
 import { setUpHome, signedInHome, testEnv } from '../support/cli.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { approveDeviceCode, fastDeviceCodes } from '../support/msal.js';
-import { skipReason, startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import type { TestEmulator } from '../support/emulator.js';
+import { approveDeviceCode } from '../support/msal.js';
+import { pgLocation, skipReason, startTestPostgres, startWithEmulator, type TestPostgres } from '../support/postgres.js';
 import { SENDER, TEAM } from '../support/service.js';
 
 /**
@@ -26,12 +25,6 @@ import { SENDER, TEAM } from '../support/service.js';
 const started = await startTestPostgres();
 const APP = { clientId: DEMO_APPS.singleTenant, tenantId: DEMO_TENANT_ID, to: TEAM };
 
-function location(url: string): PgLocation {
-  const parsed = parseStoreUrl(url);
-  assert.ok(parsed.ok && parsed.location.kind === 'postgres');
-  return parsed.location;
-}
-
 interface Instance {
   home: string;
   env: NodeJS.ProcessEnv;
@@ -42,30 +35,27 @@ interface Instance {
 describe('the sign-in shared by two instances through sharedAuth', { skip: skipReason(started) }, () => {
   let postgres: TestPostgres;
   let emu: TestEmulator;
+  let stop: () => Promise<void>;
   const cleanups: (() => Promise<void>)[] = [];
   const pools: pg.Pool[] = [];
   const connections: GraphConnection[] = [];
   const key = randomBytes(32).toString('base64');
 
   before(async () => {
-    assert.ok(started.ok);
-    postgres = started.postgres;
-    emu = await startTestEmulator();
-    await fastDeviceCodes(emu);
+    ({ postgres, emu, stop } = await startWithEmulator(started, { fastDeviceCodes: true }));
   });
   after(async () => {
     for (const c of connections) c.close();
     await Promise.all(pools.map((p) => p.end().catch(() => undefined)));
-    await emu?.stop();
-    await postgres?.stop();
+    await stop?.();
     await Promise.all(cleanups.map((c) => c()));
   });
 
   async function database(): Promise<string> {
     const url = await postgres.createDatabase('o365_shared_auth');
-    const pool = createPgPool(location(url), { max: 2 });
+    const pool = createPgPool(pgLocation(url), { max: 2 });
     pools.push(pool);
-    await migratePg(pool, location(url));
+    await migratePg(pool, pgLocation(url));
     return url;
   }
 
@@ -73,10 +63,10 @@ describe('the sign-in shared by two instances through sharedAuth', { skip: skipR
   async function instance(name: string, url: string, home: { home: string; cleanup: () => Promise<void> }, keyEnv: Record<string, string> = { O365_NOTIFY_KEY: key }): Promise<Instance> {
     cleanups.push(home.cleanup);
     const env = testEnv(home.home, keyEnv);
-    const pool = createPgPool(location(url), { max: 3, applicationName: name });
+    const pool = createPgPool(pgLocation(url), { max: 3, applicationName: name });
     pools.push(pool);
     const secrets = await openSecretStore(home.home, env, { keyring: null });
-    const shared = await openSharedAuth(pool, { home: home.home, instance: name, location: location(url), secrets });
+    const shared = await openSharedAuth(pool, { home: home.home, instance: name, location: pgLocation(url), secrets });
     const connection = await openGraphConnection({ home: home.home, env, sharedAuth: shared });
     connections.push(connection);
     return { home: home.home, env, shared, connection };

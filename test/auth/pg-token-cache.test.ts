@@ -12,11 +12,10 @@ import { fileTokenCache, seedTokenCache, sharedTokenCache, type AuthStateStore, 
 import type { AuthState } from '../../src/auth/index.js';
 import { createNetworkClient } from '../../src/auth/network-client.js';
 import { openSecretStore, type SecretStore } from '../../src/secrets/index.js';
-import { parseStoreUrl } from '../../src/shared/index.js';
-import { createPgPool, migratePg, PgTokenCacheError, PgTokenCaches, type PgLocation } from '../../src/store/postgres/index.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { approveDeviceCode, fastDeviceCodes } from '../support/msal.js';
-import { skipReason, startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { createPgPool, migratePg, PgTokenCacheError, PgTokenCaches } from '../../src/store/postgres/index.js';
+import type { TestEmulator } from '../support/emulator.js';
+import { approveDeviceCode } from '../support/msal.js';
+import { pgLocation, skipReason, startTestPostgres, startWithEmulator, type TestPostgres } from '../support/postgres.js';
 
 /**
  * Issue 16.3: msal's token cache and the sign-in state shared through PostgreSQL by two
@@ -28,12 +27,6 @@ const started = await startTestPostgres();
 const ALERTS = `alerts@${DEMO_DOMAIN}`;
 const APP = DEMO_APPS.singleTenant;
 const SCOPES = ['Mail.Send'];
-
-function location(url: string): PgLocation {
-  const parsed = parseStoreUrl(url);
-  assert.ok(parsed.ok && parsed.location.kind === 'postgres');
-  return parsed.location;
-}
 
 /** What the token endpoint handed out, as the network saw it (to look for in the database). */
 interface Issued {
@@ -75,28 +68,25 @@ function refreshTokenIn(json: string | undefined): string | undefined {
 describe('the token cache and sign-in state shared through PostgreSQL', { skip: skipReason(started) }, () => {
   let postgres: TestPostgres;
   let emu: TestEmulator;
+  let stop: () => Promise<void>;
   const homes: string[] = [];
   const pools: pg.Pool[] = [];
   const key = randomBytes(32).toString('base64');
 
   before(async () => {
-    assert.ok(started.ok);
-    postgres = started.postgres;
-    emu = await startTestEmulator();
-    await fastDeviceCodes(emu);
+    ({ postgres, emu, stop } = await startWithEmulator(started, { fastDeviceCodes: true }));
   });
   after(async () => {
     await Promise.all(pools.map((p) => p.end().catch(() => undefined)));
-    await emu?.stop();
-    await postgres?.stop();
+    await stop?.();
     await Promise.all(homes.map((h) => rm(h, { recursive: true, force: true })));
   });
 
   async function database(): Promise<string> {
     const url = await postgres.createDatabase('o365_tokens');
-    const pool = createPgPool(location(url), { max: 2 });
+    const pool = createPgPool(pgLocation(url), { max: 2 });
     pools.push(pool);
-    await migratePg(pool, location(url));
+    await migratePg(pool, pgLocation(url));
     return url;
   }
 
@@ -107,9 +97,9 @@ describe('the token cache and sign-in state shared through PostgreSQL', { skip: 
     issued: Issued,
     options: { wrap?: (s: SealedTokenCacheStore) => SealedTokenCacheStore; lockTimeoutMs?: number; key?: string } = {},
   ): Promise<Instance> {
-    const pool = createPgPool(location(url), { max: 3, applicationName: name });
+    const pool = createPgPool(pgLocation(url), { max: 3, applicationName: name });
     pools.push(pool);
-    const caches = new PgTokenCaches(pool, { instance: name, location: location(url), lockTimeoutMs: options.lockTimeoutMs });
+    const caches = new PgTokenCaches(pool, { instance: name, location: pgLocation(url), lockTimeoutMs: options.lockTimeoutMs });
     const home = await mkdtemp(join(tmpdir(), `o365-${name}-`));
     homes.push(home);
     const secrets = await openSecretStore(home, { O365_NOTIFY_KEY: options.key ?? key }, { keyring: null });

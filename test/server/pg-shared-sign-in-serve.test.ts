@@ -6,9 +6,9 @@ import { DEMO_APPS, DEMO_TENANT_ID } from '../../packages/emulator/src/index.js'
 import { readSettingsFile, saveSettings } from '../../src/config/index.js';
 import { rotateApiToken } from '../../src/server/api-token.js';
 import { runCli, setUpHome, startCli, testEnv } from '../support/cli.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { approveDeviceCode, fastDeviceCodes } from '../support/msal.js';
-import { skipReason, startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import type { TestEmulator } from '../support/emulator.js';
+import { approveDeviceCode } from '../support/msal.js';
+import { skipReason, startTestPostgres, startWithEmulator, type TestPostgres } from '../support/postgres.js';
 import { call, inbox, keepAliveAgent, PER_FOLDER_NOTIFICATIONS, SENDER, startServiceProcess, TEAM, waitFor, type ServiceProcess } from '../reliability/support.js';
 
 /**
@@ -22,20 +22,17 @@ const started = await startTestPostgres();
 describe('serve on PostgreSQL: the CLI signs every instance in and out (issue 16.6)', { skip: skipReason(started) }, () => {
   let postgres: TestPostgres;
   let emu: TestEmulator;
+  let stop: () => Promise<void>;
   const cleanups: (() => Promise<void>)[] = [];
   const services: ServiceProcess[] = [];
   const key = randomBytes(32).toString('base64');
 
   before(async () => {
-    assert.ok(started.ok);
-    postgres = started.postgres;
-    emu = await startTestEmulator();
-    await fastDeviceCodes(emu);
+    ({ postgres, emu, stop } = await startWithEmulator(started, { fastDeviceCodes: true }));
   });
   after(async () => {
     await Promise.all(services.map((s) => s.stop()));
-    await emu?.stop();
-    await postgres?.stop();
+    await stop?.();
     await Promise.all(cleanups.map((c) => c()));
   });
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { rotateApiToken } from '../../src/server/api-token.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { skipReason, startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import type { TestEmulator } from '../support/emulator.js';
+import { skipReason, startTestPostgres, startWithEmulator, type TestPostgres } from '../support/postgres.js';
 import { call, inbox, keepAliveAgent, PER_FOLDER_NOTIFICATIONS, reliabilityHome, startServiceProcess, waitFor, type ServiceProcess } from '../reliability/support.js';
 
 const started = await startTestPostgres();
@@ -10,6 +10,7 @@ const started = await startTestPostgres();
 describe('serve on PostgreSQL (issue 16.7): the database restarted while a client posts', { skip: skipReason(started) }, () => {
   let postgres: TestPostgres;
   let emu: TestEmulator;
+  let stop: () => Promise<void>;
   let home: string;
   let cleanupHome: () => Promise<void>;
   let service: ServiceProcess | undefined;
@@ -17,16 +18,13 @@ describe('serve on PostgreSQL (issue 16.7): the database restarted while a clien
   const acknowledged: string[] = [];
 
   before(async () => {
-    assert.ok(started.ok);
-    postgres = started.postgres;
-    emu = await startTestEmulator();
+    ({ postgres, emu, stop } = await startWithEmulator(started));
     ({ home, cleanup: cleanupHome } = await reliabilityHome(emu, PER_FOLDER_NOTIFICATIONS));
   });
   after(async () => {
     await service?.stop();
     await cleanupHome?.();
-    await emu?.stop();
-    await postgres?.stop();
+    await stop?.();
   });
 
   it('keeps running through three restarts while 4 clients post: /readyz 503 then 200, no exit', { timeout: 40_000 }, async () => {

@@ -5,8 +5,8 @@ import { rotateApiToken } from '../../src/server/api-token.js';
 import { serviceStorePath } from '../../src/server/paths.js';
 import fs from 'node:fs';
 import { runCli, testEnv } from '../support/cli.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { skipReason, startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import type { TestEmulator } from '../support/emulator.js';
+import { skipReason, startTestPostgres, startWithEmulator, type TestPostgres } from '../support/postgres.js';
 import { call, inbox, keepAliveAgent, notifyId, PER_FOLDER_NOTIFICATIONS, reliabilityHome, startServiceProcess, waitFor, type ServiceProcess } from '../reliability/support.js';
 
 const started = await startTestPostgres();
@@ -14,21 +14,19 @@ const started = await startTestPostgres();
 describe('serve on PostgreSQL (issue 16): store.url selects the database; the API, the page and delivery use it', { skip: skipReason(started) }, () => {
   let postgres: TestPostgres;
   let emu: TestEmulator;
+  let stop: () => Promise<void>;
   let home: string;
   let cleanupHome: () => Promise<void>;
   let service: ServiceProcess | undefined;
 
   before(async () => {
-    assert.ok(started.ok);
-    postgres = started.postgres;
-    emu = await startTestEmulator();
+    ({ postgres, emu, stop } = await startWithEmulator(started));
     ({ home, cleanup: cleanupHome } = await reliabilityHome(emu, PER_FOLDER_NOTIFICATIONS));
   });
   after(async () => {
     await service?.stop();
     await cleanupHome?.();
-    await emu?.stop();
-    await postgres?.stop();
+    await stop?.();
   });
 
   it('migrates an empty database, takes events, delivers them through Graph, keeps them in PostgreSQL, never makes the SQLite file', async () => {

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -6,6 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { parseStoreUrl } from '../../src/shared/index.js';
+import type { PgLocation } from '../../src/store/postgres/index.js';
+import { startTestEmulator, type TestEmulator } from './emulator.js';
+import { fastDeviceCodes } from './msal.js';
 
 const run = promisify(execFile);
 
@@ -162,4 +167,43 @@ export function skipReason(started: StartedPostgres): string | false {
   if (started.ok) return false;
   console.log(`# skipping PostgreSQL tests: ${started.reason}`);
   return started.reason;
+}
+
+/** Where a URL from createDatabase() points, as the PostgreSQL store takes it. */
+export function pgLocation(url: string): PgLocation {
+  const parsed = parseStoreUrl(url);
+  assert.ok(parsed.ok && parsed.location.kind === 'postgres');
+  return parsed.location;
+}
+
+/** A suite's cluster and Graph emulator; stop() ends both, the emulator first. */
+export interface PostgresAndEmulator {
+  postgres: TestPostgres;
+  emu: TestEmulator;
+  stop(): Promise<void>;
+}
+
+/**
+ * For the before() of a suite skipped unless `started.ok`: the cluster and a new emulator (with
+ * `fastDeviceCodes`, its device codes approvable at once). Should the emulator not start, the
+ * cluster is stopped here, as the suite gets no stop() to call.
+ */
+export async function startWithEmulator(started: StartedPostgres, options: { fastDeviceCodes?: boolean } = {}): Promise<PostgresAndEmulator> {
+  assert.ok(started.ok);
+  const { postgres } = started;
+  const emu = await startTestEmulator().catch(async (err: unknown) => {
+    await postgres.stop();
+    throw err;
+  });
+  const stop = async () => {
+    await emu.stop();
+    await postgres.stop();
+  };
+  if (options.fastDeviceCodes) {
+    await fastDeviceCodes(emu).catch(async (err: unknown) => {
+      await stop();
+      throw err;
+    });
+  }
+  return { postgres, emu, stop };
 }

@@ -7,8 +7,8 @@ import { serviceStorePath } from '../../../src/server/paths.js';
 import { parseStoreUrl } from '../../../src/shared/index.js';
 import { createPgPool, PgOutbox, SQLITE_ONLY_TABLES, STORE_TABLES } from '../../../src/store/postgres/index.js';
 import { runCli, testEnv } from '../../support/cli.js';
-import { startTestEmulator, type TestEmulator } from '../../support/emulator.js';
-import { skipReason, startTestPostgres, type TestPostgres } from '../../support/postgres.js';
+import type { TestEmulator } from '../../support/emulator.js';
+import { skipReason, startTestPostgres, startWithEmulator, type TestPostgres } from '../../support/postgres.js';
 import { call, inbox, keepAliveAgent, PER_FOLDER_NOTIFICATIONS, reliabilityHome, startServiceProcess, waitFor, type ServiceProcess } from '../../reliability/support.js';
 
 const started = await startTestPostgres();
@@ -33,21 +33,19 @@ async function pgRows(pool: pg.Pool, db: Database.Database, table: string): Prom
 describe('store copy: a home\'s SQLite history made by the real service, into PostgreSQL', { skip: skipReason(started) }, () => {
   let postgres: TestPostgres;
   let emu: TestEmulator;
+  let stop: () => Promise<void>;
   let home: string;
   let cleanupHome: () => Promise<void>;
   let service: ServiceProcess | undefined;
 
   before(async () => {
-    assert.ok(started.ok);
-    postgres = started.postgres;
-    emu = await startTestEmulator();
+    ({ postgres, emu, stop } = await startWithEmulator(started));
     ({ home, cleanup: cleanupHome } = await reliabilityHome(emu, PER_FOLDER_NOTIFICATIONS));
   });
   after(async () => {
     await service?.stop();
     await cleanupHome?.();
-    await emu?.stop();
-    await postgres?.stop();
+    await stop?.();
   });
 
   it('copies every table row for row, refuses while the service runs and when the target is not empty, never prints the password', async () => {
