@@ -5,6 +5,7 @@ import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
 import {
   DroppedConnectionError,
   PER_FOLDER_NOTIFICATIONS,
+  alertBatch,
   arrivals,
   call,
   inbox,
@@ -24,19 +25,7 @@ const CLIENT_CONCURRENCY = 4;
 const SEND_DELAY_MS = 150;
 
 /** Batch `b`: 10 agent/folder groups of 10 distinct alerts each, so one batch makes 10 e-mails. */
-function batch(b: number): object[] {
-  return Array.from({ length: BATCH }, (_, i) => {
-    const group = b * (BATCH / ALERTS_PER_GROUP) + Math.floor(i / ALERTS_PER_GROUP);
-    return {
-      type: 'imagemanager.verification_failed',
-      severity: 'critical',
-      agent: `SRV-${String(Math.floor(group / 10)).padStart(2, '0')}`,
-      folder: `D:\\Backups\\Folder-${group % 10}`,
-      dedupKey: `chain-${i % ALERTS_PER_GROUP}`,
-      summary: `Verification failed for image chain ${i % ALERTS_PER_GROUP} (batch ${b})`,
-    };
-  });
-}
+const batch = (b: number) => alertBatch(b, BATCH, ALERTS_PER_GROUP, 2);
 
 describe('kill -9 while e-mails are in flight', () => {
   let emu: TestEmulator;

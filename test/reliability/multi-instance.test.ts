@@ -3,11 +3,9 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { rotateApiToken } from '../../src/server/api-token.js';
-import { readSettingsFile, saveSettings } from '../../src/config/index.js';
-import { testEnv } from '../support/cli.js';
-import { startTestEmulator, type TestEmulator } from '../support/emulator.js';
-import { skipReason, startTestPostgres, type TestPostgres } from '../support/postgres.js';
-import { DroppedConnectionError, PER_FOLDER_NOTIFICATIONS, arrivals, call, inbox, keepAliveAgent, reliabilityHome, startServiceProcess, waitFor, type ServiceProcess } from './support.js';
+import type { TestEmulator } from '../support/emulator.js';
+import { skipReason, startTestPostgres, startWithEmulator, type TestPostgres } from '../support/postgres.js';
+import { DroppedConnectionError, PER_FOLDER_NOTIFICATIONS, alertBatch, arrivals, call, inbox, keepAliveAgent, reliabilityHome, startServiceProcess, waitFor, type ServiceProcess } from './support.js';
 
 /**
  * Three real `serve` processes on one PostgreSQL database against one emulator (issue 16): events
@@ -26,40 +24,23 @@ const SEND_DELAY_MS = 100;
 const MAILBOX_LIMIT_PER_MINUTE = 6000;
 const CONFIGURED_PER_MINUTE = 5000;
 
-function batch(b: number): object[] {
-  return Array.from({ length: BATCH }, (_, i) => {
-    const group = b * (BATCH / ALERTS_PER_GROUP) + Math.floor(i / ALERTS_PER_GROUP);
-    return {
-      type: 'imagemanager.verification_failed',
-      severity: 'critical',
-      agent: `SRV-${String(Math.floor(group / 10)).padStart(3, '0')}`,
-      folder: `D:\\Backups\\Folder-${group % 10}`,
-      dedupKey: `chain-${i % ALERTS_PER_GROUP}`,
-      summary: `Verification failed for image chain ${i % ALERTS_PER_GROUP} (batch ${b})`,
-    };
-  });
-}
+const batch = (b: number) => alertBatch(b, BATCH, ALERTS_PER_GROUP, 3);
 
 const started = await startTestPostgres();
 
 describe('three instances on one PostgreSQL, one killed twice', { skip: skipReason(started) }, () => {
   let postgres: TestPostgres;
   let emu: TestEmulator;
+  let stop: () => Promise<void>;
   const homes: string[] = [];
   let cleanup: () => Promise<void>;
   const services: (ServiceProcess | undefined)[] = [];
   let token: string;
 
   before(async () => {
-    assert.ok(started.ok);
-    postgres = started.postgres;
-    emu = await startTestEmulator();
-    const made = await reliabilityHome(emu, PER_FOLDER_NOTIFICATIONS, MAILBOX_LIMIT_PER_MINUTE);
+    ({ postgres, emu, stop } = await startWithEmulator(started));
+    const made = await reliabilityHome(emu, PER_FOLDER_NOTIFICATIONS, MAILBOX_LIMIT_PER_MINUTE, CONFIGURED_PER_MINUTE);
     cleanup = made.cleanup;
-    const env = testEnv(made.home);
-    const { settings } = await readSettingsFile(made.home, env);
-    settings.mail.messagesPerMinute = CONFIGURED_PER_MINUTE;
-    await saveSettings(made.home, settings, env);
     token = (await rotateApiToken(made.home)).token;
     // Each instance its own home: copies of one (the same key file, settings, secrets and API token).
     homes.push(made.home);
@@ -71,10 +52,9 @@ describe('three instances on one PostgreSQL, one killed twice', { skip: skipReas
   });
   after(async () => {
     await Promise.all(services.map((s) => s?.stop()));
-    await emu?.stop();
     for (const h of homes.slice(1)) fs.rmSync(h, { recursive: true, force: true });
     await cleanup?.();
-    await postgres?.stop();
+    await stop?.();
   });
 
   it('every acknowledged event is delivered; duplicates at most the sends cut off; at most 4 in flight per mailbox, no 429', { timeout: 300_000 }, async (t) => {

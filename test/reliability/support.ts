@@ -32,21 +32,41 @@ export const PER_FOLDER_NOTIFICATIONS = {
 /**
  * A home signed in as alerts@ (device code, approved through the control API), e-mails to
  * it-team@, the given `notifications:` section, and both sides' mail pace raised so a test
- * measures the service, not Exchange's 30 messages a minute.
+ * measures the service, not Exchange's 30 messages a minute (the home's `configuredPerMinute`
+ * may be set below the emulator's `messagesPerMinute`).
  */
 export async function reliabilityHome(
   emu: TestEmulator,
   notifications: Record<string, unknown>,
   messagesPerMinute = 6000,
+  configuredPerMinute = messagesPerMinute,
 ): Promise<{ home: string; cleanup: () => Promise<void> }> {
   await emu.call('PUT', '/_emulator/limits', { messagesPerMinute, requestsPer10Minutes: 1_000_000 });
   const h = await signedInHome(emu, { clientId: DEMO_APPS.singleTenant, tenantId: DEMO_TENANT_ID, upn: SENDER, to: TEAM });
   const env = testEnv(h.home);
   const { settings } = await readSettingsFile(h.home, env);
-  settings.mail.messagesPerMinute = messagesPerMinute;
+  settings.mail.messagesPerMinute = configuredPerMinute;
   settings.otherSections.notifications = notifications;
   await saveSettings(h.home, settings, env);
   return h;
+}
+
+/**
+ * Batch `b` of `size` events: groups of `alertsPerGroup` distinct alerts (dedupKey chain-N), each
+ * group its own agent/folder pair (ten folders an agent, its number `agentDigits` wide).
+ */
+export function alertBatch(b: number, size: number, alertsPerGroup: number, agentDigits: number): object[] {
+  return Array.from({ length: size }, (_, i) => {
+    const group = b * (size / alertsPerGroup) + Math.floor(i / alertsPerGroup);
+    return {
+      type: 'imagemanager.verification_failed',
+      severity: 'critical',
+      agent: `SRV-${String(Math.floor(group / 10)).padStart(agentDigits, '0')}`,
+      folder: `D:\\Backups\\Folder-${group % 10}`,
+      dedupKey: `chain-${i % alertsPerGroup}`,
+      summary: `Verification failed for image chain ${i % alertsPerGroup} (batch ${b})`,
+    };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
