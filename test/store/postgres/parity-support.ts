@@ -1,17 +1,11 @@
-import type { AlertRepository, EventRepository, GroupRepository, HealthNoticeRepository, MetaRepository, NewEvent, NewNotification, OutboxRepository, RelayRepository, SilenceRepository, Store } from '../../../src/store/index.js';
-import type { AsyncMethods } from '../../../src/store/postgres/conformance.js';
+import type { NewEvent, NewNotification, Store } from '../../../src/store/index.js';
+import type { AsyncMethods, conformance } from '../../../src/store/postgres/conformance.js';
 
-/** The repositories of one backend, every method awaited: the SQLite ones wrapped, the PostgreSQL ones as they are. */
-export interface Backend {
-  events: AsyncMethods<EventRepository>;
-  alerts: AsyncMethods<AlertRepository>;
-  groups: AsyncMethods<GroupRepository>;
-  silences: AsyncMethods<SilenceRepository>;
-  outbox: AsyncMethods<OutboxRepository>;
-  health: AsyncMethods<HealthNoticeRepository>;
-  meta: AsyncMethods<MetaRepository>;
-  relay: AsyncMethods<RelayRepository>;
-}
+/**
+ * The repositories of one backend, every method awaited: the SQLite ones wrapped, the PostgreSQL
+ * ones as they are (what conformance() checks them against).
+ */
+export type Backend = ReturnType<typeof conformance>;
 
 /** A synchronous repository whose methods return promises of their results. */
 export function awaited<T extends object>(repo: T): AsyncMethods<T> {
