@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DEMO_DOMAIN, startEmulator } from '../packages/emulator/src/index.js';
+import { median, printSection } from './history-shape.js';
 import type { BenchSection } from './run.js';
 import { compileService, setUpServiceHome } from './service.js';
 
@@ -45,11 +46,6 @@ function timed(args: string[], env: NodeJS.ProcessEnv): Promise<ProcessFigures> 
       resolve({ wallMs, cpuMs: (Number(m[1]) + Number(m[2])) * 1000, rssMb: Number(m[3]) / 1024, code: code ?? -1 });
     });
   });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function medianFigures(all: ProcessFigures[], args: string[]): ProcessFigures {
@@ -135,7 +131,5 @@ export async function cliTimingSection(): Promise<BenchSection> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const section = await cliTimingSection();
-  for (const [name, value, target, met] of section.rows) console.log(`${name}: ${value} ${target} ${met === null ? '' : met ? 'MET' : 'NOT MET'}`);
-  for (const note of section.notes ?? []) console.log(note);
+  printSection(await cliTimingSection());
 }

@@ -1,7 +1,7 @@
 /**
  * What the history benches share (bench/history.ts, bench/ingest-history.ts):
- * a store of one size in a temp dir, closed and removed after; medians; a row per size with its
- * ratio to the smallest; the output when a bench runs alone.
+ * a store of one size in a temp dir, closed and removed after; a row per size with its ratio to
+ * the smallest. And what every bench takes: medians; the output when a bench runs alone.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

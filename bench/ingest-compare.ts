@@ -10,6 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { printSection } from './history-shape.js';
 import type { BenchSection } from './run.js';
 import { BARE_FASTIFY, compileService, hammer, ingestEvent, spawnServer, withServiceRig } from './service.js';
 
@@ -133,7 +134,5 @@ export async function ingestCompareSection(): Promise<BenchSection> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const section = await ingestCompareSection();
-  for (const [name, value, target, met] of section.rows) console.log(`${name}: ${value} ${target} ${met === null ? '' : met ? 'MET' : 'NOT MET'}`);
-  for (const note of section.notes ?? []) console.log(note);
+  printSection(await ingestCompareSection());
 }

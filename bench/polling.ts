@@ -16,6 +16,7 @@ import type { DeliveryChannel } from '../src/delivery/index.js';
 import { NotificationService } from '../src/notify/service.js';
 import { openStore, sqliteNotifyStore } from '../src/store/index.js';
 import { fill } from './history.js';
+import { median, printSection } from './history-shape.js';
 import type { BenchSection } from './run.js';
 
 const HISTORY = 100_000;
@@ -29,11 +30,6 @@ interface RunFigures {
   polls: number;
   /** Each status answer's time (how long it held the event loop). */
   pollMs: number[];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** Delivers PER_RUN e-mails with the service running; polls the status meanwhile when asked. */
@@ -119,7 +115,5 @@ export async function pollingSection(): Promise<BenchSection> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const section = await pollingSection();
-  for (const [name, value, target, met] of section.rows) console.log(`${name}: ${value} ${target} ${met === null ? '' : met ? 'MET' : 'NOT MET'}`);
-  for (const note of section.notes ?? []) console.log(note);
+  printSection(await pollingSection());
 }
