@@ -1,31 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseStoreUrl } from '../../../src/shared/index.js';
-import { openStore, type AttemptOutcome, type ClaimedNotification, type Lease, type NewNotification, type NotificationRow, type OutboxCounts, type DeliveryAttemptRow, type FinishResult, type NotificationStatus } from '../../../src/store/index.js';
+import { openStore, type Lease, type NewNotification, type OutboxRepository } from '../../../src/store/index.js';
+import type { AsyncMethods } from '../../../src/store/postgres/conformance.js';
 import { createPgPool, migratePg, PgOutbox } from '../../../src/store/postgres/index.js';
 import { skipReason, startTestPostgres, type TestPostgres } from '../../support/postgres.js';
+import { awaited } from './parity-support.js';
 
 const started = await startTestPostgres();
 const T0 = 1_750_000_000_000;
 const LEASE: Lease = { owner: 'host/1', expiresAt: T0 + 60_000 };
 
 /** The outbox operations both stores offer, async (the SQLite one wrapped): one scenario, two backends. */
-interface OutboxUnderTest {
-  add(n: NewNotification, eventIds?: readonly number[]): Promise<void>;
-  get(id: string): Promise<NotificationRow | undefined>;
-  claimDue(now: number, limit: number, lease: Lease): Promise<ClaimedNotification[]>;
-  claimById(id: string, now: number, lease: Lease): Promise<ClaimedNotification | undefined>;
-  finishAttemptWith(id: string, attemptId: number, outcome: AttemptOutcome): Promise<FinishResult>;
-  recordLateAnswer(id: string, attemptId: number, outcome: AttemptOutcome): Promise<NotificationStatus | undefined>;
-  parkQueued(now: number): Promise<number>;
-  resumeWaiting(now: number): Promise<number>;
-  withdraw(id: string): Promise<boolean>;
-  countByStatus(): Promise<OutboxCounts>;
-  attempts(id: string): Promise<DeliveryAttemptRow[]>;
-  eventIds(id: string): Promise<number[]>;
-  deferClaim(id: string, attemptId: number, hold: { at: number; until: number; error: string; diagnosis: null }): Promise<FinishResult>;
-  sentRecipientsSince(sinceMs: number): Promise<{ sentAt: number; recipients: number }[]>;
-}
+type OutboxUnderTest = AsyncMethods<OutboxRepository>;
 
 function notification(id: string, offset: number): NewNotification {
   return { id, kind: 'alert', groupKey: `g-${id}`, to: ['ops@contoso.com'], cc: ['cc@contoso.com'], bcc: [], subject: `Subject ${id}`, html: `<p>${id}</p>`, text: id, importance: 'high', createdAt: T0 + offset };
@@ -78,23 +65,7 @@ describe('the PostgreSQL outbox behaves as the SQLite one (one scenario, two bac
 
   it('claims, finishes, lost finishes, claim by id, park/resume, withdraw and late answers end in the same rows', async () => {
     const sqlite = openStore(':memory:');
-    const s = sqlite.outbox;
-    const sqliteOutbox: OutboxUnderTest = {
-      add: async (n, e) => s.add(n, e),
-      get: async (id) => s.get(id),
-      claimDue: async (now, limit, lease) => s.claimDue(now, limit, lease),
-      claimById: async (id, now, lease) => s.claimById(id, now, lease),
-      finishAttemptWith: async (id, attemptId, outcome) => s.finishAttemptWith(id, attemptId, outcome),
-      recordLateAnswer: async (id, attemptId, outcome) => s.recordLateAnswer(id, attemptId, outcome),
-      parkQueued: async (now) => s.parkQueued(now),
-      resumeWaiting: async (now) => s.resumeWaiting(now),
-      withdraw: async (id) => s.withdraw(id),
-      countByStatus: async () => s.countByStatus(),
-      attempts: async (id) => s.attempts(id),
-      eventIds: async (id) => s.eventIds(id),
-      deferClaim: async (id, attemptId, hold) => s.deferClaim(id, attemptId, hold),
-      sentRecipientsSince: async (since) => s.sentRecipientsSince(since),
-    };
+    const sqliteOutbox = awaited(sqlite.outbox);
     const parsed = parseStoreUrl(await postgres.createDatabase());
     assert.ok(parsed.ok && parsed.location.kind === 'postgres');
     const pool = createPgPool(parsed.location);
