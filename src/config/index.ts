@@ -35,7 +35,7 @@ export {
 } from './rules.js';
 export { calendarDaysUntil, DAY_MS, EXPIRY_WARNING_DAYS, rotateDays } from './expiry.js';
 export { parseFieldValue } from './values.js';
-export { checkStore, storeLocation } from './store.js';
+export { storeLocation } from './store.js';
 export {
   ACCOUNT_TYPE_LABELS,
   ACCOUNT_TYPES,

@@ -13,7 +13,6 @@ import {
 } from './identifiers.js';
 import type { Problem, Severity } from './problems.js';
 import { checkSmtp } from './smtp.js';
-import { checkStore } from './store.js';
 import { ACCOUNT_TYPE_LABELS, ACCOUNT_TYPES, type AccountType, type Settings } from './settings.js';
 
 /** Exchange Online's sending limit per mailbox. */
@@ -396,6 +395,5 @@ export function checkSettings(settings: Settings, context: CheckContext = {}): P
   checkEndpoints(settings, out);
   checkService(settings, out);
   out.items.push(...checkSmtp(settings.smtp));
-  out.items.push(...checkStore(settings.store));
   return out.items;
 }
