@@ -5,7 +5,7 @@ import type { SessionTokenProvider } from './token-provider.js';
 export interface KeepAliveOptions {
   home: string;
   provider: SessionTokenProvider;
-  /** The session's sign-in state when it is shared (session.authState); default: <home>/auth-state.json. */
+  /** The session's sign-in state (session.authState); default: <home>/auth-state.json. */
   authState?: AuthStateStore;
   /** Refresh when the refresh token is this old (well inside Entra's 90-day inactivity limit). */
   refreshAfterDays?: number;

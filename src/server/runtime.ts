@@ -151,7 +151,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
     stopKeepAlive = startKeepAlive({
       home,
       provider: channel.connection.tokens,
-      authState: channel.connection.session.sharedAuth?.authState,
+      authState: channel.connection.session.authState,
       checkEveryMs: options.keepAliveCheckEveryMs,
       onResult: (r) => {
         if (r.refreshed) logger.info({ component: 'sign-in' }, 'refreshed the sign-in (keep-alive): the refresh token was renewed');
@@ -250,7 +250,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
 
   const authStatus = async () => {
     const secrets = channel.connection.session.secrets;
-    return readAuthStatus(channel.connection.session.sharedAuth?.authState ?? home, settings, { secret: await secrets.hasClientSecret(), certificateEnd: await (certificateEnd ??= secrets.clientCertificateEnd()) });
+    return readAuthStatus(channel.connection.session.authState, settings, { secret: await secrets.hasClientSecret(), certificateEnd: await (certificateEnd ??= secrets.clientCertificateEnd()) });
   };
 
   const onSignInProblem = (problem: SignInProblem) => {

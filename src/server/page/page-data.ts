@@ -1,4 +1,4 @@
-import { readAuthState, readAuthStatus, type AuthStateStore, type AuthStatus, diagnoseContext } from '../../auth/index.js';
+import { fileAuthState, readAuthStatus, type AuthStateStore, type AuthStatus, diagnoseContext } from '../../auth/index.js';
 import { gatherRelayData, type RelayPageData } from './view-relay.js';
 import {
   checkSettings,
@@ -88,7 +88,7 @@ export interface PageDataSources {
   pageRedirectUri: string;
   passwordSetAt?: string;
   deviceCode: DeviceCodeView;
-  /** The session's sign-in state when the instances share it (PostgreSQL); default: <home>/auth-state.json. */
+  /** The session's sign-in state (session.authState: shared by the instances on PostgreSQL); default: <home>/auth-state.json. */
   authState?: AuthStateStore;
 }
 
@@ -176,8 +176,9 @@ export async function gatherPageData(sources: PageDataSources): Promise<PageData
     ...checkSettings(settings, { clientSecret: stored.secret, clientCertificate: stored.certificate, clientCertificateEnd: stored.certificateEnd }).filter((p) => !unreadable.has(p.field)),
   ]);
   const secretConfigured = stored.secret !== undefined && stored.secret !== '';
-  const auth = await readAuthStatus(sources.authState ?? home, settings, { secret: secretConfigured, certificateEnd: stored.certificateEnd });
-  const authState = await (sources.authState?.read() ?? readAuthState(home));
+  const states = sources.authState ?? fileAuthState(home);
+  const auth = await readAuthStatus(states, settings, { secret: secretConfigured, certificateEnd: stored.certificateEnd });
+  const authState = await states.read();
   const tokenScopes = stored.store ? await cachedTokenScopes(stored.store, authState.account?.homeAccountId, settings.account.clientId) : undefined;
   const evidence = evidenceFor(await readEvidence(home), settings.account.clientId);
   const status = await service.status();

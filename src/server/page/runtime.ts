@@ -63,7 +63,7 @@ export class PageRuntime {
       passwordSetAt: await this.access.passwordSetAt().catch(() => undefined),
       deviceCode: this.flows.deviceCodeStatus(),
       // Shared by the instances on PostgreSQL, else the home's file (the session knows which).
-      authState: (await this.context.authSession()).sharedAuth?.authState,
+      authState: (await this.context.authSession()).authState,
     });
   }
 }
