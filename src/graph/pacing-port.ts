@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import { ConcurrencyLimiter, DEFAULT_PACING, TokenBucket, type PacingOptions } from './pacing.js';
+import { MailboxPacer, type PacingOptions } from './pacing.js';
 
 /**
  * The per-mailbox pacing that several instances must share (issue 16): Graph allows 4 requests
@@ -22,29 +22,23 @@ export interface SharedMailboxPacing {
 }
 
 /**
- * Pacing held in this process: per mailbox the same ConcurrencyLimiter and message TokenBucket
- * that MailboxPacer uses (same limits, defaults and spacing), so on SQLite - one instance -
+ * Pacing held in this process: per mailbox a MailboxPacer's own ConcurrencyLimiter and message
+ * TokenBucket (same limits, defaults and spacing), so on SQLite - one instance -
  * nothing changes. MailboxPacer and the mail client take one as an option (MailClientOptions.sharedPacing).
  */
 export class InProcessMailboxPacing implements SharedMailboxPacing {
-  private readonly mailboxes = new Map<string, { slots: ConcurrencyLimiter; messages: TokenBucket }>();
+  private readonly mailboxes = new Map<string, MailboxPacer>();
 
   constructor(
     private readonly clock: Clock,
     private readonly options: PacingOptions = {},
   ) {}
 
-  private mailbox(key: string): { slots: ConcurrencyLimiter; messages: TokenBucket } {
+  /** A MailboxPacer per mailbox: its slots and its message bucket are the ones used here. */
+  private mailbox(key: string): MailboxPacer {
     let state = this.mailboxes.get(key);
     if (!state) {
-      state = {
-        slots: new ConcurrencyLimiter(this.options.concurrency ?? DEFAULT_PACING.concurrency),
-        messages: new TokenBucket(this.clock, {
-          limit: this.options.messagesPerMinute ?? DEFAULT_PACING.messagesPerMinute,
-          windowMs: 60_000,
-          burst: this.options.messageBurst ?? 1,
-        }),
-      };
+      state = new MailboxPacer(this.clock, this.options);
       this.mailboxes.set(key, state);
     }
     return state;
