@@ -76,6 +76,7 @@ export {
   type SilenceInput,
   type TickReport,
   type RunOnce,
+  runHere,
 } from './service.js';
 // The domain's records (a store keeps them as they are) and the store port notify owns.
 export * from './domain.js';

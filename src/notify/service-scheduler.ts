@@ -20,7 +20,8 @@ export interface TickReport {
  */
 export type RunOnce = <T>(job: 'daily-report' | 'retention' | 'credential-expiry', fn: () => Promise<T>) => Promise<T | undefined>;
 
-const runHere: RunOnce = (_job, fn) => fn();
+/** RunOnce on one instance: runs the job here. */
+export const runHere: RunOnce = (_job, fn) => fn();
 
 export interface SchedulerOptions {
   /** How often the running service looks at timers (group waits, retries, the daily report). */

@@ -22,7 +22,7 @@ import type { NotifyStore } from './store-port.js';
 
 export { SilenceValidationError, type SilenceInput } from './service-silences.js';
 export type { DeliveryRecord, ServiceStatus } from './service-queries.js';
-export type { RunOnce, TickReport } from './service-scheduler.js';
+export { runHere, type RunOnce, type TickReport } from './service-scheduler.js';
 
 export interface NotificationServiceOptions {
   /** The store port (SQLite: sqliteNotifyStore(store) from src/store, whose options carry the group commit's). */

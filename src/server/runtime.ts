@@ -6,7 +6,7 @@ import { readAuthStatus, startKeepAlive, type AuthStatus } from '../auth/index.j
 import { homeDirModeProblem, loadSettings, resolveHome, settingsPath, smtpOptions, type Settings } from '../config/index.js';
 import { SECRET_FILES, SECRETS_DIR_NAME } from '../secrets/index.js';
 import { openGraphConnection, type GraphConnection, type DeliveryOptions, GraphChannel } from '../delivery/index.js';
-import { NotificationService, signInRefusalNotice, templatesDir } from '../notify/index.js';
+import { NotificationService, runHere, signInRefusalNotice, templatesDir } from '../notify/index.js';
 import { createLogger } from '../infra/index.js';
 import type { EventIntakeOptions, Store } from '../store/index.js';
 import { RelaySender, startRelay, type RelayIdentity, type RunningRelay } from '../relay/index.js';
@@ -163,7 +163,7 @@ export async function startService(options: StartServiceOptions = {}): Promise<R
   // The secret's Expires date warns only while the secret is the credential in use: a certificate wins
   // (auth/session.ts), and its own end date is checked by config check, doctor, status and the renewal.
   const checkSecretExpiry = async () => {
-    await (coordination?.runOnce ?? ((_job: 'credential-expiry', fn: () => Promise<void>) => fn()))('credential-expiry', checkSecretExpiryHere);
+    await (coordination?.runOnce ?? runHere)('credential-expiry', checkSecretExpiryHere);
   };
   const checkSecretExpiryHere = async () => {
     try {
