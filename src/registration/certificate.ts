@@ -1,13 +1,12 @@
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type Forge from 'node-forge';
 import { ensureHomeDir, writeFileAtomic } from '../infra/index.js';
 import type { ClientCertificate } from '../secrets/index.js';
+import { lazyRequire } from '../shared/index.js';
 
 /** node-forge, loaded when a certificate is first made: ~10 MB the idle service never needs (issue 14). */
-let forgeLib: typeof Forge | undefined;
-const forge = (): typeof Forge => (forgeLib ??= createRequire(import.meta.url)('node-forge') as typeof Forge);
+const forge = lazyRequire<typeof Forge>('node-forge');
 
 /** The display name of the certificates o365-notify uploads; a new one replaces only these. */
 export const CERTIFICATE_DISPLAY_NAME = 'o365-notify';

@@ -1,14 +1,13 @@
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type Forge from 'node-forge';
 import { readFileIfExists, writeFileAtomic } from '../infra/index.js';
+import { lazyRequire } from '../shared/index.js';
 
 /** node-forge, loaded when a certificate is first made: ~10 MB the idle service never needs (issue 14). */
-let forgeLib: typeof Forge | undefined;
-const forge = (): typeof Forge => (forgeLib ??= createRequire(import.meta.url)('node-forge') as typeof Forge);
+const forge = lazyRequire<typeof Forge>('node-forge');
 
 /**
  * The relay's TLS certificate for STARTTLS and implicit TLS: the one in the settings

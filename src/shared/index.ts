@@ -7,3 +7,4 @@ export { cleanText, hasControlCharacters, printable, type TextShape } from './te
 export { productVersion } from './version.js';
 export { parseStoreUrl, redactStoreUrl, type ParsedStoreUrl, type StoreLocation } from './store-url.js';
 export { jsonText, withJsonText } from './json-text.js';
+export { lazyRequire } from './lazy-require.js';
