@@ -16,7 +16,7 @@ export {
   type BrowserSignInRequest,
   type SignInResult,
 } from './sign-in.js';
-export { readAuthStatus, type AuthStatus } from './status.js';
+export { authStatusOf, readAuthStatus, type AuthStatus } from './status.js';
 export { createTokenProvider, NOT_SIGNED_IN, type SessionTokenProvider } from './token-provider.js';
 export { probePublicClientFlows, type PublicClientFlowsProbe } from './public-client-probe.js';
 export { encryptedCachePlugin, tokenCachePlugin, TokenCacheConflictError } from './cache-plugin.js';

@@ -1,6 +1,6 @@
 import type { Settings } from '../config/index.js';
 import type { Diagnosis } from '../diagnose/index.js';
-import { refreshTokenIssuedAt, REFRESH_TOKEN_INACTIVITY_DAYS } from './auth-state.js';
+import { refreshTokenIssuedAt, REFRESH_TOKEN_INACTIVITY_DAYS, type AuthState } from './auth-state.js';
 import type { AuthStateStore } from './token-cache-port.js';
 
 /** The sign-in's health, as `status`, the API and the page show it. */
@@ -31,9 +31,15 @@ const DAY_MS = 86_400_000;
  * `from`: the session's sign-in state (session.authState: the home's auth-state.json, or the row the
  * instances share). `credentials`: whether a client secret is stored, and the stored certificate's end date if one is.
  */
-export async function readAuthStatus(from: AuthStateStore, settings: Settings, credentials: { secret: boolean; certificateEnd?: string }, now = new Date()): Promise<AuthStatus> {
+export async function readAuthStatus(from: AuthStateStore, settings: Settings, credentials: AuthCredentials, now = new Date()): Promise<AuthStatus> {
+  return authStatusOf(await from.read(), settings, credentials, now);
+}
+
+type AuthCredentials = { secret: boolean; certificateEnd?: string };
+
+/** readAuthStatus on a state already read (the page reads it once for this and its own use). */
+export function authStatusOf(state: AuthState, settings: Settings, credentials: AuthCredentials, now = new Date()): AuthStatus {
   const { secret: secretConfigured, certificateEnd } = credentials;
-  const state = await from.read();
   const issued = refreshTokenIssuedAt(state);
   const appOnly = settings.account.auth === 'app-only';
   const secretExpires = settings.account.secretExpires;

@@ -1,4 +1,4 @@
-import { fileAuthState, readAuthStatus, type AuthStateStore, type AuthStatus, diagnoseContext } from '../../auth/index.js';
+import { authStatusOf, fileAuthState, type AuthStateStore, type AuthStatus, diagnoseContext } from '../../auth/index.js';
 import { gatherRelayData, type RelayPageData } from './view-relay.js';
 import {
   checkSettings,
@@ -176,9 +176,8 @@ export async function gatherPageData(sources: PageDataSources): Promise<PageData
     ...checkSettings(settings, { clientSecret: stored.secret, clientCertificate: stored.certificate, clientCertificateEnd: stored.certificateEnd }).filter((p) => !unreadable.has(p.field)),
   ]);
   const secretConfigured = stored.secret !== undefined && stored.secret !== '';
-  const states = sources.authState ?? fileAuthState(home);
-  const auth = await readAuthStatus(states, settings, { secret: secretConfigured, certificateEnd: stored.certificateEnd });
-  const authState = await states.read();
+  const authState = await (sources.authState ?? fileAuthState(home)).read();
+  const auth = authStatusOf(authState, settings, { secret: secretConfigured, certificateEnd: stored.certificateEnd });
   const tokenScopes = stored.store ? await cachedTokenScopes(stored.store, authState.account?.homeAccountId, settings.account.clientId) : undefined;
   const evidence = evidenceFor(await readEvidence(home), settings.account.clientId);
   const status = await service.status();
