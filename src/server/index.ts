@@ -9,5 +9,5 @@ export { readServiceRecord, recordedProcessAlive, type ServiceRecord } from './s
 export { createAdminLink, createStoredAdminLink } from './page/index.js';
 export { rulesFromSettings } from './rules.js';
 export { startService, type RunningService, type StartServiceOptions } from './runtime.js';
-export { cliSharedSignIn, openCliSharedSignIn, withCliSharedSignIn, type CliSharedSignIn } from './shared-sign-in.js';
+export { cliSharedSignIn, withCliSharedSignIn, type CliSharedSignIn } from './shared-sign-in.js';
 export { watchSignIn, type SignInProblem, type SignInWatch, type SignInWatchOptions } from './sign-in-watch.js';

@@ -5,7 +5,7 @@ import { authorityFor, graphBaseUrl, readSettings, resolveHome } from '../../con
 import { formatDiagnosis } from '../../diagnose/index.js';
 import { GraphSendError, type MailAttachment, type MailMessage, type GraphSendReport } from '../../graph/index.js';
 import { openGraphConnection } from '../../delivery/index.js';
-import { openCliSharedSignIn, storeRecipientHistory, withCliSharedSignIn } from '../../server/index.js';
+import { storeRecipientHistory, withCliSharedSignIn } from '../../server/index.js';
 import { EXIT_FAILED, EXIT_OK, parseCommandArgs, UsageError, writeLine, type CliContext, type Command } from '../command.js';
 import { printSignInFailure } from './login.js';
 
@@ -128,42 +128,40 @@ through the configured sign-in and Microsoft Graph. On failure prints what to fi
   async run(args: string[], ctx: CliContext): Promise<number> {
     const { values } = parseCommandArgs(args, { to: { type: 'string', multiple: true } });
     if (!(await isSetUp(ctx))) return EXIT_FAILED;
-    const shared = await openCliSharedSignIn(ctx.home, ctx.env);
-    const mailer = await openGraphConnection({ home: ctx.home, env: ctx.env, sharedAuth: shared.sharedAuth }).catch(async (err: unknown) => {
-      await shared.close();
-      throw err;
+    // On a PostgreSQL store: the sign-in the instances share (issue 16.6).
+    return withCliSharedSignIn(ctx.home, ctx.env, async (sharedAuth) => {
+      const mailer = await openGraphConnection({ home: ctx.home, env: ctx.env, sharedAuth });
+      try {
+        const { settings } = mailer.session;
+        const state = await mailer.session.authState.read();
+        const account = settings.account.auth === 'app-only' ? settings.account.sender : state.account?.username;
+        const to = list(values.to).length > 0 ? list(values.to) : settings.mail.to.length > 0 ? settings.mail.to : account ? [account] : [];
+        if (to.length === 0) throw new UsageError('no recipient: give --to, or set recipients with `o365-notify setup --to ...`');
+        const now = new Date();
+        const text = [
+          'This is a test e-mail from o365-notify, the e-mail notification service of ImageManager.',
+          '',
+          `Sent at:        ${now.toISOString()}`,
+          `From host:      ${hostname()}`,
+          `Account:        ${account ?? '(not signed in)'}`,
+          `Sign-in method: ${settings.account.auth}`,
+          `Account type:   ${settings.account.type ?? '(not set)'}`,
+          `Authority:      ${authorityFor(settings)}`,
+          `Graph:          ${graphBaseUrl(settings)}`,
+          '',
+          'Checked on the way: the settings follow the guide, a valid access token was obtained,',
+          'it carries Mail.Send, and Microsoft Graph accepted this message for delivery.',
+          'If you can read this, notifications will arrive.',
+        ].join('\n');
+        const result = await mailer.client.send({ to, subject: `o365-notify test e-mail from ${hostname()}`, text, importance: 'normal' });
+        printSent(ctx, result, to);
+        return EXIT_OK;
+      } catch (err) {
+        if (err instanceof UsageError) throw err;
+        return printSendFailure(ctx, err);
+      } finally {
+        mailer.close();
+      }
     });
-    try {
-      const { settings } = mailer.session;
-      const state = await mailer.session.authState.read();
-      const account = settings.account.auth === 'app-only' ? settings.account.sender : state.account?.username;
-      const to = list(values.to).length > 0 ? list(values.to) : settings.mail.to.length > 0 ? settings.mail.to : account ? [account] : [];
-      if (to.length === 0) throw new UsageError('no recipient: give --to, or set recipients with `o365-notify setup --to ...`');
-      const now = new Date();
-      const text = [
-        'This is a test e-mail from o365-notify, the e-mail notification service of ImageManager.',
-        '',
-        `Sent at:        ${now.toISOString()}`,
-        `From host:      ${hostname()}`,
-        `Account:        ${account ?? '(not signed in)'}`,
-        `Sign-in method: ${settings.account.auth}`,
-        `Account type:   ${settings.account.type ?? '(not set)'}`,
-        `Authority:      ${authorityFor(settings)}`,
-        `Graph:          ${graphBaseUrl(settings)}`,
-        '',
-        'Checked on the way: the settings follow the guide, a valid access token was obtained,',
-        'it carries Mail.Send, and Microsoft Graph accepted this message for delivery.',
-        'If you can read this, notifications will arrive.',
-      ].join('\n');
-      const result = await mailer.client.send({ to, subject: `o365-notify test e-mail from ${hostname()}`, text, importance: 'normal' });
-      printSent(ctx, result, to);
-      return EXIT_OK;
-    } catch (err) {
-      if (err instanceof UsageError) throw err;
-      return printSendFailure(ctx, err);
-    } finally {
-      mailer.close();
-      await shared.close();
-    }
   },
 };
