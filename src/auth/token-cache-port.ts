@@ -148,12 +148,8 @@ export async function seedTokenCache(from: TokenCacheStorage, to: TokenCacheStor
   try {
     if (target.json) return 'already-shared';
     const source = await from.lock();
-    let json: string | undefined;
-    try {
-      json = source.json;
-    } finally {
-      await source.release();
-    }
+    const json = source.json;
+    await source.release();
     if (!json) return 'nothing-to-copy';
     return (await target.write(json, target.version)).ok ? 'copied' : 'already-shared';
   } finally {

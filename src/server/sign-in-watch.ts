@@ -42,7 +42,6 @@ export async function watchSignIn(options: SignInWatchOptions): Promise<SignInWa
   let stopped = false;
   const shared = options.authState;
   const states = shared ?? fileAuthState(options.home);
-  const readAuthState = () => states.read();
 
   const take = (state: AuthState) => {
     signedInAt = state.signedInAt;
@@ -57,7 +56,7 @@ export async function watchSignIn(options: SignInWatchOptions): Promise<SignInWa
   };
 
   const runCheck = async () => {
-    const state = await readAuthState();
+    const state = await states.read();
     const newSignIn = state.signedInAt !== undefined && state.signedInAt !== signedInAt && state.account !== undefined;
     const cleared = problemSince !== undefined && !state.problem && state.account !== undefined;
     const newProblem = state.problem !== undefined && state.problem.since !== problemSince ? state.problem : undefined;
@@ -89,7 +88,7 @@ export async function watchSignIn(options: SignInWatchOptions): Promise<SignInWa
   };
   const changes = shared ? pollShared(options.everyMs, onChange) : watchFileChanges([authStatePath(options.home)], { everyMs: options.everyMs, onChange });
 
-  const initial = await readAuthState().catch((err: unknown) => {
+  const initial = await states.read().catch((err: unknown) => {
     changes.stop();
     throw err;
   });
@@ -103,7 +102,7 @@ export async function watchSignIn(options: SignInWatchOptions): Promise<SignInWa
     check,
     // Not waiting for a check in progress: resync is called from that check's own onSignedIn.
     async resync() {
-      take(await readAuthState());
+      take(await states.read());
     },
     stop() {
       stopped = true;
